@@ -1,0 +1,49 @@
+# Tuanyuan Portal. `make run` serves the demo; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test test-sqlite test-postgres translations browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@ $(VENV)/.runtime-installed
+
+translations: $(VENV)/.runtime-installed
+	$(BIN)/python scripts/i18n.py
+
+## run: install, migrate, load the demo data, start the outbound worker, serve on http://127.0.0.1:$(PORT)
+run: translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo-data
+	PORT=$(PORT) scripts/run-dev.sh
+
+browser-deps:
+	scripts/ensure-browser.sh
+
+## test: the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
+test: $(VENV)/.test-installed translations browser-deps
+	$(BIN)/python scripts/i18n.py --check
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== SQLite pass (browser and concurrency tests run in the PostgreSQL pass) =="; \
+	  env -u TEST_DATABASE_URL $(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider tests && \
+	  echo "== PostgreSQL pass: $$TEST_DATABASE_URL ==" && \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests; \
+	else \
+	  echo "== SQLite pass (set TEST_DATABASE_URL to also run on PostgreSQL) =="; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance test-artifacts

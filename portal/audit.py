@@ -1,0 +1,59 @@
+"""Writing audit events that never hold personal values.
+
+Every view of personal data and every change is recorded as who, when, what action, which item
+and which fields. Before/after values are kept only for the fields named in
+NON_PERSONAL_FIELDS; passing any other field's values raises, so personal data cannot slip in.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from portal.extensions import db
+from portal.models import AuditEvent
+
+NON_PERSONAL_FIELDS = frozenset({"status", "priority", "working_group_id", "kind", "channel", "feedback_due_at"})
+
+
+class PersonalValueInAudit(ValueError):
+    """Raised when a caller tries to record the value of a personal field in the audit trail."""
+
+
+def record(
+    action: str,
+    *,
+    actor_id: int | None = None,
+    actor_kind: str = "staff",
+    item_id: int | None = None,
+    fields: Iterable[str] = (),
+    changes: dict[str, tuple[Any, Any]] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current session (committed with the caller's transaction).
+
+    `fields`: names of the fields viewed or changed. `changes`: {field: (before, after)} for
+    non-personal fields only; values are stored as strings.
+    Raises PersonalValueInAudit if `changes` names a field outside NON_PERSONAL_FIELDS.
+    """
+    changes = changes or {}
+    personal = set(changes) - NON_PERSONAL_FIELDS
+    if personal:
+        raise PersonalValueInAudit(f"audit changes may not carry values of {sorted(personal)}")
+    field_names = sorted(set(fields) | set(changes))
+    event = AuditEvent(
+        action=action,
+        actor_id=actor_id,
+        actor_kind=actor_kind,
+        item_id=item_id,
+        fields=field_names,
+        changes={name: [_text(before), _text(after)] for name, (before, after) in changes.items()},
+    )
+    db.session.add(event)
+    return event
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(getattr(value, "value", value))

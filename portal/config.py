@@ -1,0 +1,140 @@
+"""Settings, read once from environment variables.
+
+Every setting is documented in the README's configuration table. Development gets safe,
+clearly-marked defaults so that `make run` works on a fresh machine; production refuses to
+start without its secrets (see `Settings.problems`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = ROOT / "instance"
+
+# Development-only keys. They are public (they are in this file), so production refuses them.
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
+DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktbm90LWZvci1wcm9kISE="  # Fernet key, 32 bytes base64
+DEV_LOOKUP_KEY = "dev-only-lookup-key-not-for-production"
+DEV_TWILIO_AUTH_TOKEN = "dev-only-twilio-auth-token"
+
+SMS_BACKENDS = ("console", "twilio")
+PORTAL_ENVS = ("development", "production")
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the settings cannot run the portal (for example production without secrets)."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The portal's configuration, immutable once read.
+
+    Times are in UTC unless a name says otherwise; durations carry their unit in the name.
+    """
+
+    portal_env: str = "development"
+    secret_key: str = DEV_SECRET_KEY
+    database_url: str = f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
+    ratelimit_storage_uri: str = "memory://"
+    sms_backend: str = "console"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = DEV_TWILIO_AUTH_TOKEN
+    twilio_from_number: str = ""
+    public_base_url: str = ""
+    trusted_proxy_count: int = 0
+    # Fernet keys, newest first; data encrypted under any of them can be read (key rotation).
+    data_encryption_keys: tuple[str, ...] = (DEV_DATA_KEY,)
+    # HMAC-SHA256 key for lookup hashes (phone, identity number) and follow-up codes.
+    lookup_key: str = DEV_LOOKUP_KEY
+    feedback_deadline_days: int = 7
+    site_timezone: str = "Asia/Shanghai"
+    ratelimit_public_post: str = "20 per minute;200 per hour"
+    ratelimit_login: str = "10 per minute;50 per hour"
+    follow_up_code_display_minutes: int = 60
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.portal_env == "production"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Read settings from `env` (default: `os.environ`).
+
+        Raises ConfigurationError for a value that cannot be parsed or is not one of the allowed
+        choices. Missing values take the development defaults; `problems()` says which of those
+        production refuses.
+        """
+        env = os.environ if env is None else env
+        portal_env = env.get("PORTAL_ENV", "development").strip() or "development"
+        if portal_env not in PORTAL_ENVS:
+            raise ConfigurationError(f"PORTAL_ENV must be one of {', '.join(PORTAL_ENVS)}, got {portal_env!r}")
+        sms_backend = env.get("SMS_BACKEND", "console").strip() or "console"
+        if sms_backend not in SMS_BACKENDS:
+            raise ConfigurationError(f"SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}, got {sms_backend!r}")
+        keys = tuple(k.strip() for k in env.get("DATA_ENCRYPTION_KEYS", "").split(",") if k.strip())
+        defaults = cls()
+        return cls(
+            portal_env=portal_env,
+            secret_key=env.get("SECRET_KEY", "").strip() or DEV_SECRET_KEY,
+            database_url=env.get("DATABASE_URL", "").strip() or defaults.database_url,
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+            sms_backend=sms_backend,
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip(),
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip() or DEV_TWILIO_AUTH_TOKEN,
+            twilio_from_number=env.get("TWILIO_FROM_NUMBER", "").strip(),
+            public_base_url=env.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
+            trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0),
+            data_encryption_keys=keys or (DEV_DATA_KEY,),
+            lookup_key=env.get("LOOKUP_KEY", "").strip() or DEV_LOOKUP_KEY,
+            feedback_deadline_days=_int(env, "FEEDBACK_DEADLINE_DAYS", 7),
+            site_timezone=env.get("SITE_TIMEZONE", "").strip() or "Asia/Shanghai",
+            ratelimit_public_post=env.get("RATELIMIT_PUBLIC_POST", "").strip() or defaults.ratelimit_public_post,
+            ratelimit_login=env.get("RATELIMIT_LOGIN", "").strip() or defaults.ratelimit_login,
+        )
+
+    def problems(self) -> list[str]:
+        """Return what stops these settings from running in production (empty when fine).
+
+        Only meaningful when `is_production`; development accepts the built-in defaults.
+        """
+        found: list[str] = []
+        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+            found.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        if DEV_DATA_KEY in self.data_encryption_keys:
+            found.append("DATA_ENCRYPTION_KEYS must be set to your own Fernet key(s), not the development key")
+        if self.lookup_key == DEV_LOOKUP_KEY or len(self.lookup_key) < 32:
+            found.append("LOOKUP_KEY must be set to a random value of at least 32 characters")
+        if self.sms_backend == "console":
+            found.append("SMS_BACKEND must be 'twilio' in production (the console backend sends nothing)")
+        else:
+            if not self.twilio_account_sid:
+                found.append("TWILIO_ACCOUNT_SID must be set when SMS_BACKEND is 'twilio'")
+            if self.twilio_auth_token == DEV_TWILIO_AUTH_TOKEN:
+                found.append("TWILIO_AUTH_TOKEN must be set when SMS_BACKEND is 'twilio'")
+            if not self.twilio_from_number:
+                found.append("TWILIO_FROM_NUMBER must be set when SMS_BACKEND is 'twilio'")
+        if not self.public_base_url.startswith("https://"):
+            found.append("PUBLIC_BASE_URL must be the portal's public https:// address in production")
+        return found
+
+    def check_production(self) -> None:
+        """Raise ConfigurationError naming every wrong setting, when running in production."""
+        if self.is_production:
+            found = self.problems()
+            if found:
+                raise ConfigurationError("Refusing to start in production:\n  - " + "\n  - ".join(found))

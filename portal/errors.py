@@ -1,0 +1,63 @@
+"""Error pages. No stack trace ever reaches a visitor; an expired form keeps what was typed."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+# Never echoed back into a page, even as a hidden field.
+_NOT_KEPT = {"csrf_token", "password"}
+
+
+def _csrf_failed(error: CSRFError) -> tuple[str, int]:
+    """Show the form's answers again with a fresh token, so the person can send them again.
+
+    The answers go back only to the browser that just sent them, as hidden fields of a form
+    that posts to the same address; files cannot be kept this way and are asked for again.
+    """
+    kept = [(key, value) for key, values in request.form.lists() for value in values if key not in _NOT_KEPT]
+    return (
+        render_template("errors/csrf.html", kept=kept, action=request.full_path.rstrip("?"), had_files=bool(request.files)),
+        400,
+    )
+
+
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    titles = {
+        400: _("Something went wrong with that request"),
+        403: _("You cannot open this page"),
+        404: _("Page not found"),
+        405: _("Page not found"),
+        413: _("The files are too large"),
+        429: _("Too many attempts"),
+    }
+    messages = {
+        400: _("Go back and try again."),
+        403: _("Your account does not have access to this page."),
+        404: _("Check the address, or start again from the home page."),
+        405: _("Check the address, or start again from the home page."),
+        413: _("Send smaller photos, or fewer of them."),
+        429: _("Wait a minute, then try again. In an emergency, call 110."),
+    }
+    return render_template(
+        "errors/error.html",
+        title=titles.get(code, _("Sorry, there is a problem with the service")),
+        message=messages.get(code, _("Try again later. In an emergency, call 110.")),
+    ), code
+
+
+def _server_error(error: Exception) -> tuple[str, int]:
+    return render_template(
+        "errors/error.html",
+        title=_("Sorry, there is a problem with the service"),
+        message=_("Try again later. In an emergency, call 110."),
+    ), 500
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_failed)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(500, _server_error)

@@ -1,0 +1,80 @@
+"""Language: Simplified Chinese (default) and English, from a cookie or the browser's Accept-Language.
+
+The switcher on every page links to `/language/<code>`, which sets the cookie and returns to the
+page. `<html lang>` comes from `html_lang()`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import Flask, request
+from flask_babel import get_locale
+
+from portal.extensions import babel
+
+LANGUAGES = ("zh", "en")
+LANGUAGE_COOKIE = "lang"
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+
+def select_locale() -> str:
+    """The visitor's language: the `lang` cookie if valid, else the best Accept-Language match, else Chinese."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES, default="zh") or "zh"
+
+
+def current_language() -> str:
+    """'zh' or 'en' for the current request."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def html_lang() -> str:
+    """The BCP 47 tag for `<html lang>`: zh-CN or en."""
+    return HTML_LANG[current_language()]
+
+
+def format_local_datetime(instant: datetime, tz: str = "Asia/Shanghai", language: str | None = None) -> str:
+    """Format a UTC instant in the site's local time with date, weekday and time (WRITING.md).
+
+    zh: 2026年12月3日（星期四）上午9:20 · en: Thursday 3 December 2026, 9:20am.
+    `instant` must be timezone-aware; `tz` is an IANA zone name.
+    """
+    language = language or current_language()
+    local = instant.astimezone(ZoneInfo(tz))
+    if language == "zh":
+        return format_datetime(local, "y年M月d日（EEEE）ah:mm", locale="zh_Hans_CN")
+    day = format_datetime(local, "EEEE d MMMM y", locale="en")
+    clock = local.strftime("%I:%M").lstrip("0") + ("am" if local.hour < 12 else "pm")
+    return f"{day}, {clock}"
+
+
+def format_local_date(instant: datetime, tz: str = "Asia/Shanghai", language: str | None = None) -> str:
+    """Date with weekday in the site's local time: 2026年12月3日（星期四） · Thursday 3 December 2026."""
+    language = language or current_language()
+    local = instant.astimezone(ZoneInfo(tz))
+    if language == "zh":
+        return format_datetime(local, "y年M月d日（EEEE）", locale="zh_Hans_CN")
+    return format_datetime(local, "EEEE d MMMM y", locale="en")
+
+
+def format_local_time(instant: datetime, tz: str = "Asia/Shanghai", language: str | None = None) -> str:
+    """Clock time in the site's local time: 上午9:20 · 9:20am."""
+    language = language or current_language()
+    local = instant.astimezone(ZoneInfo(tz))
+    if language == "zh":
+        return format_datetime(local, "ah:mm", locale="zh_Hans_CN")
+    return local.strftime("%I:%M").lstrip("0") + ("am" if local.hour < 12 else "pm")
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(html_lang=html_lang, current_language=current_language, LANGUAGES=LANGUAGES)
+    app.jinja_env.filters.update(
+        local_datetime=format_local_datetime, local_date=format_local_date, local_time=format_local_time
+    )

@@ -1,0 +1,119 @@
+"""The intake queue: one row per thing staff triage, whatever its kind.
+
+`IntakeItem` holds everything the queue sorts and filters on, so that the queue is one indexed
+query over one table. What is specific to a kind lives in its own table, one-to-one with the
+item: `Tip`, `Appointment` (sampling), or `InboundMessage` for an SMS that became neither.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import UTCDateTime, utcnow
+from portal.security.crypto import EncryptedText
+
+
+class ItemKind(str, enum.Enum):
+    TIP = "tip"
+    APPOINTMENT = "appointment"
+    SMS_MESSAGE = "sms_message"
+
+
+class Channel(str, enum.Enum):
+    WEB = "web"
+    SMS = "sms"
+    STAFF = "staff"
+
+
+class ItemStatus(str, enum.Enum):
+    """Triage workflow: new → triaged → assigned → verifying → closed."""
+
+    NEW = "new"
+    TRIAGED = "triaged"
+    ASSIGNED = "assigned"
+    VERIFYING = "verifying"
+    CLOSED = "closed"
+
+
+class Priority(int, enum.Enum):
+    """Lower sorts first: the queue is ordered by priority, then by received time."""
+
+    URGENT = 0
+    HIGH = 1
+    NORMAL = 2
+    LOW = 3
+
+
+class TipCategory(str, enum.Enum):
+    ABDUCTED_OR_TRAFFICKED = "abducted_or_trafficked"
+    BEGGING_OR_EXPLOITED = "begging_or_exploited"
+    UNKNOWN_ORIGIN_OR_ADOPTION = "unknown_origin_or_adoption"
+    KNOWN_MISSING_CHILD = "known_missing_child"
+    ADULT_ABDUCTED_AS_CHILD = "adult_abducted_as_child"
+    OTHER = "other"
+
+
+class IntakeItem(db.Model):
+    __tablename__ = "intake_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default=ItemStatus.NEW.value)
+    priority: Mapped[int] = mapped_column(Integer, default=Priority.NORMAL.value)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    feedback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Administrative-division code (GB/T 2260) when known, plus the place as given.
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    region_text: Mapped[str | None] = mapped_column(String(200))
+    working_group_id: Mapped[int | None] = mapped_column(ForeignKey("working_group.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    working_group = relationship("WorkingGroup")
+    tip: Mapped["Tip | None"] = relationship(back_populates="item", uselist=False)
+    appointment = relationship("Appointment", back_populates="item", uselist=False)
+
+    __table_args__ = (
+        # The default queue order, and the same order within one status.
+        Index("ix_intake_item_queue", "priority", "received_at"),
+        Index("ix_intake_item_status_queue", "status", "priority", "received_at"),
+        Index("ix_intake_item_feedback_due_at", "feedback_due_at"),
+        Index("ix_intake_item_group_queue", "working_group_id", "priority", "received_at"),
+        Index("ix_intake_item_kind", "kind"),
+    )
+
+    def set_default_deadline(self, days: int) -> None:
+        """Set `feedback_due_at` to `days` days after `received_at` (the campaign's 7-day rule)."""
+        self.feedback_due_at = self.received_at + timedelta(days=days)
+
+
+class Tip(db.Model):
+    """A lead from the public. Anonymous unless the tipster chose to leave contact details."""
+
+    __tablename__ = "tip"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("intake_item.id", ondelete="CASCADE"), unique=True)
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(String(500))
+    seen_when: Mapped[str | None] = mapped_column(String(200))
+    child_in_danger: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_name: Mapped[str | None] = mapped_column(EncryptedText)
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedText)
+    contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    may_contact_by_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    # HMAC-SHA256 of the follow-up code; the plain code is never stored for long.
+    follow_up_code_hash: Mapped[str] = mapped_column(String(64))
+    # The plain code, encrypted, only so that a refresh or print of the confirmation shows it;
+    # cleared by the worker after FOLLOW_UP_CODE_DISPLAY_MINUTES.
+    follow_up_code_display: Mapped[str | None] = mapped_column(EncryptedText)
+    follow_up_code_display_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    item: Mapped[IntakeItem] = relationship(back_populates="tip")

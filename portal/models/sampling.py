@@ -1,0 +1,165 @@
+"""Sampling sites, their opening hours and slots, and appointments with their attendees."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import UTCDateTime, utcnow
+from portal.security.crypto import EncryptedText
+
+
+class SamplingSite(db.Model):
+    """A police unit that takes blood samples. Published lists give what they give; staff complete the rest."""
+
+    __tablename__ = "sampling_site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))  # the city as published, e.g. 南通市通州区
+    district: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(40))  # as published, e.g. 83309663
+    fee: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
+    slot_minutes: Mapped[int] = mapped_column(SmallInteger, default=20)
+    places_per_slot: Mapped[int] = mapped_column(SmallInteger, default=3)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    opening_periods: Mapped[list["OpeningPeriod"]] = relationship(
+        back_populates="site", cascade="all, delete-orphan", order_by="(OpeningPeriod.weekday, OpeningPeriod.opens_at)"
+    )
+
+    __table_args__ = (UniqueConstraint("province", "name", name="uq_sampling_site_province_name"),)
+
+
+class OpeningPeriod(db.Model):
+    """One opening period on one weekday, in the site's local time (weekday 0 = Monday)."""
+
+    __tablename__ = "opening_period"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sampling_site.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    opens_at: Mapped[time] = mapped_column(Time)
+    closes_at: Mapped[time] = mapped_column(Time)
+
+    site: Mapped[SamplingSite] = relationship(back_populates="opening_periods")
+
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("opens_at < closes_at", name="opens_before_closes"),
+    )
+
+
+class SiteClosure(db.Model):
+    """Days a site is closed (holidays), inclusive, in the site's local calendar."""
+
+    __tablename__ = "site_closure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sampling_site.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class Slot(db.Model):
+    """A bookable time at a site. `booked` can never exceed `capacity`: the database checks it,
+    and `booking.take_places` changes it with one conditional UPDATE."""
+
+    __tablename__ = "slot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sampling_site.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(SmallInteger)
+    booked: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+    site: Mapped[SamplingSite] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("site_id", "starts_at", name="uq_slot_site_id_starts_at"),
+        CheckConstraint("booked >= 0", name="booked_not_negative"),
+        CheckConstraint("booked <= capacity", name="booked_within_capacity"),
+    )
+
+    @property
+    def places_left(self) -> int:
+        return self.capacity - self.booked
+
+
+class AppointmentStatus(str, enum.Enum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    CHECKED_IN = "checked_in"
+    NO_SHOW = "no_show"
+
+
+class ApplicantRole(str, enum.Enum):
+    """Who is booking (the answer tailors what to bring)."""
+
+    PARENT = "parent"
+    RELATIVE = "relative"
+    SEEKING_BIRTH_FAMILY = "seeking_birth_family"
+    AGENCY = "agency"
+
+
+class Appointment(db.Model):
+    """A sampling appointment: one booking of one slot by an applicant, for one or more attendees."""
+
+    __tablename__ = "appointment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("intake_item.id", ondelete="CASCADE"), unique=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=AppointmentStatus.BOOKED.value)
+    applicant_role: Mapped[str] = mapped_column(String(30))
+    applicant_name: Mapped[str | None] = mapped_column(EncryptedText)
+    applicant_phone: Mapped[str | None] = mapped_column(EncryptedText)
+    applicant_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    party_size: Mapped[int] = mapped_column(SmallInteger, default=1)
+    consent_given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item = relationship("IntakeItem", back_populates="appointment")
+    slot: Mapped[Slot] = relationship()
+    attendees: Mapped[list["Attendee"]] = relationship(back_populates="appointment", cascade="all, delete-orphan")
+
+
+class Attendee(db.Model):
+    """A person who will give a sample at the appointment."""
+
+    __tablename__ = "attendee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(EncryptedText)
+    relationship_to_missing: Mapped[str] = mapped_column(String(30))
+    id_number: Mapped[str | None] = mapped_column(EncryptedText)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
+    is_applicant: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="attendees")

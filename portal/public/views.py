@@ -1,0 +1,51 @@
+"""Views for the public pages."""
+
+from __future__ import annotations
+
+from flask import make_response, redirect, render_template, request, url_for
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+
+from portal.extensions import db
+from portal.i18n import LANGUAGE_COOKIE, LANGUAGES
+from portal.public import bp
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Return `target` if it is a path on this site (no scheme, no host), else `fallback`.
+
+    Keeps redirects after a language switch from sending people to another site.
+    """
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    return target
+
+
+@bp.get("/")
+def start() -> str:
+    return render_template("public/start.html")
+
+
+@bp.get("/language/<code>")
+def set_language(code: str) -> Response:
+    """Remember the chosen language for a year and go back to the page the visitor was on."""
+    response = redirect(safe_next(request.args.get("next"), url_for("public.start")))
+    if code in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.get("/privacy")
+def privacy() -> str:
+    return render_template("public/privacy.html")
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """200 when the database answers, 503 when it does not. Never shows why (no details to attackers)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        return make_response("ok\n", 200, {"Content-Type": "text/plain"}), 200
+    except Exception:  # any database failure means "not healthy"
+        db.session.rollback()
+        return make_response("database unavailable\n", 503, {"Content-Type": "text/plain"}), 503

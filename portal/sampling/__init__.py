@@ -1,0 +1,7 @@
+"""Free DNA sampling appointments (web)."""
+
+from flask import Blueprint
+
+bp = Blueprint("sampling", __name__)
+
+from portal.sampling import views  # noqa: E402,F401

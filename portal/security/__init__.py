@@ -1,0 +1,1 @@
+"""Cryptography, reference numbers and HTTP protections used across the portal."""

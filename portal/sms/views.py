@@ -1,0 +1,1 @@
+"""SMS webhook views (placeholder until the hotline slice lands)."""

@@ -1,0 +1,1 @@
+"""Staff views (placeholder until the staff slice lands)."""
