@@ -10,9 +10,11 @@ def init_app(app: Flask) -> None:
     from portal.outbox import commands as outbox_commands
     from portal.public import commands as public_commands
     from portal.sampling import commands as sampling_commands
+    from portal.security import commands as security_commands
     from portal.sms import commands as sms_commands
     from portal.staff import commands as staff_commands
     from portal.tips import commands as tips_commands
 
-    for module in (public_commands, tips_commands, sampling_commands, sms_commands, staff_commands, outbox_commands):
+    for module in (public_commands, tips_commands, sampling_commands, sms_commands, staff_commands, outbox_commands,
+                   security_commands):
         module.register(app)
