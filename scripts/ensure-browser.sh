@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser tests need Debian's Chromium and CJK fonts. Install them when missing and we are root.
 set -uo pipefail
-if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+fonts=$(fc-list 2>/dev/null || true)  # read it whole: grep -q would cut the pipe under pipefail
+if command -v chromium >/dev/null 2>&1 && grep -qi "Noto Sans CJK" <<<"$fonts"; then
   exit 0
 fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
