@@ -11,21 +11,47 @@ from werkzeug.exceptions import HTTPException
 _NOT_KEPT = {"csrf_token", "password"}
 
 
+def _kept_answers() -> list[tuple[str, str]]:
+    """The posted form's answers as (name, value) pairs, without the token and passwords."""
+    return [(key, value) for key, values in request.form.lists() for value in values if key not in _NOT_KEPT]
+
+
 def _csrf_failed(error: CSRFError) -> tuple[str, int]:
     """Show the form's answers again with a fresh token, so the person can send them again.
 
     The answers go back only to the browser that just sent them, as hidden fields of a form
     that posts to the same address; files cannot be kept this way and are asked for again.
     """
-    kept = [(key, value) for key, values in request.form.lists() for value in values if key not in _NOT_KEPT]
     return (
-        render_template("errors/csrf.html", kept=kept, action=request.full_path.rstrip("?"), had_files=bool(request.files)),
+        render_template(
+            "errors/csrf.html", kept=_kept_answers(), action=request.full_path.rstrip("?"), had_files=bool(request.files)
+        ),
         400,
+    )
+
+
+def _too_many(error: HTTPException) -> tuple[str, int] | None:
+    """For a refused form post, keep what was typed so it can be sent again after the wait.
+
+    Returns None when there is nothing to keep (a GET, or a post without answers).
+    """
+    kept = _kept_answers() if request.method == "POST" else []
+    if not kept:
+        return None
+    return (
+        render_template(
+            "errors/too_many.html", kept=kept, action=request.full_path.rstrip("?"), had_files=bool(request.files)
+        ),
+        429,
     )
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
+    if code == 429:
+        kept_page = _too_many(error)
+        if kept_page is not None:
+            return kept_page
     titles = {
         400: _("Something went wrong with that request"),
         403: _("You cannot open this page"),

@@ -32,3 +32,14 @@ login_manager = LoginManager()
 # The client address comes from `request.remote_addr`, which ProxyFix (TRUSTED_PROXY_COUNT)
 # rewrites from X-Forwarded-For only for the configured number of trusted proxies.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _public_post_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["SETTINGS"].ratelimit_public_post
+
+
+# One budget per client address across every public form submission (tips, status, sampling),
+# so that spreading a flood over several forms does not multiply the allowance.
+public_post_limit = limiter.shared_limit(_public_post_limit, scope="public-post", methods=["POST"])

@@ -2,8 +2,9 @@
 
 A staff view declares the permission it needs with `@requires(Permission.X)`; the staff
 blueprint refuses any view that declares none (deny by default). Which *items* a role may see
-is scoped further by `visible_items_filter` (a working-group member sees their group's items,
-sampling-site staff see their own sites' appointments).
+is scoped further by `portal.staff.queue.visible_items_filter` (a working-group member sees
+their group's items, sampling-site staff see their own sites' appointments; an item outside the
+scope answers 404, like one that does not exist).
 """
 
 from __future__ import annotations

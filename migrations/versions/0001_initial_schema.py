@@ -196,9 +196,11 @@ def upgrade():
     sa.Column('follow_up_code_hash', sa.String(length=64), nullable=False),
     sa.Column('follow_up_code_display', sa.Text(), nullable=True),
     sa.Column('follow_up_code_display_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('submission_key', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['item_id'], ['intake_item.id'], name=op.f('fk_tip_item_id_intake_item'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tip')),
-    sa.UniqueConstraint('item_id', name=op.f('uq_tip_item_id'))
+    sa.UniqueConstraint('item_id', name=op.f('uq_tip_item_id')),
+    sa.UniqueConstraint('submission_key', name=op.f('uq_tip_submission_key'))
     )
     with op.batch_alter_table('tip', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tip_contact_phone_hash'), ['contact_phone_hash'], unique=False)

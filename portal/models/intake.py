@@ -115,5 +115,8 @@ class Tip(db.Model):
     # cleared by the worker after FOLLOW_UP_CODE_DISPLAY_MINUTES.
     follow_up_code_display: Mapped[str | None] = mapped_column(EncryptedText)
     follow_up_code_display_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # HMAC of the web form's one-time submission id: two concurrent posts of the same form
+    # (a double click) hit this unique index and produce one tip.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     item: Mapped[IntakeItem] = relationship(back_populates="tip")

@@ -1,9 +1,57 @@
-"""`flask --app wsgi ...` commands of this area."""
+"""`flask --app wsgi ...` commands of this area: `demo-data`."""
 
 from __future__ import annotations
 
-from flask import Flask
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from portal.config import ROOT
+from portal.extensions import db
+from portal.models import SamplingSite, Slot
+from portal.permissions import Role
+from portal.sampling.commands import report_import
+from portal.sampling.importer import import_sites
+from portal.sampling.slots import open_slots
+from portal.staff.accounts import create_staff_user
+
+DEMO_SITES_CSV = ROOT / "portal" / "demo" / "sampling-sites-nantong-2021.csv"
+DEMO_DAYS = 28
+DEMO_USERNAME = "demo-admin"
+
+
+def load_demo_data() -> tuple[int, str]:
+    """Import the Nantong sites, open their slots for the next DEMO_DAYS local days, and give the
+    demo admin account a fresh password. Idempotent apart from the password. Returns (slots
+    created now, the new password); the caller commits."""
+    settings = current_app.config["SETTINGS"]
+    report_import(import_sites(DEMO_SITES_CSV, timezone=settings.site_timezone))
+    created = 0
+    for site in db.session.scalars(select(SamplingSite).where(SamplingSite.active.is_(True))):
+        today = datetime.now(ZoneInfo(site.timezone)).date()
+        created += open_slots(site, today, DEMO_DAYS)
+    password = secrets.token_urlsafe(12)
+    create_staff_user(DEMO_USERNAME, password, Role.ADMIN, replace_password=True)
+    return created, password
 
 
 def register(app: Flask) -> None:
     """Add this area's commands to the app's CLI."""
+
+    @app.cli.command("demo-data")
+    def demo_data_command() -> None:
+        """Load demo data: the published Nantong sampling sites with slots, and a demo admin account."""
+        created, password = load_demo_data()
+        db.session.commit()
+        sites = db.session.scalar(select(func.count()).select_from(SamplingSite))
+        slots = db.session.scalar(select(func.count()).select_from(Slot))
+        click.echo(f"Demo data: {sites} sampling sites, {slots} slots ({created} new).")
+        click.echo("")
+        click.echo("Staff sign-in: http://127.0.0.1:5000/staff/login")
+        click.echo(f"  username: {DEMO_USERNAME}")
+        click.echo(f"  password: {password}")
+        click.echo("(A new password is set each time this command runs.)")

@@ -1,10 +1,151 @@
-"""Sampling views (placeholder until the booking slice lands)."""
+"""Booking free DNA sampling on the web: choose a site, a day, a time; then the confirmation."""
 
-from flask import render_template
+from __future__ import annotations
 
+from datetime import date
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from babel.dates import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from portal.extensions import db, public_post_limit
+from portal.forms.fields import mask_mobile
+from portal.i18n import current_language, format_local_time
+from portal.intake import find_by_reference
+from portal.models import ApplicantRole, Channel, ItemKind, SamplingSite, Slot
 from portal.sampling import bp
+from portal.sampling.booking import AttendeeDetails, BookingError, book_appointment
+from portal.sampling.forms import BookingForm
+from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, message_for
+from portal.sampling.slots import available_days, local_day, slots_for_day
+
+SESSION_KEY = "sampling_reference"
+
+
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id in a URL would be a database error, not a 404
+
+
+def _active_site(site_id: int) -> SamplingSite:
+    site = db.session.get(SamplingSite, site_id) if site_id <= MAX_ID else None
+    if site is None or not site.active:
+        abort(404)
+    return site
+
+
+WEEKDAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
+
+
+def format_day(day: date, language: str | None = None) -> str:
+    """A local date with its weekday: 2026年12月3日（星期四） · Thursday 3 December 2026."""
+    if (language or current_language()) == "zh":
+        return format_date(day, "y年M月d日（EEEE）", locale="zh_Hans_CN")
+    return format_date(day, "EEEE d MMMM y", locale="en")
+
+
+def opening_hours(site: SamplingSite) -> list[str]:
+    """The site's weekly hours as lines to show: "Monday to Friday 09:00–17:00" when the weekdays share them."""
+    by_day: dict[int, list[str]] = {}
+    for period in site.opening_periods:
+        by_day.setdefault(period.weekday, []).append(
+            f"{period.opens_at:%H:%M}–{period.closes_at:%H:%M}"
+        )
+    if not by_day:
+        return []
+    if set(by_day) == set(range(5)) and len({tuple(p) for p in by_day.values()}) == 1:
+        return [_("Monday to Friday %(hours)s", hours=", ".join(by_day[0]))]
+    return [f"{WEEKDAY_NAMES[day]} {', '.join(periods)}" for day, periods in sorted(by_day.items())]
+
+
+def _slot_label(slot: Slot) -> str:
+    clock = format_local_time(slot.starts_at, slot.site.timezone)
+    left = slot.places_left
+    if left == 1:
+        return _("%(time)s – 1 place left", time=clock)
+    return _("%(time)s – %(count)d places left", time=clock, count=left)
 
 
 @bp.get("/")
 def choose_site() -> str:
-    return render_template("errors/error.html", title="Sampling", message="")
+    sites = db.session.scalars(
+        select(SamplingSite).where(SamplingSite.active.is_(True)).order_by(SamplingSite.province, SamplingSite.id)
+    ).all()
+    return render_template("sampling/choose_site.html", sites=sites, opening_hours=opening_hours)
+
+
+@bp.get("/site/<int:site_id>")
+def choose_day(site_id: int) -> str | Response:
+    site = _active_site(site_id)
+    chosen = request.args.get("day")
+    if chosen:
+        return redirect(url_for("sampling.book", site_id=site.id, day=chosen))
+    return render_template(
+        "sampling/choose_day.html", site=site, days=available_days(site), format_day=format_day,
+        opening_hours=opening_hours(site),
+    )
+
+
+@bp.route("/site/<int:site_id>/<day>", methods=["GET", "POST"])
+@public_post_limit
+def book(site_id: int, day: str) -> str | Response:
+    site = _active_site(site_id)
+    try:
+        chosen_day = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    form = BookingForm()
+    slots = slots_for_day(site, chosen_day)
+    form.slot.choices = [SelectChoice(str(slot.id), _slot_label(slot)) for slot in slots]
+
+    if form.validate_on_submit():
+        slot = db.session.get(Slot, int(form.slot.data))
+        # A slot of another site or day was never offered on this page.
+        if slot is None or slot.site_id != site.id or local_day(site, slot.starts_at) != chosen_day:
+            form.slot.errors = [str(CHOOSE_A_SHOWN_TIME)]
+        else:
+            role = ApplicantRole(form.role.data)
+            try:
+                appointment = book_appointment(
+                    slot_id=slot.id,
+                    applicant_role=role,
+                    applicant_name=form.name.data,
+                    applicant_phone=form.phone.data,
+                    attendees=[AttendeeDetails(form.name.data, role, form.id_number.data, form.phone.data)],
+                    consent=True,
+                    language=current_language(),
+                    channel=Channel.WEB,
+                )
+            except BookingError as error:
+                db.session.rollback()
+                form.slot.errors = [message_for(error)]
+                # Offer what is left now, without the time that was just taken.
+                form.slot.choices = [SelectChoice(str(s.id), _slot_label(s)) for s in slots_for_day(site, chosen_day)]
+                form.slot.data = None
+            else:
+                reference = appointment.item.reference
+                db.session.commit()
+                session[SESSION_KEY] = reference
+                return redirect(url_for("sampling.confirmation"), code=303)
+
+    return render_template("sampling/book.html", site=site, day=chosen_day, day_text=format_day(chosen_day), form=form)
+
+
+@bp.get("/confirmation")
+def confirmation() -> str | Response:
+    item = find_by_reference(session.get(SESSION_KEY, ""))
+    if item is None or item.kind != ItemKind.APPOINTMENT.value or item.appointment is None:
+        return redirect(url_for("sampling.choose_site"))
+    appointment = item.appointment
+    return render_template(
+        "sampling/confirmation.html",
+        reference=item.reference,
+        appointment=appointment,
+        slot=appointment.slot,
+        site=appointment.slot.site,
+        masked_phone=mask_mobile(appointment.applicant_phone),
+        is_family=appointment.applicant_role in (ApplicantRole.PARENT.value, ApplicantRole.RELATIVE.value),
+    )

@@ -1,1 +1,73 @@
-"""SMS webhook views (placeholder until the hotline slice lands)."""
+"""The SMS hotline webhook: `POST /sms/inbound`, called by the provider for every incoming SMS.
+
+Verify the signature → normalise the sender → store the message once → decide the reply (a pure
+function) → answer TwiML with status 200. After the signature check the answer is always 200
+TwiML, even when something inside fails: the provider would otherwise show the sender nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Response, abort, current_app, request
+
+from portal.sms import bp
+from portal.sms.inbox import DuplicateMessage, keep_after_error, receive
+from portal.sms.provider import InvalidInbound, get_provider
+
+logger = logging.getLogger(__name__)
+
+
+def public_request_url(public_base_url: str) -> str:
+    """The URL the provider called, as it signed it.
+
+    Behind a TLS-terminating proxy the app sees `http://127.0.0.1:…`, so with PUBLIC_BASE_URL set
+    the URL is rebuilt from it. The query string is taken raw from the WSGI environ: Flask's
+    `request.url` decodes percent-escapes, which changes the signed text.
+    """
+    query = request.environ.get("QUERY_STRING", "")
+    # root_url already holds the script root (a mount prefix); PUBLIC_BASE_URL must include it too.
+    base = public_base_url or request.root_url.rstrip("/")
+    return f"{base}{request.path}" + (f"?{query}" if query else "")
+
+
+def _twiml(body_and_type: tuple[str, str]) -> Response:
+    body, mimetype = body_and_type
+    return Response(body, status=200, mimetype=mimetype)
+
+
+def _where(exc: BaseException) -> str:
+    """File and line where `exc` was raised: enough to find the bug, without the message (which may
+    quote the SMS text or a bound SQL parameter)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{last.filename}:{last.lineno}"
+
+
+@bp.post("/inbound")
+def inbound() -> Response:
+    settings = current_app.config["SETTINGS"]
+    provider = get_provider(settings)
+    signature = request.headers.get("X-Twilio-Signature")
+    if not provider.verify_request(public_request_url(settings.public_base_url), request.form, signature):
+        logger.warning("SMS webhook: refused a request without a valid signature")
+        abort(403)
+
+    try:
+        sms = provider.parse_inbound(request.form)
+    except InvalidInbound:
+        logger.warning("SMS webhook: signed request without a usable message id; nothing stored")
+        return _twiml(provider.reply(None))
+
+    try:
+        reply = receive(sms, settings)
+    except DuplicateMessage:
+        logger.info("SMS %s: repeated delivery, already stored", sms.provider_message_id)
+        return _twiml(provider.reply(None))
+    except Exception as exc:  # noqa: BLE001 - the provider must always get TwiML
+        logger.error("SMS %s: could not be handled (%s at %s)", sms.provider_message_id, type(exc).__name__, _where(exc))
+        reply = keep_after_error(sms, settings)
+    return _twiml(provider.reply(reply))

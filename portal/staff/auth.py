@@ -5,7 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, redirect, request, url_for
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal.extensions import db, login_manager
@@ -60,7 +60,9 @@ def guard_staff_request() -> Response | None:
     if getattr(view, "public_staff_view", False):
         return None
     permission: Permission | None = getattr(view, "required_permission", None)
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or not current_user.is_active:
+        if current_user.is_authenticated:
+            logout_user()  # the account was switched off after it signed in
         return redirect(url_for("staff.login", next=request.path))
     if permission is None or not role_allows(current_user.role, permission):
         abort(403)

@@ -1,9 +1,61 @@
-"""`flask --app wsgi ...` commands of this area."""
+"""`flask --app wsgi ...` commands of this area: creating staff accounts."""
 
 from __future__ import annotations
 
+import click
 from flask import Flask
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import SamplingSite, WorkingGroup
+from portal.permissions import Role
+from portal.staff.accounts import AccountError, create_staff_user
 
 
 def register(app: Flask) -> None:
     """Add this area's commands to the app's CLI."""
+    app.cli.add_command(create_staff)
+
+
+@click.command("create-staff")
+@click.option("--username", required=True, help="The name the person signs in with.")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]), help="What the account may do.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Asked for twice, hidden, when not given (giving it here leaves it in the shell history).",
+)
+@click.option("--group", "group_name", default=None, help="Working group (created if new), for group members.")
+@click.option("--site", "site_ids", type=int, multiple=True, help="Sampling site id, for site staff (repeatable).")
+def create_staff(username: str, role: str, password: str, group_name: str | None, site_ids: tuple[int, ...]) -> None:
+    """Create a staff account."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise click.ClickException("the username must be 1 to 80 characters")
+    try:
+        user = create_staff_user(username, password, Role(role))
+    except AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    if group_name:
+        group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.name == group_name))
+        if group is None:
+            group = WorkingGroup(name=group_name)
+            db.session.add(group)
+            click.echo(f"Created working group {group_name!r}.")
+        user.working_group = group
+    for site_id in site_ids:
+        site = db.session.get(SamplingSite, site_id)
+        if site is None:
+            db.session.rollback()
+            raise click.ClickException(f"there is no sampling site with id {site_id}")
+        user.sites.append(site)
+    db.session.commit()
+    extra = ""
+    if user.working_group is not None:
+        extra += f", working group {user.working_group.name!r}"
+    if site_ids:
+        extra += f", sites {', '.join(map(str, site_ids))}"
+    click.echo(f"Created staff account {username!r} with role {role}{extra}.")

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from sqlalchemy.exc import IntegrityError
+
 from portal.extensions import db
-from portal.intake import new_item
-from portal.models import Channel, ItemKind, Priority, Tip, TipCategory, utcnow
-from portal.security.crypto import lookup_hash
+from portal.intake import find_by_reference, new_item
+from portal.models import Channel, IntakeItem, ItemKind, Priority, Tip, TipCategory, utcnow
+from portal.security.crypto import hashes_match, lookup_hash
 from portal.security.references import new_follow_up_code, normalise_follow_up_code
 
 FOLLOW_UP_PURPOSE = "follow-up-code"
@@ -36,6 +40,7 @@ def create_tip(
     may_contact_by_sms: bool = False,
     deadline_days: int = 7,
     display_minutes: int = 60,
+    submission_id: str | None = None,
 ) -> TipReceipt:
     """Create a tip and its intake item in the current transaction (the caller commits).
 
@@ -43,7 +48,19 @@ def create_tip(
     danger makes the item urgent, so it tops the queue. The follow-up code is stored only as an
     HMAC; its plain text is kept encrypted for `display_minutes` so a refresh or print of the
     confirmation still shows it. Nothing about the sender's device or address is stored.
+
+    `submission_id`: the web form's one-time id. A second tip with the same id (a double click
+    whose two requests arrive together) is refused by a unique index, and the first tip's
+    receipt is returned instead; its follow-up code is the one still on display.
     """
+    submission_key = lookup_hash(submission_id, "tip-submission") if submission_id else None
+    if submission_key is not None:
+        earlier = _receipt_for_submission(submission_key)
+        if earlier is not None:
+            return earlier
+    # The item and the tip are written together or not at all: a refused duplicate leaves no
+    # orphan item in the queue.
+    savepoint = db.session.begin_nested()
     item = new_item(
         ItemKind.TIP,
         channel,
@@ -66,14 +83,47 @@ def create_tip(
         follow_up_code_hash=lookup_hash(code, FOLLOW_UP_PURPOSE),
         follow_up_code_display=code,
         follow_up_code_display_until=utcnow() + timedelta(minutes=display_minutes),
+        submission_key=submission_key,
     )
     db.session.add(tip)
-    db.session.flush()
+    try:
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        earlier = _receipt_for_submission(submission_key) if submission_key else None
+        if earlier is None:
+            raise
+        return earlier
     return TipReceipt(tip=tip, reference=item.reference, follow_up_code=code)
+
+
+def _receipt_for_submission(submission_key: str) -> TipReceipt | None:
+    tip = db.session.scalar(select(Tip).where(Tip.submission_key == submission_key))
+    if tip is None:
+        return None
+    return TipReceipt(tip=tip, reference=tip.item.reference, follow_up_code=tip.follow_up_code_display or "")
 
 
 def follow_up_code_matches(tip: Tip, typed: str) -> bool:
     """True when `typed` (any case, spacing, width) is this tip's follow-up code. Constant-time."""
-    from portal.security.crypto import hashes_match
-
     return hashes_match(normalise_follow_up_code(typed), tip.follow_up_code_hash, FOLLOW_UP_PURPOSE)
+
+
+def tip_by_reference(reference: str) -> Tip | None:
+    """The tip whose intake item has exactly this canonical reference (`TY-XXXX-XXXX`), or None."""
+    return db.session.scalar(select(Tip).join(IntakeItem).where(IntakeItem.reference == reference))
+
+
+def find_tip_for_follow_up(reference_text: str, code_text: str) -> Tip | None:
+    """The tip matching a typed reference number AND follow-up code (any case, spacing, width), or None.
+
+    Returns None alike for an unknown reference, a reference that is not a tip, and a wrong code,
+    and does the same hashing work in each case, so neither the answer nor its timing says
+    which reference numbers exist.
+    """
+    item = find_by_reference(reference_text)
+    tip = item.tip if item is not None else None
+    if tip is None:
+        hashes_match(normalise_follow_up_code(code_text), "0" * 64, FOLLOW_UP_PURPOSE)
+        return None
+    return tip if follow_up_code_matches(tip, code_text) else None

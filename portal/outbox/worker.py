@@ -1,0 +1,228 @@
+"""The outbox worker: delivers queued SMS, exactly once where it can be known, and runs periodic jobs.
+
+Delivery of one message:
+
+1. Claim it with a conditional UPDATE (`status = 'queued'` → `'sending'` with a fresh claim
+   token) and commit the claim BEFORE sending. Of two workers racing for one row, the database
+   lets only one UPDATE match (rowcount 1); the other sees rowcount 0 and moves on.
+2. Send through the provider, with no database transaction open.
+3. Record the outcome, only if the claim is still ours: sent; back to queued with a back-off
+   (the send certainly failed); failed (refused for good, or out of attempts); or unknown (the
+   request may have gone out — never resent automatically: staff decide).
+
+A worker that dies between 1 and 3 leaves the row `sending`; `mark_stale_claims_unknown` turns
+such rows `unknown` after STALE_CLAIM_MINUTES, again without resending.
+
+Nothing here logs a phone number or a message text.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.models import OutboundMessage, OutboundStatus, Tip, utcnow
+from portal.sms.provider import SendOutcome, SendResult, SmsProvider
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# Back-off after the n-th certain failure: 1, 2, 4, 8… minutes, at most an hour.
+FIRST_BACKOFF_SECONDS = 60
+MAX_BACKOFF_SECONDS = 3600
+# One pass sends at most this many messages, so periodic jobs still run under a flood.
+MAX_MESSAGES_PER_PASS = 500
+STALE_CLAIM_MINUTES = 15
+
+# A periodic job: called once per pass with the pass's UTC time; commits its own work.
+PeriodicJob = Callable[[datetime], None]
+PERIODIC_JOBS: list[PeriodicJob] = []
+
+
+def periodic_job(job: PeriodicJob) -> PeriodicJob:
+    """Register `job` to run on every worker pass (decorator). Later issues add reminders,
+    no-show marking and retention here."""
+    if job not in PERIODIC_JOBS:
+        PERIODIC_JOBS.append(job)
+    return job
+
+
+@dataclass
+class PassSummary:
+    """Counts for one pass (messages, not attempts)."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unknown: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed + self.unknown
+
+    def __str__(self) -> str:
+        return f"sent {self.sent}, retried {self.retried}, failed {self.failed}, unknown {self.unknown}"
+
+
+@dataclass(frozen=True)
+class _Claim:
+    message_id: int
+    token: str
+    to_phone: str
+    body: str
+    attempts: int
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after `attempts` certain failures (1 → 1 minute, doubling, ≤ 1 hour)."""
+    seconds = FIRST_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, MAX_BACKOFF_SECONDS))
+
+
+def claim_next(now: datetime, skip: set[int]) -> _Claim | None:
+    """Claim the oldest due queued message (not in `skip`), commit the claim, and return it.
+
+    Returns None when nothing is due. Candidates are read without locks; the conditional UPDATE
+    decides who gets each one.
+    """
+    while True:
+        query = (
+            select(OutboundMessage.id)
+            .where(OutboundMessage.status == OutboundStatus.QUEUED.value, OutboundMessage.not_before <= now)
+            .order_by(OutboundMessage.not_before, OutboundMessage.id)
+            .limit(20)
+        )
+        if skip:
+            query = query.where(OutboundMessage.id.not_in(skip))
+        candidates = list(db.session.scalars(query))
+        db.session.rollback()
+        if not candidates:
+            return None
+        for message_id in candidates:
+            token = uuid.uuid4().hex
+            result = db.session.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.id == message_id, OutboundMessage.status == OutboundStatus.QUEUED.value)
+                .values(status=OutboundStatus.SENDING.value, claim_token=token, claimed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            if result.rowcount != 1:
+                skip.add(message_id)  # another worker got it
+                continue
+            message = db.session.get(OutboundMessage, message_id, populate_existing=True)
+            claim = _Claim(message_id, token, message.to_phone or "", message.body, message.attempts)
+            # End the read transaction: nothing stays open while the provider is called.
+            db.session.rollback()
+            return claim
+
+
+def _record(claim: _Claim, result: SendResult, now: datetime, summary: PassSummary) -> None:
+    attempts = claim.attempts + 1
+    values: dict = {"attempts": attempts, "claim_token": None}
+    if result.outcome is SendOutcome.SENT:
+        values.update(status=OutboundStatus.SENT.value, provider_message_id=result.provider_message_id,
+                      sent_at=now, last_error=None)
+        summary.sent += 1
+    elif result.outcome is SendOutcome.RETRY and attempts < MAX_ATTEMPTS:
+        values.update(status=OutboundStatus.QUEUED.value, not_before=now + backoff(attempts),
+                      last_error=result.detail[:500])
+        summary.retried += 1
+    elif result.outcome is SendOutcome.UNKNOWN:
+        values.update(status=OutboundStatus.UNKNOWN.value, last_error=result.detail[:500])
+        summary.unknown += 1
+    else:  # permanent, or a retry with no attempts left
+        detail = result.detail if result.outcome is SendOutcome.PERMANENT else f"gave up after {attempts} attempts: {result.detail}"
+        values.update(status=OutboundStatus.FAILED.value, last_error=detail[:500])
+        summary.failed += 1
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == claim.message_id, OutboundMessage.claim_token == claim.token)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    logger.info("outbound message %s: %s (attempt %s) %s", claim.message_id, result.outcome.value, attempts,
+                result.detail)
+
+
+def deliver_due(provider: SmsProvider, now: datetime, limit: int = MAX_MESSAGES_PER_PASS) -> PassSummary:
+    """Claim and send due messages one by one, at most `limit`. `now`: the pass's UTC time."""
+    summary = PassSummary()
+    skip: set[int] = set()
+    while summary.handled < limit:
+        claim = claim_next(now, skip)
+        if claim is None:
+            break
+        skip.add(claim.message_id)
+        try:
+            result = provider.send(claim.to_phone, claim.body)
+        except Exception as exc:  # noqa: BLE001 - a provider bug: the request may have gone out
+            result = SendResult.unknown(f"provider raised {type(exc).__name__}")
+        _record(claim, result, now, summary)
+    return summary
+
+
+@periodic_job
+def clear_expired_follow_up_codes(now: datetime) -> None:
+    """Forget the plain follow-up codes whose display time is over (only their HMAC remains)."""
+    result = db.session.execute(
+        update(Tip)
+        .where(Tip.follow_up_code_display.is_not(None), Tip.follow_up_code_display_until < now)
+        .values(follow_up_code_display=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount:
+        logger.info("cleared %s expired follow-up code displays", result.rowcount)
+
+
+@periodic_job
+def mark_stale_claims_unknown(now: datetime) -> None:
+    """A message claimed long ago and never recorded (its worker died mid-send) may or may not
+    have gone out: mark it unknown so staff can decide, never resend it."""
+    result = db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.status == OutboundStatus.SENDING.value,
+               OutboundMessage.claimed_at < now - timedelta(minutes=STALE_CLAIM_MINUTES))
+        .values(status=OutboundStatus.UNKNOWN.value, claim_token=None,
+                last_error="worker stopped while sending; outcome unknown")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount:
+        logger.warning("marked %s stale sending messages unknown", result.rowcount)
+
+
+def run_periodic_jobs(now: datetime) -> None:
+    """Run every registered periodic job; one failing job does not stop the others."""
+    for job in list(PERIODIC_JOBS):
+        try:
+            job(now)
+        except Exception as exc:  # noqa: BLE001 - keep the worker alive; the job runs again next pass
+            db.session.rollback()
+            logger.error("periodic job %s failed: %s", getattr(job, "__name__", job), type(exc).__name__)
+
+
+def run_pass(provider: SmsProvider | None = None, now: datetime | None = None) -> PassSummary:
+    """One worker pass inside an app context: deliver due messages, then run the periodic jobs.
+
+    `provider`: default `get_provider(current_app.config["SETTINGS"])`. `now`: the pass's UTC
+    time (default: the current time; tests move it forward to pass a back-off).
+    """
+    if provider is None:
+        from flask import current_app
+
+        from portal.sms.provider import get_provider
+
+        provider = get_provider(current_app.config["SETTINGS"])
+    now = now or utcnow()
+    summary = deliver_due(provider, now)
+    run_periodic_jobs(now)
+    return summary

@@ -1,0 +1,28 @@
+"""What the sampling pages say when a booking cannot be made (one message per domain error)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from portal.sampling.booking import AlreadyBooked, BookingError, SiteClosed, SlotFull, SlotInPast, SlotNotFound
+
+CHOOSE_A_SHOWN_TIME = _l("Choose one of the times shown")
+
+_MESSAGES = {
+    SlotFull: _l("Sorry, someone else has just taken the last place at that time. Choose another time."),
+    SlotInPast: _l("That time is too soon or has passed. Choose a later time."),
+    SiteClosed: _l("This sampling site is not open at that time. Choose another time or another site."),
+    SlotNotFound: CHOOSE_A_SHOWN_TIME,
+    AlreadyBooked: _l(
+        "There is already a sampling appointment for this resident identity number. "
+        "You do not need to book again."
+    ),
+}
+
+
+def message_for(error: BookingError) -> str:
+    """The translated message (in the current request's language) that explains `error`."""
+    for kind, message in _MESSAGES.items():
+        if isinstance(error, kind):
+            return str(message)
+    return str(CHOOSE_A_SHOWN_TIME)

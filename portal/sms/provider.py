@@ -1,0 +1,125 @@
+"""The SMS provider interface: what the hotline and the outbox need from whoever carries the messages.
+
+Two implementations exist: `twilio_provider.TwilioProvider` (the only module that knows Twilio)
+and `console_provider.ConsoleProvider` (development: Twilio's inbound format, but `send` prints
+instead of sending). Pick one with `get_provider(settings)`.
+
+A later issue adds delivery-status callbacks; they belong here as one more method
+(`parse_status_callback(form) -> DeliveryStatus`) beside `parse_inbound`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from portal.config import Settings
+
+
+class InvalidInbound(ValueError):
+    """Raised by `parse_inbound` when a (correctly signed) request lacks what every message has."""
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    """One received SMS, in the provider's terms translated to ours.
+
+    `provider_message_id`: the provider's unique id (Twilio's MessageSid), used to store each
+    message once. `from_phone`: the sender as the provider gives it, normally E.164
+    (`+8613800138000`); not yet normalised. `to`: our number it was sent to. `media_urls`: MMS
+    attachments, if any (URLs at the provider).
+    """
+
+    provider_message_id: str
+    from_phone: str
+    to: str
+    body: str
+    media_urls: tuple[str, ...] = field(default_factory=tuple)
+
+
+class SendOutcome(str, enum.Enum):
+    """What became of one attempt to send.
+
+    SENT: accepted by the provider. RETRY: certainly not sent (connection refused, 429, 5xx), safe
+    to try again. PERMANENT: refused for good (4xx, for example Twilio 21610: the recipient opted
+    out). UNKNOWN: the request may have reached the provider (a read timeout); never resend
+    automatically, or the person may get the message twice.
+    """
+
+    SENT = "sent"
+    RETRY = "retry"
+    PERMANENT = "permanent"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The outcome of `SmsProvider.send`.
+
+    `provider_message_id` is set when SENT. `error_code` is the provider's error code when it gave
+    one (Twilio: 21610 and friends) or the HTTP status. `detail` is a short technical note for
+    staff, never containing the phone number or the message text.
+    """
+
+    outcome: SendOutcome
+    provider_message_id: str | None = None
+    error_code: int | None = None
+    detail: str = ""
+
+    @classmethod
+    def sent(cls, provider_message_id: str) -> "SendResult":
+        return cls(SendOutcome.SENT, provider_message_id=provider_message_id)
+
+    @classmethod
+    def retry(cls, detail: str, error_code: int | None = None) -> "SendResult":
+        return cls(SendOutcome.RETRY, error_code=error_code, detail=detail)
+
+    @classmethod
+    def permanent(cls, detail: str, error_code: int | None = None) -> "SendResult":
+        return cls(SendOutcome.PERMANENT, error_code=error_code, detail=detail)
+
+    @classmethod
+    def unknown(cls, detail: str) -> "SendResult":
+        return cls(SendOutcome.UNKNOWN, detail=detail)
+
+
+@runtime_checkable
+class SmsProvider(Protocol):
+    """What the portal needs from an SMS provider."""
+
+    name: str
+
+    def verify_request(self, url: str, params: Mapping[str, str], signature: str | None) -> bool:
+        """True when `signature` proves the provider sent these POST `params` to `url`.
+
+        `url` is the public URL the provider called (scheme, host, path and the raw query string).
+        A missing signature is never valid.
+        """
+        ...
+
+    def parse_inbound(self, form: Mapping[str, str]) -> InboundSms:
+        """Read one inbound SMS from the webhook's POST fields. Raises InvalidInbound."""
+        ...
+
+    def reply(self, text: str | None) -> tuple[str, str]:
+        """The webhook's answer: (body, mimetype). `text` None or empty means "send no message"."""
+        ...
+
+    def send(self, to: str, body: str) -> SendResult:
+        """Send one SMS now. `to`: E.164. Never raises for a provider or network failure."""
+        ...
+
+
+def get_provider(settings: "Settings") -> SmsProvider:
+    """The provider chosen by `settings.sms_backend` ("twilio" or "console")."""
+    if settings.sms_backend == "twilio":
+        from portal.sms.twilio_provider import TwilioProvider
+
+        return TwilioProvider(settings)
+    if settings.sms_backend == "console":
+        from portal.sms.console_provider import ConsoleProvider
+
+        return ConsoleProvider(settings)
+    raise ValueError(f"unknown SMS backend {settings.sms_backend!r}")

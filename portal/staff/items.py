@@ -1,0 +1,194 @@
+"""One intake item as staff see it, and the changes staff make to it.
+
+`item_details` decides what is shown and how much of it is masked, and names the personal fields
+it showed, so that the page and its audit event can never disagree. The change functions record
+their audit events in the caller's transaction (the caller commits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal import audit
+from portal.extensions import db
+from portal.forms.fields import display_mobile, mask_mobile
+from portal.i18n import format_local_datetime
+from portal.models import AuditEvent, InboundMessage, IntakeItem, ItemStatus, Priority, StaffUser
+from portal.security.crypto import lookup_hash
+from portal.staff.labels import label
+
+HISTORY_LIMIT = 200
+
+
+class NotATip(ValueError):
+    """Raised when a tip-only change is asked of an item that is not a tip."""
+
+
+@dataclass
+class ItemDetails:
+    """What the item page shows beyond the queue columns.
+
+    `rows`: (label, text) pairs for the kind-specific facts. `attendees` and `messages`: dicts of
+    display text. `fields`: names of the personal fields shown (for the audit event; a `_masked`
+    suffix means only a masked form was shown).
+    """
+
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    attendees: list[dict[str, str]] = field(default_factory=list)
+    messages: list[dict[str, str]] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+
+
+def mask_name(name: str | None) -> str:
+    """Keep the first character only: 张三 → 张•, John Smith → J•••."""
+    if not name:
+        return ""
+    return name[0] + "•" * min(max(len(name) - 1, 1), 3)
+
+
+def mask_identity_number(number: str | None) -> str:
+    """Keep the last four characters of a resident identity number: ••••••••••••••002X → •••• 002X."""
+    if not number:
+        return ""
+    return "•••• " + number[-4:]
+
+
+def item_details(item: IntakeItem, site_timezone: str) -> ItemDetails:
+    """Build the kind-specific details of `item` for the current language.
+
+    A tip's contact details are masked unless the tipster agreed to be contacted; an attendee's
+    identity number is always masked to its last four characters; an SMS sender is masked. The
+    follow-up code is never shown. `site_timezone`: IANA zone for times of items with no site.
+    """
+    details = ItemDetails()
+    if item.tip is not None:
+        _tip_details(item, details)
+    if item.appointment is not None:
+        _appointment_details(item, details)
+    messages = db.session.scalars(
+        select(InboundMessage).where(InboundMessage.item_id == item.id).order_by(InboundMessage.received_at)
+    ).all()
+    for message in messages:
+        details.messages.append(
+            {
+                "received": format_local_datetime(message.received_at, site_timezone),
+                "sender": mask_mobile(message.from_phone),
+                "body": message.body,
+            }
+        )
+    if messages:
+        details.fields.append("from_phone_masked")
+    details.fields = sorted(set(details.fields))
+    return details
+
+
+def _tip_details(item: IntakeItem, details: ItemDetails) -> None:
+    tip = item.tip
+    assert tip is not None
+    details.rows += [
+        (_("What was seen"), label("category", tip.category)),
+        (_("Description"), tip.description),
+        (_("Place"), tip.place or "–"),
+        (_("When"), tip.seen_when or _("Not sure")),
+        (_("Child in danger now"), _("Yes") if tip.child_in_danger else _("No")),
+        (_("May be contacted by SMS"), _("Yes") if tip.may_contact_by_sms else _("No")),
+    ]
+    if tip.may_contact_by_sms:
+        name, phone = tip.contact_name or "", display_mobile(tip.contact_phone)
+        suffix = ""
+    else:
+        name, phone = mask_name(tip.contact_name), mask_mobile(tip.contact_phone)
+        suffix = "_masked"
+    details.rows.append((_("Contact name"), name or "–"))
+    details.rows.append((_("Contact mobile number"), phone or "–"))
+    if tip.contact_name:
+        details.fields.append("contact_name" + suffix)
+    if tip.contact_phone:
+        details.fields.append("contact_phone" + suffix)
+
+
+def _appointment_details(item: IntakeItem, details: ItemDetails) -> None:
+    appointment = item.appointment
+    slot = appointment.slot
+    site = slot.site
+    details.rows += [
+        (_("Sampling site"), site.name),
+        (_("Time"), format_local_datetime(slot.starts_at, site.timezone)),
+        (_("Appointment status"), label("appointment_status", appointment.status)),
+        (_("Who is booking"), label("applicant_role", appointment.applicant_role)),
+        (_("Applicant name"), appointment.applicant_name or "–"),
+        (_("Applicant mobile number"), display_mobile(appointment.applicant_phone) or "–"),
+        (_("Number of attendees"), str(appointment.party_size)),
+    ]
+    if appointment.applicant_name:
+        details.fields.append("applicant_name")
+    if appointment.applicant_phone:
+        details.fields.append("applicant_phone")
+    for attendee in appointment.attendees:
+        details.attendees.append(
+            {
+                "name": attendee.name or "–",
+                "relationship": attendee.relationship_to_missing,
+                "id_number": mask_identity_number(attendee.id_number) or "–",
+                "phone": display_mobile(attendee.phone) or "–",
+            }
+        )
+        if attendee.name:
+            details.fields.append("attendee_name")
+        if attendee.id_number:
+            details.fields.append("attendee_id_number_masked")
+        if attendee.phone:
+            details.fields.append("attendee_phone")
+
+
+def audit_history(item: IntakeItem, limit: int = HISTORY_LIMIT) -> list[tuple[AuditEvent, str | None]]:
+    """The item's audit events, newest first, each with the acting account's username (None if gone)."""
+    rows = db.session.execute(
+        select(AuditEvent, StaffUser.username)
+        .outerjoin(StaffUser, StaffUser.id == AuditEvent.actor_id)
+        .where(AuditEvent.item_id == item.id)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    ).all()
+    return [(event, username) for event, username in rows]
+
+
+def record_view(item: IntakeItem, details: ItemDetails, actor_id: int) -> AuditEvent:
+    """Record that `actor_id` opened `item` and saw `details.fields` (caller commits)."""
+    return audit.record("view_item", actor_id=actor_id, item_id=item.id, fields=details.fields)
+
+
+def update_contact(item: IntakeItem, *, actor_id: int, name: str | None, phone: str | None) -> None:
+    """Correct a tip's contact name and mobile number (`phone` in E.164, or None to remove it).
+
+    The audit event names the two fields and holds neither value. Removing the phone also removes
+    the tipster's agreement to be contacted by SMS (there is nothing left to contact).
+    Raises NotATip when `item` is not a tip.
+    """
+    tip = item.tip
+    if tip is None:
+        raise NotATip(item.reference)
+    tip.contact_name = name or None
+    tip.contact_phone = phone or None
+    tip.contact_phone_hash = lookup_hash(phone, "phone") if phone else None
+    if not phone:
+        tip.may_contact_by_sms = False
+    audit.record("update_contact", actor_id=actor_id, item_id=item.id, fields=["contact_name", "contact_phone"])
+
+
+def change_status(item: IntakeItem, *, actor_id: int, status: ItemStatus, priority: Priority) -> bool:
+    """Set `item`'s status and priority; record what changed (old and new values). False if nothing changed."""
+    changes: dict[str, tuple[object, object]] = {}
+    if item.status != status.value:
+        changes["status"] = (item.status, status.value)
+        item.status = status.value
+    if item.priority != int(priority):
+        changes["priority"] = (item.priority, int(priority))
+        item.priority = int(priority)
+    if not changes:
+        return False
+    audit.record("change_status", actor_id=actor_id, item_id=item.id, changes=changes)
+    return True

@@ -1,0 +1,47 @@
+"""Words people see for tip categories and progress, shared by the web pages and other areas."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from portal.models import ItemStatus, TipCategory
+
+# In the order the form offers them: the most common reasons first, "something else" last.
+CATEGORY_LABELS: dict[TipCategory, LazyString] = {
+    TipCategory.ABDUCTED_OR_TRAFFICKED: _l("A child who may have been abducted or trafficked"),
+    TipCategory.BEGGING_OR_EXPLOITED: _l("A child begging or being exploited under an adult's control"),
+    TipCategory.UNKNOWN_ORIGIN_OR_ADOPTION: _l("A child of unknown origin, or a suspicious adoption"),
+    TipCategory.KNOWN_MISSING_CHILD: _l("Information about a known missing child"),
+    TipCategory.ADULT_ABDUCTED_AS_CHILD: _l("An adult who may have been abducted as a child"),
+    TipCategory.OTHER: _l("Something else"),
+}
+
+# What a tipster is told about progress. Staff statuses are finer than this on purpose: the
+# public learns only whether the report is waiting, being checked, or finished.
+PUBLIC_PROGRESS: dict[ItemStatus, str] = {
+    ItemStatus.NEW: "received",
+    ItemStatus.TRIAGED: "verifying",
+    ItemStatus.ASSIGNED: "verifying",
+    ItemStatus.VERIFYING: "verifying",
+    ItemStatus.CLOSED: "closed",
+}
+
+PROGRESS_WORDS: dict[str, tuple[LazyString, LazyString]] = {
+    "received": (_l("Received"), _l("Your report is waiting to be looked at by the police.")),
+    "verifying": (_l("Being verified"), _l("The police are checking the information in your report.")),
+    "closed": (_l("Closed"), _l("The police have finished looking at your report. Thank you for your help.")),
+}
+
+
+def public_progress(status: str) -> tuple[LazyString, LazyString]:
+    """Return (status word, one-sentence explanation) for an intake item's `status` value.
+
+    An unknown status (a later workflow step this mapping does not know yet) reads as
+    "being verified", never as an error.
+    """
+    try:
+        key = PUBLIC_PROGRESS[ItemStatus(status)]
+    except ValueError:
+        key = "verifying"
+    return PROGRESS_WORDS[key]

@@ -1,0 +1,39 @@
+"""`flask demo-data`: the published Nantong sites with slots and a demo admin account, idempotently."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import SamplingSite, Slot, StaffUser
+from portal.staff.auth import check_password
+
+
+def count(model) -> int:  # type: ignore[no-untyped-def]
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_demo_data_twice_leaves_seven_sites_the_same_slots_and_prints_fresh_credentials(app):
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["demo-data"])
+    assert first.exit_code == 0, first.output
+    sites, slots = count(SamplingSite), count(Slot)
+    second = runner.invoke(args=["demo-data"])
+    assert second.exit_code == 0, second.output
+
+    assert sites == count(SamplingSite) == 7
+    assert slots == count(Slot) > 0
+    assert slots % 24 == 0  # 24 twenty-minute slots per open weekday, 09:00–17:00
+    assert {s.capacity for s in db.session.scalars(select(Slot))} == {3}
+    for output in (first.output, second.output):
+        assert "http://127.0.0.1:5000/staff/login" in output
+        assert "username: demo-admin" in output
+        assert f"7 sampling sites, {slots} slots" in output
+    passwords = [re.search(r"password: (\S+)", output).group(1) for output in (first.output, second.output)]
+    assert passwords[0] != passwords[1]
+    admin = db.session.scalars(select(StaffUser).where(StaffUser.username == "demo-admin")).one()
+    assert admin.role == "admin" and admin.active
+    assert check_password(admin, passwords[1]) and not check_password(admin, passwords[0])

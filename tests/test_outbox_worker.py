@@ -1,0 +1,304 @@
+"""The outbox worker: each queued SMS is sent once, failures are retried only when safe."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select
+from twilio.http import HttpClient
+from twilio.http.response import Response as TwilioResponse
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from portal.extensions import db
+from portal.models import OutboundMessage, OutboundStatus, Tip, utcnow
+from portal.outbox import queue_message
+from portal.outbox.worker import MAX_ATTEMPTS, PERIODIC_JOBS, clear_expired_follow_up_codes, run_pass
+from portal.sms.provider import SendOutcome
+from portal.sms.twilio_provider import TwilioProvider
+from tests.factories import create_tip
+
+ROOT = Path(__file__).resolve().parent.parent
+PHONE = "+8613800138000"
+
+
+class StubTwilioHttp(HttpClient):
+    """Stands in for Twilio's REST API at the HTTP-client boundary. Each answer is
+    (status, json dict) or an exception to raise; every request is recorded."""
+
+    def __init__(self, *answers: object) -> None:
+        super().__init__(logger=logging.getLogger("tests.stub_twilio"), is_async=False)
+        self.answers = list(answers)
+        self.requests: list[dict] = []
+        self.successes = 0
+
+    def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None,
+                allow_redirects=False):  # noqa: PLR0913 - Twilio's signature
+        self.requests.append({"method": method, "uri": uri, "data": dict(data or {})})
+        answer = self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        status, payload = answer
+        if status < 300:
+            self.successes += 1
+        return TwilioResponse(status, json.dumps(payload))
+
+
+def accepted(sid: str = "SM" + "a" * 32) -> tuple[int, dict]:
+    return 201, {"sid": sid, "status": "queued", "to": PHONE, "body": "", "account_sid": "AC" + "0" * 32}
+
+
+def twilio_provider(app, stub: StubTwilioHttp) -> TwilioProvider:
+    settings = dataclasses.replace(app.config["SETTINGS"], sms_backend="twilio")
+    return TwilioProvider(settings, http_client=stub)
+
+
+def queued(body: str = "您的预约已确认，受理编号TY-7K3M-9Q2P。", **kwargs) -> OutboundMessage:
+    message = queue_message(PHONE, body, "test", **kwargs)
+    db.session.commit()
+    return message
+
+
+def reload(message: OutboundMessage) -> OutboundMessage:
+    db.session.expire_all()
+    return db.session.get(OutboundMessage, message.id)
+
+
+# Console backend --------------------------------------------------------------------------
+
+
+def test_queued_message_is_delivered_once_by_the_console_backend(app, capsys):
+    message = queued("测试短信：受理编号TY-7K3M-9Q2P")
+
+    first = run_pass()
+    second = run_pass()
+
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("[console SMS]")]
+    assert lines == ["[console SMS] to +86138…8000: 测试短信：受理编号TY-7K3M-9Q2P"]
+    assert (first.sent, second.sent) == (1, 0)
+    row = reload(message)
+    assert row.status == OutboundStatus.SENT.value
+    assert row.provider_message_id.startswith("console-")
+    assert row.sent_at is not None and row.attempts == 1 and row.claim_token is None
+
+
+def test_message_not_yet_due_is_not_sent(app, capsys):
+    message = queued(not_before=utcnow() + timedelta(hours=2))
+    assert run_pass().sent == 0
+    assert "[console SMS]" not in capsys.readouterr().out
+    assert reload(message).status == OutboundStatus.QUEUED.value
+
+
+def test_replied_messages_are_never_sent_by_the_worker(app, capsys):
+    message = queued()
+    message.status = OutboundStatus.REPLIED.value
+    db.session.commit()
+    assert run_pass().sent == 0
+    assert "[console SMS]" not in capsys.readouterr().out
+
+
+def test_worker_once_command_prints_a_summary(app):
+    queued()
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "sent 1, retried 0, failed 0" in result.output
+
+
+# Twilio backend, stubbed at its HTTP client ---------------------------------------------------
+
+
+def test_twilio_send_posts_to_the_messages_api(app):
+    message = queued("短信内容")
+    stub = StubTwilioHttp(accepted("SM" + "b" * 32))
+    run_pass(twilio_provider(app, stub))
+    assert len(stub.requests) == 1
+    sent = stub.requests[0]
+    assert sent["method"] == "POST" and sent["uri"].endswith("/Messages.json")
+    assert sent["data"]["To"] == PHONE and sent["data"]["Body"] == "短信内容"
+    assert sent["data"]["From"] == app.config["SETTINGS"].twilio_from_number
+    assert reload(message).provider_message_id == "SM" + "b" * 32
+
+
+def test_server_error_queues_the_message_again_and_the_next_pass_sends_it_once(app):
+    message = queued()
+    stub = StubTwilioHttp((500, {"message": "Internal error", "status": 500}), accepted())
+    provider = twilio_provider(app, stub)
+
+    summary = run_pass(provider)
+
+    row = reload(message)
+    assert summary.retried == 1
+    assert row.status == OutboundStatus.QUEUED.value and row.attempts == 1
+    assert row.not_before > utcnow()
+    assert run_pass(provider).handled == 0  # backing off
+
+    run_pass(provider, now=utcnow() + timedelta(hours=1))
+
+    row = reload(message)
+    assert row.status == OutboundStatus.SENT.value and row.attempts == 2
+    assert stub.successes == 1 and len(stub.requests) == 2
+
+
+def test_too_many_requests_is_retried(app):
+    message = queued()
+    run_pass(twilio_provider(app, StubTwilioHttp((429, {"code": 20429, "message": "Too Many Requests"}))))
+    assert reload(message).status == OutboundStatus.QUEUED.value
+
+
+def test_connection_refused_is_retried(app):
+    message = queued()
+    refused = requests.exceptions.ConnectionError(
+        MaxRetryError(None, "/Messages.json", NewConnectionError(None, "Connection refused")))
+    run_pass(twilio_provider(app, StubTwilioHttp(refused)))
+    assert reload(message).status == OutboundStatus.QUEUED.value
+
+
+def test_message_that_keeps_failing_is_marked_failed_after_the_last_attempt(app):
+    message = queued()
+    stub = StubTwilioHttp(*[(503, {"message": "Service Unavailable"})] * MAX_ATTEMPTS)
+    provider = twilio_provider(app, stub)
+    now = utcnow()
+    for attempt in range(MAX_ATTEMPTS):
+        run_pass(provider, now=now + timedelta(days=attempt))
+    row = reload(message)
+    assert row.status == OutboundStatus.FAILED.value and row.attempts == MAX_ATTEMPTS
+    assert len(stub.requests) == MAX_ATTEMPTS
+
+
+def test_opted_out_recipient_fails_permanently_with_the_error_code(app):
+    message = queued()
+    stub = StubTwilioHttp((400, {"code": 21610, "message": f"Attempt to send to unsubscribed recipient {PHONE}",
+                                 "status": 400}))
+    provider = twilio_provider(app, stub)
+
+    assert run_pass(provider).failed == 1
+    run_pass(provider, now=utcnow() + timedelta(days=1))
+
+    row = reload(message)
+    assert row.status == OutboundStatus.FAILED.value
+    assert "21610" in row.last_error
+    assert PHONE not in row.last_error and "13800138000" not in row.last_error
+    assert len(stub.requests) == 1
+
+
+def test_timeout_after_the_request_went_out_marks_unknown_and_is_never_resent(app):
+    message = queued()
+    stub = StubTwilioHttp(requests.exceptions.ReadTimeout("read timed out"))
+    provider = twilio_provider(app, stub)
+
+    assert run_pass(provider).unknown == 1
+    run_pass(provider, now=utcnow() + timedelta(days=1))
+
+    row = reload(message)
+    assert row.status == OutboundStatus.UNKNOWN.value
+    assert len(stub.requests) == 1
+
+
+def test_twilio_provider_reports_outcomes_without_raising(app):
+    provider = twilio_provider(app, StubTwilioHttp(ValueError("boom"), (404, {"code": 20404})))
+    assert provider.send(PHONE, "x").outcome is SendOutcome.UNKNOWN
+    assert provider.send(PHONE, "x").outcome is SendOutcome.PERMANENT
+
+
+# Periodic jobs ----------------------------------------------------------------------------
+
+
+def test_expired_follow_up_code_display_is_cleared_and_a_fresh_one_kept(app):
+    old = create_tip().tip
+    fresh = create_tip().tip
+    old.follow_up_code_display_until = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    old_id, fresh_id = old.id, fresh.id
+
+    assert clear_expired_follow_up_codes in PERIODIC_JOBS
+    run_pass()
+
+    db.session.expire_all()
+    assert db.session.get(Tip, old_id).follow_up_code_display is None
+    assert db.session.get(Tip, fresh_id).follow_up_code_display is not None
+    assert db.session.get(Tip, old_id).follow_up_code_hash  # the code still works
+
+
+def test_message_left_sending_by_a_dead_worker_becomes_unknown_not_resent(app, capsys):
+    message = queued()
+    message.status = OutboundStatus.SENDING.value
+    message.claim_token = "x" * 32
+    message.claimed_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+
+    run_pass()
+
+    assert reload(message).status == OutboundStatus.UNKNOWN.value
+    assert "[console SMS]" not in capsys.readouterr().out
+
+
+# Real worker processes --------------------------------------------------------------------
+
+
+def _worker_env(app) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PORTAL_ENV", "LOOKUP_KEY", "DATA_ENCRYPTION_KEYS", "SMS_BACKEND", "PUBLIC_BASE_URL")}
+    # The test app uses the development keys too, so the processes can read what the test wrote.
+    env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
+    env["SMS_BACKEND"] = "console"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _flask(*args: str) -> list[str]:
+    return [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_workers_at_the_same_time_send_each_message_exactly_once(app):
+    ids = [queued(f"message {n:02d}").id for n in range(20)]
+    db.session.remove()
+
+    workers = [subprocess.Popen(_flask("worker", "--once"), cwd=ROOT, env=_worker_env(app),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [worker.communicate(timeout=120) for worker in workers]
+
+    assert [worker.returncode for worker in workers] == [0, 0], [err for _, err in outputs]
+    printed = Counter(match for out, _ in outputs for match in re.findall(r"\[console SMS\] to \S+: (message \d\d)", out))
+    assert printed == Counter({f"message {n:02d}": 1 for n in range(20)})
+    rows = db.session.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(ids))).all()
+    assert {row.status for row in rows} == {OutboundStatus.SENT.value}
+    assert all(row.attempts == 1 for row in rows)
+
+
+@pytest.mark.slow
+def test_worker_loop_stops_cleanly_on_sigterm(app):
+    queued("message loop")
+    db.session.remove()
+    worker = subprocess.Popen(_flask("worker", "--interval", "0.2"), cwd=ROOT, env=_worker_env(app),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            db.session.expire_all()
+            if db.session.scalar(select(OutboundMessage.status)) == OutboundStatus.SENT.value:
+                break
+            time.sleep(0.2)
+        db.session.remove()
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, err
+    assert "message loop" in out
+    assert "worker: stopped" in out
