@@ -7,6 +7,7 @@ not `create_all`); every test starts from empty tables.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from pathlib import Path
@@ -87,6 +88,15 @@ def _migrated(database_url: str) -> str:
     return database_url
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, `g` and database session, as
+    in production. (Flask would otherwise reuse the test's pushed app context, so `g` - the
+    signed-in user, the language, the CSRF token - would leak from one request to the next.)"""
+
+    def open(self, *args: object, **kwargs: object):  # type: ignore[override]
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def _empty_all_tables() -> None:
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
@@ -101,6 +111,7 @@ def app_factory(_migrated: str) -> Iterator[Callable[..., Flask]]:
     def build(config: dict | None = None, **overrides: object) -> Flask:
         overrides.setdefault("database_url", _migrated)
         app = create_app({"TESTING": True, **(config or {})}, settings=make_settings(**overrides))
+        app.test_client_class = IsolatedClient
         made.append(app)
         return app
 
