@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask import Flask, request
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from portal.extensions import babel
 
@@ -72,9 +73,18 @@ def format_local_time(instant: datetime, tz: str = "Asia/Shanghai", language: st
     return local.strftime("%I:%M").lstrip("0") + ("am" if local.hour < 12 else "pm")
 
 
+def tel_link(number: str) -> Markup:
+    """A `tel:` link for a phone number, to place inside a translated sentence as %(number)s,
+    so that each language keeps its own punctuation around it."""
+    digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    return Markup('<a href="tel:{}">{}</a>').format(digits, number)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(html_lang=html_lang, current_language=current_language, LANGUAGES=LANGUAGES)
+    app.jinja_env.globals.update(
+        html_lang=html_lang, current_language=current_language, LANGUAGES=LANGUAGES, tel_link=tel_link
+    )
     app.jinja_env.filters.update(
         local_datetime=format_local_datetime, local_date=format_local_date, local_time=format_local_time
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from portal.extensions import db, public_post_limit
@@ -78,7 +77,6 @@ def confirmation() -> str | Response:
         reference=tip.item.reference,
         follow_up_code=code,
         deadline_days=current_app.config["SETTINGS"].feedback_deadline_days,
-        tel_110=Markup('<a href="tel:110">110</a>'),
     )
 
 
