@@ -90,6 +90,8 @@ class SmsProvider(Protocol):
     """What the portal needs from an SMS provider."""
 
     name: str
+    # The HTTP header that carries the request's signature.
+    signature_header: str
 
     def verify_request(self, url: str, params: Mapping[str, str], signature: str | None) -> bool:
         """True when `signature` proves the provider sent these POST `params` to `url`.

@@ -44,6 +44,7 @@ class TwilioProvider:
     """
 
     name = "twilio"
+    signature_header = "X-Twilio-Signature"
 
     def __init__(self, settings: "Settings", http_client: HttpClient | None = None) -> None:
         self._auth_token = settings.twilio_auth_token

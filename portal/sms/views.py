@@ -51,7 +51,7 @@ def _where(exc: BaseException) -> str:
 def inbound() -> Response:
     settings = current_app.config["SETTINGS"]
     provider = get_provider(settings)
-    signature = request.headers.get("X-Twilio-Signature")
+    signature = request.headers.get(provider.signature_header)
     if not provider.verify_request(public_request_url(settings.public_base_url), request.form, signature):
         logger.warning("SMS webhook: refused a request without a valid signature")
         abort(403)
