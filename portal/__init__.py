@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Mapping
 
 from flask import Flask
@@ -48,6 +49,8 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
     if config:
         app.config.update(config)
     INSTANCE_DIR.mkdir(exist_ok=True)
+    # The development server's access log names each client address; tips must leave none behind.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     if settings.trusted_proxy_count > 0:
         n = settings.trusted_proxy_count
@@ -73,10 +76,12 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # hide_parameters: a database error's message (logged with its traceback) must never carry
+    # the values of a tip or a booking.
     if url.startswith("sqlite"):
         # Wait for a writer instead of failing at once when the worker and the web share the file.
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}
 
 
 def _init_extensions(app: Flask) -> None:

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-# Never echoed back into a page, even as a hidden field.
-_NOT_KEPT = {"csrf_token", "password"}
+# Never echoed back into a page, even as a hidden field: tokens and secrets.
+_NOT_KEPT = {"csrf_token", "password", "follow_up_code", "id_number"}
 
 
 def _kept_answers() -> list[tuple[str, str]]:
@@ -16,12 +16,36 @@ def _kept_answers() -> list[tuple[str, str]]:
     return [(key, value) for key, values in request.form.lists() for value in values if key not in _NOT_KEPT]
 
 
+def came_from_this_site() -> bool:
+    """True unless the browser says the request was sent by another site.
+
+    Modern browsers send `Sec-Fetch-Site`; older ones at least an `Origin` on a POST. With
+    neither (scripts, very old browsers) there is no sign of another site.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin and origin != "null":
+        return origin.rstrip("/") == request.host_url.rstrip("/")
+    return True
+
+
 def _csrf_failed(error: CSRFError) -> tuple[str, int]:
     """Show the form's answers again with a fresh token, so the person can send them again.
 
     The answers go back only to the browser that just sent them, as hidden fields of a form
     that posts to the same address; files cannot be kept this way and are asked for again.
+    A post from another site gets a plain error instead: offering it a fresh token would turn
+    the page into a one-click way to submit forms from anywhere, and writing the token into
+    the session would sign a member of staff out.
     """
+    if not came_from_this_site():
+        return render_template(
+            "errors/error.html",
+            title=_("Something went wrong with that request"),
+            message=_("Go back to the form and send it again."),
+        ), 400
     return (
         render_template(
             "errors/csrf.html", kept=_kept_answers(), action=request.full_path.rstrip("?"), had_files=bool(request.files)
@@ -57,7 +81,7 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
         403: _("You cannot open this page"),
         404: _("Page not found"),
         405: _("Page not found"),
-        413: _("The files are too large"),
+        413: _("What you sent is too large"),
         429: _("Too many attempts"),
     }
     messages = {

@@ -62,3 +62,30 @@ def test_sms_webhook_is_exempt_from_csrf(client):
     # Refused or not found for other reasons (signature, not built yet), but never the CSRF page.
     assert "Send again" not in text_of(response) and "重新提交" not in text_of(response)
     assert response.status_code != 400
+
+
+def test_a_post_from_another_site_is_refused_without_a_resend_form_or_a_new_session(client):
+    response = client.post(
+        "/tips/report",
+        data={"description": "planted", "submission_id": "KNOWN"},
+        headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "KNOWN" not in html and "planted" not in html
+    assert "csrf_token" not in html
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_post_from_another_origin_without_fetch_metadata_is_refused_without_a_resend_form(client):
+    response = client.post("/tips/report", data={"description": "planted"}, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 400
+    assert "planted" not in response.get_data(as_text=True)
+
+
+def test_secrets_are_never_written_back_into_the_resend_page(client):
+    response = client.post("/tips/status", data={"reference": "TY-AAAA-BBBB", "follow_up_code": "SECR-ETCO-DE22-2222"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "TY-AAAA-BBBB" in html
+    assert "SECR-ETCO-DE22-2222" not in html

@@ -337,3 +337,31 @@ def test_every_reply_fits_in_two_sms_segments(app, language):
         else:
             assert text.isascii(), text
             assert _gsm_length(text) <= 306, text
+
+
+def test_nul_characters_in_an_sms_are_dropped_and_the_tip_is_kept(client):
+    response = signed_post(client, sms_params("举报 火车站\x00有个小孩", message_sid="SM" + uuid.uuid4().hex))
+    assert response.status_code == 200
+    assert "TY-" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Tip)).one().description == "火车站有个小孩"
+
+
+@pytest.mark.parametrize("word", ["STOP", "stop", "退订", "TD", "Unsubscribe", "ＳＴＯＰ"])
+def test_an_opt_out_word_alone_is_kept_and_answered_with_nothing(client, word):
+    response = signed_post(client, sms_params(word, message_sid="SM" + uuid.uuid4().hex))
+    assert response.status_code == 200
+    assert "<Message>" not in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
+    assert db.session.scalar(select(func.count()).select_from(IntakeItem)) == 0
+
+
+@pytest.mark.parametrize("body", ["STOP PLEASE", "TD123"])
+def test_an_opt_out_word_inside_a_longer_message_is_an_ordinary_message(client, body):
+    response = signed_post(client, sms_params(body, message_sid="SM" + uuid.uuid4().hex))
+    assert "<Message>" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(IntakeItem)) == 1
+
+
+def test_the_menu_promises_only_what_the_hotline_does(client):
+    text = signed_post(client, sms_params("hello", message_sid="SM" + uuid.uuid4().hex)).get_data(as_text=True)
+    assert "BOOK" not in text and "TIP" in text

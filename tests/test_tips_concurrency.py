@@ -1,4 +1,5 @@
-"""A double click whose two requests arrive at the same moment creates one tip, not two."""
+"""A double click whose two requests arrive at the same moment creates one tip, not two; and the
+submission id that makes this work cannot be used to reach another visitor's tip."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from portal.extensions import db
 from portal.models import IntakeItem, Tip
 from tests.helpers import csrf_token, parse_page
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_simultaneous_double_submit_of_one_form_creates_one_tip(app_factory):
     app = app_factory()
     first = app.test_client()
@@ -46,3 +48,28 @@ def test_simultaneous_double_submit_of_one_form_creates_one_tip(app_factory):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Tip)) == 1
         assert db.session.scalar(select(func.count()).select_from(IntakeItem)) == 1
+
+
+def test_a_submission_id_planted_from_another_session_never_returns_that_sessions_receipt(app):
+    """THREATS.md: reading someone else's tip. The id is visible in the page; the session's own
+    secret is not, so an attacker who knows (or planted) the id gets a tip of their own."""
+    from tests.helpers import text_of
+
+    victim, attacker = app.test_client(), app.test_client()
+    fields = {"child_in_danger": "no", "category": "other", "description": "What I saw near the school"}
+
+    victim_page = victim.get("/tips/report").get_data(as_text=True)
+    known_id = parse_page(victim_page).inputs["submission_id"]
+    victim.post("/tips/report", data={**fields, "csrf_token": csrf_token(victim_page), "submission_id": known_id})
+    victim_receipt = text_of(victim.get("/tips/confirmation"))
+
+    attacker_page = attacker.get("/tips/report").get_data(as_text=True)
+    attacker.post("/tips/report", data={**fields, "csrf_token": csrf_token(attacker_page), "submission_id": known_id})
+    attacker_receipt = text_of(attacker.get("/tips/confirmation"))
+
+    import re
+
+    pattern = r"TY-[2-9A-Z]{4}-[2-9A-Z]{4}"
+    assert re.search(pattern, victim_receipt).group(0) != re.search(pattern, attacker_receipt).group(0)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Tip)) == 2

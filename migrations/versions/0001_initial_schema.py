@@ -52,7 +52,7 @@ def upgrade():
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('feedback_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('region_code', sa.String(length=12), nullable=True),
-    sa.Column('region_text', sa.String(length=200), nullable=True),
+    sa.Column('region_text', sa.String(length=500), nullable=True),
     sa.Column('working_group_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['working_group_id'], ['working_group.id'], name=op.f('fk_intake_item_working_group_id_working_group')),
@@ -215,12 +215,15 @@ def upgrade():
     sa.Column('phone', sa.Text(), nullable=True),
     sa.Column('phone_hash', sa.String(length=64), nullable=True),
     sa.Column('is_applicant', sa.Boolean(), nullable=False),
+    sa.Column('active_booking', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['appointment_id'], ['appointment.id'], name=op.f('fk_attendee_appointment_id_appointment'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attendee'))
     )
     with op.batch_alter_table('attendee', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendee_appointment_id'), ['appointment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attendee_id_number_hash'), ['id_number_hash'], unique=False)
+        batch_op.create_index('uq_attendee_active_id_number', ['id_number_hash'], unique=True,
+                              sqlite_where=sa.text('active_booking'), postgresql_where=sa.text('active_booking'))
 
     op.create_table('outbound_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -260,6 +263,7 @@ def downgrade():
 
     op.drop_table('outbound_message')
     with op.batch_alter_table('attendee', schema=None) as batch_op:
+        batch_op.drop_index('uq_attendee_active_id_number')
         batch_op.drop_index(batch_op.f('ix_attendee_id_number_hash'))
         batch_op.drop_index(batch_op.f('ix_attendee_appointment_id'))
 

@@ -1,4 +1,5 @@
-"""The base form: every text field is stripped of surrounding whitespace, full-width spaces too."""
+"""The base form: every text field is stripped of surrounding whitespace (full-width spaces too)
+and of NUL characters."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ _WHITESPACE = " \t\r\n\u3000\u00a0"
 
 
 def _strip(value: Any) -> Any:
-    return value.strip(_WHITESPACE) if isinstance(value, str) else value
+    # NUL characters have no meaning in any answer and PostgreSQL refuses them in text.
+    return value.replace("\x00", "").strip(_WHITESPACE) if isinstance(value, str) else value
 
 
 class PortalForm(FlaskForm):

@@ -71,7 +71,7 @@ class IntakeItem(db.Model):
     feedback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Administrative-division code (GB/T 2260) when known, plus the place as given.
     region_code: Mapped[str | None] = mapped_column(String(12))
-    region_text: Mapped[str | None] = mapped_column(String(200))
+    region_text: Mapped[str | None] = mapped_column(String(500))
     working_group_id: Mapped[int | None] = mapped_column(ForeignKey("working_group.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

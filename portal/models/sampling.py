@@ -10,12 +10,14 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -161,5 +163,19 @@ class Attendee(db.Model):
     phone: Mapped[str | None] = mapped_column(EncryptedText)
     phone_hash: Mapped[str | None] = mapped_column(String(64))
     is_applicant: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True while the appointment is booked and upcoming. A partial unique index allows one
+    # active booking per identity number, whichever channel books: the database decides, so two
+    # bookings racing with the same number cannot both succeed (THREATS.md: slot exhaustion).
+    active_booking: Mapped[bool] = mapped_column(Boolean, default=True)
 
     appointment: Mapped[Appointment] = relationship(back_populates="attendees")
+
+    __table_args__ = (
+        Index(
+            "uq_attendee_active_id_number",
+            "id_number_hash",
+            unique=True,
+            sqlite_where=text("active_booking"),
+            postgresql_where=text("active_booking"),
+        ),
+    )

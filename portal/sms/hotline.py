@@ -1,6 +1,7 @@
 """Deciding what an incoming SMS asks for. Pure functions: no Flask, no database.
 
-Keyword rule (for now: tips only; booking, status, STOP and help arrive with a later issue):
+Keyword rule (for now: tips, and opt-out words answered with silence; booking, status and help
+arrive with a later issue):
 
 - The text is NFKC-folded (full-width ＴＩＰ reads as TIP) and leading spaces, punctuation and
   symbols are skipped, so "  【举报】…" and "：举报…" count.
@@ -21,6 +22,11 @@ import unicodedata
 from dataclasses import dataclass
 
 TIP_KEYWORDS_ZH = ("举报", "线索")
+# Twilio's own opt-out words (it stops delivering to the sender and still forwards the message)
+# and the Chinese ones people use; they count only as the whole message.
+OPT_OUT_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "退订", "TD"}
+)
 _TIP_WORD = re.compile(r"TIP(?![A-Z0-9])", re.IGNORECASE)
 
 
@@ -28,6 +34,7 @@ class ReplyKind(str, enum.Enum):
     TIP = "tip"  # create a tip from `description`
     TIP_WITHOUT_TEXT = "tip_without_text"  # a tip keyword alone: ask for what they saw
     MENU = "menu"  # anything else: keep it and offer the menu
+    OPT_OUT = "opt_out"  # the whole message is an opt-out word: keep it, answer nothing
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,8 @@ def decide(body: str) -> Decision:
     """
     text = body or ""
     language = language_of(text)
+    if unicodedata.normalize("NFKC", text).strip().upper() in OPT_OUT_WORDS:
+        return Decision(ReplyKind.OPT_OUT, language)
     start = _skip_separators(text)
     length = _keyword_length(text, start)
     if not length:

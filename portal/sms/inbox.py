@@ -84,7 +84,8 @@ def _record_reply(inbound: InboundMessage, phone: str, stored_body: str) -> None
 def receive(sms: InboundSms, settings: "Settings") -> str:
     """Store `sms`, create what it asks for, record the reply, commit; return the reply text.
 
-    A tip keyword with text creates a tip (channel SMS, category OTHER, the rest of the text as
+    An opt-out word (STOP, 退订, …) alone is stored without an item and answered with nothing
+    (the empty string). A tip keyword with text creates a tip (channel SMS, category OTHER, the rest of the text as
     its description, the feedback deadline from settings). Anything else becomes an intake item
     of kind SMS_MESSAGE, so staff read it. Raises DuplicateMessage for a redelivered message
     (nothing stored). Any other exception leaves the session dirty: the caller rolls back.
@@ -93,6 +94,12 @@ def receive(sms: InboundSms, settings: "Settings") -> str:
     phone = sender_phone(sms.from_phone)
     inbound = _store_inbound(sms, phone, decision.language)
 
+    if decision.kind is ReplyKind.OPT_OUT:
+        # Kept (the provider honours the opt-out itself; recording it is the SMS issue's work),
+        # but answered with nothing: a menu after "STOP" would be exactly the wrong reply.
+        db.session.commit()
+        logger.info("SMS %s stored as an opt-out word", sms.provider_message_id)
+        return ""
     if decision.kind is ReplyKind.TIP:
         receipt = tips.create_tip(
             channel=Channel.SMS,

@@ -40,7 +40,7 @@ def menu(language: str) -> str:
     with force_locale(language):
         return _(
             "Tuanyuan hotline: reply TIP followed by what you saw to report a lead. "
-            "Reply BOOK to book free blood sampling. In an emergency call 110."
+            "Book free blood sampling on our website. In an emergency call 110."
         )
 
 

@@ -60,19 +60,23 @@ class TwilioProvider:
         return bool(RequestValidator(self._auth_token).validate(url, params, signature))
 
     def parse_inbound(self, form: Mapping[str, str]) -> InboundSms:
-        message_id = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
+        def field(name: str) -> str:
+            # NUL has no meaning in an SMS and PostgreSQL refuses it in text: drop it.
+            return (form.get(name) or "").replace("\x00", "")
+
+        message_id = (field("MessageSid") or field("SmsMessageSid")).strip()
         if not message_id or len(message_id) > 64:
             raise InvalidInbound("MessageSid missing or too long")
         try:
             media_count = min(int(form.get("NumMedia") or 0), _MAX_MEDIA)
         except ValueError:
             media_count = 0
-        media = tuple(url for i in range(media_count) if (url := (form.get(f"MediaUrl{i}") or "").strip()))
+        media = tuple(url for i in range(media_count) if (url := field(f"MediaUrl{i}").strip()))
         return InboundSms(
             provider_message_id=message_id,
-            from_phone=(form.get("From") or "").strip(),
-            to=(form.get("To") or "").strip(),
-            body=form.get("Body") or "",
+            from_phone=field("From").strip(),
+            to=field("To").strip(),
+            body=field("Body"),
             media_urls=media,
         )
 

@@ -1,0 +1,68 @@
+"""Odd input never causes a 500 or leaks: control characters, NUL bytes, redirects to other sites."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Tip
+from portal.public.views import safe_next
+from tests.helpers import post_form
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "/\\evil.example",
+     "https://evil.example", "/ /evil.example", "javascript:alert(1)", "/\x00/evil.example"],
+)
+def test_language_switch_never_redirects_to_another_site(target):
+    assert safe_next(target, "/") == "/"
+
+
+def test_language_switch_keeps_a_local_path_with_its_query():
+    assert safe_next("/sampling/site/3?day=2026-12-03", "/") == "/sampling/site/3?day=2026-12-03"
+
+
+def test_language_switch_with_encoded_tab_or_newline_answers_a_local_redirect(client):
+    for encoded in ("/%09/evil.example", "/%0a/evil.example", "/%0d%0a/evil.example"):
+        response = client.get(f"/language/en?next={encoded}")
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/"
+
+
+def test_nul_characters_in_a_tip_are_dropped_and_the_tip_is_kept(client):
+    response = post_form(client, "/tips/report", {
+        "child_in_danger": "no", "category": "other",
+        "description": "a child\x00 at the station", "place": "north\x00 gate",
+    })
+    assert response.status_code == 303
+    tip = db.session.scalars(select(Tip)).one()
+    assert tip.description == "a child at the station" and tip.place == "north gate"
+
+
+def test_nul_characters_in_a_login_name_do_not_break_the_login_page(client):
+    response = post_form(client, "/staff/login", {"username": "admin\x00", "password": "whatever-password"},
+                         headers={"Accept-Language": "en"})
+    assert response.status_code == 400  # a failed sign-in, answered with the generic message
+    assert "Enter a correct username and password" in response.get_data(as_text=True)
+
+
+def test_a_very_long_place_is_kept_whole(client):
+    place = "地" * 480
+    response = post_form(client, "/tips/report", {
+        "child_in_danger": "no", "category": "other", "description": "seen", "place": place,
+    })
+    assert response.status_code == 303
+    tip = db.session.scalars(select(Tip)).one()
+    assert tip.place == place and tip.item.region_text == place
+
+
+def test_the_request_log_records_no_client_address(app):
+    assert logging.getLogger("werkzeug").getEffectiveLevel() >= logging.WARNING
+
+
+def test_database_errors_never_carry_submitted_values(app):
+    assert db.engine.hide_parameters is True
