@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Start the outbound worker in the background, then serve the portal in the foreground.
-# Ctrl-C stops both.
-set -euo pipefail
+# Serve the portal and run the outbound worker beside it. Ctrl-C, or SIGTERM to this script,
+# stops both; if either stops on its own, the other is stopped too.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-5000}"
 .venv/bin/flask --app wsgi worker &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
-echo "Tuanyuan Portal: http://127.0.0.1:${PORT}  (staff console: http://127.0.0.1:${PORT}/staff/login)"
-.venv/bin/flask --app wsgi run --host 127.0.0.1 --port "$PORT"
+.venv/bin/flask --app wsgi run --host 127.0.0.1 --port "$PORT" &
+server=$!
+stop() {
+  trap - INT TERM EXIT
+  kill "$server" "$worker" 2>/dev/null
+  wait "$server" "$worker" 2>/dev/null
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+echo "Tuanyuan Portal: http://127.0.0.1:${PORT}  (staff console: http://127.0.0.1:${PORT}/staff/login; Ctrl-C stops)"
+wait -n "$server" "$worker"

@@ -25,3 +25,15 @@ def test_healthz_is_200_when_the_database_answers(client):
 def test_healthz_is_503_when_the_database_does_not_answer(app_factory):
     app = app_factory(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
     assert app.test_client().get("/healthz").status_code == 503
+
+
+def test_start_page_shows_the_hotline_number_when_one_is_configured(app_factory):
+    app = app_factory(twilio_from_number="+15005550006")
+    response, _ = get_page(app.test_client(), "/", headers={"Accept-Language": "en"})
+    assert "send 举报 or TIP followed by what you saw to +1 500-555-0006." in text_of(response)
+
+
+def test_start_page_without_a_hotline_number_points_to_the_local_police(app_factory):
+    app = app_factory(twilio_from_number="")
+    response, _ = get_page(app.test_client(), "/", headers={"Accept-Language": "en"})
+    assert "the hotline number your local police publish" in text_of(response)

@@ -365,3 +365,10 @@ def test_an_opt_out_word_inside_a_longer_message_is_an_ordinary_message(client, 
 def test_the_menu_promises_only_what_the_hotline_does(client):
     text = signed_post(client, sms_params("hello", message_sid="SM" + uuid.uuid4().hex)).get_data(as_text=True)
     assert "BOOK" not in text and "TIP" in text
+
+
+def test_sms_receive_command_sends_a_signed_message_through_the_real_webhook(app):
+    result = app.test_cli_runner().invoke(args=["sms-receive", "举报 我在成都火车站看到一个小孩被成年人强迫乞讨"])
+    assert result.exit_code == 0, result.output
+    assert "HTTP 200" in result.output and "受理编号TY-" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Tip)) == 1

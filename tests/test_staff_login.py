@@ -172,3 +172,11 @@ def test_create_staff_command_refuses_a_short_password_or_unknown_role(app: Flas
     assert "password must be at least 10 characters" in short.output
     assert runner.invoke(args=["create-staff", "--username", "zhao", "--role", "chief", "--password", "x" * 12]).exit_code == 2
     assert db.session.scalar(select(StaffUser).where(StaffUser.username == "zhao")) is None
+
+
+def test_create_staff_warns_when_a_group_member_has_no_group(app):
+    result = app.test_cli_runner().invoke(
+        args=["create-staff", "--username", "member", "--role", "group_member", "--password", "long-enough-password"]
+    )
+    assert result.exit_code == 0
+    assert "give one with --group" in result.output

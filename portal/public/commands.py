@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -51,7 +53,8 @@ def register(app: Flask) -> None:
         slots = db.session.scalar(select(func.count()).select_from(Slot))
         click.echo(f"Demo data: {sites} sampling sites, {slots} slots ({created} new).")
         click.echo("")
-        click.echo("Staff sign-in: http://127.0.0.1:5000/staff/login")
+        port = os.environ.get("PORT", "5000")
+        click.echo(f"Staff sign-in: http://127.0.0.1:{port}/staff/login")
         click.echo(f"  username: {DEMO_USERNAME}")
         click.echo(f"  password: {password}")
         click.echo("(A new password is set each time this command runs.)")

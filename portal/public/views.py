@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import current_app, make_response, redirect, render_template, request, url_for
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from portal.extensions import db
+from portal.forms import display_mobile
 from portal.i18n import LANGUAGE_COOKIE, LANGUAGES
 from portal.public import bp
 
@@ -32,7 +33,8 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 @bp.get("/")
 def start() -> str:
-    return render_template("public/start.html")
+    number = current_app.config["SETTINGS"].twilio_from_number
+    return render_template("public/start.html", hotline_number=display_mobile(number) if number else None)
 
 
 @bp.get("/language/<code>")

@@ -59,3 +59,7 @@ def create_staff(username: str, role: str, password: str, group_name: str | None
     if site_ids:
         extra += f", sites {', '.join(map(str, site_ids))}"
     click.echo(f"Created staff account {username!r} with role {role}{extra}.")
+    if role == Role.GROUP_MEMBER.value and user.working_group is None:
+        click.echo("Warning: a group member sees only their working group's items; give one with --group.", err=True)
+    if role == Role.SITE_STAFF.value and not site_ids:
+        click.echo("Warning: site staff see only their sites' appointments; give them with --site ID.", err=True)
