@@ -84,7 +84,8 @@ def test_a_web_booking_ends_on_the_confirmation_and_queues_one_sms(client, open_
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "Enter the 18-character resident identity number"), ("zh", "身份证号码")],
+    [("en", "Check the resident identity number: one of its characters does not match the card"),
+     ("zh", "请核对身份证号码，其中有字符与身份证上的不一致")],
 )
 def test_a_wrong_check_digit_is_refused_with_everything_typed_kept(client, open_day, language, expected):
     site, day, slot = open_day

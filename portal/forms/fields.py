@@ -13,7 +13,7 @@ from typing import Any
 import phonenumbers
 from flask_babel import lazy_gettext as _l
 from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.exceptions import InvalidChecksum, ValidationError as StdnumError
 from wtforms.validators import ValidationError
 
 DEFAULT_REGION = "CN"
@@ -25,6 +25,10 @@ class InvalidMobileNumber(ValueError):
 
 class InvalidResidentId(ValueError):
     """The text is not a valid resident identity number (wrong length, check digit or date)."""
+
+
+class ResidentIdCheckFailed(InvalidResidentId):
+    """The number has the right form but its check character does not match: a typing mistake."""
 
 
 def normalise_mobile(text: str, region: str = DEFAULT_REGION) -> str:
@@ -79,6 +83,8 @@ def normalise_resident_id(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text or "").replace(" ", "").replace("-", "").upper()
     try:
         return ric.validate(folded)
+    except InvalidChecksum as exc:
+        raise ResidentIdCheckFailed(str(exc)) from exc
     except StdnumError as exc:
         raise InvalidResidentId(str(exc)) from exc
 
@@ -101,9 +107,12 @@ class MobileNumber:
 class ResidentIdNumber:
     """WTForms validator: a valid 18-character resident identity number; normalises the field's data."""
 
-    def __init__(self, message: Any = None) -> None:
+    def __init__(self, message: Any = None, check_message: Any = None) -> None:
         self.message = message or _l(
             "Enter the 18-character resident identity number exactly as it is on the identity card"
+        )
+        self.check_message = check_message or _l(
+            "Check the resident identity number: one of its characters does not match the card"
         )
 
     def __call__(self, form: Any, field: Any) -> None:
@@ -111,5 +120,7 @@ class ResidentIdNumber:
             return
         try:
             field.data = normalise_resident_id(field.data)
+        except ResidentIdCheckFailed as exc:
+            raise ValidationError(str(self.check_message)) from exc
         except InvalidResidentId as exc:
             raise ValidationError(str(self.message)) from exc

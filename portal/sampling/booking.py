@@ -2,16 +2,22 @@
 
 The slot's capacity is guarded by the database: `take_places` changes `slot.booked` with one
 conditional UPDATE, so two people pressing "Book" at the same instant can never both get the
-last place (and the `booked_within_capacity` CHECK constraint backs it up).
+last place (and the `booked_within_capacity` CHECK constraint backs it up). Likewise one
+identity number can have only one active booking: the partial unique index
+`uq_attendee_active_id_number` decides when two bookings race, not a read before a write.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Sequence
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
 
 from portal.extensions import db
 from portal.i18n import LANGUAGES, format_local_datetime
@@ -32,6 +38,10 @@ from portal.sampling.slots import MINIMUM_NOTICE, closed_days, local_day
 from portal.security.crypto import lookup_hash
 
 CONFIRMATION_PURPOSE = "booking_confirmation"
+# People younger than this on the day of the appointment cannot book for themselves: a parent or
+# guardian books for them (a product rule; the web form has no guardian route yet, so it refuses).
+MINIMUM_AGE_WITHOUT_GUARDIAN = 14
+ACTIVE_ID_NUMBER_INDEX = "uq_attendee_active_id_number"
 # Two UCS-2 segments (WRITING.md): any Chinese character makes the whole SMS UCS-2.
 SMS_LIMIT_CHINESE = 134
 
@@ -58,6 +68,19 @@ class SlotInPast(BookingError):
 
 class AlreadyBooked(BookingError):
     """An attendee's identity number already has an upcoming appointment (THREATS.md: slot exhaustion)."""
+
+
+class RepeatedIdentityNumber(BookingError):
+    """Two attendees of one booking gave the same identity number."""
+
+
+class UnderAge(BookingError):
+    """An attendee is younger than MINIMUM_AGE_WITHOUT_GUARDIAN on the slot's day and no parent or
+    guardian consented. `position`: the attendee's index in the booking."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(position)
+        self.position = position
 
 
 @dataclass(frozen=True)
@@ -107,19 +130,48 @@ def check_bookable(slot: Slot) -> None:
         raise SlotInPast(slot.id)
 
 
-def _upcoming_booking_exists(id_hashes: Sequence[str]) -> bool:
-    query = (
-        select(Attendee.id)
-        .join(Appointment, Attendee.appointment_id == Appointment.id)
+def age_on(id_number: str, day: date) -> int:
+    """Whole years of age on local `day` of the person with normalised resident identity number
+    `id_number` (birth date from its digits 7-14, GB 11643-1999). Raises ValueError if the number
+    holds no valid birth date."""
+    try:
+        born = ric.get_birth_date(id_number)
+    except StdnumError as exc:
+        raise ValueError("not a valid resident identity number") from exc
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _release_past_bookings(id_hashes: Sequence[str]) -> None:
+    # An appointment whose slot has started, or that is no longer booked, does not block a new
+    # booking. (Cancelling, check-in and no-show marking should clear the flag as they happen;
+    # this catches whatever they have not.)
+    finished = (
+        select(Appointment.id)
         .join(Slot, Appointment.slot_id == Slot.id)
+        .where(or_(Slot.starts_at <= utcnow(), Appointment.status != AppointmentStatus.BOOKED.value))
+    )
+    db.session.execute(
+        update(Attendee)
         .where(
             Attendee.id_number_hash.in_(id_hashes),
-            Appointment.status == AppointmentStatus.BOOKED.value,
-            Slot.starts_at >= utcnow(),
+            Attendee.active_booking,
+            Attendee.appointment_id.in_(finished),
         )
-        .limit(1)
+        .values(active_booking=False)
+        .execution_options(synchronize_session=False)
     )
-    return db.session.scalar(query) is not None
+
+
+def _upcoming_booking_exists(id_hashes: Sequence[str]) -> bool:
+    # The friendly answer for the usual case; a racing booking is stopped by the unique index.
+    query = select(Attendee.id).where(Attendee.id_number_hash.in_(id_hashes), Attendee.active_booking)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _is_active_id_number_clash(error: IntegrityError) -> bool:
+    # PostgreSQL names the index; SQLite names the column of a unique index.
+    message = str(error.orig)
+    return ACTIVE_ID_NUMBER_INDEX in message or "attendee.id_number_hash" in message
 
 
 def confirmation_sms(reference: str, site: SamplingSite, slot: Slot, language: str) -> str:
@@ -153,6 +205,7 @@ def book_appointment(
     language: str,
     channel: Channel = Channel.WEB,
     applicant_attends: bool = True,
+    guardian_consent: bool = False,
 ) -> Appointment:
     """Book `slot_id` for the attendees, in the current transaction (the caller commits).
 
@@ -162,9 +215,17 @@ first of them is the applicant (an agency bringing someone does not attend itsel
     taken only with explicit consent to use it for identification). Creates the intake item
     (kind appointment, no feedback deadline), the appointment and its attendees, and queues the
     SMS confirmation to the applicant in their `language` in the same transaction.
+    `guardian_consent`: a parent or guardian agreed for attendees younger than
+    MINIMUM_AGE_WITHOUT_GUARDIAN on the slot's local day (without it they are refused).
 
-    Raises SlotNotFound, SiteClosed, SlotInPast, AlreadyBooked, SlotFull (all BookingError), or
-    ValueError for a missing consent, no attendees or an unknown language.
+    Stale bookings of these identity numbers (slot already started) are released first. The
+    places, rows and SMS are written inside a SAVEPOINT: if a concurrent booking of the same
+    identity number wins the unique index, the savepoint is rolled back (the places go back to
+    the slot) and AlreadyBooked is raised; the caller's transaction stays usable.
+
+    Raises SlotNotFound, SiteClosed, SlotInPast, RepeatedIdentityNumber, UnderAge, AlreadyBooked,
+    SlotFull (all BookingError), or ValueError for a missing consent, no attendees, an unknown
+    language or an identity number without a valid birth date.
     """
     if not consent:
         raise ValueError("a booking needs the applicant's consent")
@@ -179,11 +240,47 @@ first of them is the applicant (an agency bringing someone does not attend itsel
         raise SlotNotFound(slot_id)
     check_bookable(slot)
     id_hashes = [lookup_hash(person.id_number, "resident-id") for person in people]
+    if len(set(id_hashes)) != len(id_hashes):
+        raise RepeatedIdentityNumber(slot_id)
+    if not guardian_consent:
+        day = local_day(slot.site, slot.starts_at)
+        for position, person in enumerate(people):
+            if age_on(person.id_number, day) < MINIMUM_AGE_WITHOUT_GUARDIAN:
+                raise UnderAge(position)
+    _release_past_bookings(id_hashes)
     if _upcoming_booking_exists(id_hashes):
         raise AlreadyBooked(slot_id)
-    if not take_places(slot_id, len(people)):
-        raise SlotFull(slot_id)
 
+    try:
+        with db.session.begin_nested():
+            appointment = _write_booking(
+                slot, people, id_hashes,
+                applicant_role=applicant_role, applicant_name=applicant_name, applicant_phone=applicant_phone,
+                language=language, channel=channel, applicant_attends=applicant_attends,
+            )
+    except IntegrityError as error:
+        if not _is_active_id_number_clash(error):
+            raise
+        # The savepoint's rollback gave the places back; a Slot loaded here must not show them taken.
+        db.session.expire(slot, ["booked"])
+        raise AlreadyBooked(slot_id) from error
+    return appointment
+
+
+def _write_booking(
+    slot: Slot,
+    people: Sequence[AttendeeDetails],
+    id_hashes: Sequence[str],
+    *,
+    applicant_role: ApplicantRole,
+    applicant_name: str,
+    applicant_phone: str,
+    language: str,
+    channel: Channel,
+    applicant_attends: bool,
+) -> Appointment:
+    if not take_places(slot.id, len(people)):
+        raise SlotFull(slot.id)
     site = slot.site
     item = new_item(ItemKind.APPOINTMENT, channel, deadline_days=None, region_text=site.city)
     appointment = Appointment(
@@ -209,9 +306,11 @@ first of them is the applicant (an agency bringing someone does not attend itsel
                 phone=person.phone,
                 phone_hash=lookup_hash(person.phone, "phone") if person.phone else None,
                 is_applicant=applicant_attends and position == 0,
+                active_booking=True,
             )
         )
     db.session.add(appointment)
+    # The flush is where the unique index speaks: a concurrent booking of the same number fails here.
     db.session.flush()
     queue_message(
         applicant_phone,
@@ -219,4 +318,5 @@ first of them is the applicant (an agency bringing someone does not attend itsel
         CONFIRMATION_PURPOSE,
         item_id=item.id,
     )
+    db.session.flush()
     return appointment

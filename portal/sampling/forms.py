@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -61,7 +62,8 @@ class BookingForm(PortalForm):
 
     def validate_slot(self, field: Any) -> None:
         # Slot ids are database integers; anything else (or too long for one) was never offered.
-        if not str(field.data or "").isdigit() or len(str(field.data)) > 9:
+        # ASCII digits only: str.isdigit() accepts "²" and "١٢", which int() then refuses.
+        if not re.fullmatch(r"[0-9]{1,9}", str(field.data or "")):
             raise ValidationError(str(_l("Choose one of the times shown")))
 
     def validate_role(self, field: Any) -> None:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from portal.sampling.booking import AlreadyBooked, BookingError, SiteClosed, SlotFull, SlotInPast, SlotNotFound
+from portal.sampling.booking import (
+    AlreadyBooked,
+    BookingError,
+    RepeatedIdentityNumber,
+    SiteClosed,
+    SlotFull,
+    SlotInPast,
+    SlotNotFound,
+    UnderAge,
+)
 
 CHOOSE_A_SHOWN_TIME = _l("Choose one of the times shown")
 
@@ -17,6 +26,8 @@ _MESSAGES = {
         "There is already a sampling appointment for this resident identity number. "
         "You do not need to book again."
     ),
+    RepeatedIdentityNumber: _l("Each person needs their own resident identity number. Check the numbers you entered."),
+    UnderAge: _l("People under 14 need a parent or guardian to book for them"),
 }
 
 

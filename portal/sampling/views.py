@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from babel.dates import format_date
@@ -18,14 +19,12 @@ from portal.i18n import current_language, format_local_time
 from portal.intake import find_by_reference
 from portal.models import ApplicantRole, Channel, ItemKind, SamplingSite, Slot
 from portal.sampling import bp
-from portal.sampling.booking import AttendeeDetails, BookingError, book_appointment
+from portal.sampling.booking import AttendeeDetails, BookingError, UnderAge, book_appointment
 from portal.sampling.forms import BookingForm
 from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, message_for
-from portal.sampling.slots import available_days, local_day, slots_for_day
+from portal.sampling.slots import BOOKING_HORIZON_DAYS, available_days, local_day, slots_for_day
 
 SESSION_KEY = "sampling_reference"
-
-
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id in a URL would be a database error, not a 404
 
@@ -35,6 +34,19 @@ def _active_site(site_id: int) -> SamplingSite:
     if site is None or not site.active:
         abort(404)
     return site
+
+
+def _bookable_day(site: SamplingSite, text: str) -> date:
+    # Only days the journey can offer have a page: local today to BOOKING_HORIZON_DAYS ahead.
+    # (Far dates would also overflow the day arithmetic: 9999-12-31 + 1 day.)
+    try:
+        chosen = date.fromisoformat(text)
+    except ValueError:
+        abort(404)
+    today = datetime.now(ZoneInfo(site.timezone)).date()
+    if not today <= chosen <= today + timedelta(days=BOOKING_HORIZON_DAYS):
+        abort(404)
+    return chosen
 
 
 WEEKDAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
@@ -93,10 +105,7 @@ def choose_day(site_id: int) -> str | Response:
 @public_post_limit
 def book(site_id: int, day: str) -> str | Response:
     site = _active_site(site_id)
-    try:
-        chosen_day = date.fromisoformat(day)
-    except ValueError:
-        abort(404)
+    chosen_day = _bookable_day(site, day)
     form = BookingForm()
     slots = slots_for_day(site, chosen_day)
     form.slot.choices = [SelectChoice(str(slot.id), _slot_label(slot)) for slot in slots]
@@ -119,6 +128,10 @@ def book(site_id: int, day: str) -> str | Response:
                     language=current_language(),
                     channel=Channel.WEB,
                 )
+            except UnderAge as error:
+                db.session.rollback()
+                # About the identity number, not the time: the chosen time stays chosen.
+                form.id_number.errors = [message_for(error)]
             except BookingError as error:
                 db.session.rollback()
                 form.slot.errors = [message_for(error)]

@@ -131,7 +131,7 @@ def _appointment_details(item: IntakeItem, details: ItemDetails) -> None:
         details.attendees.append(
             {
                 "name": attendee.name or "–",
-                "relationship": attendee.relationship_to_missing,
+                "relationship": label("applicant_role", attendee.relationship_to_missing),
                 "id_number": mask_identity_number(attendee.id_number) or "–",
                 "phone": display_mobile(attendee.phone) or "–",
             }
