@@ -120,8 +120,23 @@ def test_import_command_prints_what_it_loaded_and_each_rejected_row(app, tmp_pat
     first = runner.invoke(args=["import-sites", str(csv_file)])
     second = runner.invoke(args=["import-sites", str(csv_file)])
 
-    assert first.exit_code == 0, first.output
+    assert first.exit_code == 1, first.output  # good rows loaded, but a script learns some were not
     assert "Loaded 1 new sites, 0 already present, 1 rows rejected" in first.output
     assert "line 3" in first.output
     assert "Loaded 0 new sites, 1 already present, 1 rows rejected" in second.output
     assert site_count() == 1
+
+
+def test_import_command_opens_the_new_sites_slots_at_once(app, tmp_path: Path):
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import Slot
+
+    csv_file = tmp_path / "sites.csv"
+    csv_file.write_text(HEADER + "甲派出所,南京市,江苏省,09:00-17:00,,,,t\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-sites", str(csv_file)])
+    assert result.exit_code == 0, result.output
+    slots = db.session.scalar(select(func.count()).select_from(Slot))
+    assert slots >= 24 * 15  # four weeks hold at least 15 weekdays of 24 slots
+    assert f"Opened {slots} new slots" in result.output

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 
 import secrets
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
@@ -18,11 +16,11 @@ from portal.models import SamplingSite, Slot
 from portal.permissions import Role
 from portal.sampling.commands import report_import
 from portal.sampling.importer import import_sites
-from portal.sampling.slots import open_slots
+from portal.sampling.slots import SLOT_DAYS_AHEAD, open_slots_ahead
 from portal.staff.accounts import create_staff_user
 
 DEMO_SITES_CSV = ROOT / "portal" / "demo" / "sampling-sites-nantong-2021.csv"
-DEMO_DAYS = 28
+DEMO_DAYS = SLOT_DAYS_AHEAD
 DEMO_USERNAME = "demo-admin"
 
 
@@ -32,10 +30,7 @@ def load_demo_data() -> tuple[int, str]:
     created now, the new password); the caller commits."""
     settings = current_app.config["SETTINGS"]
     report_import(import_sites(DEMO_SITES_CSV, timezone=settings.site_timezone))
-    created = 0
-    for site in db.session.scalars(select(SamplingSite).where(SamplingSite.active.is_(True))):
-        today = datetime.now(ZoneInfo(site.timezone)).date()
-        created += open_slots(site, today, DEMO_DAYS)
+    created = open_slots_ahead(days=DEMO_DAYS)
     password = secrets.token_urlsafe(12)
     create_staff_user(DEMO_USERNAME, password, Role.ADMIN, replace_password=True)
     return created, password

@@ -1,4 +1,5 @@
-"""`flask --app wsgi ...` commands of this area: `import-sites FILE.csv`."""
+"""`flask --app wsgi ...` commands of this area: `import-sites FILE.csv` (which also opens the new
+sites' slots)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask import Flask, current_app
 
 from portal.extensions import db
 from portal.sampling.importer import ImportResult, SiteFileError, import_sites
+from portal.sampling.slots import SLOT_DAYS_AHEAD, open_slots_ahead
 
 
 def report_import(result: ImportResult) -> None:
@@ -22,7 +24,8 @@ def report_import(result: ImportResult) -> None:
 
 
 def register(app: Flask) -> None:
-    """Add this area's commands to the app's CLI."""
+    """Add this area's commands to the app's CLI, and its periodic jobs to the worker."""
+    from portal.sampling import jobs  # noqa: F401  (registers its periodic jobs)
 
     @app.cli.command("import-sites")
     @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -34,5 +37,10 @@ def register(app: Flask) -> None:
         except SiteFileError as exc:
             db.session.rollback()
             raise click.ClickException(str(exc)) from exc
+        opened = open_slots_ahead()
         db.session.commit()
         report_import(result)
+        click.echo(f"Opened {opened} new slots for the coming {SLOT_DAYS_AHEAD} days.")
+        if result.rejected:
+            # The good rows are loaded; the exit code still tells a script that some were not.
+            raise SystemExit(1)

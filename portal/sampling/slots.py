@@ -19,6 +19,9 @@ from portal.models import SamplingSite, SiteClosure, Slot, utcnow
 MINIMUM_NOTICE = timedelta(hours=1)
 # How far ahead the web journey offers days.
 BOOKING_HORIZON_DAYS = 60
+# How far ahead slots are opened (the issue's demo: "the coming four weeks"); the worker keeps
+# this window filled as days pass.
+SLOT_DAYS_AHEAD = 28
 
 
 def local_day(site: SamplingSite, instant: datetime) -> date:
@@ -40,6 +43,19 @@ def closed_days(site: SamplingSite, first: date, last: date) -> set[date]:
             days.add(day)
             day += timedelta(days=1)
     return days
+
+
+def open_slots_ahead(now: datetime | None = None, days: int = SLOT_DAYS_AHEAD) -> int:
+    """Make sure every active site has its slots for `days` local days from its local today.
+
+    `now`: a UTC instant (default: now). Idempotent (see `open_slots`); adds to the session, the
+    caller commits. Returns how many slots were new.
+    """
+    now = now or utcnow()
+    created = 0
+    for site in db.session.scalars(select(SamplingSite).where(SamplingSite.active.is_(True))):
+        created += open_slots(site, local_day(site, now), days)
+    return created
 
 
 def open_slots(site: SamplingSite, start: date, days: int) -> int:

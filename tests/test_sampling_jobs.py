@@ -1,0 +1,36 @@
+"""The worker keeps every active site's slots open for the coming four weeks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Slot, utcnow
+from portal.outbox.worker import PERIODIC_JOBS
+from portal.sampling import jobs
+from portal.sampling.slots import SLOT_DAYS_AHEAD, local_day
+from tests.factories import create_site
+
+
+def _slot_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Slot))
+
+
+def test_worker_job_opens_slots_for_a_new_site_and_rolls_the_window_forward(app):
+    assert jobs.keep_slots_open in PERIODIC_JOBS
+    site = create_site()
+    jobs._last_opened.clear()
+    now = utcnow()
+    jobs.keep_slots_open(now)
+    first = _slot_count()
+    assert first > 0
+    last_day = max(local_day(site, s.starts_at) for s in db.session.scalars(select(Slot)))
+    assert last_day <= local_day(site, now) + timedelta(days=SLOT_DAYS_AHEAD - 1)
+
+    jobs.keep_slots_open(now + timedelta(minutes=5))  # within the hour: skipped, nothing new
+    assert _slot_count() == first
+
+    jobs.keep_slots_open(now + timedelta(days=7))  # a week later the window has moved on
+    assert _slot_count() > first
