@@ -146,18 +146,17 @@ def test_booking_without_consent_is_refused_on_its_own(client, open_day):
     assert db.session.scalars(select(Appointment)).all() == []
 
 
-def test_second_booking_of_last_seat_is_refused(client, open_day):
+def test_second_booking_of_last_seat_is_refused(app, client, open_day):
     site, day, slot = open_day
     slot.capacity = 1
     db.session.commit()
-    use_language(client, "en")
-
     first = post_form(client, book_url(site, day), answers(slot))
     assert first.status_code == 303
 
-    # Someone else books the same time (the same browser here: the test app context shares `g`,
-    # and with it Flask-WTF's cached CSRF token, between test clients).
-    second = post_form(client, book_url(site, day),
+    # Someone else, in another browser, books the same time.
+    other = app.test_client()
+    use_language(other, "en")
+    second = post_form(other, book_url(site, day),
                        answers(slot, name="李建国", phone="139 0013 9000", id_number=resident_id(serial="123")))
 
     page = check_page(second)
@@ -233,3 +232,19 @@ def test_booking_posts_are_rate_limited(app_factory):
         statuses = [post_form(client, url, {}).status_code for _ in range(3)]
         assert statuses == [200, 200, 429]
         db.session.remove()
+
+
+def test_a_second_booking_for_the_same_identity_number_is_refused_on_that_field(app, client, open_day):
+    site, day, slot = open_day
+    later = slot_at(site, day, 2, 0)
+    number = resident_id()
+    assert post_form(client, book_url(site, day), answers(slot, id_number=number)).status_code == 303
+
+    other = app.test_client()
+    use_language(other, "en")
+    second = post_form(other, book_url(site, day), answers(later, name="王秀英", id_number=number))
+    assert second.status_code == 200
+    html = second.get_data(as_text=True)
+    assert 'id="id_number-error"' in html and 'href="#id_number"' in html
+    assert "You do not need to book again" in text_of(second)
+    assert len(db.session.scalars(select(Appointment)).all()) == 1

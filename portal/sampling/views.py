@@ -19,7 +19,14 @@ from portal.i18n import current_language, format_local_time
 from portal.intake import find_by_reference
 from portal.models import ApplicantRole, Channel, ItemKind, SamplingSite, Slot
 from portal.sampling import bp
-from portal.sampling.booking import AttendeeDetails, BookingError, UnderAge, book_appointment
+from portal.sampling.booking import (
+    AlreadyBooked,
+    AttendeeDetails,
+    BookingError,
+    RepeatedIdentityNumber,
+    UnderAge,
+    book_appointment,
+)
 from portal.sampling.forms import BookingForm
 from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, message_for
 from portal.sampling.slots import BOOKING_HORIZON_DAYS, available_days, local_day, slots_for_day
@@ -128,7 +135,7 @@ def book(site_id: int, day: str) -> str | Response:
                     language=current_language(),
                     channel=Channel.WEB,
                 )
-            except UnderAge as error:
+            except (UnderAge, AlreadyBooked, RepeatedIdentityNumber) as error:
                 db.session.rollback()
                 # About the identity number, not the time: the chosen time stays chosen.
                 form.id_number.errors = [message_for(error)]
