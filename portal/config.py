@@ -69,6 +69,7 @@ class Settings:
 
     @property
     def is_production(self) -> bool:
+        """True when PORTAL_ENV is production."""
         return self.portal_env == "production"
 
     @classmethod

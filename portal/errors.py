@@ -108,6 +108,7 @@ def _server_error(error: Exception) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
+    """Register the error pages: CSRF failures, HTTP errors and unexpected exceptions."""
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(500, _server_error)

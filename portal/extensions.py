@@ -29,9 +29,22 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
-# The client address comes from `request.remote_addr`, which ProxyFix (TRUSTED_PROXY_COUNT)
-# rewrites from X-Forwarded-For only for the configured number of trusted proxies.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def client_key() -> str:
+    """The rate-limit key of the current request: an HMAC-SHA256 of the client address.
+
+    Never the address itself: the limiter's storage (Redis in production) would otherwise hold
+    client addresses next to the times of tips (THREATS.md: identifying a tipster). The address
+    is `request.remote_addr`, which ProxyFix (TRUSTED_PROXY_COUNT) takes from X-Forwarded-For only
+    for the configured number of trusted proxies.
+    """
+    from portal.security.crypto import lookup_hash
+
+    return lookup_hash(get_remote_address() or "unknown", "rate-limit")
+
+
+limiter = Limiter(key_func=client_key, default_limits=[])
 
 
 def _public_post_limit() -> str:

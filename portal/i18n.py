@@ -6,10 +6,11 @@ page. `<html lang>` comes from `html_lang()`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, get_day_names
+from babel.lists import format_list
 from flask import Flask, request
 from flask_babel import get_locale
 from markupsafe import Markup
@@ -73,6 +74,27 @@ def format_local_time(instant: datetime, tz: str = "Asia/Shanghai", language: st
     return local.strftime("%I:%M").lstrip("0") + ("am" if local.hour < 12 else "pm")
 
 
+def _babel_locale(language: str) -> str:
+    return "zh_Hans_CN" if language == "zh" else "en"
+
+
+def format_day(day: date, language: str | None = None) -> str:
+    """A calendar date with its weekday: 2026年12月3日（星期四） · Thursday 3 December 2026."""
+    language = language or current_language()
+    pattern = "y年M月d日（EEEE）" if language == "zh" else "EEEE d MMMM y"
+    return format_date(day, pattern, locale=_babel_locale(language))
+
+
+def weekday_name(weekday: int, language: str | None = None) -> str:
+    """The weekday's full name from CLDR (via Babel): 0 → 星期一 · Monday."""
+    return str(get_day_names("wide", locale=_babel_locale(language or current_language()))[weekday])
+
+
+def join_list(items: list[str], language: str | None = None) -> str:
+    """Join items the way the language does (CLDR list patterns): 甲、乙和丙 · A, B and C."""
+    return format_list(list(items), locale=_babel_locale(language or current_language()))
+
+
 def tel_link(number: str) -> Markup:
     """A `tel:` link for a phone number, to place inside a translated sentence as %(number)s,
     so that each language keeps its own punctuation around it."""
@@ -81,9 +103,11 @@ def tel_link(number: str) -> Markup:
 
 
 def init_app(app: Flask) -> None:
+    """Set up Flask-Babel's locale selection and the template helpers for language and dates."""
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(
-        html_lang=html_lang, current_language=current_language, LANGUAGES=LANGUAGES, tel_link=tel_link
+        html_lang=html_lang, current_language=current_language, LANGUAGES=LANGUAGES, tel_link=tel_link,
+        join_list=join_list, format_day=format_day,
     )
     app.jinja_env.filters.update(
         local_datetime=format_local_datetime, local_date=format_local_date, local_time=format_local_time

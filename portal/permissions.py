@@ -56,6 +56,7 @@ def requires(permission: Permission) -> Callable[[F], F]:
     """Mark a staff view as needing `permission`; the staff blueprint enforces it before the view runs."""
 
     def mark(view: F) -> F:
+        """Record the permission on the view function for the staff guard to read."""
         view.required_permission = permission  # type: ignore[attr-defined]
         return view
 

@@ -13,6 +13,7 @@ Writes are atomic (temporary file, then rename).
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import subprocess
 import sys
@@ -33,15 +34,33 @@ def _read(path: Path) -> Catalog:
         return read_po(f, locale="zh")
 
 
+_DATE_HEADERS = (b'"POT-Creation-Date:', b'"PO-Revision-Date:')
+
+
+def _without_dates(content: bytes) -> bytes:
+    return b"\n".join(line for line in content.splitlines() if not line.startswith(_DATE_HEADERS))
+
+
 def _atomic_write(path: Path, writer) -> None:  # type: ignore[no-untyped-def]
+    """Write through `writer(file)` to a temporary file, then rename it over `path` - unless only
+    the date headers would change, so that running this leaves a clean checkout clean."""
+    buffer = io.BytesIO()
+    writer(buffer)
+    content = buffer.getvalue()
+    if path.exists() and _without_dates(path.read_bytes()) == _without_dates(content):
+        return
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     with os.fdopen(fd, "wb") as f:
-        writer(f)
+        f.write(content)
     os.replace(tmp, path)
 
 
 def extract() -> Catalog:
-    pot = Path(tempfile.mkdtemp()) / "messages.pot"
+    with tempfile.TemporaryDirectory() as folder:
+        return _extract_into(Path(folder) / "messages.pot")
+
+
+def _extract_into(pot: Path) -> Catalog:
     pybabel = Path(sys.executable).parent / "pybabel"
     subprocess.run(
         [str(pybabel), "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--ignore-dirs=.venv tests",

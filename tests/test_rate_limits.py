@@ -116,3 +116,16 @@ def test_limits_are_counted_in_redis_and_shared_between_app_servers(app_factory,
     # A second app server (a new app, so a new storage object) sees the same count.
     second_server = app_factory(ratelimit_storage_uri=redis_url, ratelimit_public_post=LIMIT).test_client()
     assert lookup(second_server).status_code == 429
+
+
+def test_the_limiter_stores_no_client_address(app_factory, redis_url):
+    import redis
+
+    client = app_factory(ratelimit_storage_uri=redis_url, ratelimit_public_post=LIMIT).test_client()
+    address = "203.0.113.77"
+    assert lookup(client, REMOTE_ADDR=address).status_code == 200
+    connection = redis.Redis.from_url(redis_url)
+    keys = [key.decode() for key in connection.keys("*")]
+    assert keys, "no rate-limit counters were written to Redis"
+    stored = " ".join(keys) + " ".join(str(connection.get(k)) for k in keys if connection.type(k) == b"string")
+    assert address not in stored and "203_0_113_77" not in stored

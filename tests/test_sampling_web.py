@@ -248,3 +248,11 @@ def test_a_second_booking_for_the_same_identity_number_is_refused_on_that_field(
     assert 'id="id_number-error"' in html and 'href="#id_number"' in html
     assert "You do not need to book again" in text_of(second)
     assert len(db.session.scalars(select(Appointment)).all()) == 1
+
+
+def test_the_web_form_does_not_offer_booking_as_an_agency_for_oneself(client, open_day):
+    site, day, slot = open_day
+    response = post_form(client, book_url(site, day), answers(slot, role="agency"))
+    assert response.status_code == 200
+    assert 'value="agency"' not in response.get_data(as_text=True)
+    assert db.session.scalars(select(Appointment)).all() == []

@@ -20,6 +20,7 @@ class PortalForm(FlaskForm):
 
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
+            """Bind each field with the stripping filter appended to its own filters."""
             filters = list(unbound_field.kwargs.get("filters", []))
             filters.append(_strip)
             return unbound_field.bind(form=form, filters=filters, **options)

@@ -31,6 +31,7 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Any) -> datetime | None:
+        """Convert an aware datetime to UTC for storage; refuse a naive one (ValueError)."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -38,4 +39,5 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
     def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        """Return the stored instant as an aware UTC datetime."""
         return None if value is None else as_utc(value)

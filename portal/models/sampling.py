@@ -107,6 +107,7 @@ class Slot(db.Model):
 
     @property
     def places_left(self) -> int:
+        """How many more people the slot can take (capacity minus booked)."""
         return self.capacity - self.booked
 
 

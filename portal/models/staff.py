@@ -47,6 +47,7 @@ class StaffUser(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        """Whether the account may sign in (Flask-Login refuses inactive accounts)."""
         return self.active
 
 

@@ -34,6 +34,7 @@ def worker_command(once: bool, interval: float) -> None:
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
+        """Signal handler: finish the current pass, then leave the loop."""
         nonlocal stopping
         stopping = True
 

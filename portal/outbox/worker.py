@@ -64,6 +64,7 @@ class PassSummary:
 
     @property
     def handled(self) -> int:
+        """Messages this pass settled in any way (sent, retried, failed or unknown)."""
         return self.sent + self.retried + self.failed + self.unknown
 
     def __str__(self) -> str:

@@ -33,6 +33,7 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 @bp.get("/")
 def start() -> str:
+    """The start page: the campaign in two sentences, the three journeys, hotlines and 110."""
     number = current_app.config["SETTINGS"].twilio_from_number
     return render_template("public/start.html", hotline_number=display_mobile(number) if number else None)
 
@@ -48,6 +49,7 @@ def set_language(code: str) -> Response:
 
 @bp.get("/privacy")
 def privacy() -> str:
+    """The privacy page: what is collected, who sees it, and what we cannot protect against."""
     return render_template("public/privacy.html")
 
 

@@ -211,9 +211,10 @@ def book_appointment(
 
     `applicant_phone`: E.164. `attendees`: one or more (name, relationship, normalised identity
     number, E.164 phone or None); the party size is their number; with `applicant_attends` the
-first of them is the applicant (an agency bringing someone does not attend itself). `consent` must be True (DNA is
-    taken only with explicit consent to use it for identification). Creates the intake item
-    (kind appointment, no feedback deadline), the appointment and its attendees, and queues the
+    first of them is the applicant (an agency bringing someone does not attend itself).
+    `consent` must be True (DNA is taken only with explicit consent to use it for
+    identification). Creates the intake item (kind appointment, no feedback deadline), the
+    appointment and its attendees, and queues the
     SMS confirmation to the applicant in their `language` in the same transaction.
     `guardian_consent`: a parent or guardian agreed for attendees younger than
     MINIMUM_AGE_WITHOUT_GUARDIAN on the slot's local day (without it they are refused).

@@ -12,11 +12,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from portal.forms import MobileNumber, PortalForm, ResidentIdNumber
 from portal.models import ApplicantRole
 
+# The web form books for the applicant themself, who gives the sample. An agency bringing a
+# person whose identity is unknown needs that person described instead, which the form does not
+# ask yet, so it is not offered here (the booking domain already supports it).
 ROLE_LABELS = {
     ApplicantRole.PARENT: _l("I am a parent of a missing child"),
     ApplicantRole.RELATIVE: _l("I am another relative of the person I am looking for"),
     ApplicantRole.SEEKING_BIRTH_FAMILY: _l("I am looking for my birth family"),
-    ApplicantRole.AGENCY: _l("I work for an agency bringing a person whose identity is not known"),
 }
 
 
@@ -63,9 +65,11 @@ class BookingForm(PortalForm):
     def validate_slot(self, field: Any) -> None:
         # Slot ids are database integers; anything else (or too long for one) was never offered.
         # ASCII digits only: str.isdigit() accepts "²" and "١٢", which int() then refuses.
+        """Accept only an ASCII integer of at most 9 digits (a slot id the page could have offered)."""
         if not re.fullmatch(r"[0-9]{1,9}", str(field.data or "")):
             raise ValidationError(str(_l("Choose one of the times shown")))
 
     def validate_role(self, field: Any) -> None:
-        if field.data not in {role.value for role in ApplicantRole}:
+        """Accept only the relationships the form offers."""
+        if field.data not in {role.value for role in ROLE_LABELS}:
             raise ValidationError(str(_l("Choose how you are related to the person you are looking for")))

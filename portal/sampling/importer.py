@@ -56,6 +56,7 @@ class ImportResult:
 
     @property
     def created_count(self) -> int:
+        """How many new sites the import added."""
         return len(self.created)
 
 

@@ -6,16 +6,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
-from babel.dates import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.extensions import db, public_post_limit
 from portal.forms.fields import mask_mobile
-from portal.i18n import current_language, format_local_time
+from portal.i18n import current_language, format_day, format_local_time, join_list, weekday_name
 from portal.intake import find_by_reference
 from portal.models import ApplicantRole, Channel, ItemKind, SamplingSite, Slot
 from portal.sampling import bp
@@ -56,16 +54,6 @@ def _bookable_day(site: SamplingSite, text: str) -> date:
     return chosen
 
 
-WEEKDAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
-
-
-def format_day(day: date, language: str | None = None) -> str:
-    """A local date with its weekday: 2026年12月3日（星期四） · Thursday 3 December 2026."""
-    if (language or current_language()) == "zh":
-        return format_date(day, "y年M月d日（EEEE）", locale="zh_Hans_CN")
-    return format_date(day, "EEEE d MMMM y", locale="en")
-
-
 def opening_hours(site: SamplingSite) -> list[str]:
     """The site's weekly hours as lines to show: "Monday to Friday 09:00–17:00" when the weekdays share them."""
     by_day: dict[int, list[str]] = {}
@@ -76,8 +64,8 @@ def opening_hours(site: SamplingSite) -> list[str]:
     if not by_day:
         return []
     if set(by_day) == set(range(5)) and len({tuple(p) for p in by_day.values()}) == 1:
-        return [_("Monday to Friday %(hours)s", hours=", ".join(by_day[0]))]
-    return [f"{WEEKDAY_NAMES[day]} {', '.join(periods)}" for day, periods in sorted(by_day.items())]
+        return [_("Monday to Friday %(hours)s", hours=join_list(by_day[0]))]
+    return [f"{weekday_name(day)} {join_list(periods)}" for day, periods in sorted(by_day.items())]
 
 
 def _slot_label(slot: Slot) -> str:
@@ -90,6 +78,7 @@ def _slot_label(slot: Slot) -> str:
 
 @bp.get("/")
 def choose_site() -> str:
+    """Step 1 of booking: the active sampling sites with their published phone and hours."""
     sites = db.session.scalars(
         select(SamplingSite).where(SamplingSite.active.is_(True)).order_by(SamplingSite.province, SamplingSite.id)
     ).all()
@@ -98,12 +87,13 @@ def choose_site() -> str:
 
 @bp.get("/site/<int:site_id>")
 def choose_day(site_id: int) -> str | Response:
+    """Step 2: the site's days that still have places, in its local calendar (404 for an unknown site)."""
     site = _active_site(site_id)
     chosen = request.args.get("day")
     if chosen:
         return redirect(url_for("sampling.book", site_id=site.id, day=chosen))
     return render_template(
-        "sampling/choose_day.html", site=site, days=available_days(site), format_day=format_day,
+        "sampling/choose_day.html", site=site, days=available_days(site),
         opening_hours=opening_hours(site),
     )
 
@@ -111,6 +101,11 @@ def choose_day(site_id: int) -> str | Response:
 @bp.route("/site/<int:site_id>/<day>", methods=["GET", "POST"])
 @public_post_limit
 def book(site_id: int, day: str) -> str | Response:
+    """Step 3: choose a time and give the applicant's details and consent; books on a valid POST.
+
+    A time taken meanwhile, a closed day or an identity number already booked is shown as a
+    form error with everything typed kept; the booking and its SMS are committed before the
+    redirect to the confirmation."""
     site = _active_site(site_id)
     chosen_day = _bookable_day(site, day)
     form = BookingForm()
@@ -156,6 +151,7 @@ def book(site_id: int, day: str) -> str | Response:
 
 @bp.get("/confirmation")
 def confirmation() -> str | Response:
+    """The booking's confirmation: reference, site, local time, what to bring (from the session)."""
     item = find_by_reference(session.get(SESSION_KEY, ""))
     if item is None or item.kind != ItemKind.APPOINTMENT.value or item.appointment is None:
         return redirect(url_for("sampling.choose_site"))

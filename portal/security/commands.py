@@ -44,6 +44,8 @@ def rotate_all() -> tuple[int, int]:
 
 
 def register(app: Flask) -> None:
+    """Add the `rotate-keys` command to the app's CLI."""
+
     @app.cli.command("rotate-keys")
     def rotate_keys() -> None:
         """Re-encrypt names, phone and identity numbers under the newest DATA_ENCRYPTION_KEYS key."""

@@ -35,12 +35,14 @@ class KeyRing:
 
     @property
     def fernet(self) -> MultiFernet:
+        """The MultiFernet of the configured keys. Raises RuntimeError before `configure`."""
         if self._fernet is None:
             raise RuntimeError("encryption keys are not configured; call create_app() first")
         return self._fernet
 
     @property
     def lookup_key(self) -> bytes:
+        """The HMAC key for lookup hashes. Raises RuntimeError before `configure`."""
         if self._lookup_key is None:
             raise RuntimeError("lookup key is not configured; call create_app() first")
         return self._lookup_key
@@ -93,11 +95,13 @@ class EncryptedText(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        """Encrypt the value for storage (None stays None)."""
         if value is None:
             return None
         return encrypt(str(value))
 
     def process_result_value(self, value: Any, dialect: Any) -> str | None:
+        """Decrypt a stored value; None if no configured key can read it."""
         if value is None:
             return None
         try:

@@ -39,6 +39,7 @@ def set_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    """Add the security headers to every response, and HSTS in production."""
     app.after_request(set_security_headers)
     if app.config["SETTINGS"].is_production:
 

@@ -23,6 +23,7 @@ class ConsoleProvider(TwilioProvider):
     name = "console"
 
     def send(self, to: str, body: str) -> SendResult:
+        """Print the message (number masked) instead of sending it; always `sent`."""
         one_line = " ".join(body.split())
         print(f"[console SMS] to {masked_phone(to)}: {one_line}", file=sys.stdout, flush=True)
         return SendResult.sent(f"console-{uuid.uuid4()}")

@@ -70,18 +70,22 @@ class SendResult:
 
     @classmethod
     def sent(cls, provider_message_id: str) -> "SendResult":
+        """The provider accepted the message; `provider_message_id` identifies it there."""
         return cls(SendOutcome.SENT, provider_message_id=provider_message_id)
 
     @classmethod
     def retry(cls, detail: str, error_code: int | None = None) -> "SendResult":
+        """The send certainly failed (nothing went out): safe to try again later."""
         return cls(SendOutcome.RETRY, error_code=error_code, detail=detail)
 
     @classmethod
     def permanent(cls, detail: str, error_code: int | None = None) -> "SendResult":
+        """The provider refused the message for good (for example 21610, opted out)."""
         return cls(SendOutcome.PERMANENT, error_code=error_code, detail=detail)
 
     @classmethod
     def unknown(cls, detail: str) -> "SendResult":
+        """The request may have gone out (a timeout after sending): never resend automatically."""
         return cls(SendOutcome.UNKNOWN, detail=detail)
 
 
@@ -111,6 +115,11 @@ class SmsProvider(Protocol):
 
     def send(self, to: str, body: str) -> SendResult:
         """Send one SMS now. `to`: E.164. Never raises for a provider or network failure."""
+        ...
+
+    def simulated_request(self, url: str, sender: str, body: str) -> tuple[dict[str, str], dict[str, str]]:
+        """(form fields, headers) of an inbound SMS from `sender` exactly as the provider would POST
+        it to `url`, signed with the configured credentials. For the developer command `sms-receive`."""
         ...
 
 

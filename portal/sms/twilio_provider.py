@@ -9,6 +9,7 @@ webhook fields (MessageSid, From, To, Body, NumMedia, MediaUrl0…), and the RES
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import TYPE_CHECKING, Mapping
 
 import requests
@@ -55,13 +56,16 @@ class TwilioProvider:
     # Inbound ---------------------------------------------------------------------------------
 
     def verify_request(self, url: str, params: Mapping[str, str], signature: str | None) -> bool:
+        """Check X-Twilio-Signature with twilio's RequestValidator (see SmsProvider)."""
         if not signature or not self._auth_token:
             return False
         return bool(RequestValidator(self._auth_token).validate(url, params, signature))
 
     def parse_inbound(self, form: Mapping[str, str]) -> InboundSms:
+        """Read MessageSid, From, To, Body and media URLs (see SmsProvider). Raises InvalidInbound."""
         def field(name: str) -> str:
             # NUL has no meaning in an SMS and PostgreSQL refuses it in text: drop it.
+            """One POST field as text, without NUL characters."""
             return (form.get(name) or "").replace("\x00", "")
 
         message_id = (field("MessageSid") or field("SmsMessageSid")).strip()
@@ -80,7 +84,20 @@ class TwilioProvider:
             media_urls=media,
         )
 
+    def simulated_request(self, url: str, sender: str, body: str) -> tuple[dict[str, str], dict[str, str]]:
+        """See SmsProvider.simulated_request; the From number defaults to Twilio's test number."""
+        params = {
+            "MessageSid": "SM" + uuid.uuid4().hex,
+            "From": sender,
+            "To": self._from_number or "+15005550006",  # Twilio's documented test number
+            "Body": body,
+            "NumMedia": "0",
+        }
+        signature = RequestValidator(self._auth_token).compute_signature(url, params)
+        return params, {self.signature_header: signature}
+
     def reply(self, text: str | None) -> tuple[str, str]:
+        """TwiML: one <Message> with `text`, or an empty <Response/> (see SmsProvider)."""
         response = MessagingResponse()
         if text:
             response.message(text)
@@ -93,6 +110,7 @@ class TwilioProvider:
         return Client(self._account_sid, self._auth_token, http_client=http_client)
 
     def send(self, to: str, body: str) -> SendResult:
+        """Send through Twilio's REST API and classify the outcome (see SmsProvider.send)."""
         try:
             message = self._client().messages.create(to=to, from_=self._from_number, body=body)
         except (TwilioRestException, TwilioServiceException) as exc:

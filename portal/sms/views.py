@@ -49,6 +49,7 @@ def _where(exc: BaseException) -> str:
 
 @bp.post("/inbound")
 def inbound() -> Response:
+    """The provider's webhook for an incoming SMS: 403 unless correctly signed, else always 200 with a reply."""
     settings = current_app.config["SETTINGS"]
     provider = get_provider(settings)
     signature = request.headers.get(provider.signature_header)

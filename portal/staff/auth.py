@@ -70,5 +70,6 @@ def guard_staff_request() -> Response | None:
 
 
 def init_app(app: Flask) -> None:
+    """Configure Flask-Login: the login page and strong session protection."""
     login_manager.login_view = "staff.login"
     login_manager.session_protection = "strong"

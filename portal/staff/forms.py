@@ -18,6 +18,7 @@ class LoginForm(PortalForm):
 
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
+            """Keep passwords exactly as typed; strip every other field as PortalForm does."""
             if unbound_field.field_class is PasswordField:
                 return unbound_field.bind(form=form, **options)
             return super().bind_field(form, unbound_field, options)

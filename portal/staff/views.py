@@ -49,6 +49,7 @@ def _after_login(target: str | None) -> str:
 @limiter.limit(lambda: current_app.config["SETTINGS"].ratelimit_login, methods=["POST"])
 @public_staff_view
 def login() -> Response | str:
+    """Sign in with username and password (argon2); one generic error for any failure; audited."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_after_login(request.args.get("next")))
     form = LoginForm()
@@ -72,6 +73,7 @@ def login() -> Response | str:
 @bp.post("/logout")
 @requires(Permission.SIGN_IN)
 def logout() -> Response:
+    """Sign out (a POST, so another site cannot sign staff out with a link)."""
     audit.record("logout", actor_id=current_user.id)
     db.session.commit()
     logout_user()
@@ -82,6 +84,7 @@ def logout() -> Response:
 @bp.get("/")
 @requires(Permission.VIEW_QUEUE)
 def index() -> Response:
+    """The console's front door: the queue."""
     return redirect(url_for("staff.queue"))
 
 
@@ -89,6 +92,7 @@ def index() -> Response:
 @requires(Permission.VIEW_QUEUE)
 def queue() -> str:
     # The queue shows no personal data, so opening it is not an audited view.
+    """Every intake item the user may see, urgent first, then oldest first."""
     return render_template("staff/queue.html", items=queue_items(current_user), now=utcnow())
 
 
@@ -125,12 +129,14 @@ def _render_item(item: IntakeItem, form: Any = None, code: int = 200) -> tuple[s
 @bp.get("/items/<reference>")
 @requires(Permission.VIEW_ITEM)
 def item(reference: str) -> tuple[str, int]:
+    """One item with its details; each view of personal fields is audited (404 when out of scope)."""
     return _render_item(_visible_item_or_404(reference))
 
 
 @bp.post("/items/<reference>/contact")
 @requires(Permission.EDIT_ITEM)
 def update_contact(reference: str) -> Response | tuple[str, int]:
+    """Correct a tip's contact details; audited by field name only, never by value."""
     found = _visible_item_or_404(reference)
     if found.tip is None:
         abort(404)
@@ -148,6 +154,7 @@ def update_contact(reference: str) -> Response | tuple[str, int]:
 @bp.post("/items/<reference>/status")
 @requires(Permission.EDIT_ITEM)
 def change_status(reference: str) -> Response | tuple[str, int]:
+    """Change an item's status and priority; audited with before and after values."""
     found = _visible_item_or_404(reference)
     form = StatusForm()
     if not form.validate_on_submit():

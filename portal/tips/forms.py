@@ -67,6 +67,7 @@ class TipForm(PortalForm):
     may_contact_by_sms = BooleanField(_l("The police may send me text messages about this report"))
 
     def validate_contact_phone(self, field: Any) -> None:
+        """A mobile number is needed when the tipster agrees to be contacted by SMS."""
         if self.may_contact_by_sms.data and not field.data:
             raise ValidationError(_l("Enter a mobile number if the police may send you text messages"))
 

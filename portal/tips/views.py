@@ -48,6 +48,8 @@ def _session_nonce() -> str:
 @bp.route("/report", methods=["GET", "POST"])
 @public_post_limit
 def report() -> str | Response:
+    """The tip form. A valid POST creates the tip (once, even on a double click), commits, and
+    redirects to the confirmation; errors re-show the form with everything typed kept."""
     form = TipForm()
     submission_id = form.ensure_submission_id()
     _session_nonce()  # set on the GET, so a double click's two posts carry the same one
@@ -80,6 +82,7 @@ def report() -> str | Response:
 
 @bp.get("/confirmation")
 def confirmation() -> str | Response:
+    """The reference number and, during its display window, the follow-up code of this browser's tip."""
     reference = session.get(RECEIPT_KEY)
     tip = tip_by_reference(reference) if isinstance(reference, str) else None
     if tip is None:
@@ -98,6 +101,7 @@ def confirmation() -> str | Response:
 @bp.route("/status", methods=["GET", "POST"])
 @public_post_limit
 def status() -> str:
+    """Check a tip's progress with its reference number and follow-up code (same answer for any mismatch)."""
     form = StatusForm()
     if form.validate_on_submit():
         tip = find_tip_for_follow_up(form.reference.data, form.follow_up_code.data)

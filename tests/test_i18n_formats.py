@@ -1,0 +1,28 @@
+"""Dates, times and lists read the way WRITING.md asks, in both languages."""
+
+from datetime import date, datetime, timezone
+
+from portal.i18n import format_day, format_local_datetime, join_list, weekday_name
+
+# 01:20 UTC is 9:20am in Shanghai.
+INSTANT = datetime(2026, 12, 3, 1, 20, tzinfo=timezone.utc)
+
+
+def test_a_time_says_date_weekday_and_local_time_in_chinese():
+    assert format_local_datetime(INSTANT, "Asia/Shanghai", "zh") == "2026年12月3日（星期四）上午9:20"
+
+
+def test_a_time_says_date_weekday_and_local_time_in_english():
+    assert format_local_datetime(INSTANT, "Asia/Shanghai", "en") == "Thursday 3 December 2026, 9:20am"
+
+
+def test_a_day_carries_its_weekday():
+    assert format_day(date(2026, 12, 3), "zh") == "2026年12月3日（星期四）"
+    assert format_day(date(2026, 12, 3), "en") == "Thursday 3 December 2026"
+
+
+def test_opening_periods_are_joined_with_each_languages_own_words():
+    periods = ["09:00–12:00", "14:00–17:00"]
+    assert join_list(periods, "zh") == "09:00–12:00和14:00–17:00"
+    assert join_list(periods, "en") == "09:00–12:00 and 14:00–17:00"
+    assert (weekday_name(0, "zh"), weekday_name(6, "en")) == ("星期一", "Sunday")
