@@ -17,17 +17,23 @@ def _kept_answers() -> list[tuple[str, str]]:
 
 
 def came_from_this_site() -> bool:
-    """True unless the browser says the request was sent by another site.
+    """True unless the browser says, or lets us infer, that another site sent the request.
 
-    Modern browsers send `Sec-Fetch-Site`; older ones at least an `Origin` on a POST. With
-    neither (scripts, very old browsers) there is no sign of another site.
+    Modern browsers send `Sec-Fetch-Site`; older ones an `Origin` on a POST (`null` from a
+    sandboxed frame or a privacy redirect: not ours), or at least a `Referer` (our pages send
+    one to us only: Referrer-Policy same-origin). With none of them (scripts, very old browsers)
+    there is no sign of another site.
     """
+    own = request.host_url.rstrip("/")
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None:
         return fetch_site in ("same-origin", "none")
     origin = request.headers.get("Origin")
-    if origin and origin != "null":
-        return origin.rstrip("/") == request.host_url.rstrip("/")
+    if origin is not None:
+        return origin.rstrip("/") == own
+    referer = request.headers.get("Referer")
+    if referer is not None:
+        return referer == own or referer.startswith(own + "/")
     return True
 
 

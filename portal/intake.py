@@ -34,15 +34,17 @@ def new_item(
     deadline_days: int | None = None,
     region_text: str | None = None,
     received_at: datetime | None = None,
+    reference: str | None = None,
 ) -> IntakeItem:
     """Create (and add to the session, uncommitted) a new intake item with a fresh reference.
 
     `deadline_days`: the feedback deadline in days after receipt (None: no deadline, as for
-    sampling appointments). `received_at`: a UTC instant, default now.
+    sampling appointments). `received_at`: a UTC instant, default now. `reference`: one already
+    taken from `unused_reference()` (so that a caller can read before its write transaction).
     """
     received = received_at or utcnow()
     item = IntakeItem(
-        reference=unused_reference(),
+        reference=reference or unused_reference(),
         kind=kind.value,
         channel=channel.value,
         status=ItemStatus.NEW.value,

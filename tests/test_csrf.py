@@ -89,3 +89,18 @@ def test_secrets_are_never_written_back_into_the_resend_page(client):
     html = response.get_data(as_text=True)
     assert "TY-AAAA-BBBB" in html
     assert "SECR-ETCO-DE22-2222" not in html
+
+
+def test_posts_with_a_null_origin_or_a_foreign_referer_get_no_resend_form(client):
+    for headers in ({"Origin": "null"}, {"Referer": "https://evil.example/page"},
+                    {"Referer": "http://localhost.evil.example/"}):
+        response = client.post("/tips/report", data={"description": "planted"}, headers=headers)
+        assert response.status_code == 400
+        assert "planted" not in response.get_data(as_text=True), headers
+
+
+def test_an_expired_form_from_our_own_page_keeps_the_answers(client):
+    response = client.post("/tips/report", data={"description": "what I saw"},
+                           headers={"Referer": "http://localhost/tips/report"})
+    assert response.status_code == 400
+    assert "what I saw" in response.get_data(as_text=True)

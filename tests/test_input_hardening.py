@@ -66,3 +66,40 @@ def test_the_request_log_records_no_client_address(app):
 
 def test_database_errors_never_carry_submitted_values(app):
     assert db.engine.hide_parameters is True
+
+
+@pytest.mark.parametrize("blank", [" ", "\t", "\u3000", "\x00", " \u3000\t"])
+def test_a_required_answer_of_only_spaces_is_asked_for_again(client, blank):
+    response = post_form(client, "/tips/report", {"child_in_danger": "no", "category": "other", "description": blank},
+                         headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert "Enter what you saw" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Tip)).all() == []
+
+
+@pytest.mark.parametrize("blank", [" ", "\u3000", "\x00"])
+def test_a_booking_with_blank_name_phone_or_identity_number_is_refused_without_a_500(client, blank):
+    from tests.factories import create_site, create_slot
+
+    site = create_site()
+    slot = create_slot(site)
+    from portal.sampling.slots import local_day
+
+    url = f"/sampling/site/{site.id}/{local_day(site, slot.starts_at).isoformat()}"
+    response = post_form(client, url, {"slot": str(slot.id), "name": blank, "phone": blank, "id_number": blank,
+                                       "role": "parent", "consent": "y"}, headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for message in ("Enter your full name", "Enter a mobile number", "Enter your resident identity number"):
+        assert message in html
+
+
+@pytest.mark.parametrize("born", ["20300101", "18000101"])
+def test_an_identity_number_with_an_impossible_birth_date_is_refused(born):
+    from stdnum.cn import ric
+
+    from portal.forms.fields import InvalidResidentId, normalise_resident_id
+
+    body = "110105" + born + "002"
+    with pytest.raises(InvalidResidentId):
+        normalise_resident_id(body + ric.calc_check_digit(body + "0"))  # the check character is ignored

@@ -267,3 +267,42 @@ def test_a_person_who_turns_14_on_the_appointment_day_may_book_alone(app):
         book(slot, [not_yet_14])
     db.session.rollback()
     assert book(slot, [just_14]).party_size == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_double_click_on_book_makes_one_booking_and_both_clicks_see_it(app):
+    import threading
+
+    from tests.factories import create_site, create_slot
+    from tests.helpers import csrf_token
+    from portal.sampling.slots import local_day
+
+    site = create_site()
+    slot = create_slot(site)
+    url = f"/sampling/site/{site.id}/{local_day(site, slot.starts_at).isoformat()}"
+    browser = app.test_client()
+    token = csrf_token(browser.get(url).get_data(as_text=True))
+    cookie = browser.get_cookie("session").value
+    form = {"csrf_token": token, "slot": str(slot.id), "name": "王秀英", "phone": "138 0013 8000",
+            "id_number": "11010519491231002X", "role": "parent", "consent": "y"}
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def click() -> None:
+        client = app.test_client()
+        client.set_cookie("session", cookie)
+        barrier.wait()
+        statuses.append(client.post(url, data=form).status_code)
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303, 303]
+    from sqlalchemy import func, select
+
+    from portal.models import Appointment
+
+    assert db.session.scalar(select(func.count()).select_from(Appointment)) == 1

@@ -256,3 +256,36 @@ def test_the_web_form_does_not_offer_booking_as_an_agency_for_oneself(client, op
     assert response.status_code == 200
     assert 'value="agency"' not in response.get_data(as_text=True)
     assert db.session.scalars(select(Appointment)).all() == []
+
+
+def test_one_mobile_number_cannot_hold_more_than_three_upcoming_bookings(app, open_day):
+    site, day, slot = open_day
+    slots = [slot] + [slot_at(site, day, 2, minute) for minute in (0, 20, 40)]
+    statuses = []
+    for n, chosen in enumerate(slots):
+        visitor = app.test_client()
+        use_language(visitor, "en")
+        response = post_form(visitor, book_url(site, day),
+                             answers(chosen, id_number=resident_id(serial=f"{n + 1:03d}")))
+        statuses.append(response.status_code)
+    assert statuses == [303, 303, 303, 200]
+    assert "already has 3 upcoming bookings" in text_of(response)
+    assert 'id="phone-error"' in response.get_data(as_text=True)
+    assert len(db.session.scalars(select(Appointment)).all()) == 3
+
+
+def test_sending_the_booking_form_again_from_the_same_browser_shows_the_same_booking(app, client, open_day):
+    site, day, slot = open_day
+    form = answers(slot)
+    first = post_form(client, book_url(site, day), form)
+    assert first.status_code == 303
+    reference = re.search(r"TY-[2-9A-Z]{4}-[2-9A-Z]{4}", text_of(client.get("/sampling/confirmation"))).group(0)
+
+    again = post_form(client, book_url(site, day), form)  # the back button and "Book" once more
+    assert again.status_code == 303
+    assert reference in text_of(client.get("/sampling/confirmation"))
+    assert len(db.session.scalars(select(Appointment)).all()) == 1
+
+    stranger = app.test_client()
+    refused = post_form(stranger, book_url(site, day), form)
+    assert refused.status_code == 200 and reference not in text_of(refused)

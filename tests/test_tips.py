@@ -321,3 +321,26 @@ def test_status_page_is_a_checked_page_in_both_languages(client):
     for headers, heading in ((EN, "Check progress of a report"), (ZH, "查询线索进度")):
         response, _ = get_page(client, "/tips/status", headers=headers)
         assert heading in text_of(response)
+
+
+def test_progress_lookup_runs_the_same_queries_for_unknown_booking_and_tip_references(app):
+    """THREATS.md: identical answers for wrong codes and unknown references, in timing too."""
+    from sqlalchemy import event
+
+    from portal.extensions import db as database
+    from portal.tips.service import find_tip_for_follow_up
+    from tests.factories import create_tip as make_tip
+
+    receipt = make_tip()
+    counts = []
+    for reference in (receipt.reference, "TY-2222-2222"):
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        database.session.expire_all()
+        event.listen(database.engine, "before_cursor_execute", listener)
+        try:
+            assert find_tip_for_follow_up(reference, "WRON-GCOD-E222-2222") is None
+        finally:
+            event.remove(database.engine, "before_cursor_execute", listener)
+        counts.append(len(statements))
+    assert counts[0] == counts[1] == 1

@@ -131,6 +131,7 @@ def upgrade():
     sa.Column('consent_given_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('browser_key', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['item_id'], ['intake_item.id'], name=op.f('fk_appointment_item_id_intake_item'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['slot_id'], ['slot.id'], name=op.f('fk_appointment_slot_id_slot')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_appointment')),

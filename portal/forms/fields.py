@@ -8,6 +8,7 @@ The same functions serve the web forms (through the WTForms validators below) an
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 from typing import Any
 
 import phonenumbers
@@ -17,6 +18,7 @@ from stdnum.exceptions import InvalidChecksum, ValidationError as StdnumError
 from wtforms.validators import ValidationError
 
 DEFAULT_REGION = "CN"
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
 class InvalidMobileNumber(ValueError):
@@ -78,15 +80,21 @@ def normalise_resident_id(text: str) -> str:
     """Return the 18-character resident identity number, upper-case (`11010519491231002X`).
 
     Accepts full-width characters, spaces and a lower-case x. Raises InvalidResidentId for a
-    wrong length, check character or birth date (GB 11643-1999, via stdnum.cn.ric).
+    wrong length, check character (ResidentIdCheckFailed) or birth date, including one in the
+    future or before 1900 (GB 11643-1999, via stdnum.cn.ric).
     """
     folded = unicodedata.normalize("NFKC", text or "").replace(" ", "").replace("-", "").upper()
     try:
-        return ric.validate(folded)
+        number = ric.validate(folded)
     except InvalidChecksum as exc:
         raise ResidentIdCheckFailed(str(exc)) from exc
     except StdnumError as exc:
         raise InvalidResidentId(str(exc)) from exc
+    # stdnum checks that the birth date exists, not that it is possible for a living person.
+    born = ric.get_birth_date(number)
+    if not EARLIEST_BIRTH_DATE <= born <= date.today():
+        raise InvalidResidentId(f"birth date {born} is not possible")
+    return number
 
 
 class MobileNumber:

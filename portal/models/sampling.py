@@ -144,6 +144,9 @@ class Appointment(db.Model):
     consent_given_at: Mapped[datetime] = mapped_column(UTCDateTime)
     language: Mapped[str] = mapped_column(String(8), default="zh")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # HMAC of the booking browser's secret (portal.security.browser): a second click of "Book"
+    # from the same browser is recognised and shown this booking, not an error.
+    browser_key: Mapped[str | None] = mapped_column(String(64))
 
     item = relationship("IntakeItem", back_populates="appointment")
     slot: Mapped[Slot] = relationship()

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Sequence
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
@@ -41,6 +41,9 @@ CONFIRMATION_PURPOSE = "booking_confirmation"
 # People younger than this on the day of the appointment cannot book for themselves: a parent or
 # guardian books for them (a product rule; the web form has no guardian route yet, so it refuses).
 MINIMUM_AGE_WITHOUT_GUARDIAN = 14
+# A family books for a few people at most; a number holding more upcoming bookings than this is
+# more likely a bot exhausting slots, or someone flooding another person's phone with SMS.
+MAX_UPCOMING_BOOKINGS_PER_PHONE = 3
 ACTIVE_ID_NUMBER_INDEX = "uq_attendee_active_id_number"
 # Two UCS-2 segments (WRITING.md): any Chinese character makes the whole SMS UCS-2.
 SMS_LIMIT_CHINESE = 134
@@ -68,6 +71,11 @@ class SlotInPast(BookingError):
 
 class AlreadyBooked(BookingError):
     """An attendee's identity number already has an upcoming appointment (THREATS.md: slot exhaustion)."""
+
+
+class TooManyBookingsForPhone(BookingError):
+    """The applicant's mobile number already has MAX_UPCOMING_BOOKINGS_PER_PHONE upcoming
+    appointments (THREATS.md: exhausting sampling slots; every booking also sends an SMS to it)."""
 
 
 class RepeatedIdentityNumber(BookingError):
@@ -168,6 +176,35 @@ def _upcoming_booking_exists(id_hashes: Sequence[str]) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+def upcoming_bookings_for_phone(phone_hash: str) -> int:
+    """How many booked, not yet started appointments were made with this mobile number's hash."""
+    query = (
+        select(func.count(Appointment.id))
+        .join(Slot, Appointment.slot_id == Slot.id)
+        .where(
+            Appointment.applicant_phone_hash == phone_hash,
+            Appointment.status == AppointmentStatus.BOOKED.value,
+            Slot.starts_at > utcnow(),
+        )
+    )
+    return db.session.scalar(query) or 0
+
+
+def own_active_booking(id_number: str, browser_key: str) -> Appointment | None:
+    """The active appointment for this (normalised) identity number that the same browser made,
+    or None. Lets a second click of "Book" show the booking it duplicates instead of an error."""
+    query = (
+        select(Appointment)
+        .join(Attendee, Attendee.appointment_id == Appointment.id)
+        .where(
+            Attendee.id_number_hash == lookup_hash(id_number, "resident-id"),
+            Attendee.active_booking,
+            Appointment.browser_key == browser_key,
+        )
+    )
+    return db.session.scalars(query.limit(1)).first()
+
+
 def _is_active_id_number_clash(error: IntegrityError) -> bool:
     # PostgreSQL names the index; SQLite names the column of a unique index.
     message = str(error.orig)
@@ -206,6 +243,7 @@ def book_appointment(
     channel: Channel = Channel.WEB,
     applicant_attends: bool = True,
     guardian_consent: bool = False,
+    browser_key: str | None = None,
 ) -> Appointment:
     """Book `slot_id` for the attendees, in the current transaction (the caller commits).
 
@@ -218,13 +256,15 @@ def book_appointment(
     SMS confirmation to the applicant in their `language` in the same transaction.
     `guardian_consent`: a parent or guardian agreed for attendees younger than
     MINIMUM_AGE_WITHOUT_GUARDIAN on the slot's local day (without it they are refused).
+    `browser_key`: `portal.security.browser.browser_key("booking")` of the booking browser, or None.
 
     Stale bookings of these identity numbers (slot already started) are released first. The
     places, rows and SMS are written inside a SAVEPOINT: if a concurrent booking of the same
     identity number wins the unique index, the savepoint is rolled back (the places go back to
     the slot) and AlreadyBooked is raised; the caller's transaction stays usable.
 
-    Raises SlotNotFound, SiteClosed, SlotInPast, RepeatedIdentityNumber, UnderAge, AlreadyBooked,
+    Raises SlotNotFound, SiteClosed, SlotInPast, RepeatedIdentityNumber, UnderAge,
+    TooManyBookingsForPhone, AlreadyBooked,
     SlotFull (all BookingError), or ValueError for a missing consent, no attendees, an unknown
     language or an identity number without a valid birth date.
     """
@@ -248,6 +288,8 @@ def book_appointment(
         for position, person in enumerate(people):
             if age_on(person.id_number, day) < MINIMUM_AGE_WITHOUT_GUARDIAN:
                 raise UnderAge(position)
+    if upcoming_bookings_for_phone(lookup_hash(applicant_phone, "phone")) >= MAX_UPCOMING_BOOKINGS_PER_PHONE:
+        raise TooManyBookingsForPhone(slot_id)
     _release_past_bookings(id_hashes)
     if _upcoming_booking_exists(id_hashes):
         raise AlreadyBooked(slot_id)
@@ -258,6 +300,7 @@ def book_appointment(
                 slot, people, id_hashes,
                 applicant_role=applicant_role, applicant_name=applicant_name, applicant_phone=applicant_phone,
                 language=language, channel=channel, applicant_attends=applicant_attends,
+                browser_key=browser_key,
             )
     except IntegrityError as error:
         if not _is_active_id_number_clash(error):
@@ -279,6 +322,7 @@ def _write_booking(
     language: str,
     channel: Channel,
     applicant_attends: bool,
+    browser_key: str | None,
 ) -> Appointment:
     if not take_places(slot.id, len(people)):
         raise SlotFull(slot.id)
@@ -295,6 +339,7 @@ def _write_booking(
         party_size=len(people),
         consent_given_at=utcnow(),
         language=language,
+        browser_key=browser_key,
     )
     for position, (person, id_hash) in enumerate(zip(people, id_hashes)):
         relationship = person.relationship

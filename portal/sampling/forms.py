@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectChoice, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.forms import MobileNumber, PortalForm, ResidentIdNumber
 from portal.models import ApplicantRole
@@ -40,22 +40,22 @@ class BookingForm(PortalForm):
     """
 
     slot = RadioField(_l("Choose a time"), choices=[], validate_choice=False,
-                      validators=[InputRequired(message=_l("Choose a time"))])
+                      validators=[DataRequired(message=_l("Choose a time"))])
     name = StringField(_l("Full name"), validators=[
-        InputRequired(message=_l("Enter your full name")),
+        DataRequired(message=_l("Enter your full name")),
         Length(max=100, message=_l("Full name must be 100 characters or fewer")),
     ])
     phone = TypedStringField(_l("Mobile number"), validators=[
-        InputRequired(message=_l("Enter a mobile number, like 138 0013 8000")), MobileNumber(),
+        DataRequired(message=_l("Enter a mobile number, like 138 0013 8000")), MobileNumber(),
     ])
     id_number = TypedStringField(_l("Resident identity number"), validators=[
-        InputRequired(message=_l("Enter your resident identity number")), ResidentIdNumber(),
+        DataRequired(message=_l("Enter your resident identity number")), ResidentIdNumber(),
     ])
     role = RadioField(
         _l("How are you related to the person you are looking for?"),
         choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
         validate_choice=False,
-        validators=[InputRequired(message=_l("Choose how you are related to the person you are looking for"))],
+        validators=[DataRequired(message=_l("Choose how you are related to the person you are looking for"))],
     )
     consent = BooleanField(
         _l("I agree that my blood sample is used only to identify missing people"),

@@ -12,6 +12,7 @@ from portal.sampling.booking import (
     SlotFull,
     SlotInPast,
     SlotNotFound,
+    TooManyBookingsForPhone,
     UnderAge,
 )
 
@@ -25,6 +26,9 @@ _MESSAGES = {
     AlreadyBooked: _l(
         "There is already a sampling appointment for this resident identity number. "
         "You do not need to book again."
+    ),
+    TooManyBookingsForPhone: _l(
+        "This mobile number already has 3 upcoming bookings. To book more, call the sampling site."
     ),
     RepeatedIdentityNumber: _l("Each person needs their own resident identity number. Check the numbers you entered."),
     UnderAge: _l("People under 14 need a parent or guardian to book for them"),

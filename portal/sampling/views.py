@@ -22,14 +22,18 @@ from portal.sampling.booking import (
     AttendeeDetails,
     BookingError,
     RepeatedIdentityNumber,
+    TooManyBookingsForPhone,
     UnderAge,
     book_appointment,
+    own_active_booking,
 )
 from portal.sampling.forms import BookingForm
+from portal.security.browser import browser_key, browser_secret
 from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, message_for
 from portal.sampling.slots import BOOKING_HORIZON_DAYS, available_days, local_day, slots_for_day
 
 SESSION_KEY = "sampling_reference"
+BOOKING_BROWSER_PURPOSE = "booking-browser"
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id in a URL would be a database error, not a 404
 
@@ -109,6 +113,7 @@ def book(site_id: int, day: str) -> str | Response:
     site = _active_site(site_id)
     chosen_day = _bookable_day(site, day)
     form = BookingForm()
+    browser_secret()  # set on the GET, so a double click's two posts carry the same one
     slots = slots_for_day(site, chosen_day)
     form.slot.choices = [SelectChoice(str(slot.id), _slot_label(slot)) for slot in slots]
 
@@ -129,11 +134,23 @@ def book(site_id: int, day: str) -> str | Response:
                     consent=True,
                     language=current_language(),
                     channel=Channel.WEB,
+                    browser_key=browser_key(BOOKING_BROWSER_PURPOSE),
                 )
-            except (UnderAge, AlreadyBooked, RepeatedIdentityNumber) as error:
+            except AlreadyBooked as error:
+                db.session.rollback()
+                own = own_active_booking(form.id_number.data, browser_key(BOOKING_BROWSER_PURPOSE))
+                if own is not None:
+                    # A second click of "Book", or a resent form: show the booking it duplicates.
+                    session[SESSION_KEY] = own.item.reference
+                    return redirect(url_for("sampling.confirmation"), code=303)
+                form.id_number.errors = [message_for(error)]
+            except (UnderAge, RepeatedIdentityNumber) as error:
                 db.session.rollback()
                 # About the identity number, not the time: the chosen time stays chosen.
                 form.id_number.errors = [message_for(error)]
+            except TooManyBookingsForPhone as error:
+                db.session.rollback()
+                form.phone.errors = [message_for(error)]
             except BookingError as error:
                 db.session.rollback()
                 form.slot.errors = [message_for(error)]

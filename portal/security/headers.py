@@ -29,7 +29,9 @@ def set_security_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin: nothing about our pages reaches other sites, while our own form posts carry
+    # an Origin that tells them apart from a post made by another site (portal.errors).
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if request.endpoint != "static":

@@ -106,7 +106,7 @@ def receive(sms: InboundSms, settings: "Settings") -> str:
             category=TipCategory.OTHER,
             description=decision.description,
             deadline_days=settings.feedback_deadline_days,
-            display_minutes=settings.follow_up_code_display_minutes,
+            display_minutes=0,  # the reply carries the code; no page will show it again
         )
         inbound.item_id = receipt.tip.item_id
         reply = replies.tip_received(receipt.reference, receipt.follow_up_code, decision.language)

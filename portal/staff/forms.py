@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.forms import MobileNumber, PortalForm
 from portal.models import ItemStatus, Priority
@@ -24,7 +24,7 @@ class LoginForm(PortalForm):
             return super().bind_field(form, unbound_field, options)
 
     username = StringField(
-        _l("Username"), validators=[InputRequired(_l("Enter your username")), Length(max=80)]
+        _l("Username"), validators=[DataRequired(_l("Enter your username")), Length(max=80)]
     )
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password"))])
 
@@ -42,7 +42,8 @@ class ContactForm(PortalForm):
 class StatusForm(PortalForm):
     """An item's status and priority."""
 
-    status = SelectField(_l("Status"), validators=[InputRequired(_l("Select a status"))])
+    status = SelectField(_l("Status"), validators=[DataRequired(_l("Select a status"))])
+    # InputRequired, not DataRequired: priority 0 (urgent) is a real answer.
     priority = SelectField(_l("Priority"), coerce=int, validators=[InputRequired(_l("Select a priority"))])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

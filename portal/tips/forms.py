@@ -8,13 +8,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.forms import MobileNumber, PortalForm
 from portal.tips.labels import CATEGORY_LABELS
 
 DESCRIPTION_MAX = 5000
-_SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def new_submission_id() -> str:
@@ -24,7 +24,7 @@ def new_submission_id() -> str:
 
 def _required_choice(message: Any) -> dict[str, Any]:
     # Same words for "nothing chosen" and "a value that is not one of the choices".
-    return {"validators": [InputRequired(message=message)], "invalid_choice_message": message}
+    return {"validators": [DataRequired(message=message)], "invalid_choice_message": message}
 
 
 class TipForm(PortalForm):
@@ -44,7 +44,7 @@ class TipForm(PortalForm):
     description = TextAreaField(
         _l("What did you see?"),
         validators=[
-            InputRequired(message=_l("Enter what you saw")),
+            DataRequired(message=_l("Enter what you saw")),
             Length(max=DESCRIPTION_MAX, message=_l("What you saw must be 5,000 characters or fewer")),
         ],
     )
@@ -74,7 +74,7 @@ class TipForm(PortalForm):
     def ensure_submission_id(self) -> str:
         """Keep a well-formed submission id from the page, or make a new one; return it."""
         value = self.submission_id.data or ""
-        if not _SUBMISSION_ID.match(value):
+        if not _SUBMISSION_ID.fullmatch(value):
             value = new_submission_id()
             self.submission_id.data = value
         return value
@@ -86,14 +86,14 @@ class StatusForm(PortalForm):
     reference = StringField(
         _l("Reference number"),
         validators=[
-            InputRequired(message=_l("Enter the reference number")),
+            DataRequired(message=_l("Enter the reference number")),
             Length(max=40, message=_l("Enter the reference number as it was shown, like TY-7K3M-9Q2P")),
         ],
     )
     follow_up_code = StringField(
         _l("Follow-up code"),
         validators=[
-            InputRequired(message=_l("Enter the follow-up code")),
+            DataRequired(message=_l("Enter the follow-up code")),
             Length(max=60, message=_l("Enter the follow-up code as it was shown")),
         ],
     )

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.intake import find_by_reference, new_item
+from portal.intake import new_item, unused_reference
 from portal.models import Channel, IntakeItem, ItemKind, Priority, Tip, TipCategory, utcnow
 from portal.security.crypto import hashes_match, lookup_hash
-from portal.security.references import new_follow_up_code, normalise_follow_up_code
+from portal.security.references import new_follow_up_code, normalise_follow_up_code, normalise_reference
 
 FOLLOW_UP_PURPOSE = "follow-up-code"
 
@@ -47,7 +47,7 @@ def create_tip(
     `contact_phone` must already be E.164 (see `portal.forms.normalise_mobile`). A child in
     danger makes the item urgent, so it tops the queue. The follow-up code is stored only as an
     HMAC; its plain text is kept encrypted for `display_minutes` so a refresh or print of the
-    confirmation still shows it. Nothing about the sender's device or address is stored.
+    confirmation still shows it (0: not kept at all, for channels with no page to show it). Nothing about the sender's device or address is stored.
 
     `submission_id`: the web form's one-time id. A second tip with the same id (a double click
     whose two requests arrive together) is refused by a unique index, and the first tip's
@@ -58,6 +58,11 @@ def create_tip(
         earlier = _receipt_for_submission(submission_key)
         if earlier is not None:
             return earlier
+    # Every read comes before the savepoint. On SQLite a transaction that reads and then writes
+    # fails at once ("database is locked") when another writer got in between; one that starts
+    # by writing waits for its turn instead.
+    reference = unused_reference()
+    code = new_follow_up_code()
     # The item and the tip are written together or not at all: a refused duplicate leaves no
     # orphan item in the queue.
     savepoint = db.session.begin_nested()
@@ -67,8 +72,8 @@ def create_tip(
         priority=Priority.URGENT if child_in_danger else Priority.NORMAL,
         deadline_days=deadline_days,
         region_text=place or None,
+        reference=reference,
     )
-    code = new_follow_up_code()
     tip = Tip(
         item=item,
         category=category.value,
@@ -81,8 +86,8 @@ def create_tip(
         contact_phone_hash=lookup_hash(contact_phone, "phone") if contact_phone else None,
         may_contact_by_sms=bool(contact_phone) and may_contact_by_sms,
         follow_up_code_hash=lookup_hash(code, FOLLOW_UP_PURPOSE),
-        follow_up_code_display=code,
-        follow_up_code_display_until=utcnow() + timedelta(minutes=display_minutes),
+        follow_up_code_display=code if display_minutes > 0 else None,
+        follow_up_code_display_until=utcnow() + timedelta(minutes=display_minutes) if display_minutes > 0 else None,
         submission_key=submission_key,
     )
     db.session.add(tip)
@@ -121,8 +126,10 @@ def find_tip_for_follow_up(reference_text: str, code_text: str) -> Tip | None:
     and does the same hashing work in each case, so neither the answer nor its timing says
     which reference numbers exist.
     """
-    item = find_by_reference(reference_text)
-    tip = item.tip if item is not None else None
+    reference = normalise_reference(reference_text)
+    # One query whatever the reference: a separate lookup of the item and then its tip would
+    # take longer for references that exist.
+    tip = tip_by_reference(reference) if reference is not None else None
     if tip is None:
         hashes_match(normalise_follow_up_code(code_text), "0" * 64, FOLLOW_UP_PURPOSE)
         return None

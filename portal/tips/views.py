@@ -6,24 +6,19 @@ The session remembers only reference numbers (never the follow-up code, never wh
 
 from __future__ import annotations
 
-import secrets
-
 from flask import current_app, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.extensions import db, public_post_limit
 from portal.models import Channel, TipCategory, utcnow
+from portal.security.browser import browser_secret
 from portal.tips import bp
 from portal.tips.forms import StatusForm, TipForm
 from portal.tips.labels import public_progress
 from portal.tips.service import create_tip, find_tip_for_follow_up, tip_by_reference
 
 RECEIPT_KEY = "tip_receipt"
-# A random secret of this browser session. The form's submission id counts only together with
-# it, so an id planted by someone else (it sits in the page) can never match another
-# visitor's tip and reveal its receipt.
-SUBMISSION_NONCE_KEY = "tip_nonce"
 SUBMISSIONS_KEY = "tip_submissions"
 # Enough to recognise a double click or a resend; older entries only make the cookie bigger.
 _SUBMISSIONS_KEPT = 5
@@ -37,14 +32,6 @@ def _remember_submission(submission_id: str, reference: str) -> None:
     session[RECEIPT_KEY] = reference
 
 
-def _session_nonce() -> str:
-    nonce = session.get(SUBMISSION_NONCE_KEY)
-    if not isinstance(nonce, str) or len(nonce) < 16:
-        nonce = secrets.token_urlsafe(16)
-        session[SUBMISSION_NONCE_KEY] = nonce
-    return nonce
-
-
 @bp.route("/report", methods=["GET", "POST"])
 @public_post_limit
 def report() -> str | Response:
@@ -52,7 +39,7 @@ def report() -> str | Response:
     redirects to the confirmation; errors re-show the form with everything typed kept."""
     form = TipForm()
     submission_id = form.ensure_submission_id()
-    _session_nonce()  # set on the GET, so a double click's two posts carry the same one
+    browser_secret()  # set on the GET, so a double click's two posts carry the same one
     already = (session.get(SUBMISSIONS_KEY) or {}).get(submission_id)
     if form.is_submitted() and already:
         # A second click of "Send", or the browser resending: show the first report's receipt.
@@ -72,7 +59,9 @@ def report() -> str | Response:
             may_contact_by_sms=form.may_contact_by_sms.data,
             deadline_days=settings.feedback_deadline_days,
             display_minutes=settings.follow_up_code_display_minutes,
-            submission_id=f"{_session_nonce()}:{submission_id}",
+            # The form's id counts only with this browser's secret: an id planted by someone else
+            # (it sits in the page) can never match another visitor's tip and reveal its receipt.
+            submission_id=f"{browser_secret()}:{submission_id}",
         )
         db.session.commit()
         _remember_submission(submission_id, receipt.reference)
