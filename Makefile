@@ -33,7 +33,7 @@ browser-deps:
 	scripts/ensure-browser.sh
 
 ## test: the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
-test: $(VENV)/.test-installed translations browser-deps
+test: $(VENV)/.test-installed browser-deps
 	$(BIN)/python scripts/i18n.py --check
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== SQLite pass (browser and concurrency tests run in the PostgreSQL pass) =="; \

@@ -8,7 +8,7 @@ start without its secrets (see `Settings.problems`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
@@ -65,7 +65,6 @@ class Settings:
     ratelimit_public_post: str = "20 per minute;200 per hour"
     ratelimit_login: str = "10 per minute;50 per hour"
     follow_up_code_display_minutes: int = 60
-    extra: dict = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:

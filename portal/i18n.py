@@ -20,6 +20,8 @@ from portal.extensions import babel
 LANGUAGES = ("zh", "en")
 LANGUAGE_COOKIE = "lang"
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
+# Sampling sites and the campaign are in mainland China; each site can name its own zone.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def select_locale() -> str:
@@ -41,31 +43,24 @@ def html_lang() -> str:
     return HTML_LANG[current_language()]
 
 
-def format_local_datetime(instant: datetime, tz: str = "Asia/Shanghai", language: str | None = None) -> str:
+def format_local_datetime(instant: datetime, tz: str = DEFAULT_TIMEZONE, language: str | None = None) -> str:
     """Format a UTC instant in the site's local time with date, weekday and time (WRITING.md).
 
     zh: 2026年12月3日（星期四）上午9:20 · en: Thursday 3 December 2026, 9:20am.
     `instant` must be timezone-aware; `tz` is an IANA zone name.
     """
     language = language or current_language()
-    local = instant.astimezone(ZoneInfo(tz))
-    if language == "zh":
-        return format_datetime(local, "y年M月d日（EEEE）ah:mm", locale="zh_Hans_CN")
-    day = format_datetime(local, "EEEE d MMMM y", locale="en")
-    clock = local.strftime("%I:%M").lstrip("0") + ("am" if local.hour < 12 else "pm")
-    return f"{day}, {clock}"
+    day = format_local_date(instant, tz, language)
+    clock = format_local_time(instant, tz, language)
+    return f"{day}{clock}" if language == "zh" else f"{day}, {clock}"
 
 
-def format_local_date(instant: datetime, tz: str = "Asia/Shanghai", language: str | None = None) -> str:
+def format_local_date(instant: datetime, tz: str = DEFAULT_TIMEZONE, language: str | None = None) -> str:
     """Date with weekday in the site's local time: 2026年12月3日（星期四） · Thursday 3 December 2026."""
-    language = language or current_language()
-    local = instant.astimezone(ZoneInfo(tz))
-    if language == "zh":
-        return format_datetime(local, "y年M月d日（EEEE）", locale="zh_Hans_CN")
-    return format_datetime(local, "EEEE d MMMM y", locale="en")
+    return format_day(instant.astimezone(ZoneInfo(tz)).date(), language)
 
 
-def format_local_time(instant: datetime, tz: str = "Asia/Shanghai", language: str | None = None) -> str:
+def format_local_time(instant: datetime, tz: str = DEFAULT_TIMEZONE, language: str | None = None) -> str:
     """Clock time in the site's local time: 上午9:20 · 9:20am."""
     language = language or current_language()
     local = instant.astimezone(ZoneInfo(tz))

@@ -25,7 +25,8 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 from portal.extensions import db
 from portal.models import OutboundMessage, OutboundStatus, Tip, utcnow
 from portal.outbox import queue_message
-from portal.outbox.worker import MAX_ATTEMPTS, PERIODIC_JOBS, clear_expired_follow_up_codes, run_pass
+from portal.outbox.worker import MAX_ATTEMPTS, PERIODIC_JOBS, run_pass
+from portal.tips.jobs import clear_expired_follow_up_codes
 from portal.sms.provider import SendOutcome
 from portal.sms.twilio_provider import TwilioProvider
 from tests.factories import create_tip

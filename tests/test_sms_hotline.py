@@ -306,7 +306,7 @@ def test_same_message_delivered_ten_times_at_once_is_stored_once(app):
         ("", ReplyKind.MENU, ""),
     ],
 )
-def test_keyword_rule(body, kind, description):
+def test_tip_keyword_counts_only_at_the_start_and_as_a_whole_word(body, kind, description):
     decision = decide(body)
     assert decision.kind is kind
     assert decision.description == description

@@ -32,7 +32,7 @@ def _queue_references(client) -> list[str]:  # type: ignore[no-untyped-def]
 def _received(receipt, when: datetime) -> str:  # type: ignore[no-untyped-def]
     item = receipt.tip.item
     item.received_at = when
-    item.set_default_deadline(7)
+    item.feedback_due_at = when + timedelta(days=7)
     db.session.commit()
     return item.reference
 

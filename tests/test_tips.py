@@ -344,3 +344,12 @@ def test_progress_lookup_runs_the_same_queries_for_unknown_booking_and_tip_refer
             event.remove(database.engine, "before_cursor_execute", listener)
         counts.append(len(statements))
     assert counts[0] == counts[1] == 1
+
+
+def test_a_phone_number_comes_back_as_typed_when_another_answer_is_missing(client):
+    from tests.helpers import parse_page, post_form
+
+    response = post_form(client, "/tips/report", {"child_in_danger": "no", "category": "other", "description": "",
+                                                  "contact_phone": "138-0013-8000"})
+    assert response.status_code == 200
+    assert parse_page(response.get_data(as_text=True)).inputs["contact_phone"] == "138-0013-8000"

@@ -6,12 +6,13 @@ from portal.forms.fields import (
     InvalidResidentId,
     MobileNumber,
     ResidentIdNumber,
+    TypedStringField,
     display_mobile,
     normalise_mobile,
     normalise_resident_id,
 )
 
 __all__ = [
-    "InvalidMobileNumber", "InvalidResidentId", "MobileNumber", "PortalForm", "ResidentIdNumber",
+    "InvalidMobileNumber", "InvalidResidentId", "MobileNumber", "PortalForm", "ResidentIdNumber", "TypedStringField",
     "display_mobile", "normalise_mobile", "normalise_resident_id",
 ]

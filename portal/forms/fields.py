@@ -15,6 +15,7 @@ import phonenumbers
 from flask_babel import lazy_gettext as _l
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, ValidationError as StdnumError
+from wtforms import StringField
 from wtforms.validators import ValidationError
 
 DEFAULT_REGION = "CN"
@@ -69,12 +70,6 @@ def display_mobile(e164: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def mask_mobile(e164: str | None) -> str:
-    """Show only the last four digits: `••• •••• 8000`."""
-    if not e164:
-        return ""
-    return "••• •••• " + e164[-4:]
-
 
 def normalise_resident_id(text: str) -> str:
     """Return the 18-character resident identity number, upper-case (`11010519491231002X`).
@@ -95,6 +90,17 @@ def normalise_resident_id(text: str) -> str:
     if not EARLIEST_BIRTH_DATE <= born <= date.today():
         raise InvalidResidentId(f"birth date {born} is not possible")
     return number
+
+
+class TypedStringField(StringField):
+    """A text input that, when the form comes back with errors, shows exactly what was typed:
+    the validators below replace the data with its normalised form (E.164, upper case), which
+    the person did not type and may not recognise."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return super()._value()
 
 
 class MobileNumber:

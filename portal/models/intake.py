@@ -8,7 +8,7 @@ item: `Tip`, `Appointment` (sampling), or `InboundMessage` for an SMS that becam
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -88,9 +88,6 @@ class IntakeItem(db.Model):
         Index("ix_intake_item_kind", "kind"),
     )
 
-    def set_default_deadline(self, days: int) -> None:
-        """Set `feedback_due_at` to `days` days after `received_at` (the campaign's 7-day rule)."""
-        self.feedback_due_at = self.received_at + timedelta(days=days)
 
 
 class Tip(db.Model):

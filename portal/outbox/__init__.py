@@ -11,7 +11,7 @@ from datetime import datetime
 
 from portal.extensions import db
 from portal.models import OutboundMessage, OutboundStatus, utcnow
-from portal.security.crypto import lookup_hash
+from portal.security.crypto import phone_hash
 
 
 def queue_message(
@@ -30,7 +30,7 @@ def queue_message(
     """
     message = OutboundMessage(
         to_phone=to_phone,
-        to_phone_hash=lookup_hash(to_phone, "phone"),
+        to_phone_hash=phone_hash(to_phone),
         body=body,
         purpose=purpose,
         item_id=item_id,

@@ -27,7 +27,7 @@ from typing import Callable
 from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.models import OutboundMessage, OutboundStatus, Tip, utcnow
+from portal.models import OutboundMessage, OutboundStatus, utcnow
 from portal.sms.provider import SendOutcome, SendResult, SmsProvider
 
 logger = logging.getLogger(__name__)
@@ -168,20 +168,6 @@ def deliver_due(provider: SmsProvider, now: datetime, limit: int = MAX_MESSAGES_
             result = SendResult.unknown(f"provider raised {type(exc).__name__}")
         _record(claim, result, now, summary)
     return summary
-
-
-@periodic_job
-def clear_expired_follow_up_codes(now: datetime) -> None:
-    """Forget the plain follow-up codes whose display time is over (only their HMAC remains)."""
-    result = db.session.execute(
-        update(Tip)
-        .where(Tip.follow_up_code_display.is_not(None), Tip.follow_up_code_display_until < now)
-        .values(follow_up_code_display=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    if result.rowcount:
-        logger.info("cleared %s expired follow-up code displays", result.rowcount)
 
 
 @periodic_job

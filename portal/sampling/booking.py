@@ -35,7 +35,7 @@ from portal.models import (
 )
 from portal.outbox import queue_message
 from portal.sampling.slots import MINIMUM_NOTICE, closed_days, local_day
-from portal.security.crypto import lookup_hash
+from portal.security.crypto import phone_hash, resident_id_hash
 
 CONFIRMATION_PURPOSE = "booking_confirmation"
 # People younger than this on the day of the appointment cannot book for themselves: a parent or
@@ -197,7 +197,7 @@ def own_active_booking(id_number: str, browser_key: str) -> Appointment | None:
         select(Appointment)
         .join(Attendee, Attendee.appointment_id == Appointment.id)
         .where(
-            Attendee.id_number_hash == lookup_hash(id_number, "resident-id"),
+            Attendee.id_number_hash == resident_id_hash(id_number),
             Attendee.active_booking,
             Appointment.browser_key == browser_key,
         )
@@ -280,7 +280,7 @@ def book_appointment(
     if slot is None:
         raise SlotNotFound(slot_id)
     check_bookable(slot)
-    id_hashes = [lookup_hash(person.id_number, "resident-id") for person in people]
+    id_hashes = [resident_id_hash(person.id_number) for person in people]
     if len(set(id_hashes)) != len(id_hashes):
         raise RepeatedIdentityNumber(slot_id)
     if not guardian_consent:
@@ -288,7 +288,7 @@ def book_appointment(
         for position, person in enumerate(people):
             if age_on(person.id_number, day) < MINIMUM_AGE_WITHOUT_GUARDIAN:
                 raise UnderAge(position)
-    if upcoming_bookings_for_phone(lookup_hash(applicant_phone, "phone")) >= MAX_UPCOMING_BOOKINGS_PER_PHONE:
+    if upcoming_bookings_for_phone(phone_hash(applicant_phone)) >= MAX_UPCOMING_BOOKINGS_PER_PHONE:
         raise TooManyBookingsForPhone(slot_id)
     _release_past_bookings(id_hashes)
     if _upcoming_booking_exists(id_hashes):
@@ -335,7 +335,7 @@ def _write_booking(
         applicant_role=ApplicantRole(applicant_role).value,
         applicant_name=applicant_name,
         applicant_phone=applicant_phone,
-        applicant_phone_hash=lookup_hash(applicant_phone, "phone"),
+        applicant_phone_hash=phone_hash(applicant_phone),
         party_size=len(people),
         consent_given_at=utcnow(),
         language=language,
@@ -350,7 +350,7 @@ def _write_booking(
                 id_number=person.id_number,
                 id_number_hash=id_hash,
                 phone=person.phone,
-                phone_hash=lookup_hash(person.phone, "phone") if person.phone else None,
+                phone_hash=phone_hash(person.phone) if person.phone else None,
                 is_applicant=applicant_attends and position == 0,
                 active_booking=True,
             )

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from portal.forms import MobileNumber, PortalForm, ResidentIdNumber
+from portal.forms import MobileNumber, PortalForm, ResidentIdNumber, TypedStringField
 from portal.models import ApplicantRole
 
 # The web form books for the applicant themself, who gives the sample. An agency bringing a
@@ -20,16 +20,6 @@ ROLE_LABELS = {
     ApplicantRole.RELATIVE: _l("I am another relative of the person I am looking for"),
     ApplicantRole.SEEKING_BIRTH_FAMILY: _l("I am looking for my birth family"),
 }
-
-
-class TypedStringField(StringField):
-    """A text input that, when the form comes back with errors, shows exactly what was typed
-    (the validators replace the data with its normalised form, such as E.164)."""
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return super()._value()
 
 
 class BookingForm(PortalForm):

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.extensions import db, public_post_limit
-from portal.forms.fields import mask_mobile
 from portal.i18n import current_language, format_day, format_local_time, join_list, weekday_name
 from portal.intake import find_by_reference
 from portal.models import ApplicantRole, Channel, ItemKind, SamplingSite, Slot
@@ -29,6 +29,7 @@ from portal.sampling.booking import (
 )
 from portal.sampling.forms import BookingForm
 from portal.security.browser import browser_key, browser_secret
+from portal.security.masking import last_digits
 from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, message_for
 from portal.sampling.slots import BOOKING_HORIZON_DAYS, available_days, local_day, slots_for_day
 
@@ -84,7 +85,10 @@ def _slot_label(slot: Slot) -> str:
 def choose_site() -> str:
     """Step 1 of booking: the active sampling sites with their published phone and hours."""
     sites = db.session.scalars(
-        select(SamplingSite).where(SamplingSite.active.is_(True)).order_by(SamplingSite.province, SamplingSite.id)
+        select(SamplingSite)
+        .where(SamplingSite.active.is_(True))
+        .order_by(SamplingSite.province, SamplingSite.id)
+        .options(selectinload(SamplingSite.opening_periods))  # one query for all sites' hours
     ).all()
     return render_template("sampling/choose_site.html", sites=sites, opening_hours=opening_hours)
 
@@ -179,6 +183,6 @@ def confirmation() -> str | Response:
         appointment=appointment,
         slot=appointment.slot,
         site=appointment.slot.site,
-        masked_phone=mask_mobile(appointment.applicant_phone),
+        phone_last_digits=last_digits(appointment.applicant_phone),
         is_family=appointment.applicant_role in (ApplicantRole.PARENT.value, ApplicantRole.RELATIVE.value),
     )

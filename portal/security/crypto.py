@@ -108,3 +108,13 @@ class EncryptedText(TypeDecorator):
             return decrypt(value)
         except InvalidToken:
             return None
+
+
+def phone_hash(e164: str) -> str:
+    """The lookup hash of a mobile number; `e164` must already be normalised (`+8613800138000`)."""
+    return lookup_hash(e164, "phone")
+
+
+def resident_id_hash(id_number: str) -> str:
+    """The lookup hash of a resident identity number, normalised first (18 characters, upper case)."""
+    return lookup_hash(id_number, "resident-id")

@@ -5,15 +5,9 @@ from __future__ import annotations
 import sys
 import uuid
 
+from portal.security.masking import mask_phone_for_log
 from portal.sms.provider import SendResult
 from portal.sms.twilio_provider import TwilioProvider
-
-
-def masked_phone(phone: str) -> str:
-    """`+8613800138000` → `+86138…8000`: enough to tell test phones apart, not a whole number."""
-    if len(phone) <= 8:
-        return "…"
-    return f"{phone[:6]}…{phone[-4:]}"
 
 
 class ConsoleProvider(TwilioProvider):
@@ -25,5 +19,5 @@ class ConsoleProvider(TwilioProvider):
     def send(self, to: str, body: str) -> SendResult:
         """Print the message (number masked) instead of sending it; always `sent`."""
         one_line = " ".join(body.split())
-        print(f"[console SMS] to {masked_phone(to)}: {one_line}", file=sys.stdout, flush=True)
+        print(f"[console SMS] to {mask_phone_for_log(to)}: {one_line}", file=sys.stdout, flush=True)
         return SendResult.sent(f"console-{uuid.uuid4()}")

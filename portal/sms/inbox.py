@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.forms import InvalidMobileNumber, normalise_mobile
 from portal.intake import new_item
 from portal.models import Channel, InboundMessage, ItemKind, OutboundMessage, OutboundStatus, TipCategory, utcnow
-from portal.security.crypto import lookup_hash
+from portal.security.crypto import phone_hash
 from portal.sms import replies
 from portal.sms.hotline import ReplyKind, decide, language_of
 from portal.sms.provider import InboundSms
@@ -52,7 +52,7 @@ def _store_inbound(sms: InboundSms, phone: str, language: str) -> InboundMessage
     message = InboundMessage(
         provider_message_id=sms.provider_message_id,
         from_phone=phone or None,
-        from_phone_hash=lookup_hash(phone, "phone"),
+        from_phone_hash=phone_hash(phone),
         to_number=sms.to[:32] or None,
         body=sms.body,
         language=language,
@@ -70,7 +70,7 @@ def _record_reply(inbound: InboundMessage, phone: str, stored_body: str) -> None
     db.session.add(
         OutboundMessage(
             to_phone=phone or None,
-            to_phone_hash=lookup_hash(phone, "phone"),
+            to_phone_hash=phone_hash(phone),
             body=stored_body,
             purpose=REPLY_PURPOSE,
             item_id=inbound.item_id,

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.forms import MobileNumber, PortalForm
+from portal.forms import MobileNumber, PortalForm, TypedStringField
 from portal.models import ItemStatus, Priority
 from portal.staff.labels import choices
 
@@ -36,7 +36,7 @@ class ContactForm(PortalForm):
         _l("Contact name"),
         validators=[Optional(), Length(max=100, message=_l("Contact name must be 100 characters or fewer"))],
     )
-    contact_phone = StringField(_l("Contact mobile number"), validators=[Optional(), MobileNumber()])
+    contact_phone = TypedStringField(_l("Contact mobile number"), validators=[Optional(), MobileNumber()])
 
 
 class StatusForm(PortalForm):

@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.extensions import db
-from portal.forms.fields import display_mobile, mask_mobile
+from portal.forms.fields import display_mobile
+from portal.security.masking import mask_identity_number, mask_mobile, mask_name
 from portal.i18n import format_local_datetime
 from portal.models import AuditEvent, InboundMessage, IntakeItem, ItemStatus, Priority, StaffUser
-from portal.security.crypto import lookup_hash
+from portal.security.crypto import phone_hash
 from portal.staff.labels import label
 
 HISTORY_LIMIT = 200
@@ -40,20 +41,6 @@ class ItemDetails:
     attendees: list[dict[str, str]] = field(default_factory=list)
     messages: list[dict[str, str]] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
-
-
-def mask_name(name: str | None) -> str:
-    """Keep the first character only: 张三 → 张•, John Smith → J•••."""
-    if not name:
-        return ""
-    return name[0] + "•" * min(max(len(name) - 1, 1), 3)
-
-
-def mask_identity_number(number: str | None) -> str:
-    """Keep the last four characters of a resident identity number: ••••••••••••••002X → •••• 002X."""
-    if not number:
-        return ""
-    return "•••• " + number[-4:]
 
 
 def item_details(item: IntakeItem, site_timezone: str) -> ItemDetails:
@@ -173,7 +160,7 @@ def update_contact(item: IntakeItem, *, actor_id: int, name: str | None, phone: 
         raise NotATip(item.reference)
     tip.contact_name = name or None
     tip.contact_phone = phone or None
-    tip.contact_phone_hash = lookup_hash(phone, "phone") if phone else None
+    tip.contact_phone_hash = phone_hash(phone) if phone else None
     if not phone:
         tip.may_contact_by_sms = False
     audit.record("update_contact", actor_id=actor_id, item_id=item.id, fields=["contact_name", "contact_phone"])

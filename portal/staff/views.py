@@ -19,7 +19,7 @@ from portal import audit
 from portal.extensions import db, limiter
 from portal.models import IntakeItem, StaffUser, utcnow
 from portal.permissions import Permission, public_staff_view, requires, role_allows
-from portal.public.views import safe_next
+from portal.security.redirects import safe_next
 from portal.staff import bp, items
 from portal.staff.auth import check_password
 from portal.staff.forms import ContactForm, LoginForm, StatusForm

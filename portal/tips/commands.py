@@ -1,4 +1,4 @@
-"""`flask --app wsgi ...` commands of this area."""
+"""The tips area's additions to the command line: none yet, only its periodic jobs."""
 
 from __future__ import annotations
 
@@ -6,4 +6,5 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Add this area's commands to the app's CLI."""
+    """Add this area's periodic jobs to the worker."""
+    from portal.tips import jobs  # noqa: F401  (registers its periodic jobs)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from portal.forms import MobileNumber, PortalForm
+from portal.forms import MobileNumber, PortalForm, TypedStringField
 from portal.tips.labels import CATEGORY_LABELS
 
 DESCRIPTION_MAX = 5000
@@ -60,7 +60,7 @@ class TipForm(PortalForm):
         _l("Your name"),
         validators=[Length(max=100, message=_l("Your name must be 100 characters or fewer"))],
     )
-    contact_phone = StringField(
+    contact_phone = TypedStringField(
         _l("Your mobile number"),
         validators=[Length(max=40, message=_l("Enter a mobile number, like 138 0013 8000")), MobileNumber()],
     )
@@ -80,7 +80,7 @@ class TipForm(PortalForm):
         return value
 
 
-class StatusForm(PortalForm):
+class FollowUpForm(PortalForm):
     """Reference number and follow-up code: both are needed, so one alone tells nothing."""
 
     reference = StringField(

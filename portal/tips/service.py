@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.intake import new_item, unused_reference
 from portal.models import Channel, IntakeItem, ItemKind, Priority, Tip, TipCategory, utcnow
-from portal.security.crypto import hashes_match, lookup_hash
+from portal.security.crypto import hashes_match, lookup_hash, phone_hash
 from portal.security.references import new_follow_up_code, normalise_follow_up_code, normalise_reference
 
 FOLLOW_UP_PURPOSE = "follow-up-code"
@@ -83,7 +83,7 @@ def create_tip(
         child_in_danger=child_in_danger,
         contact_name=contact_name or None,
         contact_phone=contact_phone or None,
-        contact_phone_hash=lookup_hash(contact_phone, "phone") if contact_phone else None,
+        contact_phone_hash=phone_hash(contact_phone) if contact_phone else None,
         may_contact_by_sms=bool(contact_phone) and may_contact_by_sms,
         follow_up_code_hash=lookup_hash(code, FOLLOW_UP_PURPOSE),
         follow_up_code_display=code if display_minutes > 0 else None,

@@ -14,7 +14,7 @@ from portal.extensions import db, public_post_limit
 from portal.models import Channel, TipCategory, utcnow
 from portal.security.browser import browser_secret
 from portal.tips import bp
-from portal.tips.forms import StatusForm, TipForm
+from portal.tips.forms import FollowUpForm, TipForm
 from portal.tips.labels import public_progress
 from portal.tips.service import create_tip, find_tip_for_follow_up, tip_by_reference
 
@@ -91,7 +91,7 @@ def confirmation() -> str | Response:
 @public_post_limit
 def status() -> str:
     """Check a tip's progress with its reference number and follow-up code (same answer for any mismatch)."""
-    form = StatusForm()
+    form = FollowUpForm()
     if form.validate_on_submit():
         tip = find_tip_for_follow_up(form.reference.data, form.follow_up_code.data)
         if tip is not None:
