@@ -15,6 +15,13 @@ from tests.helpers import check_page, csrf_token, get_page, text_of
 from tests.staff_support import browser, sign_in
 
 
+def post_item_form(client, reference: str, action: str, data: dict):  # type: ignore[no-untyped-def]
+    """POST one of an item page's forms (`contact`, `status`) with the page's CSRF token."""
+    page = client.get(f"/staff/items/{reference}")
+    return client.post(f"/staff/items/{reference}/{action}",
+                       data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data})
+
+
 @pytest.fixture
 def officer(app: Flask):  # type: ignore[no-untyped-def]
     user = create_staff(Role.TRIAGE_OFFICER)
@@ -30,11 +37,7 @@ def _events(action: str) -> list[AuditEvent]:
 def test_audit_event_for_contact_change_holds_no_phone_or_name(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
     user, client = officer
     reference = create_tip().reference
-    page = client.get(f"/staff/items/{reference}")
-    response = client.post(
-        f"/staff/items/{reference}/contact",
-        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "contact_name": "张三", "contact_phone": "13800138000"},
-    )
+    response = post_item_form(client, reference, "contact", {"contact_name": "张三", "contact_phone": "13800138000"})
     assert response.status_code == 303
     db.session.expire_all()
     [event] = _events("update_contact")
@@ -119,11 +122,7 @@ def test_item_page_lists_its_audit_history_without_values(app: Flask, officer) -
 def test_status_change_records_old_and_new_values(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
     _, client = officer
     receipt = create_tip()
-    page = client.get(f"/staff/items/{receipt.reference}")
-    response = client.post(
-        f"/staff/items/{receipt.reference}/status",
-        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "status": "assigned", "priority": "1"},
-    )
+    response = post_item_form(client, receipt.reference, "status", {"status": "assigned", "priority": "1"})
     assert response.status_code == 303
     db.session.expire_all()
     assert receipt.tip.item.status == ItemStatus.ASSIGNED.value

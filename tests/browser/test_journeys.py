@@ -36,6 +36,16 @@ def demo_sites(app):
     return result.created
 
 
+def fill_booking_form(page, *, name: str, phone: str, id_number: str) -> None:
+    """Choose the first time offered and answer every question of the booking form."""
+    page.locator("input[name=slot]").first.check()
+    page.fill("input[name=name]", name)
+    page.fill("input[name=phone]", phone)
+    page.fill("input[name=id_number]", id_number)
+    page.check("input[name=role][value=parent]")
+    page.check("input[name=consent]")
+
+
 def _reference_on(page) -> str:
     match = REFERENCE.search(page.locator(".reference").first.inner_text())
     assert match, f"no reference number on {page.url}"
@@ -72,12 +82,7 @@ def test_tip_in_chinese_booking_in_english_then_staff_find_both_in_the_queue(app
     assert_accessible(page, "en-sampling-days")
     page.locator("main li a").first.click()
     assert_accessible(page, "en-sampling-book")
-    page.locator("input[name=slot]").first.check()
-    page.fill("input[name=name]", "Wang Fang")
-    page.fill("input[name=phone]", "138 0013 8000")
-    page.fill("input[name=id_number]", "11010519491231002X")
-    page.check("input[name=role][value=parent]")
-    page.check("input[name=consent]")
+    fill_booking_form(page, name="Wang Fang", phone="138 0013 8000", id_number="11010519491231002X")
     page.get_by_role("button", name="Book this time").click()
     page.wait_for_url(re.compile(r"/sampling/confirmation"))
     assert_accessible(page, "en-sampling-confirmation")
@@ -109,12 +114,7 @@ def test_validation_errors_keep_input_and_pass_accessibility_checks_in_both_lang
         page.goto(live_server + "/sampling/")
         page.locator("a.button").first.click()
         page.locator("main li a").first.click()
-        page.locator("input[name=slot]").first.check()
-        page.fill("input[name=name]", "王芳")
-        page.fill("input[name=phone]", "12345")
-        page.fill("input[name=id_number]", "110105194912310021")
-        page.check("input[name=role][value=parent]")
-        page.check("input[name=consent]")
+        fill_booking_form(page, name="王芳", phone="12345", id_number="110105194912310021")
         page.locator("button[type=submit]").click()
         summary = page.locator(".error-summary")
         assert heading in summary.inner_text()
