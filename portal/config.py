@@ -39,6 +39,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _clock(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    parts = raw.split(":")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 23 or int(parts[1]) > 59:
+        raise ConfigurationError(f"{name} must be a local time like 10:00, got {raw!r}")
+    return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """The portal's configuration, immutable once read.
@@ -65,6 +75,10 @@ class Settings:
     ratelimit_public_post: str = "20 per minute;200 per hour"
     ratelimit_login: str = "10 per minute;50 per hour"
     follow_up_code_display_minutes: int = 60
+    # Local time (HH:MM, in each site's zone) at which the day-before sampling reminder is sent.
+    sampling_reminder_time: str = "10:00"
+    # Attempts at /sampling/manage (reference + mobile), per client address.
+    ratelimit_sampling_manage: str = "5 per minute;30 per hour"
 
     @property
     def is_production(self) -> bool:
@@ -105,6 +119,9 @@ class Settings:
             site_timezone=env.get("SITE_TIMEZONE", "").strip() or "Asia/Shanghai",
             ratelimit_public_post=env.get("RATELIMIT_PUBLIC_POST", "").strip() or defaults.ratelimit_public_post,
             ratelimit_login=env.get("RATELIMIT_LOGIN", "").strip() or defaults.ratelimit_login,
+            sampling_reminder_time=_clock(env, "SAMPLING_REMINDER_TIME", defaults.sampling_reminder_time),
+            ratelimit_sampling_manage=env.get("RATELIMIT_SAMPLING_MANAGE", "").strip()
+            or defaults.ratelimit_sampling_manage,
         )
 
     def problems(self) -> list[str]:

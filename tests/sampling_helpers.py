@@ -32,3 +32,68 @@ def slot_at(site: SamplingSite, day: date, utc_hour: int, utc_minute: int = 0, *
     db.session.add(slot)
     db.session.commit()
     return slot
+
+
+PARENT_CASE = {
+    "missing_name": "王小明", "missing_sex": "male", "missing_born": "2003", "last_seen_on": "2008-06-01",
+    "last_seen_place": "成都火车站", "police_report": "", "sampled_before": "no",
+}
+
+
+def person(name: str = "王秀英", *, id_number: str | None = None, phone: str = "138 0013 8000",
+           relationship: str = "parent", document_type: str = "resident_id") -> dict:
+    """One attendee's answers as typed on the attendees page."""
+    return {"name": name, "relationship": relationship, "document_type": document_type,
+            "document_number": id_number or resident_id(), "phone": phone}
+
+
+def attendee_fields(people: list[dict]) -> dict:
+    """The attendees page's form fields for `people` (attendees-0-name, ...)."""
+    data: dict = {}
+    for index, answers in enumerate(people):
+        for key, value in answers.items():
+            data[f"attendees-{index}-{key}"] = value
+    return data
+
+
+def walk_to_check(client, slot: Slot, people: list[dict] | None = None, *, role: str = "parent",
+                  case: dict | None = None, headers: dict | None = None, guardian: bool = False):
+    """Answer every page of the booking journey up to "Check your answers" for `slot`, like a
+    browser (each form fetched for its CSRF token, then posted). Returns the check page."""
+    from portal.sampling.slots import local_day
+    from tests.helpers import post_form
+
+    headers = headers or {}
+    people = people if people is not None else [person()]
+    size = "1" if role == "agency" else str(len(people))
+    steps = [("/sampling/who", {"role": role, "party_size": size})]
+    if role == "seeking_birth_family":
+        steps.append(("/sampling/about", case or {"remembered": "我记得家门口有一棵大树", "missing_born": "1990",
+                                                  "sampled_before": "no"}))
+    elif role != "agency":
+        steps.append(("/sampling/about", case or PARENT_CASE))
+    if role == "agency":
+        steps.append(("/sampling/attendees", people[0]))
+    else:
+        steps.append(("/sampling/attendees", attendee_fields(people)))
+    day = local_day(slot.site, slot.starts_at).isoformat()
+    steps.append((f"/sampling/site/{slot.site_id}/{day}", {"slot": str(slot.id)}))
+    consent = {"consent": "y"}
+    if guardian:
+        consent["guardian_consent"] = "y"
+    steps.append(("/sampling/consent", consent))
+    for url, data in steps:
+        response = post_form(client, url, data, headers=headers)
+        assert response.status_code in (302, 303), f"{url} answered {response.status_code}: " + \
+            response.get_data(as_text=True)[:3000]
+    return client.get("/sampling/check", headers=headers)
+
+
+def book_on_web(client, slot: Slot, people: list[dict] | None = None, **kwargs):
+    """Walk the journey and press "Book this time"; returns the response to that POST."""
+    from tests.helpers import csrf_token
+
+    check = walk_to_check(client, slot, people, **kwargs)
+    assert check.status_code == 200, check.get_data(as_text=True)[:2000]
+    return client.post("/sampling/check", data={"csrf_token": csrf_token(check.get_data(as_text=True))},
+                       headers=kwargs.get("headers") or {})

@@ -8,6 +8,7 @@ from portal.models.sampling import (
     Appointment,
     AppointmentStatus,
     Attendee,
+    DocumentType,
     OpeningPeriod,
     SamplingSite,
     SiteClosure,
@@ -16,7 +17,7 @@ from portal.models.sampling import (
 from portal.models.staff import AuditEvent, StaffUser, WorkingGroup, staff_site
 
 __all__ = [
-    "ApplicantRole", "Appointment", "AppointmentStatus", "Attendee", "AuditEvent", "Channel",
+    "ApplicantRole", "Appointment", "AppointmentStatus", "Attendee", "AuditEvent", "Channel", "DocumentType",
     "InboundMessage", "IntakeItem", "ItemKind", "ItemStatus", "OpeningPeriod", "OutboundMessage",
     "OutboundStatus", "Priority", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
     "TipCategory", "WorkingGroup", "as_utc", "staff_site", "utcnow",

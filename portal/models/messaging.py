@@ -44,6 +44,8 @@ class OutboundStatus(str, enum.Enum):
     UNKNOWN = "unknown"
     # An immediate reply that went back inside the webhook's TwiML answer.
     REPLIED = "replied"
+    # No longer wanted when it fell due (a reminder for a booking since cancelled or moved).
+    WITHDRAWN = "withdrawn"
 
 
 class OutboundMessage(db.Model):

@@ -45,6 +45,10 @@ class SamplingSite(db.Model):
     slot_minutes: Mapped[int] = mapped_column(SmallInteger, default=20)
     places_per_slot: Mapped[int] = mapped_column(SmallInteger, default=3)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    accessibility_notes: Mapped[str | None] = mapped_column(Text)
+    # How far ahead families may book, and how soon before a slot booking closes.
+    booking_horizon_days: Mapped[int] = mapped_column(SmallInteger, default=60, server_default="60")
+    minimum_notice_minutes: Mapped[int] = mapped_column(SmallInteger, default=60, server_default="60")
 
     opening_periods: Mapped[list["OpeningPeriod"]] = relationship(
         back_populates="site", cascade="all, delete-orphan", order_by="(OpeningPeriod.weekday, OpeningPeriod.opens_at)"
@@ -83,6 +87,8 @@ class SiteClosure(db.Model):
     ends_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(200))
 
+    __table_args__ = (CheckConstraint("starts_on <= ends_on", name="starts_before_ends"),)
+
 
 class Slot(db.Model):
     """A bookable time at a site. `booked` can never exceed `capacity`: the database checks it,
@@ -118,6 +124,16 @@ class AppointmentStatus(str, enum.Enum):
     NO_SHOW = "no_show"
 
 
+class DocumentType(str, enum.Enum):
+    """The identity documents a sampling site accepts."""
+
+    RESIDENT_ID = "resident_id"  # 居民身份证 (GB 11643-1999)
+    PASSPORT = "passport"
+    HK_MACAO_PERMIT = "hk_macao_permit"  # 港澳居民来往内地通行证
+    TAIWAN_PERMIT = "taiwan_permit"  # 台湾居民来往大陆通行证
+    FOREIGN_PERMANENT_RESIDENCE = "foreign_permanent_residence"  # 外国人永久居留身份证
+
+
 class ApplicantRole(str, enum.Enum):
     """Who is booking (the answer tailors what to bring)."""
 
@@ -134,7 +150,9 @@ class Appointment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("intake_item.id", ondelete="CASCADE"), unique=True)
-    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id"), index=True)
+    # None only for a walk-in registered at a site without a booked slot (see walk_in_site_id).
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id"), index=True)
+    walk_in_site_id: Mapped[int | None] = mapped_column(ForeignKey("sampling_site.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=AppointmentStatus.BOOKED.value)
     applicant_role: Mapped[str] = mapped_column(String(30))
     applicant_name: Mapped[str | None] = mapped_column(EncryptedText)
@@ -147,10 +165,27 @@ class Appointment(db.Model):
     # HMAC of the booking browser's secret (portal.security.browser): a second click of "Book"
     # from the same browser is recognised and shown this booking, not an error.
     browser_key: Mapped[str | None] = mapped_column(String(64))
+    # The journey's answers about the person being looked for (JSON: name, sex, born, last seen,
+    # police report number, sampled before), encrypted: they are personal data.
+    case_details: Mapped[str | None] = mapped_column(EncryptedText)
+    guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # The outbox message that is this booking's current reminder; a reminder whose id is not this
+    # one (the booking moved) or whose booking is no longer booked is withdrawn when due.
+    reminder_message_id: Mapped[int | None] = mapped_column(Integer)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     item = relationship("IntakeItem", back_populates="appointment")
-    slot: Mapped[Slot] = relationship()
-    attendees: Mapped[list["Attendee"]] = relationship(back_populates="appointment", cascade="all, delete-orphan")
+    slot: Mapped[Slot | None] = relationship()
+    walk_in_site: Mapped[SamplingSite | None] = relationship()
+    attendees: Mapped[list["Attendee"]] = relationship(
+        back_populates="appointment", cascade="all, delete-orphan", order_by="Attendee.id"
+    )
+
+    @property
+    def site(self) -> SamplingSite:
+        """The site of the booked slot, or of the walk-in."""
+        return self.slot.site if self.slot is not None else self.walk_in_site  # type: ignore[return-value]
 
 
 class Attendee(db.Model):
@@ -167,6 +202,15 @@ class Attendee(db.Model):
     phone: Mapped[str | None] = mapped_column(EncryptedText)
     phone_hash: Mapped[str | None] = mapped_column(String(64))
     is_applicant: Mapped[bool] = mapped_column(Boolean, default=False)
+    document_type: Mapped[str] = mapped_column(
+        String(30), default=DocumentType.RESIDENT_ID.value, server_default=DocumentType.RESIDENT_ID.value
+    )
+    # A person whose identity is unknown, brought by an agency: no document, a description instead
+    # (JSON: approximate age, sex, where they are cared for), encrypted.
+    identity_unknown: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    description: Mapped[str | None] = mapped_column(EncryptedText)
+    sample_tube_number: Mapped[str | None] = mapped_column(String(40))
+    sample_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # True while the appointment is booked and upcoming. A partial unique index allows one
     # active booking per identity number, whichever channel books: the database decides, so two
     # bookings racing with the same number cannot both succeed (THREATS.md: slot exhaustion).

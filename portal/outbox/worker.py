@@ -45,6 +45,23 @@ PeriodicJob = Callable[[datetime], None]
 PERIODIC_JOBS: list[PeriodicJob] = []
 
 
+# A send-time check: called with a claimed message's id just before sending; False withdraws it.
+SendCheck = Callable[[int], bool]
+SEND_CHECKS: dict[str, SendCheck] = {}
+
+
+def send_check(purpose: str) -> Callable[[SendCheck], SendCheck]:
+    """Register a check for messages of `purpose` (decorator): whether such a message is still
+    wanted is decided when it is about to be sent, not when it was queued (a reminder for a
+    booking cancelled meanwhile is withdrawn, never sent)."""
+
+    def register(check: SendCheck) -> SendCheck:
+        SEND_CHECKS[purpose] = check
+        return check
+
+    return register
+
+
 def periodic_job(job: PeriodicJob) -> PeriodicJob:
     """Register `job` to run on every worker pass (decorator). Later issues add reminders,
     no-show marking and retention here."""
@@ -61,11 +78,12 @@ class PassSummary:
     retried: int = 0
     failed: int = 0
     unknown: int = 0
+    withdrawn: int = 0
 
     @property
     def handled(self) -> int:
-        """Messages this pass settled in any way (sent, retried, failed or unknown)."""
-        return self.sent + self.retried + self.failed + self.unknown
+        """Messages this pass settled in any way (sent, retried, failed, unknown or withdrawn)."""
+        return self.sent + self.retried + self.failed + self.unknown + self.withdrawn
 
     def __str__(self) -> str:
         return f"sent {self.sent}, retried {self.retried}, failed {self.failed}, unknown {self.unknown}"
@@ -78,6 +96,7 @@ class _Claim:
     to_phone: str
     body: str
     attempts: int
+    purpose: str = ""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -118,7 +137,8 @@ def claim_next(now: datetime, skip: set[int]) -> _Claim | None:
                 skip.add(message_id)  # another worker got it
                 continue
             message = db.session.get(OutboundMessage, message_id, populate_existing=True)
-            claim = _Claim(message_id, token, message.to_phone or "", message.body, message.attempts)
+            claim = _Claim(message_id, token, message.to_phone or "", message.body, message.attempts,
+                           message.purpose)
             # End the read transaction: nothing stays open while the provider is called.
             db.session.rollback()
             return claim
@@ -162,12 +182,38 @@ def deliver_due(provider: SmsProvider, now: datetime, limit: int = MAX_MESSAGES_
         if claim is None:
             break
         skip.add(claim.message_id)
+        if not _still_wanted(claim):
+            _withdraw(claim)
+            summary.withdrawn += 1
+            continue
         try:
             result = provider.send(claim.to_phone, claim.body)
         except Exception as exc:  # noqa: BLE001 - a provider bug: the request may have gone out
             result = SendResult.unknown(f"provider raised {type(exc).__name__}")
         _record(claim, result, now, summary)
     return summary
+
+
+def _still_wanted(claim: _Claim) -> bool:
+    check = SEND_CHECKS.get(claim.purpose)
+    if check is None:
+        return True
+    try:
+        wanted = check(claim.message_id)
+    finally:
+        db.session.rollback()  # nothing stays open while the provider is called
+    return wanted
+
+
+def _withdraw(claim: _Claim) -> None:
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == claim.message_id, OutboundMessage.claim_token == claim.token)
+        .values(status=OutboundStatus.WITHDRAWN.value, claim_token=None, last_error="no longer wanted when due")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    logger.info("outbound message %s withdrawn (no longer wanted)", claim.message_id)
 
 
 @periodic_job

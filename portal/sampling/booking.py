@@ -9,16 +9,17 @@ identity number can have only one active booking: the partial unique index
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
+from typing import Any, Sequence
 
-from flask_babel import force_locale, gettext
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
+from portal import audit
 from portal.extensions import db
 from portal.i18n import LANGUAGES, format_local_datetime
 from portal.intake import new_item
@@ -28,16 +29,18 @@ from portal.models import (
     AppointmentStatus,
     Attendee,
     Channel,
+    DocumentType,
     ItemKind,
     SamplingSite,
     Slot,
     utcnow,
 )
-from portal.outbox import queue_message
-from portal.sampling.slots import MINIMUM_NOTICE, closed_days, local_day
+from portal.sampling import notices
+from portal.sampling.identity import identity_hash
+from portal.sampling.notices import CONFIRMATION_PURPOSE, SMS_LIMIT_CHINESE  # noqa: F401  (re-exported)
+from portal.sampling.slots import closed_days, horizon, local_day, minimum_notice
 from portal.security.crypto import phone_hash, resident_id_hash
 
-CONFIRMATION_PURPOSE = "booking_confirmation"
 # People younger than this on the day of the appointment cannot book for themselves: a parent or
 # guardian books for them (a product rule; the web form has no guardian route yet, so it refuses).
 MINIMUM_AGE_WITHOUT_GUARDIAN = 14
@@ -45,8 +48,7 @@ MINIMUM_AGE_WITHOUT_GUARDIAN = 14
 # more likely a bot exhausting slots, or someone flooding another person's phone with SMS.
 MAX_UPCOMING_BOOKINGS_PER_PHONE = 3
 ACTIVE_ID_NUMBER_INDEX = "uq_attendee_active_id_number"
-# Two UCS-2 segments (WRITING.md): any Chinese character makes the whole SMS UCS-2.
-SMS_LIMIT_CHINESE = 134
+MAX_PARTY_SIZE = 4
 
 
 class BookingError(Exception):
@@ -82,6 +84,11 @@ class RepeatedIdentityNumber(BookingError):
     """Two attendees of one booking gave the same identity number."""
 
 
+class NotChangeable(BookingError):
+    """The appointment is no longer booked (cancelled, checked in, no-show) or has started, so it
+    cannot be moved or cancelled; or it changed meanwhile (a concurrent move or cancellation)."""
+
+
 class UnderAge(BookingError):
     """An attendee is younger than MINIMUM_AGE_WITHOUT_GUARDIAN on the slot's day and no parent or
     guardian consented. `position`: the attendee's index in the booking."""
@@ -93,13 +100,37 @@ class UnderAge(BookingError):
 
 @dataclass(frozen=True)
 class AttendeeDetails:
-    """One person who will give a sample. `id_number`: normalised (portal.forms.normalise_resident_id);
-    `phone`: E.164 or None."""
+    """One person who will give a sample.
 
-    name: str
+    `id_number`: normalised for its `document_type` (portal.sampling.identity); `phone`: E.164
+    or None. A person whose identity is unknown (brought by an agency) has `identity_unknown`,
+    no name or number, and a `description`: {"age": approximate years (int), "sex": "female",
+    "male" or "unknown", "cared_for_at": text}.
+    """
+
+    name: str | None
     relationship: ApplicantRole | str
-    id_number: str
+    id_number: str | None
     phone: str | None = None
+    document_type: DocumentType | str = DocumentType.RESIDENT_ID
+    identity_unknown: bool = False
+    description: dict[str, Any] | None = field(default=None, hash=False, compare=False)
+
+    def age_on(self, day: date) -> int | None:
+        """Whole years of age on `day` when known (resident identity number or described age)."""
+        if self.identity_unknown:
+            age = (self.description or {}).get("age")
+            return int(age) if isinstance(age, int) or str(age or "").isdigit() else None
+        if DocumentType(self.document_type) is DocumentType.RESIDENT_ID and self.id_number:
+            return age_on(self.id_number, day)
+        return None
+
+    @property
+    def identity_hash(self) -> str | None:
+        """The one-active-booking lookup hash, None for a person whose identity is unknown."""
+        if self.identity_unknown or not self.id_number:
+            return None
+        return identity_hash(self.document_type, self.id_number)
 
 
 def take_places(slot_id: int, places: int) -> bool:
@@ -134,8 +165,11 @@ def check_bookable(slot: Slot) -> None:
     day = local_day(site, slot.starts_at)
     if day in closed_days(site, day, day):
         raise SiteClosed(site.id)
-    if slot.starts_at < utcnow() + MINIMUM_NOTICE:
+    now = utcnow()
+    if slot.starts_at < now + minimum_notice(site):
         raise SlotInPast(slot.id)
+    if slot.starts_at >= now + horizon(site):
+        raise SiteClosed(site.id)  # not open for booking that far ahead yet
 
 
 def age_on(id_number: str, day: date) -> int:
@@ -190,14 +224,16 @@ def upcoming_bookings_for_phone(phone_hash: str) -> int:
     return db.session.scalar(query) or 0
 
 
-def own_active_booking(id_number: str, browser_key: str) -> Appointment | None:
-    """The active appointment for this (normalised) identity number that the same browser made,
+def own_active_booking(id_hashes: Sequence[str] | str, browser_key: str) -> Appointment | None:
+    """The active appointment holding one of these identity hashes (`AttendeeDetails.identity_hash`;
+    a plain string is read as a normalised resident identity number) that the same browser made,
     or None. Lets a second click of "Book" show the booking it duplicates instead of an error."""
+    hashes = [resident_id_hash(id_hashes)] if isinstance(id_hashes, str) else list(id_hashes)
     query = (
         select(Appointment)
         .join(Attendee, Attendee.appointment_id == Appointment.id)
         .where(
-            Attendee.id_number_hash == resident_id_hash(id_number),
+            Attendee.id_number_hash.in_(hashes),
             Attendee.active_booking,
             Appointment.browser_key == browser_key,
         )
@@ -219,16 +255,7 @@ def confirmation_sms(reference: str, site: SamplingSite, slot: Slot, language: s
     closing advice is left off rather than splitting into a third segment.
     """
     when = format_local_datetime(slot.starts_at, site.timezone, language)
-    with force_locale(language):
-        body = gettext(
-            "Reference %(reference)s. Free blood sampling booked: %(time)s, %(site)s.",
-            reference=reference,
-            time=when,
-            site=site.name,
-        )
-        advice = gettext("Bring your identity card.")
-    joined = f"{body}{advice}" if language == "zh" else f"{body} {advice}"
-    return joined if len(joined) <= SMS_LIMIT_CHINESE else body
+    return notices.confirmation_text(reference, site.name, when, language)
 
 
 def book_appointment(
@@ -244,6 +271,7 @@ def book_appointment(
     applicant_attends: bool = True,
     guardian_consent: bool = False,
     browser_key: str | None = None,
+    case_details: dict[str, Any] | None = None,
 ) -> Appointment:
     """Book `slot_id` for the attendees, in the current transaction (the caller commits).
 
@@ -257,6 +285,8 @@ def book_appointment(
     `guardian_consent`: a parent or guardian agreed for attendees younger than
     MINIMUM_AGE_WITHOUT_GUARDIAN on the slot's local day (without it they are refused).
     `browser_key`: `portal.security.browser.browser_key("booking")` of the booking browser, or None.
+    `case_details`: the answers about the person being looked for (stored encrypted as JSON).
+    The confirmation SMS and the day-before reminder (portal.sampling.notices) are queued.
 
     Stale bookings of these identity numbers (slot already started) are released first. The
     places, rows and SMS are written inside a SAVEPOINT: if a concurrent booking of the same
@@ -275,18 +305,22 @@ def book_appointment(
     people = [item if isinstance(item, AttendeeDetails) else AttendeeDetails(*item) for item in attendees]
     if not people:
         raise ValueError("a booking needs at least one attendee")
+    if len(people) > MAX_PARTY_SIZE:
+        raise ValueError(f"a booking is for at most {MAX_PARTY_SIZE} people")
 
-    slot = db.session.get(Slot, slot_id)
+    slot = db.session.get(Slot, slot_id) if 0 < slot_id < 2**31 else None
     if slot is None:
         raise SlotNotFound(slot_id)
     check_bookable(slot)
-    id_hashes = [resident_id_hash(person.id_number) for person in people]
+    all_hashes = [person.identity_hash for person in people]
+    id_hashes = [value for value in all_hashes if value is not None]
     if len(set(id_hashes)) != len(id_hashes):
         raise RepeatedIdentityNumber(slot_id)
     if not guardian_consent:
         day = local_day(slot.site, slot.starts_at)
         for position, person in enumerate(people):
-            if age_on(person.id_number, day) < MINIMUM_AGE_WITHOUT_GUARDIAN:
+            age = person.age_on(day)
+            if age is not None and age < MINIMUM_AGE_WITHOUT_GUARDIAN:
                 raise UnderAge(position)
     if upcoming_bookings_for_phone(phone_hash(applicant_phone)) >= MAX_UPCOMING_BOOKINGS_PER_PHONE:
         raise TooManyBookingsForPhone(slot_id)
@@ -297,10 +331,10 @@ def book_appointment(
     try:
         with db.session.begin_nested():
             appointment = _write_booking(
-                slot, people, id_hashes,
+                slot, people, all_hashes,
                 applicant_role=applicant_role, applicant_name=applicant_name, applicant_phone=applicant_phone,
                 language=language, channel=channel, applicant_attends=applicant_attends,
-                browser_key=browser_key,
+                browser_key=browser_key, guardian_consent=guardian_consent, case_details=case_details,
             )
     except IntegrityError as error:
         if not _is_active_id_number_clash(error):
@@ -314,7 +348,7 @@ def book_appointment(
 def _write_booking(
     slot: Slot,
     people: Sequence[AttendeeDetails],
-    id_hashes: Sequence[str],
+    id_hashes: Sequence[str | None],
     *,
     applicant_role: ApplicantRole,
     applicant_name: str,
@@ -323,6 +357,8 @@ def _write_booking(
     channel: Channel,
     applicant_attends: bool,
     browser_key: str | None,
+    guardian_consent: bool = False,
+    case_details: dict[str, Any] | None = None,
 ) -> Appointment:
     if not take_places(slot.id, len(people)):
         raise SlotFull(slot.id)
@@ -340,6 +376,8 @@ def _write_booking(
         consent_given_at=utcnow(),
         language=language,
         browser_key=browser_key,
+        guardian_consent=guardian_consent,
+        case_details=json.dumps(case_details, ensure_ascii=False) if case_details else None,
     )
     for position, (person, id_hash) in enumerate(zip(people, id_hashes)):
         relationship = person.relationship
@@ -347,22 +385,150 @@ def _write_booking(
             Attendee(
                 name=person.name,
                 relationship_to_missing=getattr(relationship, "value", relationship),
-                id_number=person.id_number,
+                id_number=None if person.identity_unknown else person.id_number,
                 id_number_hash=id_hash,
                 phone=person.phone,
                 phone_hash=phone_hash(person.phone) if person.phone else None,
                 is_applicant=applicant_attends and position == 0,
                 active_booking=True,
+                document_type=DocumentType(person.document_type).value,
+                identity_unknown=person.identity_unknown,
+                description=json.dumps(person.description, ensure_ascii=False) if person.description else None,
             )
         )
     db.session.add(appointment)
     # The flush is where the unique index speaks: a concurrent booking of the same number fails here.
     db.session.flush()
-    queue_message(
-        applicant_phone,
-        confirmation_sms(item.reference, site, slot, language),
-        CONFIRMATION_PURPOSE,
-        item_id=item.id,
-    )
+    notices.queue_confirmation(appointment)
     db.session.flush()
+    return appointment
+
+
+def _release_places(slot_id: int, places: int) -> None:
+    db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked >= places)
+        .values(booked=Slot.booked - places)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _claim_appointment(appointment: Appointment, **values: Any) -> None:
+    # One conditional UPDATE on the appointment row: of two changes racing on one booking (two
+    # moves, a move and a cancellation), only the first still finds it booked on its old slot.
+    result = db.session.execute(
+        update(Appointment)
+        .where(
+            Appointment.id == appointment.id,
+            Appointment.status == AppointmentStatus.BOOKED.value,
+            Appointment.slot_id == appointment.slot_id,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise NotChangeable(appointment.id)
+
+
+def _check_changeable(appointment: Appointment) -> None:
+    if (
+        appointment.status != AppointmentStatus.BOOKED.value
+        or appointment.slot is None
+        or appointment.slot.starts_at <= utcnow()
+    ):
+        raise NotChangeable(appointment.id)
+
+
+def move_appointment(
+    appointment: Appointment, new_slot_id: int, *, actor_id: int | None = None, actor_kind: str = "public"
+) -> Appointment:
+    """Move a booked appointment to `new_slot_id` at the same site, in one step (the caller commits).
+
+    Inside one SAVEPOINT: the appointment row is updated conditionally (still booked, still on
+    its old slot), the party's places are taken in the new slot with the conditional UPDATE of
+    `take_places`, and the old slot's places are released; if the new slot has no room the
+    savepoint is rolled back and nothing changed. The two slot rows are always changed in
+    ascending id order, so two moves in opposite directions cannot deadlock. Queues the change
+    SMS and a new reminder (the old reminder stops being current), and records an audit event.
+
+    Raises NotChangeable, SlotNotFound, SiteClosed, SlotInPast or SlotFull (all BookingError).
+    """
+    _check_changeable(appointment)
+    new_slot = db.session.get(Slot, new_slot_id) if 0 < new_slot_id < 2**31 else None
+    if new_slot is None or new_slot.site_id != appointment.slot.site_id or new_slot.id == appointment.slot_id:  # type: ignore[union-attr]
+        raise SlotNotFound(new_slot_id)
+    check_bookable(new_slot)
+    old_slot_id = appointment.slot_id
+    places = appointment.party_size
+    with db.session.begin_nested():
+        _claim_appointment(appointment, slot_id=new_slot.id)
+        if old_slot_id < new_slot.id:  # type: ignore[operator]
+            _release_places(old_slot_id, places)  # type: ignore[arg-type]
+            if not take_places(new_slot.id, places):
+                raise SlotFull(new_slot.id)
+        else:
+            if not take_places(new_slot.id, places):
+                raise SlotFull(new_slot.id)
+            _release_places(old_slot_id, places)  # type: ignore[arg-type]
+    db.session.expire(appointment)
+    for slot_id in (old_slot_id, new_slot.id):
+        loaded = db.session.identity_map.get(db.session.identity_key(Slot, slot_id))  # type: ignore[arg-type]
+        if loaded is not None:
+            db.session.expire(loaded, ["booked"])
+    notices.queue_change(appointment)
+    audit.record("appointment_moved", actor_id=actor_id, actor_kind=actor_kind, item_id=appointment.item_id,
+                 fields=["slot"])
+    db.session.flush()
+    return appointment
+
+
+def cancel_appointment(
+    appointment: Appointment, *, actor_id: int | None = None, actor_kind: str = "public"
+) -> Appointment:
+    """Cancel a booked appointment (the caller commits): status cancelled, the places freed, the
+    identity numbers free to book again, the cancellation SMS queued, an audit event recorded.
+
+    Raises NotChangeable when it is no longer booked or has started.
+    """
+    _check_changeable(appointment)
+    slot_id = appointment.slot_id
+    with db.session.begin_nested():
+        _claim_appointment(appointment, status=AppointmentStatus.CANCELLED.value, cancelled_at=utcnow())
+        _release_places(slot_id, appointment.party_size)  # type: ignore[arg-type]
+        db.session.execute(
+            update(Attendee)
+            .where(Attendee.appointment_id == appointment.id)
+            .values(active_booking=False)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.expire(appointment)
+    for attendee in appointment.attendees:
+        db.session.expire(attendee)
+    loaded = db.session.identity_map.get(db.session.identity_key(Slot, slot_id))  # type: ignore[arg-type]
+    if loaded is not None:
+        db.session.expire(loaded, ["booked"])
+    notices.queue_cancellation(appointment)
+    audit.record("appointment_cancelled", actor_id=actor_id, actor_kind=actor_kind, item_id=appointment.item_id,
+                 changes={"status": (AppointmentStatus.BOOKED.value, AppointmentStatus.CANCELLED.value)})
+    db.session.flush()
+    return appointment
+
+
+def find_for_manage(reference_text: str, phone_e164: str) -> Appointment | None:
+    """The appointment with this reference whose applicant's mobile number is `phone_e164`, or None.
+
+    Both must match; the caller shows the same answer for an unknown reference and a wrong
+    number (THREATS.md: reading someone else's booking).
+    """
+    from portal.intake import find_by_reference
+    from portal.security.crypto import hashes_match
+
+    item = find_by_reference(reference_text)
+    if item is None or item.kind != ItemKind.APPOINTMENT.value or item.appointment is None:
+        # Same work as a real comparison, so the time taken says nothing either.
+        hashes_match(phone_e164, "0" * 64, "phone")
+        return None
+    appointment = item.appointment
+    if not appointment.applicant_phone_hash or not hashes_match(phone_e164, appointment.applicant_phone_hash, "phone"):
+        return None
     return appointment

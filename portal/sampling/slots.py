@@ -16,9 +16,12 @@ from portal.extensions import db
 from portal.models import SamplingSite, SiteClosure, Slot, utcnow
 
 # Families need time to travel; a slot starting sooner than this is not offered (nor bookable).
+# Each site sets its own (`minimum_notice_minutes`); this is the default of a new site.
 MINIMUM_NOTICE = timedelta(hours=1)
-# How far ahead the web journey offers days.
+# How far ahead families may book: the default of a site's `booking_horizon_days`, and the
+# furthest any day page goes.
 BOOKING_HORIZON_DAYS = 60
+MAX_BOOKING_HORIZON_DAYS = 366
 # How far ahead slots are opened (the issue's demo: "the coming four weeks"); the worker keeps
 # this window filled as days pass.
 SLOT_DAYS_AHEAD = 28
@@ -111,43 +114,94 @@ def open_slots(site: SamplingSite, start: date, days: int) -> int:
     return created
 
 
-def _bookable_query(site: SamplingSite, now: datetime):  # type: ignore[no-untyped-def]
+def minimum_notice(site: SamplingSite) -> timedelta:
+    """How long before a slot starts its booking closes, at this site."""
+    return timedelta(minutes=site.minimum_notice_minutes if site.minimum_notice_minutes is not None else 60)
+
+
+def horizon(site: SamplingSite) -> timedelta:
+    """How far ahead of now families may book at this site."""
+    days = site.booking_horizon_days if site.booking_horizon_days is not None else BOOKING_HORIZON_DAYS
+    return timedelta(days=min(days, MAX_BOOKING_HORIZON_DAYS))
+
+
+def _bookable_query(site: SamplingSite, now: datetime, places: int = 1):  # type: ignore[no-untyped-def]
     return (
         select(Slot)
         .where(
             Slot.site_id == site.id,
-            Slot.starts_at >= now + MINIMUM_NOTICE,
-            Slot.starts_at < now + timedelta(days=BOOKING_HORIZON_DAYS),
-            Slot.booked < Slot.capacity,
+            Slot.starts_at >= now + minimum_notice(site),
+            Slot.starts_at < now + horizon(site),
+            Slot.booked + places <= Slot.capacity,
         )
         .order_by(Slot.starts_at)
     )
 
 
-def available_days(site: SamplingSite, now: datetime | None = None) -> list[date]:
+def available_days(site: SamplingSite, now: datetime | None = None, places: int = 1) -> list[date]:
     """Local dates, soonest first, on which the site has at least one slot a family can book.
 
-    A bookable slot starts at least MINIMUM_NOTICE after `now` (UTC instant, default: now), within
-    BOOKING_HORIZON_DAYS, has a place left, and is not on a closure day. Empty for an inactive site.
+    A bookable slot starts at least the site's minimum notice after `now` (UTC instant, default:
+    now), within its booking horizon, has `places` places left, and is not on a closure day.
+    Empty for an inactive site.
     """
     if not site.active:
         return []
     now = now or utcnow()
-    days = sorted({local_day(site, slot.starts_at) for slot in db.session.scalars(_bookable_query(site, now))})
+    days = sorted({local_day(site, slot.starts_at) for slot in db.session.scalars(_bookable_query(site, now, places))})
     if not days:
         return []
     closed = closed_days(site, days[0], days[-1])
     return [day for day in days if day not in closed]
 
 
-def slots_for_day(site: SamplingSite, day: date, now: datetime | None = None) -> list[Slot]:
-    """The bookable slots (see `available_days`) of one local `day` at the site, earliest first."""
+def slots_for_day(site: SamplingSite, day: date, now: datetime | None = None, places: int = 1) -> list[Slot]:
+    """The bookable slots (see `available_days`) with `places` places left, of one local `day`
+    at the site, earliest first."""
     if not site.active or day in closed_days(site, day, day):
         return []
     now = now or utcnow()
     zone = ZoneInfo(site.timezone)
     begins = datetime.combine(day, datetime.min.time(), tzinfo=zone)
-    query = _bookable_query(site, now).where(
+    query = _bookable_query(site, now, places).where(
         Slot.starts_at >= begins, Slot.starts_at < begins + timedelta(days=1)
     )
     return list(db.session.scalars(query))
+
+
+def nearest_free_slots(
+    site: SamplingSite, wanted: datetime, places: int, *, limit: int = 6, exclude: int | None = None,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """The site's bookable slots with room for `places` people, nearest in time to the UTC
+    instant `wanted` first (before or after), at most `limit`; closure days and slot `exclude`
+    left out. For the "just taken" page and for families moved by a closure."""
+    if not site.active:
+        return []
+    now = now or utcnow()
+    candidates = [slot for slot in db.session.scalars(_bookable_query(site, now, places)) if slot.id != exclude]
+    if not candidates:
+        return []
+    days = [local_day(site, slot.starts_at) for slot in candidates]
+    closed = closed_days(site, min(days), max(days))
+    open_ones = [slot for slot, day in zip(candidates, days) if day not in closed]
+    open_ones.sort(key=lambda slot: (abs((slot.starts_at - wanted).total_seconds()), slot.starts_at))
+    return sorted(open_ones[:limit], key=lambda slot: slot.starts_at)
+
+
+def reopen_future_slots(site: SamplingSite, now: datetime | None = None, days: int = SLOT_DAYS_AHEAD) -> int:
+    """After a change of opening periods, slot length or places: remove the site's future slots
+    that nobody booked and open them again under the new settings. Booked slots are kept as they
+    are (their families keep their times). Returns how many slots were opened."""
+    now = now or utcnow()
+    for slot in db.session.scalars(select(Slot).where(Slot.site_id == site.id, Slot.starts_at > now, Slot.booked == 0)):
+        if not _has_appointments(slot.id):
+            db.session.delete(slot)
+    db.session.flush()
+    return open_slots(site, local_day(site, now), days)
+
+
+def _has_appointments(slot_id: int) -> bool:
+    from portal.models import Appointment
+
+    return db.session.scalar(select(Appointment.id).where(Appointment.slot_id == slot_id).limit(1)) is not None

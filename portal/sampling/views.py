@@ -1,11 +1,14 @@
-"""Booking free DNA sampling on the web: choose a site, a day, a time; then the confirmation."""
+"""Booking free DNA sampling on the web, first half: who is booking, about the person looked
+for, who will attend, then site, day and time. The answers are kept in an encrypted draft
+(portal.sampling.draft) until the booking is made on the check-your-answers page (finish.py)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -13,30 +16,51 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.extensions import db, public_post_limit
-from portal.i18n import current_language, format_day, format_local_time, join_list, weekday_name
-from portal.intake import find_by_reference
-from portal.models import ApplicantRole, Channel, ItemKind, SamplingSite, Slot
-from portal.sampling import bp
-from portal.sampling.booking import (
-    AlreadyBooked,
-    AttendeeDetails,
-    BookingError,
-    RepeatedIdentityNumber,
-    TooManyBookingsForPhone,
-    UnderAge,
-    book_appointment,
-    own_active_booking,
+from portal.i18n import format_day, format_local_time, join_list, weekday_name
+from portal.models import ApplicantRole, SamplingSite, Slot
+from portal.sampling import bp, draft
+from portal.sampling.booking import BookingError, check_bookable
+from portal.sampling.forms import (
+    AgencyForm,
+    AttendeesForm,
+    MemoriesForm,
+    MissingPersonForm,
+    SiteFilterForm,
+    TimeForm,
+    WhoForm,
+    flat_errors,
 )
-from portal.sampling.forms import BookingForm
-from portal.security.browser import browser_key, browser_secret
-from portal.security.masking import last_digits
 from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, message_for
-from portal.sampling.slots import BOOKING_HORIZON_DAYS, available_days, local_day, slots_for_day
-
-SESSION_KEY = "sampling_reference"
-BOOKING_BROWSER_PURPOSE = "booking-browser"
+from portal.sampling.slots import available_days, horizon, local_day, slots_for_day
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id in a URL would be a database error, not a 404
+
+
+def party_size(answers: dict[str, Any]) -> int:
+    """How many places the draft's party needs (1 to 4)."""
+    if answers.get("role") == ApplicantRole.AGENCY.value:
+        return 1
+    return len(answers.get("attendees") or []) or int(answers.get("party_size") or 1)
+
+
+def first_missing_step(answers: dict[str, Any], upto: str) -> str | None:
+    """The URL of the first unanswered page before page `upto` (who, about, attendees, time,
+    consent, check), or None when every earlier page is answered."""
+    order = ["who", "about", "attendees", "time", "consent", "check"]
+    role = answers.get("role")
+    needs = {
+        "who": bool(role),
+        "about": role == ApplicantRole.AGENCY.value or bool(answers.get("case")),
+        "attendees": bool(answers.get("attendees") or answers.get("agency")),
+        "time": bool(answers.get("slot_id")),
+        "consent": bool(answers.get("consent")),
+    }
+    urls = {"who": "sampling.who", "about": "sampling.about", "attendees": "sampling.attendees",
+            "time": "sampling.choose_site", "consent": "sampling.consent"}
+    for step in order[: order.index(upto)]:
+        if not needs[step]:
+            return url_for(urls[step])
+    return None
 
 
 def _active_site(site_id: int) -> SamplingSite:
@@ -46,15 +70,16 @@ def _active_site(site_id: int) -> SamplingSite:
     return site
 
 
-def _bookable_day(site: SamplingSite, text: str) -> date:
-    # Only days the journey can offer have a page: local today to BOOKING_HORIZON_DAYS ahead.
-    # (Far dates would also overflow the day arithmetic: 9999-12-31 + 1 day.)
+def bookable_day(site: SamplingSite, text: str) -> date:
+    """The local day named by `text` (YYYY-MM-DD) when it is between local today and the site's
+    booking horizon; 404 otherwise (far dates would also overflow the day arithmetic)."""
     try:
         chosen = date.fromisoformat(text)
     except ValueError:
         abort(404)
     today = datetime.now(ZoneInfo(site.timezone)).date()
-    if not today <= chosen <= today + timedelta(days=BOOKING_HORIZON_DAYS):
+    last = today + max(horizon(site), timedelta(days=1))
+    if not today <= chosen <= min(last, today + timedelta(days=366)):
         abort(404)
     return chosen
 
@@ -63,9 +88,7 @@ def opening_hours(site: SamplingSite) -> list[str]:
     """The site's weekly hours as lines to show: "Monday to Friday 09:00–17:00" when the weekdays share them."""
     by_day: dict[int, list[str]] = {}
     for period in site.opening_periods:
-        by_day.setdefault(period.weekday, []).append(
-            f"{period.opens_at:%H:%M}–{period.closes_at:%H:%M}"
-        )
+        by_day.setdefault(period.weekday, []).append(f"{period.opens_at:%H:%M}–{period.closes_at:%H:%M}")
     if not by_day:
         return []
     if set(by_day) == set(range(5)) and len({tuple(p) for p in by_day.values()}) == 1:
@@ -73,7 +96,8 @@ def opening_hours(site: SamplingSite) -> list[str]:
     return [f"{weekday_name(day)} {join_list(periods)}" for day, periods in sorted(by_day.items())]
 
 
-def _slot_label(slot: Slot) -> str:
+def slot_label(slot: Slot) -> str:
+    """"09:20 – 2 places left", in the site's local time."""
     clock = format_local_time(slot.starts_at, slot.site.timezone)
     left = slot.places_left
     if left == 1:
@@ -82,107 +106,172 @@ def _slot_label(slot: Slot) -> str:
 
 
 @bp.get("/")
-def choose_site() -> str:
-    """Step 1 of booking: the active sampling sites with their published phone and hours."""
+def start() -> str:
+    """The start page: what sampling is, who can book, and the way to change a booking."""
+    return render_template("sampling/start.html")
+
+
+@bp.route("/who", methods=["GET", "POST"])
+@public_post_limit
+def who() -> str | Response:
+    """Page 1: who is booking and how many people will give a sample."""
+    answers = draft.load()
+    form = WhoForm(data={"role": answers.get("role"), "party_size": str(answers.get("party_size") or "")})
+    if form.validate_on_submit():
+        role = form.role.data
+        size = 1 if role == ApplicantRole.AGENCY.value else int(form.party_size.data)
+        changed_role = answers.get("role") != role
+        answers.update(role=role, party_size=size)
+        if changed_role:
+            answers.pop("case", None)
+            answers.pop("agency", None)
+            answers.pop("attendees", None)
+        elif answers.get("attendees"):
+            answers["attendees"] = answers["attendees"][:size]
+        draft.save(answers)
+        return redirect(url_for("sampling.attendees" if role == ApplicantRole.AGENCY.value else "sampling.about"))
+    return render_template("sampling/who.html", form=form, errors=flat_errors(form))
+
+
+@bp.route("/about", methods=["GET", "POST"])
+@public_post_limit
+def about() -> str | Response:
+    """Page 2: about the person looked for (families), or what they remember (seeking their family)."""
+    answers = draft.load()
+    role = answers.get("role")
+    if not role:
+        return redirect(url_for("sampling.who"))
+    if role == ApplicantRole.AGENCY.value:
+        return redirect(url_for("sampling.attendees"))
+    form_class = MemoriesForm if role == ApplicantRole.SEEKING_BIRTH_FAMILY.value else MissingPersonForm
+    form = form_class(data=answers.get("case") or {})
+    if form.validate_on_submit():
+        answers["case"] = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+        draft.save(answers)
+        return redirect(url_for("sampling.attendees"))
+    return render_template("sampling/about.html", form=form, role=role, errors=flat_errors(form))
+
+
+@bp.route("/attendees", methods=["GET", "POST"])
+@public_post_limit
+def attendees() -> str | Response:
+    """Page 3: the people who will give a sample, each with an identity document; or, for an
+    agency, the person whose identity is unknown."""
+    answers = draft.load()
+    missing = first_missing_step(answers, "attendees")
+    if missing:
+        return redirect(missing)
+    role = answers["role"]
+    if role == ApplicantRole.AGENCY.value:
+        form: Any = AgencyForm(data=answers.get("agency") or {})
+        if form.validate_on_submit():
+            answers["agency"] = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+            draft.save(answers)
+            return redirect(url_for("sampling.choose_site"))
+        return render_template("sampling/agency.html", form=form, errors=flat_errors(form))
+
+    size = int(answers.get("party_size") or 1)
+    kept = list(answers.get("attendees") or [])
+    default_relationship = {
+        ApplicantRole.PARENT.value: ApplicantRole.PARENT.value,
+        ApplicantRole.RELATIVE.value: ApplicantRole.RELATIVE.value,
+        ApplicantRole.SEEKING_BIRTH_FAMILY.value: ApplicantRole.SEEKING_BIRTH_FAMILY.value,
+    }[role]
+    while len(kept) < size:
+        kept.append({"relationship": default_relationship, "document_type": "resident_id"})
+    form = AttendeesForm(data={"attendees": kept[:size]})
+    if request.method == "POST":
+        while len(form.attendees.entries) < size:
+            form.attendees.append_entry()
+    if form.validate_on_submit():
+        answers["attendees"] = [
+            {key: entry.form[key].data for key in ("name", "relationship", "document_type", "document_number", "phone")}
+            for entry in form.attendees.entries[:size]
+        ]
+        draft.save(answers)
+        return redirect(url_for("sampling.choose_site"))
+    return render_template("sampling/attendees.html", form=form, role=role, errors=flat_errors(form))
+
+
+@bp.get("/sites")
+def choose_site() -> str | Response:
+    """Page 4a: the active sampling sites, filtered by city and district (a GET form)."""
+    answers = draft.load()
+    missing = first_missing_step(answers, "time")
+    if missing:
+        return redirect(missing)
     sites = db.session.scalars(
         select(SamplingSite)
         .where(SamplingSite.active.is_(True))
-        .order_by(SamplingSite.province, SamplingSite.id)
+        .order_by(SamplingSite.province, SamplingSite.city, SamplingSite.id)
         .options(selectinload(SamplingSite.opening_periods))  # one query for all sites' hours
     ).all()
-    return render_template("sampling/choose_site.html", sites=sites, opening_hours=opening_hours)
+    filters = SiteFilterForm(request.args)
+    cities = sorted({site.city for site in sites})
+    city = filters.city.data if filters.city.data in cities else ""
+    districts = sorted({site.district for site in sites if site.district and (not city or site.city == city)})
+    district = filters.district.data if filters.district.data in districts else ""
+    filters.city.choices = [SelectChoice("", _("All cities"))] + [SelectChoice(c, c) for c in cities]
+    filters.district.choices = [SelectChoice("", _("All districts"))] + [SelectChoice(d, d) for d in districts]
+    filters.city.data, filters.district.data = city, district
+    shown = [site for site in sites if (not city or site.city == city) and (not district or site.district == district)]
+    return render_template("sampling/choose_site.html", sites=shown, filters=filters, opening_hours=opening_hours)
 
 
 @bp.get("/site/<int:site_id>")
 def choose_day(site_id: int) -> str | Response:
-    """Step 2: the site's days that still have places, in its local calendar (404 for an unknown site)."""
+    """Page 4b: the site's days that still have room for the party, in its local calendar."""
     site = _active_site(site_id)
-    chosen = request.args.get("day")
-    if chosen:
-        return redirect(url_for("sampling.book", site_id=site.id, day=chosen))
+    answers = draft.load()
+    missing = first_missing_step(answers, "time")
+    if missing:
+        return redirect(missing)
     return render_template(
-        "sampling/choose_day.html", site=site, days=available_days(site),
+        "sampling/choose_day.html", site=site, days=available_days(site, places=party_size(answers)),
         opening_hours=opening_hours(site),
     )
 
 
 @bp.route("/site/<int:site_id>/<day>", methods=["GET", "POST"])
 @public_post_limit
-def book(site_id: int, day: str) -> str | Response:
-    """Step 3: choose a time and give the applicant's details and consent; books on a valid POST.
-
-    A time taken meanwhile, a closed day or an identity number already booked is shown as a
-    form error with everything typed kept; the booking and its SMS are committed before the
-    redirect to the confirmation."""
+def choose_time(site_id: int, day: str) -> str | Response:
+    """Page 4c: the day's times with room for the party, showing places left. A closed day, a
+    time of another site or day, or one without room is refused even when posted directly."""
     site = _active_site(site_id)
-    chosen_day = _bookable_day(site, day)
-    form = BookingForm()
-    browser_secret()  # set on the GET, so a double click's two posts carry the same one
-    slots = slots_for_day(site, chosen_day)
-    form.slot.choices = [SelectChoice(str(slot.id), _slot_label(slot)) for slot in slots]
-
+    chosen_day = bookable_day(site, day)
+    answers = draft.load()
+    missing = first_missing_step(answers, "time")
+    if missing:
+        return redirect(missing)
+    places = party_size(answers)
+    form = TimeForm()
+    slots = slots_for_day(site, chosen_day, places=places)
+    form.slot.choices = [SelectChoice(str(slot.id), slot_label(slot)) for slot in slots]
+    if request.method == "GET" and answers.get("slot_id") in {slot.id for slot in slots}:
+        form.slot.data = str(answers["slot_id"])
     if form.validate_on_submit():
         slot = db.session.get(Slot, int(form.slot.data))
-        # A slot of another site or day was never offered on this page.
         if slot is None or slot.site_id != site.id or local_day(site, slot.starts_at) != chosen_day:
             form.slot.errors = [str(CHOOSE_A_SHOWN_TIME)]
         else:
-            role = ApplicantRole(form.role.data)
             try:
-                appointment = book_appointment(
-                    slot_id=slot.id,
-                    applicant_role=role,
-                    applicant_name=form.name.data,
-                    applicant_phone=form.phone.data,
-                    attendees=[AttendeeDetails(form.name.data, role, form.id_number.data, form.phone.data)],
-                    consent=True,
-                    language=current_language(),
-                    channel=Channel.WEB,
-                    browser_key=browser_key(BOOKING_BROWSER_PURPOSE),
-                )
-            except AlreadyBooked as error:
-                db.session.rollback()
-                own = own_active_booking(form.id_number.data, browser_key(BOOKING_BROWSER_PURPOSE))
-                if own is not None:
-                    # A second click of "Book", or a resent form: show the booking it duplicates.
-                    session[SESSION_KEY] = own.item.reference
-                    return redirect(url_for("sampling.confirmation"), code=303)
-                form.id_number.errors = [message_for(error)]
-            except (UnderAge, RepeatedIdentityNumber) as error:
-                db.session.rollback()
-                # About the identity number, not the time: the chosen time stays chosen.
-                form.id_number.errors = [message_for(error)]
-            except TooManyBookingsForPhone as error:
-                db.session.rollback()
-                form.phone.errors = [message_for(error)]
+                check_bookable(slot)
+                if slot.places_left < places:
+                    from portal.sampling.booking import SlotFull
+
+                    raise SlotFull(slot.id)
             except BookingError as error:
-                db.session.rollback()
                 form.slot.errors = [message_for(error)]
-                # Offer what is left now, without the time that was just taken.
-                form.slot.choices = [SelectChoice(str(s.id), _slot_label(s)) for s in slots_for_day(site, chosen_day)]
                 form.slot.data = None
             else:
-                reference = appointment.item.reference
-                db.session.commit()
-                session[SESSION_KEY] = reference
-                return redirect(url_for("sampling.confirmation"), code=303)
-
-    return render_template("sampling/book.html", site=site, day=chosen_day, day_text=format_day(chosen_day), form=form)
+                draft.update(site_id=site.id, slot_id=slot.id)
+                return redirect(url_for("sampling.consent"))
+    return render_template("sampling/choose_time.html", site=site, day=chosen_day, day_text=format_day(chosen_day),
+                           form=form, errors=flat_errors(form), places=places)
 
 
-@bp.get("/confirmation")
-def confirmation() -> str | Response:
-    """The booking's confirmation: reference, site, local time, what to bring (from the session)."""
-    item = find_by_reference(session.get(SESSION_KEY, ""))
-    if item is None or item.kind != ItemKind.APPOINTMENT.value or item.appointment is None:
-        return redirect(url_for("sampling.choose_site"))
-    appointment = item.appointment
-    return render_template(
-        "sampling/confirmation.html",
-        reference=item.reference,
-        appointment=appointment,
-        slot=appointment.slot,
-        site=appointment.slot.site,
-        phone_last_digits=last_digits(appointment.applicant_phone),
-        is_family=appointment.applicant_role in (ApplicantRole.PARENT.value, ApplicantRole.RELATIVE.value),
-    )
+@bp.context_processor
+def _sampling_template_helpers() -> dict[str, Any]:
+    from portal.sampling.content import status_label
+
+    return {"status_label": status_label}

@@ -1,0 +1,65 @@
+"""What the sampling pages tell people: what to bring, tailored to who is booking, and what
+happens after sampling (PRODUCT.md: a match is reviewed and confirmed by a second sample)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from portal.models import ApplicantRole
+
+_BRING = {
+    ApplicantRole.PARENT.value: [
+        _l("The identity document of each person giving a sample."),
+        _l("Your police report number or receipt, if you have one."),
+        _l("Photos of the person you are looking for, if you have them."),
+    ],
+    ApplicantRole.RELATIVE.value: [
+        _l("The identity document of each person giving a sample."),
+        _l("If a parent of the person you are looking for cannot come, bring some of that parent's personal "
+           "belongings, such as a toothbrush, a comb or a razor. Put each in its own paper bag."),
+        _l("Your police report number or receipt, if you have one."),
+    ],
+    ApplicantRole.SEEKING_BIRTH_FAMILY.value: [
+        _l("Your identity document."),
+        _l("Anything from your childhood that may help, such as photos or adoption papers."),
+    ],
+    ApplicantRole.AGENCY.value: [
+        _l("A letter from your agency and your own identity document."),
+        _l("The care records of the person you bring, if you have them."),
+    ],
+}
+
+AFTER_SAMPLING = [
+    _l("Taking the sample takes a few minutes. It is free."),
+    _l("The sample is compared with the national DNA database of missing people."),
+    _l("We contact you only if there is a possible match. A possible match is checked and confirmed with a "
+       "second sample before anything is decided."),
+]
+
+
+def what_to_bring(role: str) -> list[str]:
+    """The "what to bring" lines for an applicant role (ApplicantRole value), translated."""
+    return [str(line) for line in _BRING.get(role, _BRING[ApplicantRole.PARENT.value])]
+
+
+def after_sampling() -> list[str]:
+    """What happens after sampling, line by line, translated."""
+    return [str(line) for line in AFTER_SAMPLING]
+
+
+def role_hint(role: str) -> str:
+    """The short note shown on the journey pages after someone says who is booking."""
+    return " ".join(what_to_bring(role))
+
+
+STATUS_LABELS = {
+    "booked": _l("Booked"),
+    "cancelled": _l("Cancelled"),
+    "checked_in": _l("Checked in"),
+    "no_show": _l("Did not come"),
+}
+
+
+def status_label(status: str) -> str:
+    """The words for an appointment status, the same on every page (WRITING.md)."""
+    return str(STATUS_LABELS.get(status, status))

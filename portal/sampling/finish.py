@@ -1,0 +1,348 @@
+"""Booking free DNA sampling on the web, second half: consent, check your answers, the booking
+itself, the "just taken" page, and the confirmation with its QR code, calendar file and print view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Response as FlaskResponse
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from portal.extensions import db, public_post_limit
+from portal.i18n import current_language, format_local_datetime
+from portal.intake import find_by_reference
+from portal.models import ApplicantRole, Appointment, Channel, DocumentType, ItemKind, SamplingSite, Slot
+from portal.sampling import bp, draft
+from portal.sampling.booking import (
+    AlreadyBooked,
+    AttendeeDetails,
+    BookingError,
+    RepeatedIdentityNumber,
+    SiteClosed,
+    SlotFull,
+    SlotInPast,
+    SlotNotFound,
+    TooManyBookingsForPhone,
+    UnderAge,
+    book_appointment,
+    own_active_booking,
+)
+from portal.sampling.calendar import appointment_ics, reference_qr_svg
+from portal.sampling.content import after_sampling, what_to_bring
+from portal.sampling.forms import (
+    DOCUMENT_LABELS,
+    RELATIONSHIP_LABELS,
+    ROLE_LABELS,
+    SAMPLED_BEFORE_LABELS,
+    SEX_LABELS,
+    ConfirmForm,
+    ConsentForm,
+    TimeForm,
+    flat_errors,
+)
+from portal.sampling.messages import message_for
+from portal.sampling.slots import local_day, nearest_free_slots
+from portal.sampling.views import first_missing_step, party_size, slot_label
+from portal.security.browser import browser_key
+from portal.security.masking import last_digits, mask_identity_number
+
+SESSION_KEY = "sampling_reference"
+BOOKING_BROWSER_PURPOSE = "booking-browser"
+
+
+def people_from(answers: dict[str, Any]) -> list[AttendeeDetails]:
+    """The draft's attendees as the booking domain takes them."""
+    if answers.get("role") == ApplicantRole.AGENCY.value:
+        agency = answers.get("agency") or {}
+        return [AttendeeDetails(
+            None, ApplicantRole.AGENCY, None, None, identity_unknown=True,
+            description={"age": agency.get("person_age"), "sex": agency.get("person_sex"),
+                         "cared_for_at": agency.get("cared_for_at")},
+        )]
+    return [
+        AttendeeDetails(person["name"], person["relationship"], person["document_number"], person.get("phone") or None,
+                        document_type=person["document_type"])
+        for person in answers.get("attendees") or []
+    ]
+
+
+def _slot_of(answers: dict[str, Any]) -> Slot | None:
+    slot_id = answers.get("slot_id")
+    return db.session.get(Slot, slot_id) if isinstance(slot_id, int) else None
+
+
+def needs_guardian(answers: dict[str, Any], slot: Slot) -> bool:
+    """True when someone in the party is under 14 on the slot's local day."""
+    day = local_day(slot.site, slot.starts_at)
+    for person in people_from(answers):
+        try:
+            age = person.age_on(day)
+        except ValueError:
+            age = None
+        if age is not None and age < 14:
+            return True
+    return False
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+@public_post_limit
+def consent() -> str | Response:
+    """Page 5: consent to the use of the samples, separate from everything else; a guardian's
+    consent too when someone in the party is under 14."""
+    answers = draft.load()
+    missing = first_missing_step(answers, "consent")
+    slot = _slot_of(answers)
+    if missing or slot is None:
+        return redirect(missing or url_for("sampling.choose_site"))
+    guardian = needs_guardian(answers, slot)
+    form = ConsentForm(data={"consent": answers.get("consent"), "guardian_consent": answers.get("guardian_consent")})
+    if form.validate_on_submit():
+        if guardian and not form.guardian_consent.data:
+            form.guardian_consent.errors = [
+                _("Tick the box to agree as parent or guardian, so that we can take the sample of a child under 14")
+            ]
+        else:
+            draft.update(consent=True, guardian_consent=bool(guardian and form.guardian_consent.data))
+            return redirect(url_for("sampling.check"))
+    return render_template("sampling/consent.html", form=form, guardian=guardian, errors=flat_errors(form))
+
+
+def summary(answers: dict[str, Any], slot: Slot | None) -> list[dict[str, Any]]:
+    """The check-your-answers sections: [{"title", "change_url", "rows": [(label, value)]}]."""
+    role = answers.get("role")
+    sections: list[dict[str, Any]] = [{
+        "title": _("Who is booking"), "change_url": url_for("sampling.who"),
+        "rows": [(_("Who is booking"), str(ROLE_LABELS[ApplicantRole(role)]) if role else "")],
+    }]
+    case = answers.get("case") or {}
+    if role == ApplicantRole.SEEKING_BIRTH_FAMILY.value:
+        sections.append({"title": _("What you remember"), "change_url": url_for("sampling.about"), "rows": [
+            (_("What you remember"), case.get("remembered", "")),
+            (_("Date or year of birth"), case.get("missing_born", "")),
+            (_("Where you were born or lived as a child"), case.get("last_seen_place") or _("Not given")),
+            (_("Police report number"), case.get("police_report") or _("Not given")),
+            (_("Sampled before"), str(SAMPLED_BEFORE_LABELS.get(case.get("sampled_before"), ""))),
+        ]})
+    elif role != ApplicantRole.AGENCY.value:
+        sections.append({"title": _("The person you are looking for"), "change_url": url_for("sampling.about"), "rows": [
+            (_("Name"), case.get("missing_name", "")),
+            (_("Sex"), str(SEX_LABELS.get(case.get("missing_sex"), ""))),
+            (_("Date or year of birth"), case.get("missing_born", "")),
+            (_("Last seen"), f"{case.get('last_seen_on', '')}, {case.get('last_seen_place', '')}"),
+            (_("Police report number"), case.get("police_report") or _("Not given")),
+            (_("Sampled before"), str(SAMPLED_BEFORE_LABELS.get(case.get("sampled_before"), ""))),
+        ]})
+    if role == ApplicantRole.AGENCY.value:
+        agency = answers.get("agency") or {}
+        sections.append({"title": _("Your agency and the person you bring"), "change_url": url_for("sampling.attendees"),
+                         "rows": [
+                             (_("Agency"), agency.get("agency_name", "")),
+                             (_("Your name"), agency.get("contact_name", "")),
+                             (_("Your mobile number"), agency.get("phone", "")),
+                             (_("Approximate age"), str(agency.get("person_age", ""))),
+                             (_("Sex"), str(SEX_LABELS.get(agency.get("person_sex"), ""))),
+                             (_("Cared for at"), agency.get("cared_for_at", "")),
+                         ]})
+    else:
+        for number, person in enumerate(answers.get("attendees") or [], start=1):
+            rows = [
+                (_("Full name"), person.get("name", "")),
+                (_("Relationship"), str(RELATIONSHIP_LABELS.get(person.get("relationship"), ""))),
+                (str(DOCUMENT_LABELS.get(person.get("document_type"), "")), person.get("document_number", "")),
+            ]
+            if person.get("phone"):
+                rows.append((_("Mobile number"), person["phone"]))
+            sections.append({"title": _("Person %(number)d", number=number), "change_url": url_for("sampling.attendees"),
+                             "rows": rows})
+    if slot is not None:
+        sections.append({"title": _("Place and time"), "change_url": url_for("sampling.choose_site"), "rows": [
+            (_("Sampling site"), slot.site.name),
+            (_("Time"), format_local_datetime(slot.starts_at, slot.site.timezone)),
+            (_("Number of people"), str(party_size(answers))),
+        ]})
+    return sections
+
+
+def _book(answers: dict[str, Any], slot_id: int) -> Appointment:
+    people = people_from(answers)
+    if answers.get("role") == ApplicantRole.AGENCY.value:
+        agency = answers["agency"]
+        applicant_name, applicant_phone = agency["contact_name"], agency["phone"]
+        case_details: dict[str, Any] = {"agency_name": agency["agency_name"]}
+    else:
+        applicant_name, applicant_phone = people[0].name or "", people[0].phone or ""
+        case_details = dict(answers.get("case") or {})
+    return book_appointment(
+        slot_id=slot_id,
+        applicant_role=ApplicantRole(answers["role"]),
+        applicant_name=applicant_name,
+        applicant_phone=applicant_phone,
+        attendees=people,
+        consent=bool(answers.get("consent")),
+        guardian_consent=bool(answers.get("guardian_consent")),
+        language=current_language(),
+        channel=Channel.WEB,
+        applicant_attends=answers.get("role") != ApplicantRole.AGENCY.value,
+        browser_key=browser_key(BOOKING_BROWSER_PURPOSE),
+        case_details=case_details,
+    )
+
+
+def _try_booking(answers: dict[str, Any], slot: Slot) -> tuple[Response | None, str | None]:
+    """Book; return (redirect, None) when booked or sent to the "just taken" page, or
+    (None, message) for a problem the person must fix on the check page."""
+    try:
+        appointment = _book(answers, slot.id)
+    except (SlotFull, SiteClosed, SlotInPast, SlotNotFound) as error:
+        db.session.rollback()
+        draft.update(refused=type(error).__name__, wanted_at=slot.starts_at.isoformat(), taken_slot_id=slot.id)
+        return redirect(url_for("sampling.taken"), code=303), None
+    except AlreadyBooked as error:
+        db.session.rollback()
+        own = own_active_booking([p.identity_hash for p in people_from(answers) if p.identity_hash],
+                                 browser_key(BOOKING_BROWSER_PURPOSE))
+        if own is not None:
+            # A second click of "Book", or a resent form: show the booking it duplicates.
+            session[SESSION_KEY] = own.item.reference
+            draft.clear()
+            return redirect(url_for("sampling.confirmation"), code=303), None
+        return None, message_for(error)
+    except (UnderAge, RepeatedIdentityNumber, TooManyBookingsForPhone) as error:
+        db.session.rollback()
+        return None, message_for(error)
+    reference = appointment.item.reference
+    db.session.commit()
+    session[SESSION_KEY] = reference
+    draft.clear()
+    return redirect(url_for("sampling.confirmation"), code=303), None
+
+
+@bp.route("/check", methods=["GET", "POST"])
+@public_post_limit
+def check() -> str | Response:
+    """Page 6: check your answers, then book. If the last places went meanwhile, the person is
+    sent to the "just taken" page with every answer kept."""
+    answers = draft.load()
+    missing = first_missing_step(answers, "check")
+    slot = _slot_of(answers)
+    if missing or slot is None:
+        return redirect(missing or url_for("sampling.choose_site"))
+    form = ConfirmForm()
+    problem = None
+    if form.validate_on_submit():
+        done, problem = _try_booking(answers, slot)
+        if done is not None:
+            return done
+    return render_template("sampling/check.html", form=form, sections=summary(answers, slot), problem=problem,
+                           errors=[])
+
+
+@bp.route("/taken", methods=["GET", "POST"])
+@public_post_limit
+def taken() -> str | Response:
+    """The "just taken" page: the chosen time can no longer be booked; the nearest free times at
+    the same site with room for the party are offered, every answer kept, and booking one of
+    them needs one click."""
+    answers = draft.load()
+    missing = first_missing_step(answers, "check")
+    site = db.session.get(SamplingSite, answers.get("site_id")) if isinstance(answers.get("site_id"), int) else None
+    if missing or site is None or "wanted_at" not in answers:
+        return redirect(missing or url_for("sampling.choose_site"))
+    wanted = datetime.fromisoformat(answers["wanted_at"])
+    places = party_size(answers)
+    offered = nearest_free_slots(site, wanted, places, exclude=answers.get("taken_slot_id"))
+    form = TimeForm()
+    form.slot.choices = [
+        SelectChoice(str(slot.id), f"{format_local_datetime(slot.starts_at, site.timezone)} – {slot_label(slot).split(' – ', 1)[-1]}")
+        for slot in offered
+    ]
+    problem = None
+    if form.validate_on_submit():
+        chosen = next((slot for slot in offered if str(slot.id) == form.slot.data), None)
+        if chosen is None:
+            form.slot.errors = [_("Choose one of the times shown")]
+        else:
+            draft.update(slot_id=chosen.id)
+            answers["slot_id"] = chosen.id
+            done, problem = _try_booking(answers, chosen)
+            if done is not None:
+                return done
+    refused = answers.get("refused")
+    reason = {
+        "SlotFull": _("Sorry, someone else has just taken the last places at that time."),
+        "SiteClosed": _("Sorry, the sampling site is closed at that time."),
+        "SlotInPast": _("Sorry, that time is now too soon to book."),
+    }.get(refused, _("Sorry, that time can no longer be booked."))
+    return render_template("sampling/taken.html", form=form, site=site, reason=reason, problem=problem,
+                           sections=summary(answers, None), errors=flat_errors(form))
+
+
+def _confirmed() -> Appointment | None:
+    item = find_by_reference(session.get(SESSION_KEY, ""))
+    if item is None or item.kind != ItemKind.APPOINTMENT.value or item.appointment is None:
+        return None
+    return item.appointment
+
+
+def _confirmation_context(appointment: Appointment) -> dict[str, Any]:
+    site = appointment.site
+    return dict(
+        reference=appointment.item.reference,
+        appointment=appointment,
+        slot=appointment.slot,
+        site=site,
+        phone_last_digits=last_digits(appointment.applicant_phone),
+        what_to_bring=what_to_bring(appointment.applicant_role),
+        after_sampling=after_sampling(),
+        attendee_lines=[
+            (attendee.name or _("Person whose identity is unknown"),
+             mask_identity_number(attendee.id_number) if attendee.id_number else "")
+            for attendee in appointment.attendees
+        ],
+    )
+
+
+@bp.get("/confirmation")
+def confirmation() -> str | Response:
+    """The booking's confirmation: reference, QR code, site, local time, what to bring, what
+    happens after sampling, the calendar file and the print view (from the session)."""
+    appointment = _confirmed()
+    if appointment is None:
+        return redirect(url_for("sampling.start"))
+    return render_template("sampling/confirmation.html", **_confirmation_context(appointment))
+
+
+@bp.get("/confirmation/print")
+def confirmation_print() -> str | Response:
+    """The confirmation on one plain page for printing."""
+    appointment = _confirmed()
+    if appointment is None:
+        return redirect(url_for("sampling.start"))
+    return render_template("sampling/print.html", **_confirmation_context(appointment))
+
+
+@bp.get("/confirmation/qr.svg")
+def confirmation_qr() -> Response:
+    """The QR code of the booking reference (SVG), for check-in at the site."""
+    appointment = _confirmed()
+    if appointment is None:
+        return FlaskResponse(status=404)
+    return FlaskResponse(reference_qr_svg(appointment.item.reference), mimetype="image/svg+xml")
+
+
+@bp.get("/confirmation/appointment.ics")
+def confirmation_ics() -> Response:
+    """The appointment as an iCalendar file, in the site's time zone."""
+    appointment = _confirmed()
+    if appointment is None or appointment.slot is None:
+        return FlaskResponse(status=404)
+    body = appointment_ics(appointment, current_language())
+    response = FlaskResponse(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="sampling-{appointment.item.reference}.ics"'
+    return response
+
+
