@@ -29,6 +29,7 @@ class Permission(str, enum.Enum):
     EDIT_ITEM = "edit_item"  # change an item's details, status, priority, group
     MANAGE_STAFF = "manage_staff"  # accounts and roles
     MANAGE_SITES = "manage_sites"  # sampling sites, hours, closures
+    SAMPLING_DESK = "sampling_desk"  # a site's day list, check-in, samples, walk-ins, booking for families
     VIEW_AUDIT = "view_audit"  # read the audit trail
     SIGN_IN = "sign_in"  # anything a signed-in account may do for itself (sign out)
 
@@ -37,7 +38,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.TRIAGE_OFFICER: frozenset({Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM, Permission.EDIT_ITEM}),
     Role.GROUP_MEMBER: frozenset({Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM, Permission.EDIT_ITEM}),
-    Role.SITE_STAFF: frozenset({Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM}),
+    Role.SITE_STAFF: frozenset({Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM, Permission.SAMPLING_DESK}),
     Role.SUPERVISOR: frozenset(
         {Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM, Permission.VIEW_AUDIT}
     ),

@@ -97,7 +97,7 @@ def test_take_places_never_overbooks_when_twenty_people_book_at_once(app):
     assert db.session.get(Slot, slot_id).booked == 3
 
 
-def test_a_booking_creates_item_appointment_attendee_and_one_queued_sms(app):
+def test_a_booking_creates_item_appointment_attendee_one_confirmation_and_one_reminder(app):
     slot = create_slot(create_site(), capacity=3)
     id_number = resident_id()
 
@@ -112,10 +112,12 @@ def test_a_booking_creates_item_appointment_attendee_and_one_queued_sms(app):
     assert attendee.is_applicant and attendee.id_number == id_number
     assert attendee.id_number_hash == lookup_hash(id_number, "resident-id")
     assert db.session.get(Slot, slot.id).booked == 1
-    message = db.session.scalars(select(OutboundMessage)).one()
+    message = db.session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "booking_confirmation")).one()
     assert (message.to_phone, message.purpose, message.status) == (PHONE, "booking_confirmation", "queued")
     assert message.body.startswith(f"受理编号{item.reference}")
     assert message.item_id == item.id
+    reminder = db.session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "booking_reminder")).one()
+    assert reminder.not_before > utcnow() and appointment.reminder_message_id == reminder.id
 
 
 def test_a_party_of_three_takes_three_places(app):

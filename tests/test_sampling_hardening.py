@@ -24,7 +24,7 @@ from portal.sampling.slots import BOOKING_HORIZON_DAYS
 from portal.security.crypto import lookup_hash
 from tests.factories import create_site, create_staff
 from tests.helpers import check_page, get_page, post_form, text_of
-from tests.sampling_helpers import next_weekday, resident_id, slot_at
+from tests.sampling_helpers import attendee_fields, next_weekday, person, resident_id, slot_at, walk_to_check
 from tests.staff_support import browser, sign_in
 
 PHONE = "+8613800138000"
@@ -49,11 +49,14 @@ def book_url(site, day: date) -> str:  # type: ignore[no-untyped-def]
     return f"/sampling/site/{site.id}/{day.isoformat()}"
 
 
-def answers(chosen: Slot, **overrides: str) -> dict:
-    values = dict(slot=str(chosen.id), name="王小明", phone="138 0013 8000", id_number=resident_id(),
-                  role="seeking_birth_family", consent="y")
-    values.update(overrides)
-    return values
+def answer_up_to_the_time(client, people: list[dict] | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Answer who / about / attendees, so that the site, day and time pages can be reached."""
+    size = str(len(people or [None]))
+    for url, data in (("/sampling/who", {"role": "seeking_birth_family", "party_size": size}),
+                      ("/sampling/about", {"remembered": "家门口有一棵大树", "missing_born": "1990", "sampled_before": "no"}),
+                      ("/sampling/attendees", attendee_fields(people or [person("王小明", relationship="seeking_birth_family",
+                                                                                 id_number=resident_id(serial="790"))]))):
+        assert post_form(client, url, data).status_code == 302, url
 
 
 # 1. One active booking per identity number ------------------------------------------------------
@@ -99,7 +102,8 @@ def test_ten_concurrent_bookings_of_one_identity_number_leave_exactly_one_and_fr
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Appointment)) == 1
     assert db.session.scalar(select(func.count()).select_from(IntakeItem)) == 1
-    assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 1
+    # The first booking's confirmation and reminder; nothing from the refused one.
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 2
     assert db.session.scalar(select(func.count()).where(Attendee.active_booking)) == 1
     booked_slot = db.session.scalars(select(Appointment)).one().slot_id
     bookings = {slot.id: slot.booked for slot in db.session.scalars(select(Slot))}
@@ -126,7 +130,8 @@ def test_the_database_refuses_a_second_active_booking_the_check_did_not_see(app)
     db.session.commit()  # only the savepoint was rolled back: the transaction is still usable
     assert db.session.get(Slot, second.id).booked == 0
     assert db.session.scalar(select(func.count()).select_from(Appointment)) == 1
-    assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 1
+    # The first booking's confirmation and reminder; nothing from the refused one.
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 2
 
 
 def test_an_appointment_whose_time_has_passed_no_longer_blocks_a_new_booking(app):
@@ -161,6 +166,7 @@ def test_two_attendees_with_the_same_identity_number_are_refused_without_writing
 
 def test_days_outside_the_booking_horizon_are_not_found(client):
     site = create_site()
+    answer_up_to_the_time(client)
     today = datetime.now(ZoneInfo(site.timezone)).date()
     get_page(client, book_url(site, today))
     get_page(client, book_url(site, today + timedelta(days=BOOKING_HORIZON_DAYS)))
@@ -178,17 +184,17 @@ def test_days_outside_the_booking_horizon_are_not_found(client):
 def test_non_ascii_digits_as_the_time_ask_for_a_time_shown_and_keep_the_answers(client, typed):
     site = create_site()
     day = next_weekday()
-    slot = slot_at(site, day, 1)
+    slot_at(site, day, 1)
     client.set_cookie("lang", "en")
-    id_number = resident_id(serial="781")
+    answer_up_to_the_time(client)
 
-    response = post_form(client, book_url(site, day), answers(slot, slot=typed, id_number=id_number))
+    response = post_form(client, book_url(site, day), {"slot": typed})
 
     assert response.status_code == 200
-    page = check_page(response)
+    check_page(response)
     assert "Choose one of the times shown" in text_of(response)
-    assert page.inputs["name"] == "王小明" and page.inputs["phone"] == "138 0013 8000"
-    assert page.inputs["id_number"] == id_number
+    kept = check_page(client.get("/sampling/attendees"))
+    assert kept.inputs["attendees-0-name"] == "王小明"
     assert db.session.scalars(select(Appointment)).all() == []
 
 
@@ -218,27 +224,25 @@ def test_the_chinese_staff_item_page_names_the_attendees_relationship_in_chinese
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "People under 14 need a parent or guardian to book for them"),
-     ("zh", "未满14周岁的人需要由父母或监护人为其预约")],
+    [("en", "Tick the box to agree as parent or guardian"), ("zh", "请勾选此框，以父母或监护人的身份表示同意")],
 )
-def test_a_child_under_14_booking_alone_is_refused_on_the_identity_number(client, language, expected):
+def test_a_child_under_14_needs_a_guardians_consent_on_the_consent_page(client, language, expected):
     site = create_site()
     day = next_weekday()
     slot = slot_at(site, day, 1)
     client.set_cookie("lang", language)
+    parent = person("王秀英", id_number=resident_id(serial="791"))
+    child = person("王小宝", id_number=CHILD_ID, phone="")
+    with pytest.raises(AssertionError):
+        walk_to_check(client, slot, [parent, child])  # the consent page refuses without the guardian box
 
-    response = post_form(client, book_url(site, day), answers(slot, id_number=CHILD_ID))
-
-    assert response.status_code == 200
-    page = check_page(response)
-    html = response.get_data(as_text=True)
-    assert expected in text_of(response)
-    assert 'id="id_number-error"' in html and 'href="#id_number"' in html
-    assert page.inputs["name"] == "王小明" and page.inputs["phone"] == "138 0013 8000"
-    assert page.inputs["id_number"] == CHILD_ID
-    assert re.search(rf'<input checked id="slot-0"[^>]*value="{slot.id}"', html)  # the time stays chosen
+    response = client.get("/sampling/consent")
+    assert "guardian_consent" in response.get_data(as_text=True)
+    refused = post_form(client, "/sampling/consent", {"consent": "y"})
+    assert refused.status_code == 200 and expected in text_of(refused)
     assert db.session.scalars(select(Appointment)).all() == []
-    assert db.session.get(Slot, slot.id).booked == 0
+    assert post_form(client, "/sampling/consent", {"consent": "y", "guardian_consent": "y"}).status_code == 302
+    assert db.session.get(Slot, slot.id).booked == 0  # nothing is booked before "Check your answers"
 
 
 def test_under_14_is_refused_by_the_domain_unless_a_guardian_consents(app):

@@ -27,16 +27,12 @@ def upgrade():
         batch_op.create_check_constraint(op.f('ck_site_closure_starts_before_ends'), 'starts_on <= ends_on')
 
     with op.batch_alter_table('appointment', schema=None) as batch_op:
-        batch_op.alter_column('slot_id', existing_type=sa.Integer(), nullable=True)
-        batch_op.add_column(sa.Column('walk_in_site_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('walk_in', sa.Boolean(), server_default=sa.text('false'), nullable=False))
         batch_op.add_column(sa.Column('case_details', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('guardian_consent', sa.Boolean(), server_default=sa.text('false'), nullable=False))
         batch_op.add_column(sa.Column('reminder_message_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index(batch_op.f('ix_appointment_walk_in_site_id'), ['walk_in_site_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_appointment_walk_in_site_id_sampling_site'), 'sampling_site',
-                                    ['walk_in_site_id'], ['id'])
 
     with op.batch_alter_table('attendee', schema=None) as batch_op:
         batch_op.add_column(sa.Column('document_type', sa.String(length=30), server_default='resident_id', nullable=False))
@@ -55,15 +51,12 @@ def downgrade():
         batch_op.drop_column('document_type')
 
     with op.batch_alter_table('appointment', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_appointment_walk_in_site_id_sampling_site'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_appointment_walk_in_site_id'))
         batch_op.drop_column('cancelled_at')
         batch_op.drop_column('checked_in_at')
         batch_op.drop_column('reminder_message_id')
         batch_op.drop_column('guardian_consent')
         batch_op.drop_column('case_details')
-        batch_op.drop_column('walk_in_site_id')
-        batch_op.alter_column('slot_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.drop_column('walk_in')
 
     with op.batch_alter_table('site_closure', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_site_closure_starts_before_ends'), type_='check')

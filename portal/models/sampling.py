@@ -150,9 +150,10 @@ class Appointment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("intake_item.id", ondelete="CASCADE"), unique=True)
-    # None only for a walk-in registered at a site without a booked slot (see walk_in_site_id).
-    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id"), index=True)
-    walk_in_site_id: Mapped[int | None] = mapped_column(ForeignKey("sampling_site.id"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id"), index=True)
+    # Registered on the spot without a booking: its slot is made for it, full from the start, so
+    # it is never offered to anyone and takes no booked family's place.
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     status: Mapped[str] = mapped_column(String(20), default=AppointmentStatus.BOOKED.value)
     applicant_role: Mapped[str] = mapped_column(String(30))
     applicant_name: Mapped[str | None] = mapped_column(EncryptedText)
@@ -176,16 +177,15 @@ class Appointment(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     item = relationship("IntakeItem", back_populates="appointment")
-    slot: Mapped[Slot | None] = relationship()
-    walk_in_site: Mapped[SamplingSite | None] = relationship()
+    slot: Mapped[Slot] = relationship()
     attendees: Mapped[list["Attendee"]] = relationship(
         back_populates="appointment", cascade="all, delete-orphan", order_by="Attendee.id"
     )
 
     @property
     def site(self) -> SamplingSite:
-        """The site of the booked slot, or of the walk-in."""
-        return self.slot.site if self.slot is not None else self.walk_in_site  # type: ignore[return-value]
+        """The site of the appointment's slot."""
+        return self.slot.site
 
 
 class Attendee(db.Model):

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("sampling", __name__)
 
-from portal.sampling import finish, manage, views  # noqa: E402,F401
+from portal.sampling import finish, manage, staff_views, views  # noqa: E402,F401

@@ -31,3 +31,15 @@ def keep_slots_open(now: datetime) -> None:
     _last_opened["at"] = now
     if created:
         logger.info("opened %s new sampling slots", created)
+
+
+@periodic_job
+def mark_no_shows_after_day_end(now: datetime) -> None:
+    """Mark bookings whose local day has ended without a check-in as no-show (every pass; cheap:
+    one indexed query over booked appointments whose slot has started)."""
+    from portal.sampling.desk import mark_no_shows
+
+    marked = mark_no_shows(now)
+    db.session.commit()
+    if marked:
+        logger.info("marked %s sampling appointments no-show", marked)

@@ -1,0 +1,192 @@
+"""At the sampling site: the day list, check-in, samples with their tube numbers, walk-ins and
+no-shows. Channel-agnostic domain code; the staff pages (staff_views.py) call it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Sequence
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from portal import audit
+from portal.extensions import db
+from portal.intake import new_item
+from portal.models import (
+    ApplicantRole,
+    Appointment,
+    AppointmentStatus,
+    Attendee,
+    Channel,
+    DocumentType,
+    ItemKind,
+    SamplingSite,
+    Slot,
+    utcnow,
+)
+from portal.sampling import notices
+from portal.sampling.booking import AttendeeDetails, BookingError, NotChangeable
+from portal.security.crypto import phone_hash
+
+
+class NotHere(BookingError):
+    """The appointment is not at this site, or not today."""
+
+
+@dataclass(frozen=True)
+class DayRow:
+    """One line of a site's day list: the appointment and its local start (HH:MM)."""
+
+    appointment: Appointment
+    local_time: str
+
+
+def _day_bounds(site: SamplingSite, day: date) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(site.timezone)
+    begins = datetime.combine(day, time(0), tzinfo=zone)
+    return begins, begins + timedelta(days=1)
+
+
+def day_list(site: SamplingSite, day: date) -> list[DayRow]:
+    """Who is expected at the site on local `day`, by time (cancelled bookings left out), walk-ins
+    at the time they were registered."""
+    begins, ends = _day_bounds(site, day)
+    booked = db.session.scalars(
+        select(Appointment).join(Slot, Appointment.slot_id == Slot.id)
+        .where(Slot.site_id == site.id, Slot.starts_at >= begins, Slot.starts_at < ends,
+               Appointment.status != AppointmentStatus.CANCELLED.value)
+        .order_by(Slot.starts_at, Appointment.id)
+    ).all()
+    zone = ZoneInfo(site.timezone)
+    return [DayRow(a, a.slot.starts_at.astimezone(zone).strftime("%H:%M")) for a in booked]
+
+
+def check_in(appointment: Appointment, site: SamplingSite, *, actor_id: int) -> None:
+    """Mark a booked appointment at `site`, on its local today, as checked in (the caller
+    commits); the identity numbers are free to book again, the reminder is no longer due.
+    Raises NotHere (another site or day) or NotChangeable (not booked any more)."""
+    if appointment.slot.site_id != site.id:
+        raise NotHere(appointment.id)
+    zone = ZoneInfo(site.timezone)
+    if appointment.slot.starts_at.astimezone(zone).date() != utcnow().astimezone(zone).date():
+        raise NotHere(appointment.id)
+    result = db.session.execute(
+        update(Appointment)
+        .where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.BOOKED.value)
+        .values(status=AppointmentStatus.CHECKED_IN.value, checked_in_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise NotChangeable(appointment.id)
+    db.session.execute(update(Attendee).where(Attendee.appointment_id == appointment.id)
+                       .values(active_booking=False).execution_options(synchronize_session=False))
+    db.session.expire(appointment)
+    for attendee in appointment.attendees:
+        db.session.expire(attendee)
+    audit.record("appointment_checked_in", actor_id=actor_id, item_id=appointment.item_id,
+                 changes={"status": (AppointmentStatus.BOOKED.value, AppointmentStatus.CHECKED_IN.value)})
+
+
+def record_samples(appointment: Appointment, tube_numbers: dict[int, str], *, actor_id: int) -> int:
+    """Record the sample tube number of each attendee ({attendee id: tube number}; blank ones
+    skipped) of a checked-in appointment, and queue the "sample taken" SMS once, when the first
+    sample is recorded. Returns how many samples were recorded now. Raises NotChangeable when
+    the appointment is not checked in."""
+    if appointment.status != AppointmentStatus.CHECKED_IN.value:
+        raise NotChangeable(appointment.id)
+    had_any = any(a.sample_taken_at for a in appointment.attendees)
+    recorded = 0
+    for attendee in appointment.attendees:
+        tube = (tube_numbers.get(attendee.id) or "").strip()
+        if tube and tube != attendee.sample_tube_number:
+            attendee.sample_tube_number = tube[:40]
+            attendee.sample_taken_at = utcnow()
+            recorded += 1
+    if recorded:
+        audit.record("samples_recorded", actor_id=actor_id, item_id=appointment.item_id, fields=["sample_tube_number"])
+        if not had_any:
+            notices.queue_checked_in(appointment)
+    db.session.flush()
+    return recorded
+
+
+def register_walk_in(site: SamplingSite, people: Sequence[AttendeeDetails], *, applicant_phone: str | None,
+                     language: str, actor_id: int) -> Appointment:
+    """Register people who came without a booking, checked in on the spot (the caller commits).
+
+    They get a slot of their own starting now, full from the start (capacity = party size), so
+    they take no booked family's place and the slot is never offered; their identity numbers do
+    not hold an active booking."""
+    if not people:
+        raise ValueError("a walk-in needs at least one person")
+    item = new_item(ItemKind.APPOINTMENT, Channel.STAFF, deadline_days=None, region_text=site.city)
+    now = utcnow()
+    slot = Slot(site_id=site.id, starts_at=now, ends_at=now + timedelta(minutes=site.slot_minutes),
+                capacity=len(people), booked=len(people))
+    db.session.add(slot)
+    first = people[0]
+    appointment = Appointment(
+        item=item, slot=slot, walk_in=True, status=AppointmentStatus.CHECKED_IN.value,
+        applicant_role=ApplicantRole(first.relationship).value if first.relationship in ApplicantRole._value2member_map_
+        else ApplicantRole.PARENT.value,
+        applicant_name=first.name, applicant_phone=applicant_phone,
+        applicant_phone_hash=phone_hash(applicant_phone) if applicant_phone else None,
+        party_size=len(people), consent_given_at=now, language=language, checked_in_at=now,
+    )
+    for position, person in enumerate(people):
+        appointment.attendees.append(Attendee(
+            name=person.name, relationship_to_missing=getattr(person.relationship, "value", person.relationship),
+            id_number=person.id_number, id_number_hash=person.identity_hash, phone=person.phone,
+            phone_hash=phone_hash(person.phone) if person.phone else None, is_applicant=position == 0,
+            active_booking=False, document_type=DocumentType(person.document_type).value,
+        ))
+    db.session.add(appointment)
+    db.session.flush()
+    audit.record("walk_in_registered", actor_id=actor_id, item_id=item.id)
+    return appointment
+
+
+def mark_no_shows(now: datetime | None = None, site: SamplingSite | None = None, *, actor_id: int | None = None) -> int:
+    """Mark as no-show every booked appointment whose local day has ended (at `site`, or at
+    every site); the caller commits. `now`: UTC instant. Returns how many were marked."""
+    now = now or utcnow()
+    query = select(Appointment).join(Slot, Appointment.slot_id == Slot.id).where(
+        Appointment.status == AppointmentStatus.BOOKED.value, Slot.starts_at < now)
+    if site is not None:
+        query = query.where(Slot.site_id == site.id)
+    marked = 0
+    for appointment in db.session.scalars(query).all():
+        slot_site = appointment.slot.site  # type: ignore[union-attr]
+        zone = ZoneInfo(slot_site.timezone)
+        if appointment.slot.starts_at.astimezone(zone).date() >= now.astimezone(zone).date():  # type: ignore[union-attr]
+            continue  # the day has not ended yet: they may still come
+        result = db.session.execute(
+            update(Appointment)
+            .where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.BOOKED.value)
+            .values(status=AppointmentStatus.NO_SHOW.value).execution_options(synchronize_session=False))
+        if result.rowcount:
+            db.session.execute(update(Attendee).where(Attendee.appointment_id == appointment.id)
+                               .values(active_booking=False).execution_options(synchronize_session=False))
+            audit.record("appointment_no_show", actor_id=actor_id, actor_kind="staff" if actor_id else "system",
+                         item_id=appointment.item_id,
+                         changes={"status": (AppointmentStatus.BOOKED.value, AppointmentStatus.NO_SHOW.value)})
+            marked += 1
+    db.session.flush()
+    return marked
+
+
+def find_at_site(reference_text: str, site_ids: Sequence[int]) -> Appointment | None:
+    """The appointment with this reference (typed or scanned from its QR code) at one of the
+    sites, or None."""
+    from portal.intake import find_by_reference
+
+    item = find_by_reference(reference_text)
+    if item is None or item.appointment is None:
+        return None
+    appointment = item.appointment
+    return appointment if appointment.slot.site_id in site_ids else None
+
+
+__all__ = ["DayRow", "NotHere", "check_in", "day_list", "find_at_site", "mark_no_shows", "record_samples",
+           "register_walk_in"]

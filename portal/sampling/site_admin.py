@@ -1,0 +1,95 @@
+"""Managing sampling sites (staff with the admin role): opening periods, closures and their
+notices to families, and the CSV export that the import reads back."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Sequence
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from portal import audit
+from portal.extensions import db
+from portal.models import Appointment, AppointmentStatus, OpeningPeriod, SamplingSite, SiteClosure, Slot
+from portal.sampling import notices
+
+EXPORT_COLUMNS = ("name", "city", "province", "weekday_hours", "phone", "fee", "notes", "source",
+                  "district", "address", "accessibility_notes", "slot_minutes", "places_per_slot",
+                  "booking_horizon_days", "minimum_notice_minutes", "timezone", "active")
+
+
+def periods_text(site: SamplingSite, weekday: int) -> str:
+    """The site's periods on `weekday` (0 = Monday) as typed in the form: "09:00-12:00, 14:00-17:00"."""
+    return ", ".join(f"{p.opens_at:%H:%M}-{p.closes_at:%H:%M}" for p in site.opening_periods if p.weekday == weekday)
+
+
+def set_opening_periods(site: SamplingSite, by_weekday: dict[int, Sequence[tuple[time, time]]]) -> None:
+    """Replace the site's opening periods: {weekday 0-6: [(opens, closes), ...]} in local time."""
+    site.opening_periods.clear()
+    db.session.flush()
+    for weekday in sorted(by_weekday):
+        for opens, closes in by_weekday[weekday]:
+            site.opening_periods.append(OpeningPeriod(weekday=weekday, opens_at=opens, closes_at=closes))
+
+
+@dataclass(frozen=True)
+class ClosureResult:
+    """The closure added, and how many families were told by SMS."""
+
+    closure: SiteClosure
+    families_told: int
+
+
+def booked_in_days(site: SamplingSite, first: date, last: date) -> list[Appointment]:
+    """Booked appointments whose slot starts on a local day from `first` to `last` (inclusive)."""
+    zone = ZoneInfo(site.timezone)
+    begins = datetime.combine(first, time(0), tzinfo=zone)
+    ends = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+    return list(db.session.scalars(
+        select(Appointment)
+        .join(Slot, Appointment.slot_id == Slot.id)
+        .where(Slot.site_id == site.id, Slot.starts_at >= begins, Slot.starts_at < ends,
+               Appointment.status == AppointmentStatus.BOOKED.value)
+        .order_by(Slot.starts_at)
+    ))
+
+
+def add_closure(site: SamplingSite, starts_on: date, ends_on: date, reason: str | None, *,
+                actor_id: int | None = None) -> ClosureResult:
+    """Close the site from `starts_on` to `ends_on` (local days, inclusive), in the caller's
+    transaction. From then on no channel can book those days (`booking.check_bookable`). Every
+    family with a booking on them gets one SMS with the manage page, where the nearest free
+    times are offered; their bookings stay as they are until they move or cancel.
+
+    Raises ValueError when `ends_on` is before `starts_on`.
+    """
+    if ends_on < starts_on:
+        raise ValueError("a closure ends on or after the day it starts")
+    closure = SiteClosure(site_id=site.id, starts_on=starts_on, ends_on=ends_on, reason=reason or None)
+    db.session.add(closure)
+    affected = booked_in_days(site, starts_on, ends_on)
+    for appointment in affected:
+        notices.queue_closure_notice(appointment)
+        audit.record("closure_notice_queued", actor_id=actor_id, item_id=appointment.item_id)
+    db.session.flush()
+    return ClosureResult(closure, len(affected))
+
+
+def export_sites_csv(sites: Sequence[SamplingSite]) -> str:
+    """The sites as CSV text (UTF-8, header first) in the import's columns plus the fields staff
+    complete; `weekday_hours` holds Monday's periods, as the published lists do."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for site in sites:
+        writer.writerow([
+            site.name, site.city, site.province, periods_text(site, 0).replace(" ", ""), site.phone or "",
+            site.fee or "", site.notes or "", site.source or "", site.district or "", site.address or "",
+            site.accessibility_notes or "", site.slot_minutes, site.places_per_slot, site.booking_horizon_days,
+            site.minimum_notice_minutes, site.timezone, "yes" if site.active else "no",
+        ])
+    return out.getvalue()
