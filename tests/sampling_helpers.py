@@ -4,10 +4,32 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
+import pytest
+from sqlalchemy import select
 from stdnum.cn import ric
 
 from portal.extensions import db
 from portal.models import SamplingSite, Slot
+
+
+@pytest.fixture
+def app(app_factory):
+    """The usual test app, with a public form limit a whole booking journey cannot reach (each
+    journey posts five forms; the limit itself is tested in test_sampling_web.py)."""
+    from tests.conftest import _empty_all_tables
+
+    built = app_factory(ratelimit_public_post="1000 per minute", ratelimit_sampling_manage="1000 per minute")
+    with built.app_context():
+        _empty_all_tables()
+    with built.app_context():
+        yield built
+        db.session.remove()
+
+
+def places_taken(slot_id: int) -> int:
+    """The slot's booked count as committed now (not a value cached in the test's session)."""
+    db.session.rollback()
+    return db.session.scalar(select(Slot.booked).where(Slot.id == slot_id))
 
 
 def resident_id(birth: str = "19800101", serial: str = "001", area: str = "110105") -> str:

@@ -56,18 +56,17 @@ def test_web_booking_confirmation_is_delivered_once_by_two_workers_at_the_same_t
     site = create_site()
     slot = create_slot(site)
     client = app.test_client()
-    from portal.sampling.slots import local_day
 
-    url = f"/sampling/site/{site.id}/{local_day(site, slot.starts_at).isoformat()}"
-    booked = post_form(client, url, {
-        "slot": str(slot.id), "name": "王芳", "phone": "138 0013 8000", "id_number": "11010519491231002X",
-        "role": "parent", "consent": "y",
-    })
+
+    from tests.sampling_helpers import book_on_web, person
+
+    booked = book_on_web(client, slot, [person("王芳", id_number="11010519491231002X")])
     assert booked.status_code in (302, 303), text_of(booked)[:500]
     confirmation = text_of(client.get("/sampling/confirmation"))
     reference = re.search(r"TY-[2-9A-Z]{4}-[2-9A-Z]{4}", confirmation).group(0)
 
-    outbox = db.session.scalars(select(OutboundMessage)).all()
+    outbox = db.session.scalars(select(OutboundMessage)
+                                .where(OutboundMessage.purpose == "booking_confirmation")).all()
     assert len(outbox) == 1 and outbox[0].status == OutboundStatus.QUEUED.value
     assert reference in outbox[0].body
     db.session.remove()
@@ -78,5 +77,6 @@ def test_web_booking_confirmation_is_delivered_once_by_two_workers_at_the_same_t
     assert [worker.returncode for worker in workers] == [0, 0], [err for _, err in outputs]
     printed = sum(out.count(reference) for out, _ in outputs)
     assert printed == 1
-    message = db.session.scalars(select(OutboundMessage)).one()
+    message = db.session.scalars(select(OutboundMessage)
+                                 .where(OutboundMessage.purpose == "booking_confirmation")).one()
     assert message.status == OutboundStatus.SENT.value and message.attempts == 1

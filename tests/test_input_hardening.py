@@ -114,18 +114,16 @@ def test_a_required_answer_of_only_spaces_is_asked_for_again(client, blank):
 
 @pytest.mark.parametrize("blank", [" ", "\u3000", "\x00"])
 def test_a_booking_with_blank_name_phone_or_identity_number_is_refused_without_a_500(client, blank):
-    from tests.factories import create_site, create_slot
-
-    site = create_site()
-    slot = create_slot(site)
-    from portal.sampling.slots import local_day
-
-    url = f"/sampling/site/{site.id}/{local_day(site, slot.starts_at).isoformat()}"
-    response = post_form(client, url, {"slot": str(slot.id), "name": blank, "phone": blank, "id_number": blank,
-                                       "role": "parent", "consent": "y"}, headers={"Accept-Language": "en"})
+    post_form(client, "/sampling/who", {"role": "seeking_birth_family", "party_size": "1"})
+    post_form(client, "/sampling/about", {"remembered": "大树", "missing_born": "1990", "sampled_before": "no"})
+    response = post_form(client, "/sampling/attendees", {
+        "attendees-0-name": blank, "attendees-0-phone": blank, "attendees-0-document_number": blank,
+        "attendees-0-relationship": "seeking_birth_family", "attendees-0-document_type": "resident_id",
+    }, headers={"Accept-Language": "en"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    for message in ("Enter your full name", "Enter a mobile number", "Enter your resident identity number"):
+    for message in ("Enter the full name of each person", "Enter a mobile number",
+                    "Enter the number of the identity document"):
         assert message in html
 
 

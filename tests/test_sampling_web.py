@@ -1,4 +1,6 @@
-"""Booking free DNA sampling on the web, in English and in Chinese."""
+"""The public sampling journey, page by page, in English and in Chinese: who is booking, the
+person looked for, the attendees and their documents, site, day and time, consent, check your
+answers, the confirmation, and the "just taken" page."""
 
 from __future__ import annotations
 
@@ -9,13 +11,23 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Appointment, OutboundMessage, SiteClosure, Slot
+from portal.models import Appointment, Attendee, OutboundMessage, SamplingSite, Slot
+from portal.sampling.booking import take_places
 from tests.factories import create_site
-from tests.helpers import check_page, get_page, post_form, text_of
-from tests.sampling_helpers import next_weekday, resident_id, slot_at
+from tests.helpers import check_page, csrf_token, get_page, post_form, text_of
+from tests.sampling_helpers import (
+    attendee_fields,
+    book_on_web,
+    app,  # noqa: F401  (fixture: limits a journey cannot reach)
+    next_weekday,
+    person,
+    places_taken,
+    resident_id,
+    slot_at,
+    walk_to_check,
+)
 
-PHONE_TYPED = "138 0013 8000"
-PHONE_E164 = "+8613800138000"
+REFERENCE = re.compile(r"TY-[2-9A-Z]{4}-[2-9A-Z]{4}")
 
 
 @pytest.fixture
@@ -28,234 +40,187 @@ def open_day(app):
     return site, day, first
 
 
-def use_language(client, language: str) -> None:
+def two_parents() -> list[dict]:
+    return [person("王秀英", id_number=resident_id(serial="011")),
+            person("李建国", id_number=resident_id(serial="021"), phone="139 0013 9000")]
+
+
+@pytest.mark.parametrize(
+    ("language", "sms_start", "booked_heading"),
+    [("en", "Reference ", "Appointment booked"), ("zh", "受理编号", "预约成功")],
+)
+def test_two_parents_book_one_time_taking_two_places_and_one_sms_is_queued(client, open_day, language, sms_start,
+                                                                           booked_heading):
+    site, day, slot = open_day
     client.set_cookie("lang", language)
 
+    check = walk_to_check(client, slot, two_parents())
+    check_page(check)
+    assert "王秀英" in text_of(check) and "李建国" in text_of(check) and "王小明" in text_of(check)
+    booked = client.post("/sampling/check", data={"csrf_token": csrf_token(check.get_data(as_text=True))})
+    assert booked.status_code == 303 and booked.headers["Location"].endswith("/sampling/confirmation")
 
-def book_url(site, day) -> str:
-    return f"/sampling/site/{site.id}/{day.isoformat()}"
-
-
-def answers(chosen: Slot, **overrides: str) -> dict:
-    values = dict(slot=str(chosen.id), name="王秀英", phone=PHONE_TYPED, id_number=resident_id(),
-                  role="parent", consent="y")
-    values.update(overrides)
-    return values
-
-
-@pytest.mark.parametrize(
-    ("language", "sms_start", "booked_heading", "weekday"),
-    [("en", "Reference ", "Appointment booked", "day"), ("zh", "受理编号", "预约成功", "星期")],
-)
-def test_a_web_booking_ends_on_the_confirmation_and_queues_one_sms(client, open_day, language, sms_start,
-                                                                   booked_heading, weekday):
-    site, day, slot = open_day
-    use_language(client, language)
-
-    sites_page, _ = get_page(client, "/sampling/")
-    assert site.name in text_of(sites_page) and "83309663" in text_of(sites_page)
-    assert f'href="/sampling/site/{site.id}"' in sites_page.get_data(as_text=True)
-    days_page, _ = get_page(client, f"/sampling/site/{site.id}")
-    assert f'href="{book_url(site, day)}"' in days_page.get_data(as_text=True)
-    assert weekday in text_of(days_page)
-    form_page, _ = get_page(client, book_url(site, day))
-    assert ("9:00am – 3 places left" if language == "en" else "上午9:00 – 还剩3个名额") in text_of(form_page)
-
-    response = post_form(client, book_url(site, day), answers(slot))
-
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith("/sampling/confirmation")
     confirmation, _ = get_page(client, "/sampling/confirmation")
+    text = text_of(confirmation)
+    assert booked_heading in text and site.name in text
+    reference = REFERENCE.search(text).group(0)
+    assert places_taken(slot.id) == 2
     appointment = db.session.scalars(select(Appointment)).one()
-    reference = appointment.item.reference
+    assert appointment.party_size == 2 and [a.name for a in appointment.attendees] == ["王秀英", "李建国"]
+    assert appointment.case_details and "王小明" in appointment.case_details
+    confirmation_sms = db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.purpose == "booking_confirmation")).one()
+    assert confirmation_sms.body.startswith(sms_start + reference) and confirmation_sms.to_phone == "+8613800138000"
     html = confirmation.get_data(as_text=True)
-    assert f'<span class="reference">{reference}</span>' in html
-    page_text = text_of(confirmation)
-    assert booked_heading in page_text and site.name in page_text and "83309663" in page_text
-    assert ("9:00am" if language == "en" else "上午9:00") in page_text
-    assert ("identity card" if language == "en" else "身份证") in page_text
-    assert "8000" in page_text
-    assert appointment.language == language
-
-    message = db.session.scalars(select(OutboundMessage)).one()
-    assert (message.to_phone, message.purpose, message.status) == (PHONE_E164, "booking_confirmation", "queued")
-    assert message.body.startswith(sms_start) and reference in message.body
+    for link in ("/sampling/confirmation/qr.svg", "/sampling/confirmation/appointment.ics",
+                 "/sampling/confirmation/print", "/sampling/manage"):
+        assert link in html
+    get_page(client, "/sampling/confirmation/print")
 
 
-@pytest.mark.parametrize(
-    ("language", "expected"),
-    [("en", "Check the resident identity number: one of its characters does not match the card"),
-     ("zh", "请核对身份证号码，其中有字符与身份证上的不一致")],
-)
-def test_a_wrong_check_digit_is_refused_with_everything_typed_kept(client, open_day, language, expected):
-    site, day, slot = open_day
-    use_language(client, language)
-
-    response = post_form(client, book_url(site, day), answers(slot, id_number="110105194912310021"))
-
+def test_the_attendee_page_refuses_a_wrong_check_digit_and_keeps_everything_typed(client, open_day):
+    client.set_cookie("lang", "en")
+    post_form(client, "/sampling/who", {"role": "parent", "party_size": "2"})
+    post_form(client, "/sampling/about", {
+        "missing_name": "王小明", "missing_sex": "male", "missing_born": "2003", "last_seen_on": "2008",
+        "last_seen_place": "成都", "sampled_before": "no"})
+    wrong = resident_id(serial="031")[:-1] + ("0" if resident_id(serial="031")[-1] != "0" else "1")
+    people = [person("王秀英", id_number=wrong), person("李建国", id_number="E1234567", document_type="passport",
+                                                      phone="12345")]
+    response = post_form(client, "/sampling/attendees", attendee_fields(people))
     assert response.status_code == 200
     page = check_page(response)
-    assert expected in text_of(response)
-    assert page.title.startswith("Error:" if language == "en" else "错误")
-    assert page.inputs["name"] == "王秀英" and page.inputs["phone"] == PHONE_TYPED
-    assert page.inputs["id_number"] == "110105194912310021"
-    assert 'href="#id_number"' in response.get_data(as_text=True)  # the error summary links to it
-    assert re.search(r'<input checked id="role-0"[^>]*value="parent"', response.get_data(as_text=True))
-    assert db.session.scalars(select(Appointment)).all() == []
-
-
-@pytest.mark.parametrize(("language", "expected"), [("en", "Enter a mobile number, like 138 0013 8000"),
-                                                    ("zh", "138 0013 8000")])
-def test_a_malformed_mobile_number_is_refused_with_everything_typed_kept(client, open_day, language, expected):
-    site, day, slot = open_day
-    use_language(client, language)
-    id_number = resident_id()
-
-    response = post_form(client, book_url(site, day), answers(slot, phone="1380013", id_number=id_number))
-
-    page = check_page(response)
-    assert expected in text_of(response) and 'id="phone-error"' in response.get_data(as_text=True)
-    assert page.inputs["phone"] == "1380013" and page.inputs["name"] == "王秀英"
-    assert page.inputs["id_number"] == id_number
-    assert db.session.scalars(select(OutboundMessage)).all() == []
+    text = text_of(response)
+    assert "Check the resident identity number" in text and "Enter a mobile number" in text
+    assert page.inputs["attendees-0-document_number"] == wrong
+    assert page.inputs["attendees-1-phone"] == "12345" and page.inputs["attendees-1-name"] == "李建国"
+    assert 'href="#attendees-0-document_number"' in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_an_empty_form_names_every_missing_answer_including_consent(client, open_day, language):
-    site, day, _ = open_day
-    use_language(client, language)
-    response = post_form(client, book_url(site, day), {})
-    page = check_page(response)
-    html = response.get_data(as_text=True)
-    for anchor in ("#slot-0", "#name", "#phone", "#id_number", "#role-0", "#consent"):
-        assert f'href="{anchor}"' in html
-    expected = "Tick the box to agree" if language == "en" else "请勾选同意"
-    assert expected in text_of(response)
-    assert page.h1_count == 1
-
-
-def test_booking_without_consent_is_refused_on_its_own(client, open_day):
-    site, day, slot = open_day
-    use_language(client, "en")
-    data = answers(slot)
-    del data["consent"]
-    response = post_form(client, book_url(site, day), data)
-    html = response.get_data(as_text=True)
-    assert 'id="consent-error"' in html and "Tick the box to agree" in html
-    assert 'id="name-error"' not in html
-    assert db.session.scalars(select(Appointment)).all() == []
-
-
-def test_second_booking_of_last_seat_is_refused(app, client, open_day):
-    site, day, slot = open_day
-    slot.capacity = 1
-    db.session.commit()
-    first = post_form(client, book_url(site, day), answers(slot))
-    assert first.status_code == 303
-
-    # Someone else, in another browser, books the same time.
-    other = app.test_client()
-    use_language(other, "en")
-    second = post_form(other, book_url(site, day),
-                       answers(slot, name="李建国", phone="139 0013 9000", id_number=resident_id(serial="123")))
-
-    page = check_page(second)
-    assert second.status_code == 200
-    assert "someone else has just taken the last place" in text_of(second)
-    assert page.inputs["name"] == "李建国" and page.inputs["phone"] == "139 0013 9000"
-    assert f'value="{slot.id}"' not in second.get_data(as_text=True)  # the taken time is no longer offered
-    assert len(db.session.scalars(select(Appointment)).all()) == 1
-    assert len(db.session.scalars(select(OutboundMessage)).all()) == 1
-
-
-def test_the_full_slot_message_is_chinese_for_a_chinese_visitor(client, open_day):
-    site, day, slot = open_day
-    slot.booked = slot.capacity
-    db.session.commit()
-    use_language(client, "zh")
-    response = post_form(client, book_url(site, day), answers(slot))
-    assert "刚刚被别人预约了" in text_of(response)
-
-
-def test_slots_of_another_site_day_or_the_past_are_refused_in_a_direct_post(client, open_day):
-    site, day, slot = open_day
-    use_language(client, "en")
-    other_site = create_site(name="如皋市公安局", city="如皋市")
-    foreign = slot_at(other_site, day, 1)
-    later = slot_at(site, day + timedelta(days=7), 1)
-    for slot_id in (str(foreign.id), str(later.id), "999999", "abc", "-1", "9" * 30):
-        response = post_form(client, book_url(site, day), answers(slot, slot=slot_id))
-        assert response.status_code == 200, slot_id
-        assert "Choose one of the times shown" in text_of(response), slot_id
-
-    db.session.add(SiteClosure(site_id=site.id, starts_on=day, ends_on=day))
-    db.session.commit()
-    response = post_form(client, book_url(site, day), answers(slot))
+def test_an_empty_first_page_names_each_missing_answer(client, language):
+    client.set_cookie("lang", language)
+    response = post_form(client, "/sampling/who", {})
     assert response.status_code == 200
-    assert "not open at that time" in text_of(response)
-    assert db.session.scalars(select(Appointment)).all() == []
+    check_page(response)
+    html = response.get_data(as_text=True)
+    assert 'href="#role-0"' in html and 'href="#party_size-0"' in html
 
 
-def test_a_day_with_no_times_left_says_so_and_links_to_other_days(client, open_day):
-    site, day, _ = open_day
-    use_language(client, "en")
-    response, _ = get_page(client, book_url(site, day + timedelta(days=1)))
-    assert "There are no times left on this day" in text_of(response)
-
-
-def test_bad_addresses_are_not_found_not_errors(client, open_day):
-    site, _, _ = open_day
-    assert client.get(f"/sampling/site/{site.id}/not-a-date").status_code == 404
-    assert client.get("/sampling/site/999999").status_code == 404
-    assert client.get("/sampling/site/" + "9" * 30).status_code == 404
-    assert client.get("/sampling/site/" + "9" * 30 + "/2030-01-07").status_code == 404
-
-
-def test_a_day_chosen_by_query_goes_to_the_booking_form(client, open_day):
-    site, day, _ = open_day
-    response = client.get(f"/sampling/site/{site.id}?day={day.isoformat()}")
-    assert response.status_code == 302 and response.headers["Location"].endswith(book_url(site, day))
-
-
-def test_the_confirmation_without_a_booking_goes_back_to_the_sites(client):
-    response = client.get("/sampling/confirmation")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/sampling/")
-
-
-def test_booking_posts_are_rate_limited(app_factory):
-    app = app_factory(ratelimit_public_post="2 per minute")
-    with app.app_context():
-        site = create_site()
-        day = next_weekday()
-        url = book_url(site, day)
-        client = app.test_client()
-        statuses = [post_form(client, url, {}).status_code for _ in range(3)]
-        assert statuses == [200, 200, 429]
-        db.session.remove()
-
-
-def test_a_second_booking_for_the_same_identity_number_is_refused_on_that_field(app, client, open_day):
+@pytest.mark.parametrize(("document_type", "number"), [
+    ("passport", "E12345678"), ("hk_macao_permit", "H12345678"), ("taiwan_permit", "12345678"),
+    ("foreign_permanent_residence", "USA110012345678"),
+])
+def test_every_accepted_identity_document_can_book(client, open_day, document_type, number):
     site, day, slot = open_day
-    later = slot_at(site, day, 2, 0)
-    number = resident_id()
-    assert post_form(client, book_url(site, day), answers(slot, id_number=number)).status_code == 303
+    booked = book_on_web(client, slot, [person("Maria Chen", id_number=number, document_type=document_type)])
+    assert booked.status_code == 303
+    attendee = db.session.scalars(select(Attendee)).one()
+    assert (attendee.document_type, attendee.id_number) == (document_type, number)
 
+
+def test_an_agency_books_for_a_person_whose_identity_is_unknown(client, open_day):
+    site, day, slot = open_day
+    agency = {"agency_name": "南通市救助站", "contact_name": "张敏", "phone": "138 0013 8000", "person_age": "40",
+              "person_sex": "female", "cared_for_at": "南通市救助站二楼"}
+    booked = book_on_web(client, slot, [agency], role="agency")
+    assert booked.status_code == 303
+    attendee = db.session.scalars(select(Attendee)).one()
+    assert attendee.identity_unknown and attendee.id_number is None and "救助站" in attendee.description
+    appointment = attendee.appointment
+    assert (appointment.applicant_role, appointment.applicant_name, appointment.party_size) == ("agency", "张敏", 1)
+    assert "letter from your agency" in text_of(client.get("/sampling/confirmation", headers={"Accept-Language": "en"}))
+
+
+def test_a_person_looking_for_their_birth_family_is_asked_what_they_remember(client, open_day):
+    site, day, slot = open_day
+    client.set_cookie("lang", "en")
+    post_form(client, "/sampling/who", {"role": "seeking_birth_family", "party_size": "1"})
+    about, _ = get_page(client, "/sampling/about")
+    assert "What do you remember" in text_of(about) and "missing_name" not in about.get_data(as_text=True)
+    booked = book_on_web(client, slot, [person("王小明", relationship="seeking_birth_family")],
+                         role="seeking_birth_family")
+    assert booked.status_code == 303
+
+
+def test_sites_are_filtered_by_city_and_district(client, open_day):
+    create_site(name="如皋市公安局", city="如皋市", district=None)
+    create_site(name="通州分局", city="南通市通州区", district="通州区")
+    walk_to_check(client, open_day[2])
+    every, _ = get_page(client, "/sampling/sites")
+    assert all(name in text_of(every) for name in ("南通市公安局", "如皋市公安局", "通州分局"))
+    filtered, _ = get_page(client, "/sampling/sites?city=如皋市")
+    assert "如皋市公安局" in text_of(filtered) and "通州分局" not in text_of(filtered)
+    by_district, _ = get_page(client, "/sampling/sites?city=&district=通州区")
+    assert "通州分局" in text_of(by_district) and "如皋市公安局" not in text_of(by_district)
+
+
+def test_times_show_places_left_and_only_those_with_room_for_the_party(client, open_day):
+    site, day, slot = open_day
+    take_places(slot.id, 2)
+    db.session.commit()
+    walk_to_check(client, slot.site.opening_periods and slot_at(site, day, 3), two_parents())
+    page, _ = get_page(client, f"/sampling/site/{site.id}/{day.isoformat()}", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert f'value="{slot.id}"' not in html  # one place left: not enough for two parents
+    assert "3 places left" in text_of(page)
+
+
+def test_when_the_last_places_go_on_the_final_step_the_just_taken_page_offers_the_nearest_times(client, open_day):
+    site, day, slot = open_day
+    check = walk_to_check(client, slot, two_parents(), headers={"Accept-Language": "en"})
+    take_places(slot.id, 2)  # another family was quicker
+    db.session.commit()
+
+    refused = client.post("/sampling/check", data={"csrf_token": csrf_token(check.get_data(as_text=True))})
+    assert refused.status_code == 303 and refused.headers["Location"].endswith("/sampling/taken")
+    taken, page = get_page(client, "/sampling/taken", headers={"Accept-Language": "en"})
+    text = text_of(taken)
+    assert "someone else has just taken the last places" in text
+    assert "王秀英" in text and "李建国" in text  # everything typed is kept
+    later = db.session.scalars(select(Slot).where(Slot.id != slot.id)).one()
+    assert f'value="{later.id}"' in taken.get_data(as_text=True)
+
+    booked = client.post("/sampling/taken", data={"csrf_token": csrf_token(taken.get_data(as_text=True)),
+                                                  "slot": str(later.id)})
+    assert booked.status_code == 303 and booked.headers["Location"].endswith("/sampling/confirmation")
+    assert places_taken(later.id) == 2
+
+
+def test_a_closed_day_offers_no_times_and_a_direct_post_for_it_is_refused(client, open_day):
+    from portal.models import SiteClosure
+
+    site, day, slot = open_day
+    check = walk_to_check(client, slot, headers={"Accept-Language": "en"})
+    db.session.add(SiteClosure(site_id=site.id, starts_on=day, ends_on=day, reason="holiday"))
+    db.session.commit()
+
+    days, _ = get_page(client, f"/sampling/site/{site.id}")
+    assert f"/sampling/site/{site.id}/{day.isoformat()}" not in days.get_data(as_text=True)
+    times, _ = get_page(client, f"/sampling/site/{site.id}/{day.isoformat()}", headers={"Accept-Language": "en"})
+    assert 'name="slot"' not in times.get_data(as_text=True) and "no times left" in text_of(times)
+
+    direct = client.post(f"/sampling/site/{site.id}/{day.isoformat()}",
+                         data={"csrf_token": csrf_token(times.get_data(as_text=True)), "slot": str(slot.id)},
+                         headers={"Accept-Language": "en"})
+    assert direct.status_code == 200 and "not open at that time" in text_of(direct)
+
+    book = client.post("/sampling/check", data={"csrf_token": csrf_token(check.get_data(as_text=True))})
+    assert book.status_code == 303 and book.headers["Location"].endswith("/sampling/taken")
+    assert "closed at that time" in text_of(client.get("/sampling/taken", headers={"Accept-Language": "en"}))
+    assert db.session.scalars(select(Appointment)).all() == []
+    assert places_taken(slot.id) == 0
+
+
+def test_a_second_booking_for_the_same_identity_number_is_refused_on_the_check_page(app, client, open_day):
+    site, day, slot = open_day
+    number = resident_id(serial="041")
+    assert book_on_web(client, slot, [person(id_number=number)]).status_code == 303
     other = app.test_client()
-    use_language(other, "en")
-    second = post_form(other, book_url(site, day), answers(later, name="王秀英", id_number=number))
-    assert second.status_code == 200
-    html = second.get_data(as_text=True)
-    assert 'id="id_number-error"' in html and 'href="#id_number"' in html
-    assert "You do not need to book again" in text_of(second)
+    second = book_on_web(other, slot_at(site, day, 2), [person(id_number=number, phone="139 0013 9000")],
+                         headers={"Accept-Language": "en"})
+    assert second.status_code == 200 and "You do not need to book again" in text_of(second)
     assert len(db.session.scalars(select(Appointment)).all()) == 1
-
-
-def test_the_web_form_does_not_offer_booking_as_an_agency_for_oneself(client, open_day):
-    site, day, slot = open_day
-    response = post_form(client, book_url(site, day), answers(slot, role="agency"))
-    assert response.status_code == 200
-    assert 'value="agency"' not in response.get_data(as_text=True)
-    assert db.session.scalars(select(Appointment)).all() == []
 
 
 def test_one_mobile_number_cannot_hold_more_than_three_upcoming_bookings(app, open_day):
@@ -263,29 +228,52 @@ def test_one_mobile_number_cannot_hold_more_than_three_upcoming_bookings(app, op
     slots = [slot] + [slot_at(site, day, 2, minute) for minute in (0, 20, 40)]
     statuses = []
     for n, chosen in enumerate(slots):
-        visitor = app.test_client()
-        use_language(visitor, "en")
-        response = post_form(visitor, book_url(site, day),
-                             answers(chosen, id_number=resident_id(serial=f"{n + 1:03d}")))
+        response = book_on_web(app.test_client(), chosen, [person(id_number=resident_id(serial=f"1{n}1"))],
+                               headers={"Accept-Language": "en"})
         statuses.append(response.status_code)
     assert statuses == [303, 303, 303, 200]
     assert "already has 3 upcoming bookings" in text_of(response)
-    assert 'id="phone-error"' in response.get_data(as_text=True)
-    assert len(db.session.scalars(select(Appointment)).all()) == 3
 
 
-def test_sending_the_booking_form_again_from_the_same_browser_shows_the_same_booking(app, client, open_day):
+def test_sending_the_check_page_again_from_the_same_browser_shows_the_same_booking(client, open_day):
     site, day, slot = open_day
-    form = answers(slot)
-    first = post_form(client, book_url(site, day), form)
-    assert first.status_code == 303
-    reference = re.search(r"TY-[2-9A-Z]{4}-[2-9A-Z]{4}", text_of(client.get("/sampling/confirmation"))).group(0)
-
-    again = post_form(client, book_url(site, day), form)  # the back button and "Book" once more
-    assert again.status_code == 303
-    assert reference in text_of(client.get("/sampling/confirmation"))
+    check = walk_to_check(client, slot)
+    token = csrf_token(check.get_data(as_text=True))
+    assert client.post("/sampling/check", data={"csrf_token": token}).status_code == 303
+    reference = REFERENCE.search(text_of(client.get("/sampling/confirmation"))).group(0)
+    again = client.post("/sampling/check", data={"csrf_token": token})
+    assert again.status_code == 303 and reference in text_of(client.get("/sampling/confirmation"))
     assert len(db.session.scalars(select(Appointment)).all()) == 1
 
-    stranger = app.test_client()
-    refused = post_form(stranger, book_url(site, day), form)
-    assert refused.status_code == 200 and reference not in text_of(refused)
+
+def test_pages_after_the_first_send_an_unstarted_visitor_back_to_the_start(client, open_day):
+    site, day, slot = open_day
+    for url in ("/sampling/about", "/sampling/attendees", "/sampling/sites", f"/sampling/site/{site.id}",
+                "/sampling/consent", "/sampling/check", "/sampling/taken"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+    assert client.get("/sampling/confirmation").headers["Location"].endswith("/sampling/")
+
+
+def test_bad_addresses_are_not_found_not_errors(client, open_day):
+    site, day, slot = open_day
+    walk_to_check(client, slot)
+    for url in (f"/sampling/site/{site.id + 99}", "/sampling/site/99999999999", f"/sampling/site/{site.id}/2026-02-30",
+                f"/sampling/site/{site.id}/{(day + timedelta(days=400)).isoformat()}"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_journey_posts_are_rate_limited(app_factory):
+    app = app_factory(ratelimit_public_post="2 per minute")
+    with app.app_context():
+        client = app.test_client()
+        statuses = [post_form(client, "/sampling/who", {}).status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        db.session.remove()
+
+
+def test_the_start_page_links_to_the_journey_and_to_changing_a_booking(client):
+    page, _ = get_page(client, "/sampling/")
+    html = page.get_data(as_text=True)
+    assert 'href="/sampling/who"' in html and 'href="/sampling/manage"' in html
+    assert db.session.scalars(select(SamplingSite)).all() == []

@@ -208,7 +208,7 @@ def _try_booking(answers: dict[str, Any], slot: Slot) -> tuple[Response | None, 
         if own is not None:
             # A second click of "Book", or a resent form: show the booking it duplicates.
             session[SESSION_KEY] = own.item.reference
-            draft.clear()
+            draft.save({"booked": own.item.reference})
             return redirect(url_for("sampling.confirmation"), code=303), None
         return None, message_for(error)
     except (UnderAge, RepeatedIdentityNumber, TooManyBookingsForPhone) as error:
@@ -217,7 +217,9 @@ def _try_booking(answers: dict[str, Any], slot: Slot) -> tuple[Response | None, 
     reference = appointment.item.reference
     db.session.commit()
     session[SESSION_KEY] = reference
-    draft.clear()
+    # The answers are forgotten; what stays is that this browser booked, so that the same form
+    # sent again (the back button, a second click) shows this booking instead of starting over.
+    draft.save({"booked": reference})
     return redirect(url_for("sampling.confirmation"), code=303), None
 
 
@@ -227,6 +229,9 @@ def check() -> str | Response:
     """Page 6: check your answers, then book. If the last places went meanwhile, the person is
     sent to the "just taken" page with every answer kept."""
     answers = draft.load()
+    if answers.get("booked"):
+        session[SESSION_KEY] = answers["booked"]
+        return redirect(url_for("sampling.confirmation"), code=303)
     missing = first_missing_step(answers, "check")
     slot = _slot_of(answers)
     if missing or slot is None:
@@ -248,6 +253,9 @@ def taken() -> str | Response:
     the same site with room for the party are offered, every answer kept, and booking one of
     them needs one click."""
     answers = draft.load()
+    if answers.get("booked"):
+        session[SESSION_KEY] = answers["booked"]
+        return redirect(url_for("sampling.confirmation"), code=303)
     missing = first_missing_step(answers, "check")
     site = db.session.get(SamplingSite, answers.get("site_id")) if isinstance(answers.get("site_id"), int) else None
     if missing or site is None or "wanted_at" not in answers:

@@ -120,6 +120,8 @@ def who() -> str | Response:
     if form.validate_on_submit():
         role = form.role.data
         size = 1 if role == ApplicantRole.AGENCY.value else int(form.party_size.data)
+        if answers.pop("booked", None):
+            answers = {}  # a new booking after one made in this browser starts afresh
         changed_role = answers.get("role") != role
         answers.update(role=role, party_size=size)
         if changed_role:
