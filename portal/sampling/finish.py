@@ -47,7 +47,7 @@ from portal.sampling.forms import (
 from portal.sampling.messages import message_for
 from portal.sampling.slots import local_day, nearest_free_slots
 from portal.sampling.views import first_missing_step, party_size, slot_label
-from portal.security.browser import browser_key
+from portal.security.browser import browser_key, browser_secret
 from portal.security.masking import last_digits, mask_identity_number
 
 SESSION_KEY = "sampling_reference"
@@ -237,6 +237,7 @@ def check() -> str | Response:
     if missing or slot is None:
         return redirect(missing or url_for("sampling.choose_site"))
     form = ConfirmForm()
+    browser_secret()  # set on the GET, so that a double click's two posts carry the same one
     problem = None
     if form.validate_on_submit():
         done, problem = _try_booking(answers, slot)

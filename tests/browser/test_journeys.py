@@ -36,14 +36,45 @@ def demo_sites(app):
     return result.created
 
 
-def fill_booking_form(page, *, name: str, phone: str, id_number: str) -> None:
-    """Choose the first time offered and answer every question of the booking form."""
-    page.locator("input[name=slot]").first.check()
-    page.fill("input[name=name]", name)
-    page.fill("input[name=phone]", phone)
-    page.fill("input[name=id_number]", id_number)
+def fill_booking_form(page, *, name: str, phone: str, id_number: str, check=None) -> None:
+    """From the sampling start page, answer every page of the booking journey for one parent who
+    gives a sample, choosing the first site, day and time offered, up to "Check your answers".
+    `check(step)` is called on each page (accessibility checks, screenshots)."""
+    check = check or (lambda step: None)
+
+    def submit() -> None:
+        page.locator("main form[method=post] button[type=submit]").first.click()
+        page.wait_for_load_state()
+
+    page.locator("main a.button").first.click()  # Start now
+    check("who")
     page.check("input[name=role][value=parent]")
+    page.check("input[name=party_size][value='1']")
+    submit()
+    check("about")
+    page.fill("input[name=missing_name]", "王小明")
+    page.check("input[name=missing_sex][value=male]")
+    page.fill("input[name=missing_born]", "2003")
+    page.fill("input[name=last_seen_on]", "2008")
+    page.fill("input[name=last_seen_place]", "成都火车站")
+    page.check("input[name=sampled_before][value=no]")
+    submit()
+    check("attendees")
+    page.fill("input[name=attendees-0-name]", name)
+    page.fill("input[name=attendees-0-document_number]", id_number)
+    page.fill("input[name=attendees-0-phone]", phone)
+    submit()
+    if "/sampling/attendees" in page.url:
+        return  # the answers were refused: the caller looks at the errors
+    check("sites")
+    page.locator("main a.button").first.click()
+    check("days")
+    page.locator("main .day-list a").first.click()
+    check("book")
+    page.locator("input[name=slot]").first.check()
+    submit()
     page.check("input[name=consent]")
+    submit()
 
 
 def _reference_on(page) -> str:
@@ -77,12 +108,10 @@ def test_tip_in_chinese_booking_in_english_then_staff_find_both_in_the_queue(app
     assert page.locator("html").get_attribute("lang") == "en"
     assert_accessible(page, "en-start")
     page.get_by_role("link", name="Book free DNA sampling").click()
-    assert_accessible(page, "en-sampling-sites")
-    page.locator("a.button", has_text="Choose").first.click()
-    assert_accessible(page, "en-sampling-days")
-    page.locator("main li a").first.click()
-    assert_accessible(page, "en-sampling-book")
-    fill_booking_form(page, name="Wang Fang", phone="138 0013 8000", id_number="11010519491231002X")
+    assert_accessible(page, "en-sampling-start")
+    fill_booking_form(page, name="Wang Fang", phone="138 0013 8000", id_number="11010519491231002X",
+                      check=lambda step: assert_accessible(page, f"en-sampling-{step}"))
+    assert_accessible(page, "en-sampling-check")
     page.get_by_role("button", name="Book this time").click()
     page.wait_for_url(re.compile(r"/sampling/confirmation"))
     assert_accessible(page, "en-sampling-confirmation")
@@ -112,13 +141,10 @@ def test_validation_errors_keep_input_and_pass_accessibility_checks_in_both_lang
     for language, heading in (("zh", "请输入手机号码"), ("en", "Enter a mobile number")):
         page = new_page(browser, language, width=320, height=700)
         page.goto(live_server + "/sampling/")
-        page.locator("a.button").first.click()
-        page.locator("main li a").first.click()
         fill_booking_form(page, name="王芳", phone="12345", id_number="110105194912310021")
-        page.locator("button[type=submit]").click()
         summary = page.locator(".error-summary")
         assert heading in summary.inner_text()
-        assert page.input_value("input[name=name]") == "王芳"
-        assert page.input_value("input[name=phone]") == "12345"
+        assert page.input_value("input[name=attendees-0-name]") == "王芳"
+        assert page.input_value("input[name=attendees-0-phone]") == "12345"
         assert_accessible(page, f"{language}-sampling-errors-320")
         page.context.close()
