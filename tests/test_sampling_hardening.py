@@ -3,7 +3,6 @@ the database), days outside the booking horizon, look-alike digits, and children
 
 from __future__ import annotations
 
-import re
 import threading
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response as FlaskResponse
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -15,12 +15,11 @@ from wtforms import SelectChoice
 from portal.extensions import db, public_post_limit
 from portal.i18n import current_language, format_local_datetime
 from portal.intake import find_by_reference
-from portal.models import ApplicantRole, Appointment, Channel, DocumentType, ItemKind, SamplingSite, Slot
+from portal.models import ApplicantRole, Appointment, Channel, ItemKind, SamplingSite, Slot
 from portal.sampling import bp, draft
 from portal.sampling.booking import (
     AlreadyBooked,
     AttendeeDetails,
-    BookingError,
     RepeatedIdentityNumber,
     SiteClosed,
     SlotFull,

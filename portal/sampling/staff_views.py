@@ -25,7 +25,7 @@ from portal import audit
 from portal.extensions import db
 from portal.forms.fields import display_mobile
 from portal.i18n import current_language, format_day, format_local_datetime
-from portal.models import ApplicantRole, Appointment, AppointmentStatus, Channel, SamplingSite, Slot, utcnow
+from portal.models import ApplicantRole, Appointment, AppointmentStatus, Channel, SamplingSite, utcnow
 from portal.permissions import Permission, Role, requires
 from portal.sampling import desk
 from portal.sampling.booking import (
