@@ -76,6 +76,8 @@ class Settings:
     follow_up_max_failures: int = 5
     follow_up_lock_minutes: int = 30
     ratelimit_status_lookup: str = "10 per minute;60 per hour"
+    # The question pages of a tip only save a draft; a journey posts a dozen times.
+    ratelimit_tip_steps: str = "60 per minute;600 per hour"
     # Where "Exit this page" goes: a neutral page on another site.
     exit_page_url: str = "https://www.baidu.com/"
 
@@ -126,6 +128,7 @@ class Settings:
             follow_up_lock_minutes=_int(env, "FOLLOW_UP_LOCK_MINUTES", defaults.follow_up_lock_minutes),
             ratelimit_status_lookup=env.get("RATELIMIT_STATUS_LOOKUP", "").strip() or defaults.ratelimit_status_lookup,
             exit_page_url=env.get("EXIT_PAGE_URL", "").strip() or defaults.exit_page_url,
+            ratelimit_tip_steps=env.get("RATELIMIT_TIP_STEPS", "").strip() or defaults.ratelimit_tip_steps,
         )
 
     def problems(self) -> list[str]:

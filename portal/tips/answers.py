@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any, Callable
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from portal.i18n import format_day
 from portal.models import TipCategory, TipPhoto
@@ -139,7 +138,7 @@ def check_rows(answers: dict[str, Any], photos: list[TipPhoto], step_url: Callab
         row(_("The child"), child_words(answers), "who", _("the child")),
         row(_("The adults with the child"), answers.get("adults_description"), "who", _("the adults")),
         row(_("Vehicle"), vehicle_words(answers), "who", _("the vehicle")),
-        row(_("Photos"), ngettext("%(num)d photo", "%(num)d photos", len(photos)) if photos else _("None"), "photos", _("the photos")),
+        row(_("Photos"), _("Photos: %(num)s", num=len(photos)) if photos else _("None"), "photos", _("the photos")),
         row(_("Your name"), answers.get("contact_name"), "contact", _("your name")),
         row(_("Your mobile number"), phone, "contact", _("your mobile number")),
         row(

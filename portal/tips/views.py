@@ -13,7 +13,7 @@ from typing import Any, Callable
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from portal.extensions import db, public_post_limit
+from portal.extensions import db, limiter, public_post_limit
 from portal.i18n import current_language
 from portal.models import Channel, TipCategory, TipPhoto, utcnow
 from portal.security.crypto import lookup_hash
@@ -43,6 +43,16 @@ RECEIPT_KEY = "tip_receipt"
 FAKE_RECEIPT_KEY = "tip_receipt_unsaved"
 RECENT_KEY = "tip_recent"
 _RECENT_KEPT = 5
+
+
+
+def _steps_limit() -> str:
+    return current_app.config["SETTINGS"].ratelimit_tip_steps
+
+
+# The question pages only save the draft: one budget for all of them, roomier than the shared
+# public limit, which applies to sending the report (and to every other public form).
+step_post_limit = limiter.shared_limit(_steps_limit, scope="tip-steps", methods=["POST"])
 
 ENDPOINTS = {
     "danger": "tips.report",
@@ -130,7 +140,7 @@ def _simple_step(
 
 
 @bp.route("/report", methods=["GET", "POST"])
-@public_post_limit
+@step_post_limit
 def report() -> tuple[str, int] | Response:
     """Question 1: is a child in danger right now? Yes leads to the call-110 page first."""
     return _simple_step("danger", DangerForm, "tips/danger.html", ("child_in_danger",))
@@ -147,7 +157,7 @@ def call_110() -> str | Response:
 
 
 @bp.route("/report/what", methods=["GET", "POST"])
-@public_post_limit
+@step_post_limit
 def what() -> tuple[str, int] | Response:
     """What was seen: a category and a description."""
     return _simple_step("what", WhatForm, "tips/what.html", ("category", "description"))
@@ -173,7 +183,7 @@ def _region_view(step: str) -> tuple[str, int] | Response:
     ] + [(journey.UNKNOWN, tip_answers.unknown_words())]
     form.division.label.text = tip_answers.region_question(step)
     form.division.validators[0].message = tip_answers.region_error(step)
-    form.division.validators[1:] = []
+    form.division.invalid_choice_message = tip_answers.region_error(step)
     if form.validate_on_submit():
         if form.honeypot_filled():
             draft.honeypot = True
@@ -189,28 +199,28 @@ def _region_view(step: str) -> tuple[str, int] | Response:
 
 
 @bp.route("/report/where", methods=["GET", "POST"])
-@public_post_limit
+@step_post_limit
 def province() -> tuple[str, int] | Response:
     """Where, 1: the province (or "I do not know"), with a search box for a city or district name."""
     return _region_view("province")
 
 
 @bp.route("/report/where/city", methods=["GET", "POST"])
-@public_post_limit
+@step_post_limit
 def city() -> tuple[str, int] | Response:
     """Where, 2: the city in the chosen province."""
     return _region_view("city")
 
 
 @bp.route("/report/where/district", methods=["GET", "POST"])
-@public_post_limit
+@step_post_limit
 def district() -> tuple[str, int] | Response:
     """Where, 3: the district or county."""
     return _region_view("district")
 
 
 @bp.route("/report/where/search", methods=["GET", "POST"])
-@public_post_limit
+@step_post_limit
 def region_search() -> tuple[str, int] | str | Response:
     """Find a place by typing part of its name (海门), then choose one of the matches."""
     draft = current_draft()
@@ -246,28 +256,28 @@ def _match_value(place: regions.Place) -> str:
 
 
 @bp.route("/report/where/place", methods=["GET", "POST"])
-@public_post_limit
+@step_post_limit
 def place() -> tuple[str, int] | Response:
     """Where, 4: the exact place in words (optional)."""
     return _simple_step("place", PlaceForm, "tips/place.html", ("place",))
 
 
 @bp.route("/report/when", methods=["GET", "POST"])
-@public_post_limit
+@step_post_limit
 def when() -> tuple[str, int] | Response:
     """When: a date and a rough time, or not sure."""
     return _simple_step("when", WhenForm, "tips/when.html", ("seen_day", "seen_month", "seen_year", "seen_time"))
 
 
 @bp.route("/report/who", methods=["GET", "POST"])
-@public_post_limit
+@step_post_limit
 def who() -> tuple[str, int] | Response:
     """Who: the child, the adults, a vehicle; every question optional."""
     return _simple_step("who", WhoForm, "tips/who.html", tip_answers.WHO_FIELDS)
 
 
 @bp.route("/report/photos", methods=["GET", "POST"])
-@public_post_limit
+@step_post_limit
 def photos() -> tuple[str, int] | Response:
     """Photos (optional, up to 5): upload, remove, continue."""
     draft = current_draft()
@@ -305,7 +315,7 @@ def photos() -> tuple[str, int] | Response:
 
 
 @bp.route("/report/contact", methods=["GET", "POST"])
-@public_post_limit
+@step_post_limit
 def contact() -> tuple[str, int] | Response:
     """Contact (optional): a name, a mobile number, and whether police may send text messages."""
 
