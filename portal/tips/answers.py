@@ -82,7 +82,7 @@ def when_words(answers: dict[str, Any], language: str | None = None) -> str | No
 
 
 def _lines(pairs: list[tuple[str, Any]]) -> str:
-    return "\n".join(f"{label}: {value}" for label, value in pairs if value)
+    return "\n".join(_("%(label)s: %(value)s", label=label, value=value) for label, value in pairs if value)
 
 
 def child_words(answers: dict[str, Any]) -> str:
