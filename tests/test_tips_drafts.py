@@ -180,3 +180,14 @@ def test_the_request_log_of_tip_routes_holds_no_client_address(client, caplog):
     send_tip(client, headers=EN)
     get_page(client, "/tips/status")
     assert "198.51.100.23" not in caplog.text
+
+
+def test_a_bot_that_fills_the_hidden_field_on_the_first_page_still_gets_a_receipt_and_nothing_is_stored(client):
+    response = answer_page(client, "/tips/report", {"child_in_danger": "no", "homepage": "bot"}, EN)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/tips/report/what")
+    page, _ = get_page(client, "/tips/report/check", headers=EN)
+    sent = client.post("/tips/report/check", data={"csrf_token": csrf_of(page.get_data(as_text=True))}, headers=EN)
+    assert sent.headers["Location"].endswith("/tips/confirmation")
+    assert "Report sent" in text_of(client.get("/tips/confirmation", headers=EN))
+    assert tip_count() == 0
+    assert db.session.execute(text("SELECT count(*) FROM tip_draft")).scalar() == 0

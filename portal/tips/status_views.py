@@ -16,7 +16,7 @@ from portal.extensions import db, limiter, public_post_limit
 from portal.models import Tip, utcnow
 from portal.tips import bp
 from portal.tips.followup import LookupOutcome, add_follow_up, check_follow_up, conversation
-from portal.tips.forms import AnswerForm, FollowUpForm
+from portal.tips.forms import AnswerForm, FollowUpForm, SavedCodeForm
 from portal.tips.labels import public_progress
 from portal.tips.uploads import chosen_files, discard, save_uploads
 
@@ -112,8 +112,6 @@ def status_report() -> str | Response:
 @public_post_limit
 def status_finish() -> Response:
     """Close the report on this browser (the session forgets which tip it was)."""
-    from portal.tips.forms import SavedCodeForm
-
     if SavedCodeForm().validate_on_submit():
         session.pop(ACCESS_KEY, None)
     return redirect(url_for("tips.status"), 303)

@@ -343,7 +343,8 @@ def check() -> tuple[str, int] | str | Response:
         return redirect(step_url("danger"))
     answers = answers_of(draft)
     missing = journey.first_missing(answers)
-    if missing is not None:
+    # A bot that filled the hidden field saved no answers; it must still reach its "receipt".
+    if missing is not None and not draft.honeypot:
         return redirect(step_url(missing))
     form = SendForm(formdata=None) if request.method == "GET" else SendForm()
     if form.validate_on_submit():
