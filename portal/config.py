@@ -79,6 +79,21 @@ class Settings:
     sampling_reminder_time: str = "10:00"
     # Attempts at /sampling/manage (reference + mobile), per client address.
     ratelimit_sampling_manage: str = "5 per minute;30 per hour"
+    # Tip journey (issue 3). Drafts: answers kept server-side between the pages of the form.
+    tip_draft_hours: int = 4
+    # Photos sent with tips: outside the web root, never served to the public.
+    tip_photo_dir: str = str(INSTANCE_DIR / "tip-photos")
+    tip_photo_max_mb: int = 10
+    # The same text from the same browser within this many minutes is one tip.
+    tip_repeat_minutes: int = 10
+    # Progress checks: wrong follow-up codes allowed per reference before it is locked, and for how long.
+    follow_up_max_failures: int = 5
+    follow_up_lock_minutes: int = 30
+    ratelimit_status_lookup: str = "10 per minute;60 per hour"
+    # The question pages of a tip only save a draft; a journey posts a dozen times.
+    ratelimit_tip_steps: str = "60 per minute;600 per hour"
+    # Where "Exit this page" goes: a neutral page on another site.
+    exit_page_url: str = "https://www.baidu.com/"
 
     @property
     def is_production(self) -> bool:
@@ -122,6 +137,15 @@ class Settings:
             sampling_reminder_time=_clock(env, "SAMPLING_REMINDER_TIME", defaults.sampling_reminder_time),
             ratelimit_sampling_manage=env.get("RATELIMIT_SAMPLING_MANAGE", "").strip()
             or defaults.ratelimit_sampling_manage,
+            tip_draft_hours=_int(env, "TIP_DRAFT_HOURS", defaults.tip_draft_hours),
+            tip_photo_dir=env.get("TIP_PHOTO_DIR", "").strip() or defaults.tip_photo_dir,
+            tip_photo_max_mb=_int(env, "TIP_PHOTO_MAX_MB", defaults.tip_photo_max_mb),
+            tip_repeat_minutes=_int(env, "TIP_REPEAT_MINUTES", defaults.tip_repeat_minutes),
+            follow_up_max_failures=_int(env, "FOLLOW_UP_MAX_FAILURES", defaults.follow_up_max_failures),
+            follow_up_lock_minutes=_int(env, "FOLLOW_UP_LOCK_MINUTES", defaults.follow_up_lock_minutes),
+            ratelimit_status_lookup=env.get("RATELIMIT_STATUS_LOOKUP", "").strip() or defaults.ratelimit_status_lookup,
+            exit_page_url=env.get("EXIT_PAGE_URL", "").strip() or defaults.exit_page_url,
+            ratelimit_tip_steps=env.get("RATELIMIT_TIP_STEPS", "").strip() or defaults.ratelimit_tip_steps,
         )
 
     def problems(self) -> list[str]:

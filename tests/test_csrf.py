@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.extensions import csrf, db
 from portal.models import Tip
 from tests.helpers import check_page, text_of
-from tests.tips_helpers import ANSWERS, visitor_client
+from tests.tips_helpers import ANSWERS, answer_page, fill_journey, visitor_client
 
 EN = {"Accept-Language": "en"}
 
@@ -21,22 +21,26 @@ def tip_count() -> int:
 
 def test_post_without_token_is_refused_and_keeps_every_answer_to_send_again(app, app_factory):
     client = visitor_client(app_factory)
-    answers = {**ANSWERS, "contact_name": "李明 <b>", "submission_id": "a" * 24}
-    refused = client.post("/tips/report", data=answers, headers=EN)
+    fill_journey(client, EN)
+    answers = {"contact_name": "李明 <b>", "contact_phone": "138 0013 8000", "may_contact_by_sms": "y", "homepage": ""}
+    refused = client.post("/tips/report/contact", data=answers, headers=EN)
     assert refused.status_code == 400
     page = check_page(refused)
     assert "Send again" in text_of(refused)
     assert len(page.forms) == 1
     form = page.forms[0]
-    assert form["method"] == "post" and form["action"] == "/tips/report"
+    assert form["method"] == "post" and form["action"] == "/tips/report/contact"
     for name, value in answers.items():
         assert form["fields"][name] == value, name
     assert "<b>" not in refused.get_data(as_text=True).split("<main", 1)[1]  # escaped, not markup
-    assert tip_count() == 0
 
     sent = client.post(form["action"], data=form["fields"], headers=EN)
     assert sent.status_code == 303
-    assert sent.headers["Location"].endswith("/tips/confirmation")
+    assert sent.headers["Location"].endswith("/tips/report/check")
+    check = client.get("/tips/report/check", headers=EN)
+    assert "李明 &lt;b&gt;" in check.get_data(as_text=True) and "138 0013 8000" in text_of(check)
+    assert tip_count() == 0
+    assert answer_page(client, "/tips/report/check", {}, EN).status_code == 303
     assert tip_count() == 1
 
 

@@ -62,13 +62,24 @@ def test_pages_are_not_limited_only_posts_are(app_factory):
             assert client.get(url).status_code == 200
 
 
-def test_the_tip_form_post_is_limited_too(app_factory):
-    client = app_factory(ratelimit_public_post=LIMIT).test_client()
+def test_the_tip_question_pages_are_limited_too(app_factory):
+    client = app_factory(ratelimit_tip_steps=LIMIT).test_client()
     statuses = []
     for _ in range(4):
         token = csrf_token(client.get("/tips/report").get_data(as_text=True))
         statuses.append(client.post("/tips/report", data={"csrf_token": token}).status_code)
     assert statuses == [200, 200, 200, 429]
+
+
+def test_sending_a_tip_counts_against_the_shared_public_limit(app_factory):
+    from tests.tips_helpers import fill_journey
+
+    client = app_factory(ratelimit_public_post=LIMIT).test_client()
+    for _ in range(3):
+        lookup(client)
+    fill_journey(client)  # the question pages have their own budget
+    token = csrf_token(client.get("/tips/report/check").get_data(as_text=True))
+    assert client.post("/tips/report/check", data={"csrf_token": token}).status_code == 429
 
 
 def test_behind_one_trusted_proxy_each_client_address_has_its_own_limit(app_factory):

@@ -15,10 +15,12 @@ from portal.models.sampling import (
     Slot,
 )
 from portal.models.staff import AuditEvent, StaffUser, WorkingGroup, staff_site
+from portal.models.tips import FollowUpGuard, TipDraft, TipFollowUp, TipPhoto, TipQuestion
 
 __all__ = [
     "ApplicantRole", "Appointment", "AppointmentStatus", "Attendee", "AuditEvent", "Channel", "DocumentType",
     "InboundMessage", "IntakeItem", "ItemKind", "ItemStatus", "OpeningPeriod", "OutboundMessage",
     "OutboundStatus", "Priority", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
     "TipCategory", "WorkingGroup", "as_utc", "staff_site", "utcnow",
+    "FollowUpGuard", "TipDraft", "TipFollowUp", "TipPhoto", "TipQuestion",
 ]

@@ -8,9 +8,9 @@ item: `Tip`, `Appointment` (sampling), or `InboundMessage` for an SMS that becam
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -115,5 +115,21 @@ class Tip(db.Model):
     # HMAC of the web form's one-time submission id: two concurrent posts of the same form
     # (a double click) hit this unique index and produce one tip.
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # When, as answered on the web journey: a calendar day (local) and a rough time of day.
+    seen_on: Mapped[date | None] = mapped_column(Date)
+    seen_time: Mapped[str | None] = mapped_column(String(20))
+    # Who was seen; every answer optional.
+    child_age: Mapped[str | None] = mapped_column(String(100))
+    child_sex: Mapped[str | None] = mapped_column(String(10))
+    child_height: Mapped[str | None] = mapped_column(String(100))
+    child_clothing: Mapped[str | None] = mapped_column(Text)
+    child_marks: Mapped[str | None] = mapped_column(Text)
+    child_language: Mapped[str | None] = mapped_column(String(200))
+    adults_description: Mapped[str | None] = mapped_column(Text)
+    vehicle_description: Mapped[str | None] = mapped_column(String(500))
+    # Upper case, without spaces or separators, so staff can search for it.
+    vehicle_plate: Mapped[str | None] = mapped_column(String(20), index=True)
+    # The language the tipster used ('zh' or 'en'), for messages sent to them later.
+    language: Mapped[str | None] = mapped_column(String(5))
 
     item: Mapped[IntakeItem] = relationship(back_populates="tip")

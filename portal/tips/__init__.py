@@ -1,7 +1,7 @@
-"""Tip reporting (web)."""
+"""Tip reporting (web): the question pages, the confirmation, and the anonymous follow-up."""
 
 from flask import Blueprint
 
 bp = Blueprint("tips", __name__)
 
-from portal.tips import views  # noqa: E402,F401
+from portal.tips import status_views, views  # noqa: E402,F401

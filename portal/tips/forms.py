@@ -1,25 +1,23 @@
-"""The tip form and the progress-check form."""
+"""The forms of the tip journey (one per page), of the progress check, and of the tipster's answer."""
 
 from __future__ import annotations
 
-import re
-import secrets
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.forms import MobileNumber, PortalForm, TypedStringField
-from portal.tips.labels import CATEGORY_LABELS
+from portal.tips.labels import CATEGORY_LABELS, SEX_LABELS, TIME_OF_DAY_LABELS
 
 DESCRIPTION_MAX = 5000
-_SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-
-def new_submission_id() -> str:
-    """A random key for one filling-in of the form, so a second click of "Send" is recognised."""
-    return secrets.token_urlsafe(18)
+FOLLOW_UP_TEXT_MAX = 5000
+EARLIEST_YEAR = 1900
+LOCAL_TIMEZONE = "Asia/Shanghai"
 
 
 def _required_choice(message: Any) -> dict[str, Any]:
@@ -27,15 +25,29 @@ def _required_choice(message: Any) -> dict[str, Any]:
     return {"validators": [DataRequired(message=message)], "invalid_choice_message": message}
 
 
-class TipForm(PortalForm):
-    """One page: danger first (so the 110 advice comes before anything else), then what, where, when, who."""
+def _max(length: int, message: Any) -> list[Any]:
+    return [Length(max=length, message=message)]
 
-    submission_id = HiddenField()
+
+class StepForm(PortalForm):
+    """A page of the journey. `homepage` is the honeypot: hidden from people, filled by bots."""
+
+    homepage = StringField(_l("Leave this empty"))
+
+    def honeypot_filled(self) -> bool:
+        """True when the hidden field was filled in (a bot)."""
+        return bool(self.homepage.data)
+
+
+class DangerForm(StepForm):
     child_in_danger = RadioField(
         _l("Is a child in danger right now?"),
         choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
         **_required_choice(_l("Select whether a child is in danger right now")),
     )
+
+
+class WhatForm(StepForm):
     category = RadioField(
         _l("What is your report about?"),
         choices=[SelectChoice(category.value, label) for category, label in CATEGORY_LABELS.items()],
@@ -48,14 +60,103 @@ class TipForm(PortalForm):
             Length(max=DESCRIPTION_MAX, message=_l("What you saw must be 5,000 characters or fewer")),
         ],
     )
-    place = StringField(
-        _l("Where did you see it?"),
-        validators=[Length(max=500, message=_l("Where you saw it must be 500 characters or fewer"))],
+
+
+class RegionForm(StepForm):
+    """One level of the place: province, city or district, or "I do not know". Choices are set by the view."""
+
+    division = SelectField(
+        _l("Province"), choices=[], validate_choice=True, **_required_choice(_l("Select a province, or I do not know"))
     )
-    seen_when = StringField(
-        _l("When did you see it?"),
-        validators=[Length(max=200, message=_l("When you saw it must be 200 characters or fewer"))],
+
+
+class RegionSearchForm(PortalForm):
+    """The search box beside the province list: type a city or district name, like 海门."""
+
+    q = StringField(_l("Or search for a city or district"), validators=_max(50, _l("Enter 50 characters or fewer")))
+
+
+class PlaceForm(StepForm):
+    place = TextAreaField(
+        _l("Where exactly?"),
+        validators=_max(500, _l("Where exactly must be 500 characters or fewer")),
     )
+
+
+class WhenForm(StepForm):
+    seen_day = StringField(_l("Day"), validators=_max(2, _l("Enter a real date, like 3 12 2026")))
+    seen_month = StringField(_l("Month"), validators=_max(2, _l("Enter a real date, like 3 12 2026")))
+    seen_year = StringField(_l("Year"), validators=_max(4, _l("Enter a real date, like 3 12 2026")))
+    seen_time = RadioField(
+        _l("About what time?"),
+        choices=[SelectChoice(value, words) for value, words in TIME_OF_DAY_LABELS.items()],
+        validators=[],
+        validate_choice=False,
+    )
+
+    def chosen_date(self) -> date | None:
+        """The date typed (None when every box is empty); only meaningful after validation."""
+        parts = [self.seen_day.data, self.seen_month.data, self.seen_year.data]
+        if not any(parts):
+            return None
+        return date(int(self.seen_year.data), int(self.seen_month.data), int(self.seen_day.data))
+
+    def validate_seen_day(self, field: Any) -> None:
+        """All three boxes or none; a real calendar date; not in the future; not before 1900."""
+        parts = [self.seen_day.data or "", self.seen_month.data or "", self.seen_year.data or ""]
+        if not any(parts):
+            return
+        if not all(parts):
+            raise ValidationError(_l("The date must include a day, a month and a year"))
+        try:
+            day = date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError as exc:
+            raise ValidationError(_l("Enter a real date, like 3 12 2026")) from exc
+        if day.year < EARLIEST_YEAR:
+            raise ValidationError(_l("Enter a year after 1900"))
+        if day > datetime.now(ZoneInfo(LOCAL_TIMEZONE)).date():
+            raise ValidationError(_l("The date must be today or in the past"))
+
+    def validate_seen_time(self, field: Any) -> None:
+        """Only one of the offered times, or nothing."""
+        if field.data and field.data not in TIME_OF_DAY_LABELS:
+            raise ValidationError(_l("Select about what time, or Not sure"))
+
+
+class WhoForm(StepForm):
+    child_age = StringField(_l("About how old is the child?"), validators=_max(100, _l("Enter 100 characters or fewer")))
+    child_sex = RadioField(
+        _l("Is the child a girl or a boy?"),
+        choices=[SelectChoice(value, words) for value, words in SEX_LABELS.items()],
+        validators=[],
+        validate_choice=False,
+    )
+    child_height = StringField(_l("About how tall?"), validators=_max(100, _l("Enter 100 characters or fewer")))
+    child_clothing = TextAreaField(_l("What were they wearing?"), validators=_max(1000, _l("Enter 1,000 characters or fewer")))
+    child_marks = TextAreaField(
+        _l("Anything that would help recognise them"), validators=_max(1000, _l("Enter 1,000 characters or fewer"))
+    )
+    child_language = StringField(
+        _l("What language or dialect did they speak?"), validators=_max(200, _l("Enter 200 characters or fewer"))
+    )
+    adults_description = TextAreaField(
+        _l("The adults with the child"), validators=_max(2000, _l("Enter 2,000 characters or fewer"))
+    )
+    vehicle_description = StringField(_l("Vehicle"), validators=_max(500, _l("Enter 500 characters or fewer")))
+    vehicle_plate = StringField(_l("Number plate"), validators=_max(20, _l("Enter 20 characters or fewer")))
+
+    def validate_child_sex(self, field: Any) -> None:
+        """Only one of the offered answers, or nothing."""
+        if field.data and field.data not in SEX_LABELS:
+            raise ValidationError(_l("Select girl, boy or not sure"))
+
+
+class PhotosForm(StepForm):
+    photos = MultipleFileField(_l("Add photos"))
+    keep_location = BooleanField(_l("Keep the place where the photos were taken"))
+
+
+class ContactForm(StepForm):
     contact_name = StringField(
         _l("Your name"),
         validators=[Length(max=100, message=_l("Your name must be 100 characters or fewer"))],
@@ -71,13 +172,13 @@ class TipForm(PortalForm):
         if self.may_contact_by_sms.data and not field.data:
             raise ValidationError(_l("Enter a mobile number if the police may send you text messages"))
 
-    def ensure_submission_id(self) -> str:
-        """Keep a well-formed submission id from the page, or make a new one; return it."""
-        value = self.submission_id.data or ""
-        if not _SUBMISSION_ID.fullmatch(value):
-            value = new_submission_id()
-            self.submission_id.data = value
-        return value
+
+class SendForm(StepForm):
+    """The check page's "Send report" button."""
+
+
+class SavedCodeForm(PortalForm):
+    """"I have saved my code" on the confirmation page."""
 
 
 class FollowUpForm(PortalForm):
@@ -97,3 +198,15 @@ class FollowUpForm(PortalForm):
             Length(max=60, message=_l("Enter the follow-up code as it was shown")),
         ],
     )
+
+
+class AnswerForm(PortalForm):
+    """The tipster's answer to a staff question, or anything they want to add, with photos."""
+
+    question_id = HiddenField()
+    text = TextAreaField(
+        _l("Your answer or new information"),
+        validators=_max(FOLLOW_UP_TEXT_MAX, _l("What you write must be 5,000 characters or fewer")),
+    )
+    photos = MultipleFileField(_l("Add photos"))
+    keep_location = BooleanField(_l("Keep the place where the photos were taken"))

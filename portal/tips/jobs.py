@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.models import Tip
@@ -29,3 +29,28 @@ def clear_expired_follow_up_codes(now: datetime) -> None:
     db.session.commit()
     if result.rowcount:
         logger.info("cleared %s expired follow-up code displays", result.rowcount)
+
+
+@periodic_job
+def delete_expired_drafts(now: datetime) -> None:
+    """Delete tip drafts past their expiry, with the files of photos never sent, and old lockout rows.
+
+    `now`: the pass's UTC instant. Commits its own work.
+    """
+    from flask import current_app
+
+    from portal.models import TipDraft, TipPhoto
+    from portal.tips.followup import forget_old_guards
+    from portal.tips.photos import delete_photo_file
+
+    folder = current_app.config["SETTINGS"].tip_photo_dir
+    expired = db.session.scalars(select(TipDraft).where(TipDraft.expires_at < now)).all()
+    for draft in expired:
+        for photo in db.session.scalars(select(TipPhoto).where(TipPhoto.draft_id == draft.id, TipPhoto.tip_id.is_(None))):
+            delete_photo_file(folder, photo.stored_name)
+            db.session.delete(photo)
+        db.session.delete(draft)
+    guards = forget_old_guards(now)
+    db.session.commit()
+    if expired or guards:
+        logger.info("deleted %s expired tip drafts and %s old lookup counters", len(expired), guards)

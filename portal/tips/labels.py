@@ -45,3 +45,21 @@ def public_progress(status: str) -> tuple[LazyString, LazyString]:
     except ValueError:
         key = "verifying"
     return PROGRESS_WORDS[key]
+
+
+# Answers to "Is the child a girl or a boy?" (stored values → words).
+SEX_LABELS: dict[str, LazyString] = {
+    "girl": _l("Girl"),
+    "boy": _l("Boy"),
+    "not_sure": _l("Not sure"),
+}
+
+# Answers to "About what time?" (stored values → words), in the order of a day.
+TIME_OF_DAY_LABELS: dict[str, LazyString] = {
+    "early_morning": _l("Early morning (before 8am)"),
+    "morning": _l("Morning (8am to 12 noon)"),
+    "afternoon": _l("Afternoon (12 noon to 6pm)"),
+    "evening": _l("Evening (6pm to 10pm)"),
+    "night": _l("Night (after 10pm)"),
+    "not_sure": _l("Not sure"),
+}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -16,6 +18,39 @@ from portal.security.crypto import hashes_match, lookup_hash, phone_hash
 from portal.security.references import new_follow_up_code, normalise_follow_up_code, normalise_reference
 
 FOLLOW_UP_PURPOSE = "follow-up-code"
+
+
+@dataclass(frozen=True)
+class TipDetails:
+    """What the web journey adds to a tip beyond the SMS hotline's few words; every field optional.
+
+    `region_code`: six-digit GB/T 2260 code of the most precise division chosen; `region_name`:
+    its names (江苏省南通市海门区). `seen_on`: a local calendar day; `seen_time`: a key of
+    `portal.tips.labels.TIME_OF_DAY_LABELS`; `child_sex`: a key of `SEX_LABELS`.
+    """
+
+    region_code: str | None = None
+    region_name: str | None = None
+    seen_on: date | None = None
+    seen_time: str | None = None
+    child_age: str | None = None
+    child_sex: str | None = None
+    child_height: str | None = None
+    child_clothing: str | None = None
+    child_marks: str | None = None
+    child_language: str | None = None
+    adults_description: str | None = None
+    vehicle_description: str | None = None
+    vehicle_plate: str | None = None
+    language: str | None = None
+
+
+def normalise_plate(text: str | None) -> str | None:
+    """A number plate in one searchable form: full-width folded, upper case, without spaces,
+    dots or hyphens (`苏F·12345` → `苏F12345`). None for empty input."""
+    folded = unicodedata.normalize("NFKC", text or "").upper()
+    cleaned = re.sub(r"[\s\-·.•]", "", folded)
+    return cleaned[:20] or None
 
 
 @dataclass(frozen=True)
@@ -41,6 +76,7 @@ def create_tip(
     deadline_days: int = 7,
     display_minutes: int = 60,
     submission_id: str | None = None,
+    details: TipDetails | None = None,
 ) -> TipReceipt:
     """Create a tip and its intake item in the current transaction (the caller commits).
 
@@ -52,7 +88,11 @@ def create_tip(
     `submission_id`: the web form's one-time id. A second tip with the same id (a double click
     whose two requests arrive together) is refused by a unique index, and the first tip's
     receipt is returned instead; its follow-up code is the one still on display.
+
+    `details`: the web journey's structured answers (where, when, who); see TipDetails.
     """
+    details = details or TipDetails()
+    region_text = " ".join(part for part in (details.region_name, place) if part) or None
     submission_key = lookup_hash(submission_id, "tip-submission") if submission_id else None
     if submission_key is not None:
         earlier = _receipt_for_submission(submission_key)
@@ -71,9 +111,10 @@ def create_tip(
         channel,
         priority=Priority.URGENT if child_in_danger else Priority.NORMAL,
         deadline_days=deadline_days,
-        region_text=place or None,
+        region_text=region_text[:500] if region_text else None,
         reference=reference,
     )
+    item.region_code = details.region_code
     tip = Tip(
         item=item,
         category=category.value,
@@ -89,6 +130,18 @@ def create_tip(
         follow_up_code_display=code if display_minutes > 0 else None,
         follow_up_code_display_until=utcnow() + timedelta(minutes=display_minutes) if display_minutes > 0 else None,
         submission_key=submission_key,
+        seen_on=details.seen_on,
+        seen_time=details.seen_time,
+        child_age=details.child_age or None,
+        child_sex=details.child_sex or None,
+        child_height=details.child_height or None,
+        child_clothing=details.child_clothing or None,
+        child_marks=details.child_marks or None,
+        child_language=details.child_language or None,
+        adults_description=details.adults_description or None,
+        vehicle_description=details.vehicle_description or None,
+        vehicle_plate=normalise_plate(details.vehicle_plate),
+        language=details.language,
     )
     db.session.add(tip)
     try:

@@ -1,0 +1,176 @@
+"""Staff side of the anonymous follow-up: ask the tipster a question, see the answers, see the photos.
+
+Routes on the staff blueprint, each declaring its permission (the blueprint's guard enforces it):
+asking is an edit of the item, seeing photos a view of it. A question is always shown to the
+tipster on /tips/status; when the tipster agreed to SMS contact, an SMS through the outbox tells
+them there is one. The SMS carries only the reference number (THREATS.md: an SMS may be read by
+someone else holding the phone), never the question. Every showing of answers and photos is
+audited. `templates/staff/_tip_followup.html` is included by the item page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+from werkzeug.wrappers import Response
+
+from portal import audit
+from portal.extensions import db
+from portal.forms import PortalForm
+from portal.models import IntakeItem, Tip, TipPhoto, TipQuestion
+from portal.outbox import queue_message
+from portal.permissions import Permission, requires, role_allows
+from portal.staff import bp
+from portal.staff.labels import LABELS
+from portal.staff.queue import find_visible_item
+from portal.tips.followup import Conversation, conversation
+from portal.tips.labels import SEX_LABELS, TIME_OF_DAY_LABELS
+from portal.tips.photos import photo_path
+
+QUESTION_MAX = 1000
+
+# The audit trail names these actions; the words live with the code that records them.
+LABELS["action"].update(
+    {
+        "ask_tipster": _l("Asked the tipster a question"),
+        "view_tip_followup": _l("Read the tipster's answers"),
+        "view_photo": _l("Opened a photo"),
+    }
+)
+LABELS["field"].update({"question": _l("Question"), "follow_up_answers": _l("Answers from the tipster"),
+                        "photo": _l("Photo"), "photos": _l("Photos")})
+
+
+class QuestionForm(PortalForm):
+    """A question for the tipster, shown to them on /tips/status."""
+
+    question = TextAreaField(
+        _l("Ask the tipster a question"),
+        validators=[
+            DataRequired(message=_l("Enter your question")),
+            Length(max=QUESTION_MAX, message=_l("The question must be 1,000 characters or fewer")),
+        ],
+    )
+
+
+def _tip_item(reference: str) -> tuple[IntakeItem, Tip]:
+    item = find_visible_item(current_user, reference)
+    if item is None or item.tip is None:
+        abort(404)
+    return item, item.tip
+
+
+def question_sms(reference: str, language: str, base_url: str) -> str:
+    """The SMS telling a tipster there is a question: the reference and where to read it, nothing else."""
+    with force_locale(language if language in ("zh", "en") else "zh"):
+        return _(
+            "Tuanyuan: the police have a question about your report %(reference)s. To read and answer it, enter your reference number and follow-up code at %(url)s",
+            reference=reference, url=f"{base_url}/tips/status",
+        )
+
+
+@bp.post("/items/<reference>/questions")
+@requires(Permission.EDIT_ITEM)
+def ask_tipster(reference: str) -> Response | tuple[str, int]:
+    """Ask the tipster a question; send an SMS notice when they agreed to SMS contact; audited."""
+    item, tip = _tip_item(reference)
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        from portal.staff import views as staff_views
+
+        return staff_views._render_item(item, form, 400)
+    by_sms = bool(tip.may_contact_by_sms and tip.contact_phone)
+    question = TipQuestion(tip_id=tip.id, asked_by_id=current_user.id, text=form.question.data, sent_by_sms=by_sms)
+    db.session.add(question)
+    if by_sms:
+        settings = current_app.config["SETTINGS"]
+        base_url = settings.public_base_url or request.url_root.rstrip("/")
+        queue_message(tip.contact_phone, question_sms(item.reference, tip.language or "zh", base_url), "tip_question",
+                      item_id=item.id)
+    audit.record("ask_tipster", actor_id=current_user.id, item_id=item.id, fields=["question"])
+    db.session.commit()
+    flash(_("Question sent. The tipster was told by text message.") if by_sms else
+          _("Question saved. The tipster will see it when they check progress."))
+    return redirect(url_for("staff.item", reference=item.reference) + "#tip-followup", 303)
+
+
+@bp.get("/items/<reference>/photo")
+@requires(Permission.VIEW_ITEM)
+def tip_photo(reference: str) -> Response:
+    """One photo of a tip (`?n=` its stored name), for staff only; every opening is audited."""
+    name = request.args.get("n", "")
+    if not name:
+        abort(400)
+    item, tip = _tip_item(reference)
+    photo = db.session.scalar(db.select(TipPhoto).where(TipPhoto.stored_name == name, TipPhoto.tip_id == tip.id))
+    if photo is None:
+        abort(404)
+    try:
+        path = photo_path(current_app.config["SETTINGS"].tip_photo_dir, photo.stored_name)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    audit.record("view_photo", actor_id=current_user.id, item_id=item.id, fields=["photo"])
+    db.session.commit()
+    return send_file(path, mimetype="image/jpeg", max_age=0, download_name=f"{item.reference}-{photo.id}.jpg")
+
+
+@dataclass(frozen=True)
+class TipFollowUpView:
+    """What the item page's follow-up section shows."""
+
+    tip: Tip
+    conversation: Conversation
+    details: list[tuple[str, str]]
+    form: QuestionForm | None
+
+
+def _web_details(tip: Tip) -> list[tuple[str, str]]:
+    rows: list[tuple[Any, Any]] = [
+        (_l("Region code"), tip.item.region_code),
+        (_l("Date seen"), tip.seen_on.isoformat() if tip.seen_on else None),
+        (_l("Time of day"), TIME_OF_DAY_LABELS.get(tip.seen_time or "")),
+        (_l("Child's age"), tip.child_age),
+        (_l("Girl or boy"), SEX_LABELS.get(tip.child_sex or "")),
+        (_l("Child's height"), tip.child_height),
+        (_l("Child's clothes"), tip.child_clothing),
+        (_l("How to recognise the child"), tip.child_marks),
+        (_l("Language or dialect"), tip.child_language),
+        (_l("The adults with the child"), tip.adults_description),
+        (_l("Vehicle"), tip.vehicle_description),
+        (_l("Number plate"), tip.vehicle_plate),
+    ]
+    return [(str(label), str(value)) for label, value in rows if value]
+
+
+def tip_followup(item: IntakeItem, form: Any = None) -> TipFollowUpView | None:
+    """The follow-up section of a tip's item page (None for other kinds), with the question form
+    for accounts that may edit. Records (and commits) an audit event when it shows the tipster's
+    answers or photos, because it runs while the page is drawn, after the page's own commit."""
+    tip = item.tip
+    if tip is None:
+        return None
+    talk = conversation(tip)
+    shown = []
+    if any(answers for _question, answers in talk.questions) or talk.additions:
+        shown.append("follow_up_answers")
+    if talk.photos:
+        shown.append("photos")
+    if shown:
+        audit.record("view_tip_followup", actor_id=current_user.id, item_id=item.id, fields=shown)
+        db.session.commit()
+    can_ask = role_allows(current_user.role, Permission.EDIT_ITEM)
+    question_form = form if isinstance(form, QuestionForm) else (QuestionForm(formdata=None) if can_ask else None)
+    return TipFollowUpView(tip=tip, conversation=talk, details=_web_details(tip), form=question_form)
+
+
+@bp.context_processor
+def _followup_helpers() -> dict[str, Any]:
+    return {"tip_followup": tip_followup}
