@@ -1,7 +1,7 @@
 """All tables. Import models from here: `from portal.models import Tip`."""
 
 from portal.models.base import as_utc, utcnow
-from portal.models.intake import Channel, IntakeItem, ItemKind, ItemStatus, Priority, Tip, TipCategory
+from portal.models.intake import Channel, IntakeItem, ItemKind, ItemStatus, Outcome, Priority, Tip, TipCategory
 from portal.models.messaging import InboundMessage, OutboundMessage, OutboundStatus
 from portal.models.sampling import (
     ApplicantRole,
@@ -13,11 +13,23 @@ from portal.models.sampling import (
     SiteClosure,
     Slot,
 )
-from portal.models.staff import AuditEvent, StaffUser, WorkingGroup, staff_site
+from portal.models.staff import (
+    AuditEvent,
+    CaseFileCounter,
+    ItemLink,
+    ItemNote,
+    LoginThrottle,
+    Redaction,
+    StaffUser,
+    UrgentAlert,
+    WorkingGroup,
+    staff_site,
+)
 
 __all__ = [
     "ApplicantRole", "Appointment", "AppointmentStatus", "Attendee", "AuditEvent", "Channel",
     "InboundMessage", "IntakeItem", "ItemKind", "ItemStatus", "OpeningPeriod", "OutboundMessage",
     "OutboundStatus", "Priority", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
     "TipCategory", "WorkingGroup", "as_utc", "staff_site", "utcnow",
+    "CaseFileCounter", "ItemLink", "ItemNote", "LoginThrottle", "Outcome", "Redaction", "UrgentAlert",
 ]
