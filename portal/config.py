@@ -39,6 +39,21 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _phone_list(raw: str) -> tuple[str, ...]:
+    """Comma-separated mobile numbers, each normalised to E.164 (China assumed without a +)."""
+    from portal.forms.fields import InvalidMobileNumber, normalise_mobile
+
+    numbers = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            numbers.append(normalise_mobile(part))
+        except InvalidMobileNumber as exc:
+            raise ConfigurationError(f"DUTY_PHONE_NUMBERS: {part!r} is not a mobile number") from exc
+    return tuple(numbers)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The portal's configuration, immutable once read.
@@ -65,6 +80,14 @@ class Settings:
     ratelimit_public_post: str = "20 per minute;200 per hour"
     ratelimit_login: str = "10 per minute;50 per hour"
     follow_up_code_display_minutes: int = 60
+    # Staff console (issue 6).
+    staff_idle_minutes: int = 30
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    login_address_max_failures: int = 20
+    # E.164 numbers of the officers on duty, told by SMS of every urgent tip at once.
+    duty_phone_numbers: tuple[str, ...] = ()
+    retention_days: int = 90
 
     @property
     def is_production(self) -> bool:
@@ -105,6 +128,12 @@ class Settings:
             site_timezone=env.get("SITE_TIMEZONE", "").strip() or "Asia/Shanghai",
             ratelimit_public_post=env.get("RATELIMIT_PUBLIC_POST", "").strip() or defaults.ratelimit_public_post,
             ratelimit_login=env.get("RATELIMIT_LOGIN", "").strip() or defaults.ratelimit_login,
+            staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", defaults.staff_idle_minutes),
+            login_max_failures=_int(env, "LOGIN_MAX_FAILURES", defaults.login_max_failures),
+            login_lock_minutes=_int(env, "LOGIN_LOCK_MINUTES", defaults.login_lock_minutes),
+            login_address_max_failures=_int(env, "LOGIN_ADDRESS_MAX_FAILURES", defaults.login_address_max_failures),
+            duty_phone_numbers=_phone_list(env.get("DUTY_PHONE_NUMBERS", "")),
+            retention_days=_int(env, "RETENTION_DAYS", defaults.retention_days),
         )
 
     def problems(self) -> list[str]:

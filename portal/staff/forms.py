@@ -29,6 +29,15 @@ class LoginForm(PortalForm):
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password"))])
 
 
+class CodeForm(PortalForm):
+    """The 6-digit one-time code from an authenticator app (spaces allowed: "123 456")."""
+
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(_l("Enter the 6-digit code your authenticator app shows now")), Length(max=20)],
+    )
+
+
 class ContactForm(PortalForm):
     """A correction of a tip's contact details. An empty box removes that detail."""
 

@@ -9,20 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import audit
-from portal.extensions import db, limiter
-from portal.models import IntakeItem, StaffUser, utcnow
-from portal.permissions import Permission, public_staff_view, requires, role_allows
-from portal.security.redirects import safe_next
+from portal.extensions import db
+from portal.models import IntakeItem, utcnow
+from portal.permissions import Permission, requires, role_allows
 from portal.staff import bp, items
-from portal.staff.auth import check_password
-from portal.staff.forms import ContactForm, LoginForm, StatusForm
+from portal.staff.forms import ContactForm, StatusForm
 from portal.staff.labels import label
 from portal.staff.queue import find_visible_item, is_overdue, queue_items
 
@@ -34,51 +31,6 @@ def _site_timezone() -> str:
 @bp.context_processor
 def _staff_template_helpers() -> dict[str, Any]:
     return {"label": label, "is_overdue": is_overdue, "site_tz": _site_timezone()}
-
-
-def _after_login(target: str | None) -> str:
-    """Where to go after signing in: `next` only when it is a staff page on this site."""
-    queue = url_for("staff.queue")
-    target = safe_next(target, queue)
-    if target.split("?")[0].rstrip("/") in ("/staff", url_for("staff.login")):
-        return queue
-    return target if target.startswith("/staff/") else queue
-
-
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SETTINGS"].ratelimit_login, methods=["POST"])
-@public_staff_view
-def login() -> Response | str:
-    """Sign in with username and password (argon2); one generic error for any failure; audited."""
-    if current_user.is_authenticated and request.method == "GET":
-        return redirect(_after_login(request.args.get("next")))
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = db.session.scalar(select(StaffUser).where(StaffUser.username == form.username.data))
-        # Always check a hash (a dummy one for unknown names) so timing does not reveal who exists.
-        if check_password(user, form.password.data) and user is not None and user.active:
-            session.clear()  # a fresh session on sign-in: no fixation of a session set before
-            login_user(user)
-            user.last_login_at = utcnow()
-            audit.record("login", actor_id=user.id)
-            db.session.commit()
-            return redirect(_after_login(request.args.get("next")), 303)
-        # Unknown names are not recorded: they are often a password typed into the wrong box.
-        audit.record("login_failed", actor_id=user.id if user is not None else None)
-        db.session.commit()
-        form.username.errors = [_("Enter a correct username and password")]
-    return render_template("staff/login.html", form=form), 400 if form.errors else 200
-
-
-@bp.post("/logout")
-@requires(Permission.SIGN_IN)
-def logout() -> Response:
-    """Sign out (a POST, so another site cannot sign staff out with a link)."""
-    audit.record("logout", actor_id=current_user.id)
-    db.session.commit()
-    logout_user()
-    session.clear()
-    return redirect(url_for("staff.login"), 303)
 
 
 @bp.get("/")
