@@ -117,3 +117,6 @@ def init_app(app: Flask) -> None:
     """Configure Flask-Login: the login page and strong session protection."""
     login_manager.login_view = "staff.login"
     login_manager.session_protection = "strong"
+    from portal.audit import install_append_only_guard
+
+    install_append_only_guard()

@@ -15,6 +15,7 @@ from portal.staff.accounts import AccountError, create_staff_user
 def register(app: Flask) -> None:
     """Add this area's commands to the app's CLI."""
     app.cli.add_command(create_staff)
+    app.cli.add_command(retention)
 
 
 @click.command("create-staff")
@@ -73,3 +74,22 @@ def create_staff(
         click.echo("Warning: a group member sees only their working group's items; give one with --group.", err=True)
     if role == Role.SITE_STAFF.value and not site_ids:
         click.echo("Warning: site staff see only their sites' appointments; give them with --site ID.", err=True)
+
+
+@click.command("retention")
+@click.option("--days", type=int, default=None,
+              help="Erase after this many days closed (default: RETENTION_DAYS, 90).")
+def retention(days: int | None) -> None:
+    """Erase the personal details of items closed as not substantiated or spam long enough ago.
+
+    Meant to run once a day (cron or a systemd timer). The figures stay; each erasure is audited.
+    """
+    from flask import current_app
+
+    from portal.triage.redaction import run_retention
+
+    days = days if days is not None else current_app.config["SETTINGS"].retention_days
+    if days < 1:
+        raise click.ClickException("--days must be at least 1")
+    erased = run_retention(days)
+    click.echo(f"Erased the personal details of {erased} item(s) closed as not substantiated or spam over {days} days ago.")
