@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select, text
+from sqlalchemy import ColumnElement, Integer, Select, column, or_, select, text
 
 from portal.extensions import db
 from portal.models import InboundMessage, IntakeItem, Tip
@@ -58,8 +58,10 @@ def matching_items(query: str) -> ColumnElement[bool]:
         message_match = text(
             "SELECT rowid FROM inbound_message_fts WHERE inbound_message_fts MATCH :msg_q"
         ).bindparams(msg_q=phrase)
-        tips = select(Tip.item_id).where(Tip.id.in_(tip_match.columns()))
-        messages = select(InboundMessage.item_id).where(InboundMessage.id.in_(message_match.columns()))
+        tips = select(Tip.item_id).where(Tip.id.in_(tip_match.columns(column("rowid", Integer))))
+        messages = select(InboundMessage.item_id).where(
+            InboundMessage.id.in_(message_match.columns(column("rowid", Integer)))
+        )
     else:
         pattern = _like_pattern(query)
         tips = select(Tip.item_id).where(Tip.description.ilike(pattern, escape="\\"))
