@@ -75,7 +75,7 @@ def test_dashboard_report_and_export_agree_on_the_same_data(app: Flask, monkeypa
     assert sum(1 for row in export if row["outcome"] in ("Spam", "垃圾信息")) == closed_spam == 1
     assert sum(1 for row in export if row["working_group"] == "第一专班") == 2
 
-    html = client.get("/staff/dashboard").get_data(as_text=True)
+    html = client.get("/staff/dashboard", headers={"Accept-Language": "en"}).get_data(as_text=True)
     intake = _table(html, "table-intake")
     march_days = [row for row in intake if "3月" in row[0] or "March" in row[0]]
     assert sum(int(row[-1]) for row in march_days) == received_march

@@ -31,7 +31,7 @@ def test_right_password_and_wrong_code_does_not_sign_in(app: Flask) -> None:
     client = browser(app)
     response = sign_in(client, user.username, code=_wrong_code(user.username))
     assert response.status_code == 400
-    assert "Enter the 6-digit code" in text_of(response) or "6 位" in text_of(response)
+    assert "请输入身份验证器应用当前显示的6位验证码" in text_of(response)
     assert client.get("/staff/queue").status_code == 302
     assert _actions() == ["login_failed"]
 
@@ -100,7 +100,7 @@ def test_five_wrong_passwords_lock_the_account_until_the_lock_expires(app: Flask
         clock.advance(seconds=20)  # past each slow-down wait
     locked = sign_in(browser(app), user.username)
     assert locked.status_code == 429
-    assert "locked" in text_of(locked) or "锁定" in text_of(locked)
+    assert "失败次数太多" in text_of(locked) and "前不能登录" in text_of(locked)
     clock.advance(minutes=14)
     assert sign_in(browser(app), user.username).status_code == 429
     clock.advance(minutes=2)
