@@ -29,8 +29,13 @@ run: translations
 	$(BIN)/flask demo-data
 	PORT=$(PORT) scripts/run-dev.sh
 
-browser-deps:
+browser-deps: node_modules/.installed
 	scripts/ensure-browser.sh
+
+# The Nu HTML Checker (vnu.jar) for the page-validity tests; they are skipped, saying why, without npm.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is missing: the Nu HTML Checker tests will be skipped"; fi
 
 ## test: the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
 test: $(VENV)/.test-installed browser-deps
@@ -46,4 +51,4 @@ test: $(VENV)/.test-installed browser-deps
 	fi
 
 clean:
-	rm -rf $(VENV) instance test-artifacts
+	rm -rf $(VENV) instance test-artifacts node_modules

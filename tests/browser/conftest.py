@@ -80,3 +80,6 @@ def assert_accessible(page, name: str) -> None:
         for v in violations
     ]
     assert not violations, f"axe-core found WCAG violations on {name} ({page.url}):\n" + "\n".join(details)
+
+
+from tests.nu_checker import assert_valid_html  # noqa: E402,F401  (browser tests import it from here)
