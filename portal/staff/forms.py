@@ -15,6 +15,11 @@ from portal.staff.labels import choices, label
 from portal.staff.queue import OPEN, QueueFilters
 
 
+# Selects whose validator makes WTForms print `required`: the forms are `novalidate` (server-side
+# validation only), and a required select would need an empty first option to be valid HTML.
+NOT_REQUIRED = {"required": False}
+
+
 def _int_or_none(value: Any) -> int | None:
     if value in (None, "", "None"):
         return None
@@ -63,7 +68,7 @@ class MoveForm(PortalForm):
     """Move an item along the workflow. `expected` is the status the officer saw on the page."""
 
     expected = HiddenField()
-    target = SelectField(_l("New status"), validators=[DataRequired(_l("Select the new status"))])
+    target = SelectField(_l("New status"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Select the new status"))])
     outcome = SelectField(_l("Outcome (when closing)"), validators=[Optional()])
     working_group = SelectField(_l("Working group (when accepting)"), coerce=_int_or_none, validators=[Optional()])
 
@@ -90,7 +95,7 @@ class PriorityForm(PortalForm):
     """A new priority and the reason for it (recorded)."""
 
     # InputRequired, not DataRequired: priority 0 (urgent) is a real answer.
-    priority = SelectField(_l("Priority"), coerce=int, validators=[InputRequired(_l("Select a priority"))])
+    priority = SelectField(_l("Priority"), coerce=int, render_kw=NOT_REQUIRED, validators=[InputRequired(_l("Select a priority"))])
     reason = TextAreaField(
         _l("Why are you changing the priority?"),
         validators=[DataRequired(_l("Enter why you are changing the priority")),
@@ -105,7 +110,7 @@ class PriorityForm(PortalForm):
 class GroupForm(PortalForm):
     """Hand an accepted lead to another working group."""
 
-    group = SelectField(_l("Working group"), coerce=_int_or_none, validators=[InputRequired(_l("Choose a working group"))])
+    group = SelectField(_l("Working group"), coerce=_int_or_none, render_kw=NOT_REQUIRED, validators=[InputRequired(_l("Choose a working group"))])
 
     def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -127,13 +132,13 @@ class LinkForm(PortalForm):
     other = StringField(_l("Reference number of the other item"), validators=[DataRequired(_l("Enter a reference number, like TY-7K3M-9Q2P")), Length(max=40)])
     merge = SelectField(_l("What to do"), choices=[("link", _l("Link the two items (both stay open)")),
                                                    ("merge", _l("Merge: close this item as a duplicate of the other"))],
-                        validators=[DataRequired()])
+                        render_kw=NOT_REQUIRED, validators=[DataRequired()])
 
 
 class RedactForm(PortalForm):
     """Blank out one field of an item, with the reason."""
 
-    field = SelectField(_l("Field to redact"), validators=[DataRequired(_l("Choose the field to redact"))])
+    field = SelectField(_l("Field to redact"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose the field to redact"))])
     redact_reason = TextAreaField(
         _l("Why must it be redacted?"),
         validators=[DataRequired(_l("Enter why this field must be redacted")),
@@ -199,7 +204,7 @@ class AccountForm(PortalForm):
 
     username = StringField(_l("Username"), validators=[DataRequired(_l("Enter a username")),
                                                        Length(max=80, message=_l("Username must be 80 characters or fewer"))])
-    role = SelectField(_l("Role"), validators=[DataRequired(_l("Choose a role"))])
+    role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))])
     working_group = SelectField(_l("Working group (for working group members)"), coerce=_int_or_none, validators=[Optional()])
 
     def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
@@ -211,7 +216,7 @@ class AccountForm(PortalForm):
 class AccountRoleForm(PortalForm):
     """An account's role and working group."""
 
-    role = SelectField(_l("Role"), validators=[DataRequired(_l("Choose a role"))])
+    role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))])
     working_group = SelectField(_l("Working group (for working group members)"), coerce=_int_or_none, validators=[Optional()])
 
     def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
