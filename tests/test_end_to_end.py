@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import OutboundMessage, OutboundStatus
 from portal.permissions import Role
-from tests.factories import STAFF_PASSWORD, create_site, create_slot, create_staff
+from tests.factories import create_site, create_slot, create_staff
 from tests.helpers import get_page, post_form, text_of
 from tests.staff_support import sign_in
 from tests.test_outbox_worker import ROOT, _flask, _worker_env
