@@ -1,4 +1,4 @@
-"""Writing audit events that never hold personal values.
+"""Writing audit events that never hold personal values, and keeping them append-only.
 
 Every view of personal data and every change is recorded as who, when, what action, which item
 and which fields. Before/after values are kept only for the fields named in
@@ -12,7 +12,10 @@ from typing import Any, Iterable
 from portal.extensions import db
 from portal.models import AuditEvent
 
-NON_PERSONAL_FIELDS = frozenset({"status", "priority", "working_group_id", "kind", "channel", "feedback_due_at"})
+NON_PERSONAL_FIELDS = frozenset({
+    "status", "priority", "working_group_id", "kind", "channel", "feedback_due_at",
+    "outcome", "case_file_number", "assigned_to_id", "merged_into_id", "role", "active",
+})
 
 
 class PersonalValueInAudit(ValueError):
@@ -57,3 +60,31 @@ def _text(value: Any) -> str | None:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(getattr(value, "value", value))
+
+
+def _refuse_changes_to_audit_rows(session: Any, flush_context: Any, instances: Any) -> None:
+    """Before every ORM flush: refuse any change to or deletion of an audit event."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditIsAppendOnly("audit events are never changed or deleted")
+
+
+def _refuse_bulk_statements(state: Any) -> None:
+    """Before every ORM statement: refuse UPDATE or DELETE aimed at the audit table."""
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
+        if state.bind_mapper.class_ is AuditEvent:
+            raise AuditIsAppendOnly("audit events are never changed or deleted")
+
+
+class AuditIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit event (through the ORM)."""
+
+
+def install_append_only_guard() -> None:
+    """Make every ORM session refuse to update or delete audit events (called once at start-up)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", _refuse_changes_to_audit_rows):
+        event.listen(Session, "before_flush", _refuse_changes_to_audit_rows)
+        event.listen(Session, "do_orm_execute", _refuse_bulk_statements)

@@ -49,6 +49,21 @@ def _clock(env: Mapping[str, str], name: str, default: str) -> str:
     return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
 
 
+def _phone_list(raw: str) -> tuple[str, ...]:
+    """Comma-separated mobile numbers, each normalised to E.164 (China assumed without a +)."""
+    from portal.forms.fields import InvalidMobileNumber, normalise_mobile
+
+    numbers = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            numbers.append(normalise_mobile(part))
+        except InvalidMobileNumber as exc:
+            raise ConfigurationError(f"DUTY_PHONE_NUMBERS: {part!r} is not a mobile number") from exc
+    return tuple(numbers)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The portal's configuration, immutable once read.
@@ -94,6 +109,14 @@ class Settings:
     ratelimit_tip_steps: str = "60 per minute;600 per hour"
     # Where "Exit this page" goes: a neutral page on another site.
     exit_page_url: str = "https://www.baidu.com/"
+    # Staff console (issue 6).
+    staff_idle_minutes: int = 30
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    login_address_max_failures: int = 20
+    # E.164 numbers of the officers on duty, told by SMS of every urgent tip at once.
+    duty_phone_numbers: tuple[str, ...] = ()
+    retention_days: int = 90
 
     @property
     def is_production(self) -> bool:
@@ -146,6 +169,12 @@ class Settings:
             ratelimit_status_lookup=env.get("RATELIMIT_STATUS_LOOKUP", "").strip() or defaults.ratelimit_status_lookup,
             exit_page_url=env.get("EXIT_PAGE_URL", "").strip() or defaults.exit_page_url,
             ratelimit_tip_steps=env.get("RATELIMIT_TIP_STEPS", "").strip() or defaults.ratelimit_tip_steps,
+            staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", defaults.staff_idle_minutes),
+            login_max_failures=_int(env, "LOGIN_MAX_FAILURES", defaults.login_max_failures),
+            login_lock_minutes=_int(env, "LOGIN_LOCK_MINUTES", defaults.login_lock_minutes),
+            login_address_max_failures=_int(env, "LOGIN_ADDRESS_MAX_FAILURES", defaults.login_address_max_failures),
+            duty_phone_numbers=_phone_list(env.get("DUTY_PHONE_NUMBERS", "")),
+            retention_days=_int(env, "RETENTION_DAYS", defaults.retention_days),
         )
 
     def problems(self) -> list[str]:

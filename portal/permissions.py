@@ -24,24 +24,38 @@ class Role(str, enum.Enum):
 
 
 class Permission(str, enum.Enum):
+    SIGN_IN = "sign_in"  # anything a signed-in account may do for itself (sign out, sign out everywhere)
     VIEW_QUEUE = "view_queue"  # open the queue (scoped by role)
     VIEW_ITEM = "view_item"  # open an item and its personal details (audited)
-    EDIT_ITEM = "edit_item"  # change an item's details, status, priority, group
+    EDIT_ITEM = "edit_item"  # work an item in scope: notes, contact details, verifying, closing
+    TRIAGE = "triage"  # every item: priority, triage, accept (case file, working group), duplicates, redaction
+    ACKNOWLEDGE_ALERT = "acknowledge_alert"  # take charge of an urgent-tip alert
+    VIEW_REPORTS = "view_reports"  # dashboard and monthly report
+    EXPORT = "export"  # CSV of the queue and of the monthly report (audited)
+    VIEW_AUDIT = "view_audit"  # read and filter the whole audit log
     MANAGE_STAFF = "manage_staff"  # accounts and roles
     MANAGE_SITES = "manage_sites"  # sampling sites, hours, closures
     SAMPLING_DESK = "sampling_desk"  # a site's day list, check-in, samples, walk-ins, booking for families
-    VIEW_AUDIT = "view_audit"  # read the audit trail
-    SIGN_IN = "sign_in"  # anything a signed-in account may do for itself (sign out)
 
 
+_READ = {Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM}
+
+# The one table of what each role may do (issue 6). Which items a role sees is scoped further
+# by `portal.staff.queue.visible_items_filter`.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    # Accounts, sites and settings, and everything else, so a small unit can run with one admin.
     Role.ADMIN: frozenset(Permission),
-    Role.TRIAGE_OFFICER: frozenset({Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM, Permission.EDIT_ITEM}),
-    Role.GROUP_MEMBER: frozenset({Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM, Permission.EDIT_ITEM}),
-    Role.SITE_STAFF: frozenset({Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM, Permission.SAMPLING_DESK}),
-    Role.SUPERVISOR: frozenset(
-        {Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM, Permission.VIEW_AUDIT}
+    # Every item: triage and assign.
+    Role.TRIAGE_OFFICER: frozenset(
+        _READ | {Permission.EDIT_ITEM, Permission.TRIAGE, Permission.ACKNOWLEDGE_ALERT, Permission.VIEW_REPORTS,
+                 Permission.EXPORT}
     ),
+    # Items assigned to their working group: verify and close them.
+    Role.GROUP_MEMBER: frozenset(_READ | {Permission.EDIT_ITEM}),
+    # Their sites' appointments only: the day list, check-in, samples, walk-ins, booking for families.
+    Role.SITE_STAFF: frozenset(_READ | {Permission.SAMPLING_DESK}),
+    # Read everything, reports and the audit log; change nothing.
+    Role.SUPERVISOR: frozenset(_READ | {Permission.VIEW_REPORTS, Permission.EXPORT, Permission.VIEW_AUDIT}),
 }
 
 

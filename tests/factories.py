@@ -11,6 +11,9 @@ from portal.staff.accounts import create_staff_user
 from portal.tips.service import TipReceipt, create_tip as _create_tip
 
 STAFF_PASSWORD = "correct horse battery staple"
+# Every factory-made staff account is enrolled in two-step sign-in with this secret;
+# `tests.staff_support.sign_in` reads each account's own secret, so others work too.
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def create_tip(**overrides: object) -> TipReceipt:
@@ -52,7 +55,7 @@ def create_slot(site: SamplingSite, *, starts_at: datetime | None = None, capaci
 
 
 def create_staff(role: Role = Role.TRIAGE_OFFICER, username: str | None = None, **attrs: object) -> StaffUser:
-    user = create_staff_user(username or f"{role.value}-user", STAFF_PASSWORD, role)
+    user = create_staff_user(username or f"{role.value}-user", STAFF_PASSWORD, role, totp_secret=STAFF_TOTP_SECRET)
     for key, value in attrs.items():
         setattr(user, key, value)
     db.session.commit()

@@ -16,7 +16,7 @@ from tests.staff_support import browser, sign_in
 
 
 def post_item_form(client, reference: str, action: str, data: dict):  # type: ignore[no-untyped-def]
-    """POST one of an item page's forms (`contact`, `status`) with the page's CSRF token."""
+    """POST one of an item page's forms (`contact`, `move`, `priority`, `notes`, ...) with the page's CSRF token."""
     page = client.get(f"/staff/items/{reference}")
     return client.post(f"/staff/items/{reference}/{action}",
                        data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data})
@@ -107,28 +107,30 @@ def test_item_page_masks_contact_without_consent_and_never_shows_the_follow_up_c
 def test_item_page_lists_its_audit_history_without_values(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
     user, client = officer
     receipt = create_tip()
-    page = client.get(f"/staff/items/{receipt.reference}", headers={"Accept-Language": "en"})
-    client.post(
-        f"/staff/items/{receipt.reference}/status",
-        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "status": "triaged", "priority": "0"},
-    )
+    post_item_form(client, receipt.reference, "move", {"expected": "new", "target": "triaged"})
+    post_item_form(client, receipt.reference, "priority", {"priority": "0", "reason": "孩子可能有危险"})
     response, _page = get_page(client, f"/staff/items/{receipt.reference}", headers={"Accept-Language": "en"})
     history = text_of(response).split("Audit history", 1)[1]
-    assert "Changed the status or priority" in history and "Opened the item" in history
+    assert "Changed the status" in history and "Changed the priority" in history and "Opened the item" in history
+    assert "孩子可能有危险" not in history  # the reason is an internal note, not an audit value
     assert "New → Triaged" in history and "Normal → Urgent" in history
     assert user.username in history
 
 
-def test_status_change_records_old_and_new_values(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+def test_status_and_priority_changes_record_old_and_new_values(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
     _, client = officer
     receipt = create_tip()
-    response = post_item_form(client, receipt.reference, "status", {"status": "assigned", "priority": "1"})
+    response = post_item_form(client, receipt.reference, "move", {"expected": "new", "target": "triaged"})
+    assert response.status_code == 303
+    response = post_item_form(client, receipt.reference, "priority", {"priority": "1", "reason": "车牌清楚"})
     assert response.status_code == 303
     db.session.expire_all()
-    assert receipt.tip.item.status == ItemStatus.ASSIGNED.value
+    assert receipt.tip.item.status == ItemStatus.TRIAGED.value
     assert receipt.tip.item.priority == Priority.HIGH.value
-    [event] = _events("change_status")
-    assert event.changes == {"status": ["new", "assigned"], "priority": ["2", "1"]}
+    [move] = _events("change_status")
+    assert move.changes == {"status": ["new", "triaged"]}
+    [priority] = _events("change_priority")
+    assert priority.changes == {"priority": ["2", "1"]} and priority.fields == ["note", "priority"]
 
 
 def test_invalid_status_or_phone_is_refused_with_an_error_and_changes_nothing(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
@@ -136,7 +138,7 @@ def test_invalid_status_or_phone_is_refused_with_an_error_and_changes_nothing(ap
     receipt = create_tip()
     token = csrf_token(client.get(f"/staff/items/{receipt.reference}").get_data(as_text=True))
     bad_status = client.post(
-        f"/staff/items/{receipt.reference}/status", data={"csrf_token": token, "status": "deleted", "priority": "x"}
+        f"/staff/items/{receipt.reference}/move", data={"csrf_token": token, "expected": "new", "target": "deleted"}
     )
     assert bad_status.status_code == 400
     check_page(bad_status)
@@ -152,7 +154,12 @@ def test_invalid_status_or_phone_is_refused_with_an_error_and_changes_nothing(ap
     assert 'value="张三"' in bad_phone.get_data(as_text=True)  # what was typed is kept
     db.session.expire_all()
     assert receipt.tip.item.status == "new" and receipt.tip.contact_name is None
-    assert _events("update_contact") == [] and _events("change_status") == []
+    no_reason = client.post(f"/staff/items/{receipt.reference}/priority",
+                            data={"csrf_token": token, "priority": "0", "reason": "  "}, headers={"Accept-Language": "en"})
+    assert no_reason.status_code == 400 and "Enter why you are changing the priority" in text_of(no_reason)
+    db.session.expire_all()
+    assert receipt.tip.item.priority == Priority.NORMAL.value
+    assert _events("update_contact") == [] and _events("change_status") == [] and _events("change_priority") == []
 
 
 def test_contact_change_on_an_appointment_is_not_found(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]

@@ -37,3 +37,6 @@ def test_demo_data_twice_leaves_seven_sites_the_same_slots_and_prints_fresh_cred
     admin = db.session.scalars(select(StaffUser).where(StaffUser.username == "demo-admin")).one()
     assert admin.role == "admin" and admin.active
     assert check_password(admin, passwords[1]) and not check_password(admin, passwords[0])
+    # The demo account is enrolled in two-step sign-in with the key it prints, fresh each run.
+    keys = [re.search(r"two-step sign-in key: ([A-Z2-7]+)", output).group(1) for output in (first.output, second.output)]
+    assert keys[0] != keys[1] and admin.totp_secret == keys[1] and admin.totp_enrolled_at is not None

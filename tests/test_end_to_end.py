@@ -13,8 +13,9 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import OutboundMessage, OutboundStatus
 from portal.permissions import Role
-from tests.factories import STAFF_PASSWORD, create_site, create_slot, create_staff
+from tests.factories import create_site, create_slot, create_staff
 from tests.helpers import get_page, post_form, text_of
+from tests.staff_support import sign_in
 from tests.test_outbox_worker import ROOT, _flask, _worker_env
 from tests.test_sms_hotline import signed_post, sms_params
 
@@ -24,7 +25,7 @@ SMS_TIP = "举报 我在成都火车站看到一个小孩被成年人强迫乞�
 def _signed_in_staff_client(app):
     create_staff(Role.TRIAGE_OFFICER, username="officer")
     client = app.test_client()
-    post_form(client, "/staff/login", {"username": "officer", "password": STAFF_PASSWORD})
+    assert sign_in(client, "officer").status_code == 303
     return client
 
 

@@ -26,7 +26,8 @@ def _signed_in(app: Flask, role: Role, **attrs: object):  # type: ignore[no-unty
 
 def _queue_references(client) -> list[str]:  # type: ignore[no-untyped-def]
     response, _page = get_page(client, "/staff/queue")
-    return re.findall(r'href="/staff/items/(TY-[0-9A-Z]{4}-[0-9A-Z]{4})"', response.get_data(as_text=True))
+    table = response.get_data(as_text=True).split('<table class="staff-table">', 1)[-1]  # not the alert banner
+    return re.findall(r'href="/staff/items/(TY-[0-9A-Z]{4}-[0-9A-Z]{4})"', table)
 
 
 def _received(receipt, when: datetime) -> str:  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 """All tables. Import models from here: `from portal.models import Tip`."""
 
 from portal.models.base import as_utc, utcnow
-from portal.models.intake import Channel, IntakeItem, ItemKind, ItemStatus, Priority, Tip, TipCategory
+from portal.models.intake import Channel, IntakeItem, ItemKind, ItemStatus, Outcome, Priority, Tip, TipCategory
 from portal.models.messaging import InboundMessage, OutboundMessage, OutboundStatus
 from portal.models.sampling import (
     ApplicantRole,
@@ -14,7 +14,18 @@ from portal.models.sampling import (
     SiteClosure,
     Slot,
 )
-from portal.models.staff import AuditEvent, StaffUser, WorkingGroup, staff_site
+from portal.models.staff import (
+    AuditEvent,
+    CaseFileCounter,
+    ItemLink,
+    ItemNote,
+    LoginThrottle,
+    Redaction,
+    StaffUser,
+    UrgentAlert,
+    WorkingGroup,
+    staff_site,
+)
 from portal.models.tips import FollowUpGuard, TipDraft, TipFollowUp, TipPhoto, TipQuestion
 
 __all__ = [
@@ -23,4 +34,5 @@ __all__ = [
     "OutboundStatus", "Priority", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
     "TipCategory", "WorkingGroup", "as_utc", "staff_site", "utcnow",
     "FollowUpGuard", "TipDraft", "TipFollowUp", "TipPhoto", "TipQuestion",
+    "CaseFileCounter", "ItemLink", "ItemNote", "LoginThrottle", "Outcome", "Redaction", "UrgentAlert",
 ]

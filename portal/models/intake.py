@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -38,6 +38,16 @@ class ItemStatus(str, enum.Enum):
     ASSIGNED = "assigned"
     VERIFYING = "verifying"
     CLOSED = "closed"
+
+
+class Outcome(str, enum.Enum):
+    """Why an item was closed (recorded with every move to `closed`)."""
+
+    CONFIRMED_LEAD = "confirmed_lead"  # forwarded as a confirmed lead
+    CHILD_FOUND = "child_found"
+    NOT_SUBSTANTIATED = "not_substantiated"
+    DUPLICATE = "duplicate"
+    SPAM = "spam"
 
 
 class Priority(int, enum.Enum):
@@ -74,8 +84,24 @@ class IntakeItem(db.Model):
     region_text: Mapped[str | None] = mapped_column(String(500))
     working_group_id: Mapped[int | None] = mapped_column(ForeignKey("working_group.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Triage workflow (portal.triage.workflow): set on closing, cleared on reopening.
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "One lead, one file, one working group": numbered when a lead is accepted.
+    case_file_number: Mapped[str | None] = mapped_column(String(20))
+    # No foreign-key constraints on these two: SQLite can add such a column to a filled table
+    # only by rebuilding it, and rebuilding `intake_item` would cascade-delete its tips. Staff
+    # accounts and items are never deleted (switched off, erased), so the ids stay valid.
+    assigned_to_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # A duplicate merged into another item keeps its own row and history and points here.
+    merged_into_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Set by the retention command when the personal details were erased (the figures stay).
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     working_group = relationship("WorkingGroup")
+    assigned_to = relationship(
+        "StaffUser", primaryjoin="foreign(IntakeItem.assigned_to_id) == StaffUser.id", viewonly=True
+    )
     tip: Mapped["Tip | None"] = relationship(back_populates="item", uselist=False)
     appointment = relationship("Appointment", back_populates="item", uselist=False)
 
@@ -86,6 +112,17 @@ class IntakeItem(db.Model):
         Index("ix_intake_item_feedback_due_at", "feedback_due_at"),
         Index("ix_intake_item_group_queue", "working_group_id", "priority", "received_at"),
         Index("ix_intake_item_kind", "kind"),
+        Index("uq_intake_item_case_file_number", "case_file_number", unique=True),
+        # The queue's default view (open items by priority then age, key-set paged) and the
+        # overdue filter read only open items: partial indexes keep both small and fast.
+        Index(
+            "ix_intake_item_open_queue", "priority", "received_at", "id",
+            sqlite_where=text("status <> 'closed'"), postgresql_where=text("status <> 'closed'"),
+        ),
+        Index(
+            "ix_intake_item_open_due", "feedback_due_at",
+            sqlite_where=text("status <> 'closed'"), postgresql_where=text("status <> 'closed'"),
+        ),
     )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, String, Table
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import UTCDateTime, utcnow
+from portal.security.crypto import EncryptedText
 
 staff_site = Table(
     "staff_site",
@@ -41,6 +42,15 @@ class StaffUser(UserMixin, db.Model):
     working_group_id: Mapped[int | None] = mapped_column(ForeignKey("working_group.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (RFC 6238 TOTP). The secret is encrypted at rest; `totp_enrolled_at` is
+    # set once the person has proved their authenticator works. The last accepted time step is
+    # kept so that one code cannot be used twice (RFC 6238 section 5.2).
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Every session carries the generation it was signed in under; raising it ("sign out
+    # everywhere", a password reset, switching the account off) ends every older session.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     working_group: Mapped[WorkingGroup | None] = relationship()
     sites = relationship("SamplingSite", secondary=staff_site)
@@ -71,3 +81,86 @@ class AuditEvent(db.Model):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
     __table_args__ = (Index("ix_audit_event_item", "item_id", "occurred_at"),)
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins counted per account name and per client address (both as HMACs).
+
+    `scope` is "account" or "address"; `key_hash` an HMAC of the lower-cased username or of the
+    address, so that no address or mistyped name is stored. See `portal.staff.throttle`.
+    """
+
+    __tablename__ = "login_throttle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("scope", "key_hash", name="uq_login_throttle_scope_key"),)
+
+
+class UrgentAlert(db.Model):
+    """An urgent tip the officers on duty have been told about; shown as a banner until acknowledged."""
+
+    __tablename__ = "urgent_alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("intake_item.id", ondelete="CASCADE"), unique=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+    item = relationship("IntakeItem")
+
+
+class ItemNote(db.Model):
+    """An internal note on an item, for staff only. The text may hold personal data: encrypted."""
+
+    __tablename__ = "item_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("intake_item.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    body: Mapped[str | None] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author = relationship("StaffUser")
+
+
+class ItemLink(db.Model):
+    """Two items staff decided are about the same thing (stored once, lower id first)."""
+
+    __tablename__ = "item_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("intake_item.id", ondelete="CASCADE"))
+    other_item_id: Mapped[int] = mapped_column(ForeignKey("intake_item.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("item_id", "other_item_id", name="uq_item_link_pair"),)
+
+
+class Redaction(db.Model):
+    """A field of an item that staff blanked out, and why. The reason is encrypted (it may quote)."""
+
+    __tablename__ = "redaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("intake_item.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(EncryptedText)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseFileCounter(db.Model):
+    """The last case file number given out in a year (numbers are `YYYY-NNNNN`, never reused)."""
+
+    __tablename__ = "case_file_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,22 +18,24 @@ from portal.sampling.commands import report_import
 from portal.sampling.importer import import_sites
 from portal.sampling.slots import SLOT_DAYS_AHEAD, open_slots_ahead
 from portal.staff.accounts import create_staff_user
+from portal.staff.totp import new_secret as new_totp_secret
 
 DEMO_SITES_CSV = ROOT / "portal" / "demo" / "sampling-sites-nantong-2021.csv"
 DEMO_DAYS = SLOT_DAYS_AHEAD
 DEMO_USERNAME = "demo-admin"
 
 
-def load_demo_data() -> tuple[int, str]:
+def load_demo_data() -> tuple[int, str, str]:
     """Import the Nantong sites, open their slots for the next DEMO_DAYS local days, and give the
-    demo admin account a fresh password. Idempotent apart from the password. Returns (slots
-    created now, the new password); the caller commits."""
+    demo admin account a fresh password and two-factor secret. Idempotent apart from those.
+    Returns (slots created now, the new password, the new TOTP secret); the caller commits."""
     settings = current_app.config["SETTINGS"]
     report_import(import_sites(DEMO_SITES_CSV, timezone=settings.site_timezone))
     created = open_slots_ahead(days=DEMO_DAYS)
     password = secrets.token_urlsafe(12)
-    create_staff_user(DEMO_USERNAME, password, Role.ADMIN, replace_password=True)
-    return created, password
+    totp_secret = new_totp_secret()
+    create_staff_user(DEMO_USERNAME, password, Role.ADMIN, replace_password=True, totp_secret=totp_secret)
+    return created, password, totp_secret
 
 
 def register(app: Flask) -> None:
@@ -42,7 +44,7 @@ def register(app: Flask) -> None:
     @app.cli.command("demo-data")
     def demo_data_command() -> None:
         """Load demo data: the published Nantong sampling sites with slots, and a demo admin account."""
-        created, password = load_demo_data()
+        created, password, totp_secret = load_demo_data()
         db.session.commit()
         sites = db.session.scalar(select(func.count()).select_from(SamplingSite))
         slots = db.session.scalar(select(func.count()).select_from(Slot))
@@ -52,4 +54,7 @@ def register(app: Flask) -> None:
         click.echo(f"Staff sign-in: http://127.0.0.1:{port}/staff/login")
         click.echo(f"  username: {DEMO_USERNAME}")
         click.echo(f"  password: {password}")
-        click.echo("(A new password is set each time this command runs.)")
+        click.echo(f"  two-step sign-in key: {totp_secret}")
+        click.echo("  (add the key to an authenticator app, or print the current code with")
+        click.echo(f"   .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{totp_secret}').now())\")")
+        click.echo("(A new password and key are set each time this command runs.)")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, current_app, redirect, request, url_for
-from flask_login import current_user, logout_user
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from portal import clock
 from portal.extensions import db, login_manager
 from portal.models import StaffUser
 from portal.permissions import Permission, role_allows
@@ -48,11 +50,44 @@ def _load_user(user_id: str) -> StaffUser | None:
         return None
 
 
+# Session keys: the account's session generation when it signed in, and the last request time
+# (seconds since the epoch, UTC) for idle expiry.
+SESSION_GENERATION = "staff_generation"
+SESSION_LAST_SEEN = "staff_last_seen"
+
+
+def start_session(user: StaffUser) -> None:
+    """Sign `user` in on a fresh session (no fixation), stamped with its generation and the time."""
+    session.clear()
+    login_user(user)
+    session[SESSION_GENERATION] = user.session_generation
+    session[SESSION_LAST_SEEN] = int(clock.now().timestamp())
+
+
+def end_session() -> None:
+    """Sign out and forget everything in the session."""
+    logout_user()
+    session.clear()
+
+
+def _session_is_stale(user: StaffUser) -> str | None:
+    """Why this signed-in session must end ("ended" or "idle"), or None when it may go on."""
+    if session.get(SESSION_GENERATION) != user.session_generation:
+        return "ended"
+    last_seen = session.get(SESSION_LAST_SEEN)
+    idle_seconds = current_app.config["SETTINGS"].staff_idle_minutes * 60
+    if not isinstance(last_seen, int) or clock.now().timestamp() - last_seen > idle_seconds:
+        return "idle"
+    return None
+
+
 def guard_staff_request() -> Response | None:
     """Before every staff request: allow only views that declare a permission the user's role has.
 
     A view with no declaration is refused to everyone (deny by default). Anonymous visitors are
-    sent to the login page; signed-in users without the permission get 403.
+    sent to the login page; signed-in users without the permission get 403. A session that was
+    ended elsewhere ("sign out everywhere", a password reset, the account switched off) or left
+    idle longer than STAFF_IDLE_MINUTES is ended here and sent to the login page.
     """
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None:
@@ -62,8 +97,17 @@ def guard_staff_request() -> Response | None:
     permission: Permission | None = getattr(view, "required_permission", None)
     if not current_user.is_authenticated or not current_user.is_active:
         if current_user.is_authenticated:
-            logout_user()  # the account was switched off after it signed in
+            end_session()  # the account was switched off after it signed in
         return redirect(url_for("staff.login", next=request.path))
+    stale = _session_is_stale(current_user)
+    if stale is not None:
+        end_session()
+        if stale == "idle":
+            flash(_("You were signed out because you did nothing for a while. Sign in again to continue."))
+        else:
+            flash(_("Your session was ended. Sign in again to continue."))
+        return redirect(url_for("staff.login", next=request.path if request.method == "GET" else None))
+    session[SESSION_LAST_SEEN] = int(clock.now().timestamp())
     if permission is None or not role_allows(current_user.role, permission):
         abort(403)
     return None
@@ -73,3 +117,6 @@ def init_app(app: Flask) -> None:
     """Configure Flask-Login: the login page and strong session protection."""
     login_manager.login_view = "staff.login"
     login_manager.session_protection = "strong"
+    from portal.audit import install_append_only_guard
+
+    install_append_only_guard()

@@ -5,12 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectField, StringField
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.forms import MobileNumber, PortalForm, TypedStringField
-from portal.models import ItemStatus, Priority
-from portal.staff.labels import choices
+from portal.models import ItemStatus
+from portal.staff.labels import choices, label
+from portal.staff.queue import OPEN, QueueFilters
+
+
+# Selects whose validator makes WTForms print `required`: the forms are `novalidate` (server-side
+# validation only), and a required select would need an empty first option to be valid HTML.
+NOT_REQUIRED = {"required": False}
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class LoginForm(PortalForm):
@@ -29,6 +45,15 @@ class LoginForm(PortalForm):
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password"))])
 
 
+class CodeForm(PortalForm):
+    """The 6-digit one-time code from an authenticator app (spaces allowed: "123 456")."""
+
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(_l("Enter the 6-digit code your authenticator app shows now")), Length(max=20)],
+    )
+
+
 class ContactForm(PortalForm):
     """A correction of a tip's contact details. An empty box removes that detail."""
 
@@ -39,18 +64,162 @@ class ContactForm(PortalForm):
     contact_phone = TypedStringField(_l("Contact mobile number"), validators=[Optional(), MobileNumber()])
 
 
-class StatusForm(PortalForm):
-    """An item's status and priority."""
+class MoveForm(PortalForm):
+    """Move an item along the workflow. `expected` is the status the officer saw on the page."""
 
-    status = SelectField(_l("Status"), validators=[DataRequired(_l("Select a status"))])
+    expected = HiddenField()
+    target = SelectField(_l("New status"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Select the new status"))])
+    outcome = SelectField(_l("Outcome (when closing)"), validators=[Optional()])
+    working_group = SelectField(_l("Working group (when accepting)"), coerce=_int_or_none, validators=[Optional()])
+
+    def __init__(self, *args: Any, targets: list[ItemStatus] | None = None, groups: list[tuple[int, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.target.choices = [(s.value, label("status", s.value)) for s in (targets or list(ItemStatus))]
+        self.outcome.choices = [("", _l("Choose an outcome"))] + choices("outcome")
+        self.working_group.choices = [("", _l("Choose a working group"))] + [(gid, name) for gid, name in (groups or [])]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Also require an outcome when closing and a working group when accepting."""
+        ok = super().validate(extra_validators)
+        if self.target.data == ItemStatus.CLOSED.value and not self.outcome.data:
+            self.outcome.errors = list(self.outcome.errors) + [_l("Choose why the item is closed")]
+            ok = False
+        if self.target.data == ItemStatus.ASSIGNED.value and self.working_group.data is None:
+            self.working_group.errors = list(self.working_group.errors) + [_l("Choose the working group that will verify this lead")]
+            ok = False
+        return ok
+
+
+class PriorityForm(PortalForm):
+    """A new priority and the reason for it (recorded)."""
+
     # InputRequired, not DataRequired: priority 0 (urgent) is a real answer.
-    priority = SelectField(_l("Priority"), coerce=int, validators=[InputRequired(_l("Select a priority"))])
+    priority = SelectField(_l("Priority"), coerce=int, render_kw=NOT_REQUIRED, validators=[InputRequired(_l("Select a priority"))])
+    reason = TextAreaField(
+        _l("Why are you changing the priority?"),
+        validators=[DataRequired(_l("Enter why you are changing the priority")),
+                    Length(max=1000, message=_l("Reason must be 1,000 characters or fewer"))],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.status.choices = choices("status")
         self.priority.choices = choices("priority")
 
-    def chosen(self) -> tuple[ItemStatus, Priority]:
-        """The chosen status and priority (call after validate: the choices are checked there)."""
-        return ItemStatus(self.status.data), Priority(self.priority.data)
+
+class GroupForm(PortalForm):
+    """Hand an accepted lead to another working group."""
+
+    group = SelectField(_l("Working group"), coerce=_int_or_none, render_kw=NOT_REQUIRED, validators=[InputRequired(_l("Choose a working group"))])
+
+    def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.group.choices = [(gid, name) for gid, name in (groups or [])]
+
+
+class NoteForm(PortalForm):
+    """An internal note (staff only)."""
+
+    note = TextAreaField(
+        _l("Internal note"),
+        validators=[DataRequired(_l("Enter the note")), Length(max=5000, message=_l("Note must be 5,000 characters or fewer"))],
+    )
+
+
+class LinkForm(PortalForm):
+    """Link or merge with another item, named by its reference number."""
+
+    other = StringField(_l("Reference number of the other item"), validators=[DataRequired(_l("Enter a reference number, like TY-7K3M-9Q2P")), Length(max=40)])
+    merge = SelectField(_l("What to do"), choices=[("link", _l("Link the two items (both stay open)")),
+                                                   ("merge", _l("Merge: close this item as a duplicate of the other"))],
+                        render_kw=NOT_REQUIRED, validators=[DataRequired()])
+
+
+class RedactForm(PortalForm):
+    """Blank out one field of an item, with the reason."""
+
+    field = SelectField(_l("Field to redact"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose the field to redact"))])
+    redact_reason = TextAreaField(
+        _l("Why must it be redacted?"),
+        validators=[DataRequired(_l("Enter why this field must be redacted")),
+                    Length(max=1000, message=_l("Reason must be 1,000 characters or fewer"))],
+    )
+
+    def __init__(self, *args: Any, fields: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.field.choices = fields or []
+
+
+class QueueFilterForm(FlaskForm):
+    """The queue's filters, read from the query string (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search descriptions and messages"), validators=[Optional(), Length(max=100, message=_l("Search must be 100 characters or fewer"))])
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    priority = SelectField(_l("Priority"), validators=[Optional()])
+    channel = SelectField(_l("Channel"), validators=[Optional()])
+    region = StringField(_l("Region or place"), validators=[Optional(), Length(max=100)])
+    group = SelectField(_l("Working group"), validators=[Optional()])
+    mine = BooleanField(_l("Assigned to me or my group"))
+    overdue = BooleanField(_l("Overdue only"))
+    received_from = DateField(_l("Received from"), validators=[Optional()], format="%Y-%m-%d")
+    received_to = DateField(_l("Received to"), validators=[Optional()], format="%Y-%m-%d")
+
+    def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        anything = ("", _l("Any"))
+        self.kind.choices = [anything] + choices("kind")
+        self.status.choices = [("", _l("Open (not closed)")), ("all", _l("Any status"))] + choices("status")
+        self.priority.choices = [anything] + [(str(v), t) for v, t in choices("priority")]
+        self.channel.choices = [anything] + choices("channel")
+        self.group.choices = [anything] + [(str(gid), name) for gid, name in (groups or [])]
+        for name in ("q", "region"):
+            field = getattr(self, name)
+            if field.data:
+                field.data = field.data.strip()
+
+    def filters(self, timezone: str) -> QueueFilters:
+        """The filters chosen (call after validate; invalid fields are ignored)."""
+        return QueueFilters(
+            kind=self.kind.data or None,
+            status=self.status.data or OPEN,
+            priority=int(self.priority.data) if self.priority.data not in (None, "") else None,
+            channel=self.channel.data or None,
+            region=self.region.data or None,
+            working_group_id=int(self.group.data) if self.group.data else None,
+            mine=bool(self.mine.data),
+            overdue=bool(self.overdue.data),
+            received_from=self.received_from.data if not self.received_from.errors else None,
+            received_to=self.received_to.data if not self.received_to.errors else None,
+            text=self.q.data or None,
+            timezone=timezone,
+        )
+
+
+class AccountForm(PortalForm):
+    """A new staff account (its first password is made for it and shown once)."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(_l("Enter a username")),
+                                                       Length(max=80, message=_l("Username must be 80 characters or fewer"))])
+    role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))])
+    working_group = SelectField(_l("Working group (for working group members)"), coerce=_int_or_none, validators=[Optional()])
+
+    def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = choices("role")
+        self.working_group.choices = [("", _l("None"))] + [(gid, name) for gid, name in (groups or [])]
+
+
+class AccountRoleForm(PortalForm):
+    """An account's role and working group."""
+
+    role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))])
+    working_group = SelectField(_l("Working group (for working group members)"), coerce=_int_or_none, validators=[Optional()])
+
+    def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = choices("role")
+        self.working_group.choices = [("", _l("None"))] + [(gid, name) for gid, name in (groups or [])]

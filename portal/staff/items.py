@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.forms.fields import display_mobile
 from portal.security.masking import mask_identity_number, mask_mobile, mask_name
 from portal.i18n import format_local_datetime
-from portal.models import AuditEvent, InboundMessage, IntakeItem, ItemStatus, Priority, StaffUser
+from portal.models import AuditEvent, InboundMessage, IntakeItem, StaffUser
 from portal.security.crypto import phone_hash
 from portal.staff.labels import label
 
@@ -131,8 +131,9 @@ def _appointment_details(item: IntakeItem, details: ItemDetails) -> None:
             details.fields.append("attendee_phone")
 
 
-def audit_history(item: IntakeItem, limit: int = HISTORY_LIMIT) -> list[tuple[AuditEvent, str | None]]:
-    """The item's audit events, newest first, each with the acting account's username (None if gone)."""
+def audit_history(item: IntakeItem, limit: int = HISTORY_LIMIT) -> list[tuple[AuditEvent, str | None, str | None]]:
+    """The item's audit events, newest first, each with the acting account's username (None if
+    gone) and None (the place for another item's reference when histories are shown together)."""
     rows = db.session.execute(
         select(AuditEvent, StaffUser.username)
         .outerjoin(StaffUser, StaffUser.id == AuditEvent.actor_id)
@@ -140,7 +141,7 @@ def audit_history(item: IntakeItem, limit: int = HISTORY_LIMIT) -> list[tuple[Au
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(limit)
     ).all()
-    return [(event, username) for event, username in rows]
+    return [(event, username, None) for event, username in rows]
 
 
 def record_view(item: IntakeItem, details: ItemDetails, actor_id: int) -> AuditEvent:
@@ -164,18 +165,3 @@ def update_contact(item: IntakeItem, *, actor_id: int, name: str | None, phone: 
     if not phone:
         tip.may_contact_by_sms = False
     audit.record("update_contact", actor_id=actor_id, item_id=item.id, fields=["contact_name", "contact_phone"])
-
-
-def change_status(item: IntakeItem, *, actor_id: int, status: ItemStatus, priority: Priority) -> bool:
-    """Set `item`'s status and priority; record what changed (old and new values). False if nothing changed."""
-    changes: dict[str, tuple[object, object]] = {}
-    if item.status != status.value:
-        changes["status"] = (item.status, status.value)
-        item.status = status.value
-    if item.priority != int(priority):
-        changes["priority"] = (item.priority, int(priority))
-        item.priority = int(priority)
-    if not changes:
-        return False
-    audit.record("change_status", actor_id=actor_id, item_id=item.id, changes=changes)
-    return True

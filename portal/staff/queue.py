@@ -1,25 +1,40 @@
-"""The staff queue: which intake items an account may see, in which order.
+"""The staff queue: which intake items an account may see, filtered, in which order, page by page.
 
-One query over `intake_item`, ordered by priority then received time (oldest first), using the
-`ix_intake_item_queue` / `ix_intake_item_group_queue` indexes. What an account may see depends on
-its role: a working-group member sees their group's items, sampling-site staff see only the
-appointments at their own sites, every other role sees everything.
+One query over `intake_item`, ordered by priority, then received time (oldest first), then id,
+and paged by key (the last row's priority, time and id), never by offset, so that page 100 costs
+what page 1 costs with a million items. The default view (open items) and the overdue filter
+use the partial indexes `ix_intake_item_open_queue` and `ix_intake_item_open_due`. What an
+account may see depends on its role: a working-group member sees their group's items,
+sampling-site staff see only the appointments at their own sites, every other role sees all.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, false, or_, select, text, true, tuple_
+from sqlalchemy.orm import joinedload
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Appointment, IntakeItem, ItemKind, ItemStatus, Slot, StaffUser, staff_site
+from portal.models.base import UTCDateTime
 from portal.permissions import Role
+from portal.search import matching_items
 from portal.security.references import normalise_reference
 
-QUEUE_LIMIT = 100  # key-set paging comes later; the newest urgent items are always on this page
+PAGE_SIZE = 50
+QUEUE_LIMIT = PAGE_SIZE
+OPEN, ALL = "open", "all"
 
 _SEE_EVERYTHING = frozenset({Role.ADMIN.value, Role.TRIAGE_OFFICER.value, Role.SUPERVISOR.value})
+# Written as SQL text, not a bound parameter, so that PostgreSQL can prove the query matches
+# the partial indexes' predicate `status <> 'closed'`.
+IS_OPEN = text("intake_item.status <> 'closed'")
 
 
 def visible_items_filter(user: StaffUser) -> ColumnElement[bool]:
@@ -44,15 +59,134 @@ def visible_items_filter(user: StaffUser) -> ColumnElement[bool]:
     return false()
 
 
-def queue_items(user: StaffUser, limit: int = QUEUE_LIMIT) -> list[IntakeItem]:
-    """The first `limit` items `user` may see: most urgent first, then oldest first (UTC received time)."""
-    query = (
+@dataclass
+class QueueFilters:
+    """What the queue is narrowed to. Dates are local calendar days (SITE_TIMEZONE), inclusive.
+
+    `status`: "open" (default: everything not closed), "all", or an ItemStatus value.
+    `region`: an administrative-division code prefix (digits) or words found in the place.
+    `text`: words found in a tip's description or an SMS message (Chinese works: trigrams).
+    """
+
+    kind: str | None = None
+    status: str = OPEN
+    priority: int | None = None
+    channel: str | None = None
+    region: str | None = None
+    working_group_id: int | None = None
+    mine: bool = False
+    overdue: bool = False
+    received_from: date | None = None
+    received_to: date | None = None
+    text: str | None = None
+    timezone: str = "Asia/Shanghai"
+    extra: list[ColumnElement[bool]] = field(default_factory=list)
+
+    def clauses(self, user: StaffUser, now: datetime) -> list[ColumnElement[bool]]:
+        """The WHERE clauses for these filters, for `user` (for "assigned to me") at `now` (UTC)."""
+        found: list[ColumnElement[bool]] = [visible_items_filter(user)]
+        if self.status == OPEN:
+            found.append(IS_OPEN)
+        elif self.status != ALL:
+            found.append(IntakeItem.status == self.status)
+        if self.kind:
+            found.append(IntakeItem.kind == self.kind)
+        if self.priority is not None:
+            found.append(IntakeItem.priority == self.priority)
+        if self.channel:
+            found.append(IntakeItem.channel == self.channel)
+        if self.working_group_id is not None:
+            found.append(IntakeItem.working_group_id == self.working_group_id)
+        if self.mine:
+            mine = IntakeItem.assigned_to_id == user.id
+            if user.working_group_id is not None:
+                mine = or_(mine, IntakeItem.working_group_id == user.working_group_id)
+            found.append(mine)
+        if self.overdue:
+            found += [IS_OPEN, IntakeItem.feedback_due_at < bindparam("overdue_now", now, type_=UTCDateTime())]
+        zone = ZoneInfo(self.timezone)
+        if self.received_from is not None:
+            start = datetime.combine(self.received_from, time(0), tzinfo=zone)
+            found.append(IntakeItem.received_at >= bindparam("received_from", start, type_=UTCDateTime()))
+        if self.received_to is not None:
+            end = datetime.combine(self.received_to + timedelta(days=1), time(0), tzinfo=zone)
+            found.append(IntakeItem.received_at < bindparam("received_to", end, type_=UTCDateTime()))
+        if self.region:
+            region = self.region.strip()
+            if region.isdigit():
+                prefix = region.rstrip("0") or region
+                found.append(IntakeItem.region_code.like(f"{prefix}%"))
+            else:
+                escaped = region.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                found.append(IntakeItem.region_text.ilike(f"%{escaped}%", escape="\\"))
+        if self.text:
+            reference = normalise_reference(self.text)
+            found.append(IntakeItem.reference == reference if reference else matching_items(self.text))
+        found += self.extra
+        return found
+
+
+def filtered_query(user: StaffUser, filters: QueueFilters, now: datetime | None = None) -> Select:
+    """SELECT IntakeItem (with its working group) for the filters, in queue order, unpaged."""
+    now = now or clock.now()
+    return (
         select(IntakeItem)
-        .where(visible_items_filter(user))
+        .options(joinedload(IntakeItem.working_group))
+        .where(and_(*filters.clauses(user, now)))
         .order_by(IntakeItem.priority, IntakeItem.received_at, IntakeItem.id)
-        .limit(limit)
     )
-    return list(db.session.scalars(query))
+
+
+def encode_cursor(item: IntakeItem) -> str:
+    """The key of the page after `item`: its priority, received time and id, URL-safe."""
+    raw = f"{item.priority}|{item.received_at.isoformat()}|{item.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[int, datetime, int] | None:
+    """The (priority, received_at UTC, id) in a cursor, or None for a missing or damaged one."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        priority, received, item_id = raw.split("|")
+        when = datetime.fromisoformat(received)
+        if when.tzinfo is None:
+            return None
+        return int(priority), when, int(item_id)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        return None
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue: its items and the cursor of the next page (None on the last)."""
+
+    items: list[IntakeItem]
+    next_cursor: str | None
+
+
+def queue_page(user: StaffUser, filters: QueueFilters | None = None, after: str | None = None,
+               size: int = PAGE_SIZE, now: datetime | None = None) -> QueuePage:
+    """The page of items after the cursor `after` (first page without one). One query."""
+    query = filtered_query(user, filters or QueueFilters(), now)
+    key = decode_cursor(after)
+    if key is not None:
+        priority, received, item_id = key
+        query = query.where(
+            tuple_(IntakeItem.priority, IntakeItem.received_at, IntakeItem.id)
+            > tuple_(bindparam("after_priority", priority, type_=Integer()),
+                     bindparam("after_received", received, type_=UTCDateTime()),
+                     bindparam("after_id", item_id, type_=Integer()))
+        )
+    rows = list(db.session.scalars(query.limit(size + 1)).unique())
+    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
+    return QueuePage(items=rows[:size], next_cursor=next_cursor)
+
+
+def queue_items(user: StaffUser, limit: int = QUEUE_LIMIT) -> list[IntakeItem]:
+    """The first `limit` open items `user` may see: most urgent first, then oldest first."""
+    return queue_page(user, size=limit).items
 
 
 def find_visible_item(user: StaffUser, reference_text: str) -> IntakeItem | None:

@@ -1,4 +1,5 @@
-"""Staff console views: sign in and out, the queue, an item with its audit trail, and edits.
+"""Staff console views: the queue (filters, search, key-set pages, CSV), an item with its
+history, and the banner of urgent alerts on every page.
 
 Every view declares the permission it needs (`portal.permissions.requires`); the blueprint's
 guard enforces it before the view runs. Item views also check the account's scope and answer
@@ -9,22 +10,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask import abort, current_app, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal import audit
-from portal.extensions import db, limiter
-from portal.models import IntakeItem, StaffUser, utcnow
-from portal.permissions import Permission, public_staff_view, requires, role_allows
-from portal.security.redirects import safe_next
+from portal import audit, clock
+from portal.extensions import db
+from portal.models import IntakeItem, ItemLink, ItemNote, OutboundMessage, StaffUser, WorkingGroup
+from portal.permissions import Permission, requires, role_allows
+from portal.security.masking import mask_mobile
 from portal.staff import bp, items
-from portal.staff.auth import check_password
-from portal.staff.forms import ContactForm, LoginForm, StatusForm
+from portal.staff.csv_export import csv_response
+from portal.staff.forms import (
+    ContactForm,
+    GroupForm,
+    LinkForm,
+    MoveForm,
+    NoteForm,
+    PriorityForm,
+    QueueFilterForm,
+    RedactForm,
+)
 from portal.staff.labels import label
-from portal.staff.queue import find_visible_item, is_overdue, queue_items
+from portal.staff.queue import filtered_query, find_visible_item, is_overdue, queue_page, visible_items_filter
+from portal.triage import alerts, workflow
+from portal.triage.duplicates import suggested_duplicates
+from portal.triage.redaction import redactable_fields
+from portal.i18n import format_local_datetime
+
+EXPORT_LIMIT = 100_000
 
 
 def _site_timezone() -> str:
@@ -33,95 +48,146 @@ def _site_timezone() -> str:
 
 @bp.context_processor
 def _staff_template_helpers() -> dict[str, Any]:
-    return {"label": label, "is_overdue": is_overdue, "site_tz": _site_timezone()}
+    helpers: dict[str, Any] = {"label": label, "is_overdue": is_overdue, "site_tz": _site_timezone(),
+                               "can": lambda permission: _can(permission), "Permission": Permission}
+    if current_user.is_authenticated and request.endpoint and not request.endpoint.startswith("staff.login"):
+        # The urgent-alert banner: on every staff page until someone acknowledges it.
+        helpers["urgent_alerts"] = alerts.open_alerts(visible_items_filter(current_user))
+    return helpers
 
 
-def _after_login(target: str | None) -> str:
-    """Where to go after signing in: `next` only when it is a staff page on this site."""
-    queue = url_for("staff.queue")
-    target = safe_next(target, queue)
-    if target.split("?")[0].rstrip("/") in ("/staff", url_for("staff.login")):
-        return queue
-    return target if target.startswith("/staff/") else queue
+def _can(permission: Permission) -> bool:
+    return current_user.is_authenticated and role_allows(current_user.role, permission)
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SETTINGS"].ratelimit_login, methods=["POST"])
-@public_staff_view
-def login() -> Response | str:
-    """Sign in with username and password (argon2); one generic error for any failure; audited."""
-    if current_user.is_authenticated and request.method == "GET":
-        return redirect(_after_login(request.args.get("next")))
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = db.session.scalar(select(StaffUser).where(StaffUser.username == form.username.data))
-        # Always check a hash (a dummy one for unknown names) so timing does not reveal who exists.
-        if check_password(user, form.password.data) and user is not None and user.active:
-            session.clear()  # a fresh session on sign-in: no fixation of a session set before
-            login_user(user)
-            user.last_login_at = utcnow()
-            audit.record("login", actor_id=user.id)
-            db.session.commit()
-            return redirect(_after_login(request.args.get("next")), 303)
-        # Unknown names are not recorded: they are often a password typed into the wrong box.
-        audit.record("login_failed", actor_id=user.id if user is not None else None)
-        db.session.commit()
-        form.username.errors = [_("Enter a correct username and password")]
-    return render_template("staff/login.html", form=form), 400 if form.errors else 200
-
-
-@bp.post("/logout")
-@requires(Permission.SIGN_IN)
-def logout() -> Response:
-    """Sign out (a POST, so another site cannot sign staff out with a link)."""
-    audit.record("logout", actor_id=current_user.id)
-    db.session.commit()
-    logout_user()
-    session.clear()
-    return redirect(url_for("staff.login"), 303)
+def working_groups() -> list[tuple[int, str]]:
+    """(id, name) of every working group, by name."""
+    return [(g.id, g.name) for g in db.session.scalars(select(WorkingGroup).order_by(WorkingGroup.name))]
 
 
 @bp.get("/")
 @requires(Permission.VIEW_QUEUE)
 def index() -> Response:
     """The console's front door: the queue."""
+    from flask import redirect, url_for
+
     return redirect(url_for("staff.queue"))
+
+
+def _filter_form() -> tuple[QueueFilterForm, Any]:
+    form = QueueFilterForm(request.args, groups=working_groups())
+    form.validate()
+    return form, form.filters(_site_timezone())
 
 
 @bp.get("/queue")
 @requires(Permission.VIEW_QUEUE)
-def queue() -> str:
-    # The queue shows no personal data, so opening it is not an audited view.
-    """Every intake item the user may see, urgent first, then oldest first."""
-    return render_template("staff/queue.html", items=queue_items(current_user), now=utcnow())
+def queue() -> tuple[str, int]:
+    """Every intake item the user may see, filtered, urgent first then oldest first, by key-set pages.
+
+    The queue shows no personal data, so opening it is not an audited view.
+    """
+    form, filters = _filter_form()
+    page = queue_page(current_user, filters, after=request.args.get("after"), now=clock.now())
+    query_args = {k: v for k, v in request.args.items(multi=False) if k != "after" and v}
+    return render_template(
+        "staff/queue.html", items=page.items, next_cursor=page.next_cursor, filter_form=form,
+        now=clock.now(), query_args=query_args, first_page="after" not in request.args,
+    ), 400 if form.errors else 200
 
 
-def _visible_item_or_404(reference: str) -> IntakeItem:
+@bp.get("/queue.csv")
+@requires(Permission.EXPORT)
+def export_queue() -> Response:
+    """The filtered queue as CSV (the same columns the queue shows: no personal data). Audited."""
+    _form, filters = _filter_form()
+    now = clock.now()
+    rows = list(db.session.scalars(filtered_query(current_user, filters, now).limit(EXPORT_LIMIT)).unique())
+    header = ["reference", "case_file_number", "kind", "channel", "status", "outcome", "priority", "received_at",
+              "feedback_due_at", "overdue", "closed_at", "working_group"]
+    body = [
+        [i.reference, i.case_file_number or "", label("kind", i.kind), label("channel", i.channel),
+         label("status", i.status), label("outcome", i.outcome), label("priority", i.priority),
+         format_local_datetime(i.received_at, _site_timezone()),
+         format_local_datetime(i.feedback_due_at, _site_timezone()) if i.feedback_due_at else "",
+         label("overdue", is_overdue(i, now)),
+         format_local_datetime(i.closed_at, _site_timezone()) if i.closed_at else "",
+         i.working_group.name if i.working_group else ""]
+        for i in rows
+    ]
+    audit.record("export_queue", actor_id=current_user.id, fields=["filters", "rows"])
+    db.session.commit()
+    return csv_response("queue.csv", header, body)
+
+
+def visible_item_or_404(reference: str) -> IntakeItem:
+    """The item with `reference` if the signed-in account may see it; else abort with 404."""
     item = find_visible_item(current_user, reference)
     if item is None:
         abort(404)
     return item
 
 
-def _render_item(item: IntakeItem, form: Any = None, code: int = 200) -> tuple[str, int]:
-    """Show the item page and record the view (every showing of personal data is audited)."""
+def _thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]]:
+    """The SMS thread: messages received and sent, oldest first (numbers masked)."""
+    tz = _site_timezone()
+    thread = [dict(m, direction=label("direction", "in")) for m in details.messages]
+    for message in db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.item_id == item.id).order_by(OutboundMessage.created_at)
+    ):
+        if message.purpose == alerts.DUTY_ALERT_PURPOSE:
+            continue  # to the duty officers, not part of the conversation
+        thread.append({"received": format_local_datetime(message.created_at, tz), "sender": mask_mobile(message.to_phone),
+                       "body": message.body, "direction": label("direction", "out")})
+    return thread
+
+
+def render_item(item: IntakeItem, form: Any = None, code: int = 200) -> tuple[str, int]:
+    """Show the item page and record the view (every showing of personal data is audited).
+
+    `form`: a submitted form with errors, shown in place of its empty twin.
+    """
+    user = current_user
     details = items.item_details(item, _site_timezone())
-    items.record_view(item, details, current_user.id)
+    notes = db.session.execute(
+        select(ItemNote, StaffUser.username).outerjoin(StaffUser, StaffUser.id == ItemNote.author_id)
+        .where(ItemNote.item_id == item.id).order_by(ItemNote.created_at)
+    ).all()
+    if notes:
+        details.fields = sorted(set(details.fields) | {"notes"})
+    thread = _thread(item, details)
+    items.record_view(item, details, user.id)
     db.session.commit()
-    can_edit = role_allows(current_user.role, Permission.EDIT_ITEM)
-    contact_form = form if isinstance(form, ContactForm) else ContactForm(formdata=None)
-    status_form = form if isinstance(form, StatusForm) else StatusForm(
-        formdata=None, status=item.status, priority=item.priority
-    )
+    groups = working_groups()
+    targets = [t for t in workflow.allowed_moves(item.status) if _can(workflow.MOVE_PERMISSION.get(t, Permission.TRIAGE))]
+
+    def pick(cls: type, **kwargs: Any) -> Any:
+        return form if isinstance(form, cls) else cls(formdata=None, **kwargs)
+
+    merged = list(db.session.scalars(select(IntakeItem).where(IntakeItem.merged_into_id == item.id)))
+    link_rows = db.session.execute(select(ItemLink.item_id, ItemLink.other_item_id).where(
+        (ItemLink.item_id == item.id) | (ItemLink.other_item_id == item.id))).all()
+    linked_ids = {i for row in link_rows for i in row} - {item.id}
+    linked = list(db.session.scalars(select(IntakeItem).where(IntakeItem.id.in_(linked_ids), visible_items_filter(user))))
+    merged_into = db.session.get(IntakeItem, item.merged_into_id) if item.merged_into_id else None
+    history = items.audit_history(item)
+    for other in merged:
+        history += [(event, name, other.reference) for event, name, _ref in items.audit_history(other)]
+    history.sort(key=lambda row: (row[0].occurred_at, row[0].id), reverse=True)
+    can_triage = _can(Permission.TRIAGE)
     return render_template(
         "staff/item.html",
-        item=item,
-        details=details,
-        history=items.audit_history(item),
-        now=utcnow(),
-        can_edit=can_edit,
-        contact_form=contact_form,
-        status_form=status_form,
+        item=item, details=details, thread=thread, notes=notes, history=history, now=clock.now(),
+        can_edit=_can(Permission.EDIT_ITEM), can_triage=can_triage,
+        contact_form=pick(ContactForm),
+        move_form=pick(MoveForm, targets=targets or None, groups=groups, expected=item.status),
+        move_targets=targets,
+        priority_form=pick(PriorityForm, priority=item.priority),
+        group_form=pick(GroupForm, groups=groups, group=item.working_group_id),
+        note_form=pick(NoteForm), link_form=pick(LinkForm),
+        redact_form=pick(RedactForm, fields=[(f, label("field", f)) for f in redactable_fields(item)]),
+        duplicates=suggested_duplicates(item, visible_items_filter(user)) if can_triage else [],
+        merged=merged, linked=linked, merged_into=merged_into,
         form=form,
     ), code
 
@@ -130,39 +196,4 @@ def _render_item(item: IntakeItem, form: Any = None, code: int = 200) -> tuple[s
 @requires(Permission.VIEW_ITEM)
 def item(reference: str) -> tuple[str, int]:
     """One item with its details; each view of personal fields is audited (404 when out of scope)."""
-    return _render_item(_visible_item_or_404(reference))
-
-
-@bp.post("/items/<reference>/contact")
-@requires(Permission.EDIT_ITEM)
-def update_contact(reference: str) -> Response | tuple[str, int]:
-    """Correct a tip's contact details; audited by field name only, never by value."""
-    found = _visible_item_or_404(reference)
-    if found.tip is None:
-        abort(404)
-    form = ContactForm()
-    if not form.validate_on_submit():
-        return _render_item(found, form, 400)
-    items.update_contact(
-        found, actor_id=current_user.id, name=form.contact_name.data or None, phone=form.contact_phone.data or None
-    )
-    db.session.commit()
-    flash(_("Contact details changed"))
-    return redirect(url_for("staff.item", reference=found.reference), 303)
-
-
-@bp.post("/items/<reference>/status")
-@requires(Permission.EDIT_ITEM)
-def change_status(reference: str) -> Response | tuple[str, int]:
-    """Change an item's status and priority; audited with before and after values."""
-    found = _visible_item_or_404(reference)
-    form = StatusForm()
-    if not form.validate_on_submit():
-        return _render_item(found, form, 400)
-    status, priority = form.chosen()
-    if items.change_status(found, actor_id=current_user.id, status=status, priority=priority):
-        db.session.commit()
-        flash(_("Status and priority saved"))
-    else:
-        flash(_("Nothing was changed"))
-    return redirect(url_for("staff.item", reference=found.reference), 303)
+    return render_item(visible_item_or_404(reference))

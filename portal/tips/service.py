@@ -13,9 +13,11 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.intake import new_item, unused_reference
-from portal.models import Channel, IntakeItem, ItemKind, Priority, Tip, TipCategory, utcnow
+from portal.models import Channel, IntakeItem, ItemKind, Tip, TipCategory, utcnow
 from portal.security.crypto import hashes_match, lookup_hash, phone_hash
 from portal.security.references import new_follow_up_code, normalise_follow_up_code, normalise_reference
+from portal.triage.alerts import alert_duty_officers
+from portal.triage.priority import TipSignals, tip_priority
 
 FOLLOW_UP_PURPOSE = "follow-up-code"
 
@@ -80,8 +82,9 @@ def create_tip(
 ) -> TipReceipt:
     """Create a tip and its intake item in the current transaction (the caller commits).
 
-    `contact_phone` must already be E.164 (see `portal.forms.normalise_mobile`). A child in
-    danger makes the item urgent, so it tops the queue. The follow-up code is stored only as an
+    `contact_phone` must already be E.164 (see `portal.forms.normalise_mobile`). The priority
+    follows `portal.triage.priority` (a child in danger makes the item urgent, so it tops the
+    queue, and an urgent tip alerts the officers on duty: `portal.triage.alerts`). The follow-up code is stored only as an
     HMAC; its plain text is kept encrypted for `display_minutes` so a refresh or print of the
     confirmation still shows it (0: not kept at all, for channels with no page to show it). Nothing about the sender's device or address is stored.
 
@@ -109,7 +112,10 @@ def create_tip(
     item = new_item(
         ItemKind.TIP,
         channel,
-        priority=Priority.URGENT if child_in_danger else Priority.NORMAL,
+        priority=tip_priority(TipSignals(
+            child_in_danger=child_in_danger, category=category.value, description=description, now=utcnow(),
+            place=place, seen_when=seen_when, has_contact=bool(contact_phone or contact_name),
+        )),
         deadline_days=deadline_days,
         region_text=region_text[:500] if region_text else None,
         reference=reference,
@@ -152,6 +158,7 @@ def create_tip(
         if earlier is None:
             raise
         return earlier
+    alert_duty_officers(item)
     return TipReceipt(tip=tip, reference=item.reference, follow_up_code=code)
 
 

@@ -15,7 +15,8 @@ from portal.permissions import Role
 from portal.public.commands import DEMO_SITES_CSV
 from portal.sampling.importer import import_sites
 from tests.browser.conftest import assert_accessible, new_page
-from tests.factories import STAFF_PASSWORD, create_staff
+from tests.factories import create_staff
+from tests.staff_support import sign_in_page
 
 pytestmark = pytest.mark.slow
 
@@ -131,9 +132,7 @@ def test_tip_in_chinese_booking_in_english_then_staff_find_both_in_the_queue(app
     page = new_page(browser, "en")
     page.goto(live_server + "/staff/login")
     assert_accessible(page, "en-staff-login")
-    page.fill("input[name=username]", "officer")
-    page.fill("input[name=password]", STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page, live_server, "officer")
     page.wait_for_url(re.compile(r"/staff/queue"))
     assert_accessible(page, "en-staff-queue")
     queue_text = page.locator("main").inner_text()

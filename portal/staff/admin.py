@@ -1,0 +1,139 @@
+"""Account management for admins: list, create, change role or group, switch off and on, and
+reset (a new password shown once, a fresh two-step enrolment, every session ended). Accounts
+are never deleted, and the last active admin can be neither switched off nor demoted.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from portal import audit
+from portal.extensions import db
+from portal.models import StaffUser
+from portal.permissions import Permission, Role, requires
+from portal.staff import bp
+from portal.staff.accounts import AccountError, LastAdmin, create_staff_user, reset_account, set_active, set_role
+from portal.staff.forms import AccountForm, AccountRoleForm
+from portal.staff.views import working_groups
+
+
+def new_password() -> str:
+    """A random password to hand over once (about 96 bits; the person may keep it in a manager)."""
+    return secrets.token_urlsafe(12)
+
+
+def _accounts() -> list[StaffUser]:
+    return list(db.session.scalars(select(StaffUser).order_by(StaffUser.username)))
+
+
+def _account_or_404(user_id: int) -> StaffUser:
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _render_list(form: AccountForm | None = None, created: tuple[str, str] | None = None, code: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("staff/accounts.html", accounts=_accounts(),
+                           form=form or AccountForm(formdata=None, groups=working_groups()), created=created), code
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+@requires(Permission.MANAGE_STAFF)
+def accounts():  # type: ignore[no-untyped-def]
+    """Every staff account, and a form to create one (its first password is shown once)."""
+    form = AccountForm(groups=working_groups())
+    if not form.validate_on_submit():
+        return _render_list(form if form.is_submitted() else None, code=400 if form.errors else 200)
+    password = new_password()
+    try:
+        user = create_staff_user(form.username.data, password, Role(form.role.data))
+    except AccountError as exc:
+        db.session.rollback()
+        form.username.errors = [_("That username is taken. Choose another.") if exc.code == "taken" else str(exc)]
+        return _render_list(form, code=400)
+    user.working_group_id = form.working_group.data
+    db.session.flush()
+    audit.record("create_account", actor_id=current_user.id, fields=["role"], changes={"role": (None, user.role)})
+    db.session.commit()
+    return _render_list(created=(user.username, password))
+
+
+@bp.get("/accounts/<int:user_id>")
+@requires(Permission.MANAGE_STAFF)
+def account_detail(user_id: int) -> str:
+    """One account: its role and group, switch it off or on, or reset it."""
+    user = _account_or_404(user_id)
+    form = AccountRoleForm(formdata=None, groups=working_groups(), role=user.role, working_group=user.working_group_id)
+    return render_template("staff/account_detail.html", account=user, form=form, new_password=None)
+
+
+def _refuse_last_admin(user: StaffUser) -> tuple[str, int]:
+    db.session.rollback()
+    form = AccountRoleForm(formdata=None, groups=working_groups(), role=user.role, working_group=user.working_group_id)
+    form.role.errors = [_("This is the last active admin account. Make another account admin first.")]
+    return render_template("staff/account_detail.html", account=user, form=form, new_password=None), 409
+
+
+@bp.post("/accounts/<int:user_id>/role")
+@requires(Permission.MANAGE_STAFF)
+def account_role(user_id: int) -> Response | tuple[str, int]:
+    """Change an account's role and working group."""
+    user = _account_or_404(user_id)
+    form = AccountRoleForm(groups=working_groups())
+    if not form.validate_on_submit():
+        return render_template("staff/account_detail.html", account=user, form=form, new_password=None), 400
+    before = user.role
+    try:
+        set_role(user, Role(form.role.data))
+    except LastAdmin:
+        return _refuse_last_admin(user)
+    user.working_group_id = form.working_group.data
+    audit.record("change_account", actor_id=current_user.id, fields=["working_group_id"],
+                 changes={"role": (before, user.role)})
+    db.session.commit()
+    flash(_("Account changed"))
+    return redirect(url_for("staff.account_detail", user_id=user.id), 303)
+
+
+@bp.post("/accounts/<int:user_id>/active")
+@requires(Permission.MANAGE_STAFF)
+def account_active(user_id: int) -> Response | tuple[str, int]:
+    """Switch an account off (ending its sessions) or back on."""
+    from flask_wtf import FlaskForm
+
+    user = _account_or_404(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    turn_on = not user.active
+    try:
+        set_active(user, turn_on)
+    except LastAdmin:
+        return _refuse_last_admin(user)
+    audit.record("change_account", actor_id=current_user.id, changes={"active": (not turn_on, turn_on)})
+    db.session.commit()
+    flash(_("Account switched on") if turn_on else _("Account switched off. Its sessions have ended."))
+    return redirect(url_for("staff.account_detail", user_id=user.id), 303)
+
+
+@bp.post("/accounts/<int:user_id>/reset")
+@requires(Permission.MANAGE_STAFF)
+def account_reset(user_id: int) -> tuple[str, int]:
+    """New password (shown once), fresh two-step enrolment at next sign-in, every session ended."""
+    from flask_wtf import FlaskForm
+
+    user = _account_or_404(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    password = new_password()
+    reset_account(user, password)
+    audit.record("reset_account", actor_id=current_user.id, fields=["password", "second_factor"])
+    db.session.commit()
+    form = AccountRoleForm(formdata=None, groups=working_groups(), role=user.role, working_group=user.working_group_id)
+    return render_template("staff/account_detail.html", account=user, form=form, new_password=password), 200

@@ -1,0 +1,207 @@
+"""What staff do to an item: move it along the workflow, change its priority or group, take
+it, add a note, link or merge duplicates, redact a field, correct contact details, and
+acknowledge an urgent alert. Each view parses its form, calls `portal.triage`, commits, and
+redirects back to the item (303), or shows the item page again with the errors (400/409).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.extensions import db
+from portal.models import ItemStatus, Outcome, Priority, WorkingGroup
+from portal.permissions import Permission, requires, role_allows
+from portal.staff import bp, items
+from portal.staff.forms import ContactForm, GroupForm, LinkForm, MoveForm, NoteForm, PriorityForm, RedactForm
+from portal.staff.labels import label
+from portal.staff.queue import find_visible_item
+from portal.staff.views import render_item, visible_item_or_404, working_groups
+from portal.triage import alerts, workflow
+from portal.triage.redaction import NotRedactable, redact, redactable_fields
+
+def _back(reference: str) -> Response:
+    return redirect(url_for("staff.item", reference=reference), 303)
+
+
+def _workflow_message(code: str) -> str:
+    return {
+        "stale": _("Someone else changed this item's status a moment ago. Check its history, then try again."),
+        "not_allowed": _("That status change is not possible from the item's current status."),
+        "outcome_needed": _("Choose why the item is closed"),
+        "group_needed": _("Choose the working group that will verify this lead"),
+        "reason_needed": _("Enter why you are changing the priority"),
+        "same_item": _("Enter the reference number of another item"),
+    }[code]
+
+
+@bp.post("/items/<reference>/move")
+@requires(Permission.EDIT_ITEM)
+def move_item(reference: str) -> Response | tuple[str, int]:
+    """Move the item to another status (closing with an outcome; accepting with a working group)."""
+    found = visible_item_or_404(reference)
+    form = MoveForm(targets=list(ItemStatus), groups=working_groups())
+    if not form.validate_on_submit():
+        return render_item(found, form, 400)
+    target = ItemStatus(form.target.data)
+    if not role_allows(current_user.role, workflow.MOVE_PERMISSION.get(target, Permission.TRIAGE)):
+        abort(403)
+    try:
+        if form.working_group.data is not None and db.session.get(WorkingGroup, form.working_group.data) is None:
+            raise workflow.WorkflowError("group_needed")
+        workflow.move(
+            found, expected=form.expected.data or "", target=target, actor_id=current_user.id,
+            outcome=Outcome(form.outcome.data) if form.outcome.data else None,
+            working_group_id=form.working_group.data if target is ItemStatus.ASSIGNED else None,
+        )
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        form.target.errors = [_workflow_message(exc.code)]
+        return render_item(found, form, 409 if exc.code == "stale" else 400)
+    db.session.commit()
+    flash(_("Status changed to %(status)s", status=label("status", target.value)))
+    return _back(found.reference)
+
+
+@bp.post("/items/<reference>/priority")
+@requires(Permission.TRIAGE)
+def change_priority(reference: str) -> Response | tuple[str, int]:
+    """Change the priority, with the reason (kept as an internal note; the change is audited)."""
+    found = visible_item_or_404(reference)
+    form = PriorityForm()
+    if not form.validate_on_submit():
+        return render_item(found, form, 400)
+    if workflow.change_priority(found, priority=Priority(form.priority.data), reason=form.reason.data,
+                                actor_id=current_user.id):
+        db.session.commit()
+        flash(_("Priority changed"))
+    else:
+        flash(_("Nothing was changed"))
+    return _back(found.reference)
+
+
+@bp.post("/items/<reference>/group")
+@requires(Permission.TRIAGE)
+def change_group(reference: str) -> Response | tuple[str, int]:
+    """Hand the lead to another working group."""
+    found = visible_item_or_404(reference)
+    form = GroupForm(groups=working_groups())
+    if not form.validate_on_submit():
+        return render_item(found, form, 400)
+    if workflow.change_group(found, working_group_id=form.group.data, actor_id=current_user.id):
+        db.session.commit()
+        flash(_("Working group changed"))
+    return _back(found.reference)
+
+
+@bp.post("/items/<reference>/take")
+@requires(Permission.EDIT_ITEM)
+def take_item(reference: str) -> Response:
+    """Make the signed-in officer responsible for the item."""
+    found = visible_item_or_404(reference)
+    from flask_wtf import FlaskForm
+
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if workflow.take(found, actor_id=current_user.id):
+        db.session.commit()
+        flash(_("You are now responsible for this item"))
+    return _back(found.reference)
+
+
+@bp.post("/items/<reference>/notes")
+@requires(Permission.EDIT_ITEM)
+def add_note(reference: str) -> Response | tuple[str, int]:
+    """Add an internal note (staff only; encrypted; audited by field name)."""
+    found = visible_item_or_404(reference)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return render_item(found, form, 400)
+    workflow.add_note(found, body=form.note.data, actor_id=current_user.id)
+    db.session.commit()
+    flash(_("Note added"))
+    return _back(found.reference)
+
+
+@bp.post("/items/<reference>/link")
+@requires(Permission.TRIAGE)
+def link_item(reference: str) -> Response | tuple[str, int]:
+    """Link this item with another, or merge it into the other as a duplicate."""
+    found = visible_item_or_404(reference)
+    form = LinkForm()
+    if not form.validate_on_submit():
+        return render_item(found, form, 400)
+    other = find_visible_item(current_user, form.other.data)
+    if other is None or other.id == found.id:
+        form.other.errors = [_("Enter the reference number of another item you can see")]
+        return render_item(found, form, 400)
+    try:
+        if form.merge.data == "merge":
+            workflow.merge(found, other, expected=found.status, actor_id=current_user.id)
+        else:
+            workflow.link(found, other, actor_id=current_user.id)
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        form.other.errors = [_workflow_message(exc.code)]
+        return render_item(found, form, 409 if exc.code == "stale" else 400)
+    db.session.commit()
+    flash(_("Merged into %(reference)s", reference=other.reference) if form.merge.data == "merge"
+          else _("Linked with %(reference)s", reference=other.reference))
+    return _back(found.reference)
+
+
+@bp.post("/items/<reference>/redact")
+@requires(Permission.TRIAGE)
+def redact_field(reference: str) -> Response | tuple[str, int]:
+    """Blank out one field, keeping the reason."""
+    found = visible_item_or_404(reference)
+    form = RedactForm(fields=[(f, label("field", f)) for f in redactable_fields(found)])
+    if not form.validate_on_submit():
+        return render_item(found, form, 400)
+    try:
+        redact(found, field=form.field.data, reason=form.redact_reason.data, actor_id=current_user.id)
+    except NotRedactable:
+        abort(400)
+    db.session.commit()
+    flash(_("%(field)s redacted", field=label("field", form.field.data)))
+    return _back(found.reference)
+
+
+@bp.post("/items/<reference>/contact")
+@requires(Permission.EDIT_ITEM)
+def update_contact(reference: str) -> Response | tuple[str, int]:
+    """Correct a tip's contact details; audited by field name only, never by value."""
+    found = visible_item_or_404(reference)
+    if found.tip is None:
+        abort(404)
+    form = ContactForm()
+    if not form.validate_on_submit():
+        return render_item(found, form, 400)
+    items.update_contact(
+        found, actor_id=current_user.id, name=form.contact_name.data or None, phone=form.contact_phone.data or None
+    )
+    db.session.commit()
+    flash(_("Contact details changed"))
+    return _back(found.reference)
+
+
+@bp.post("/alerts/<int:alert_id>/acknowledge")
+@requires(Permission.ACKNOWLEDGE_ALERT)
+def acknowledge_alert(alert_id: int) -> Response:
+    """Take an urgent alert in hand: the banner goes away for everyone; opens the item."""
+    from flask_wtf import FlaskForm
+
+    from portal.models import IntakeItem, UrgentAlert
+
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    alert = db.session.get(UrgentAlert, alert_id)
+    item = db.session.get(IntakeItem, alert.item_id) if alert is not None else None
+    if item is None or find_visible_item(current_user, item.reference) is None:
+        abort(404)
+    if alerts.acknowledge(alert_id, current_user):
+        db.session.commit()
+        flash(_("Alert acknowledged. Everyone now sees that you have it in hand."))
+    return _back(item.reference)

@@ -1,0 +1,156 @@
+"""Oversight: the dashboard (SVG charts with tables), the monthly report per unit (page and
+CSV), and the audit log viewer. None of these shows personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from portal import audit, clock
+from portal.extensions import db
+from portal.models import AuditEvent, Channel, IntakeItem, Outcome, StaffUser
+from portal.permissions import Permission, requires
+from portal.security.references import normalise_reference
+from portal.staff import bp, stats
+from portal.staff.charts import bar_chart
+from portal.staff.csv_export import csv_response
+from portal.staff.labels import LABELS, label
+from portal.staff.queue import IS_OPEN
+
+AUDIT_PAGE = 100
+
+
+def _tz() -> str:
+    return current_app.config["SETTINGS"].site_timezone
+
+
+def _month_name(key: tuple[int, int]) -> str:
+    year, month = key
+    return _("%(year)d-%(month)02d", year=year, month=month)
+
+
+@bp.get("/dashboard")
+@requires(Permission.VIEW_REPORTS)
+def dashboard() -> str:
+    """Charts of intake, open items, deadlines and sampling, each with its table."""
+    now, tz = clock.now(), _tz()
+    channels = [c.value for c in Channel]
+    intake = stats.intake_per_day(now, tz)
+    days = [d.strftime("%m-%d") for d, _c in intake]
+    open_status = stats.open_by_status()
+    deadlines = stats.deadlines_per_month(now, tz)
+    bookings = stats.bookings_per_month(now, tz)
+    overdue = db.session.scalar(
+        select(func.count()).select_from(IntakeItem).where(IS_OPEN, IntakeItem.feedback_due_at < now)
+    )
+    charts = {
+        "intake": bar_chart("chart-intake", _("Items received per day, by channel (last 30 days)"), days,
+                            [(label("channel", c), [counts[c] for _d, counts in intake]) for c in channels],
+                            stacked=True, label_every=5),
+        "open": bar_chart("chart-open", _("Open items by status"), [label("status", s) for s in open_status],
+                          [(_("Open items"), list(open_status.values()))]),
+        "deadlines": bar_chart("chart-deadlines", _("Feedback deadlines met and missed, by month of the deadline"),
+                               [_month_name(k) for k, _v in deadlines],
+                               [(_("Met"), [v["met"] for _k, v in deadlines]), (_("Missed"), [v["missed"] for _k, v in deadlines])]),
+        "bookings": bar_chart("chart-bookings", _("Sampling bookings and attendance, by month"),
+                              [_month_name(k) for k, _v in bookings],
+                              [(_("Booked"), [v["booked"] for _k, v in bookings]), (_("Attended"), [v["attended"] for _k, v in bookings])]),
+    }
+    return render_template(
+        "staff/dashboard.html", charts=charts, intake=intake, channels=channels, open_status=open_status,
+        deadlines=deadlines, bookings=bookings, month_name=_month_name, overdue=overdue or 0,
+    )
+
+
+def _report_month() -> tuple[int, int]:
+    now_key = stats.recent_months(clock.now(), _tz(), 1)[0]
+    raw = request.args.get("month", "")
+    try:
+        year, month = (int(part) for part in raw.split("-"))
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return year, month
+    except ValueError:
+        pass
+    return now_key
+
+
+def _report(year: int, month: int):  # type: ignore[no-untyped-def]
+    outcomes = [o.value for o in Outcome]
+    return outcomes, stats.monthly_report(year, month, clock.now(), _tz(), outcomes)
+
+
+def _unit_name(row: stats.UnitRow) -> str:
+    return _("No working group") if row.kind == "none" else row.unit
+
+
+@bp.get("/report")
+@requires(Permission.VIEW_REPORTS)
+def report() -> str:
+    """The monthly figures per working group and sampling site, for the month in `?month=YYYY-MM`."""
+    year, month = _report_month()
+    outcomes, rows = _report(year, month)
+    months = stats.recent_months(clock.now(), _tz(), 12)
+    return render_template("staff/report.html", rows=rows, outcomes=outcomes, year=year, month=month,
+                           months=months, month_name=_month_name, unit_name=_unit_name)
+
+
+@bp.get("/report.csv")
+@requires(Permission.EXPORT)
+def report_csv() -> Response:
+    """The monthly report as CSV (same figures as the page). Audited."""
+    year, month = _report_month()
+    outcomes, rows = _report(year, month)
+    header = ["unit", "unit_kind", "received", "verified_within_deadline", "deadlines_missed"] + [
+        f"closed_{o}" for o in outcomes] + ["bookings", "samples_taken"]
+    body = [[_unit_name(r), r.kind, r.received, r.verified_in_time, r.deadlines_missed]
+            + [r.closed[o] for o in outcomes] + [r.bookings, r.samples_taken] for r in rows]
+    audit.record("export_report", actor_id=current_user.id, fields=["rows"])
+    db.session.commit()
+    return csv_response(f"report-{year}-{month:02d}.csv", header, body)
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@bp.get("/audit")
+@requires(Permission.VIEW_AUDIT)
+def audit_log() -> str:
+    """The audit log, newest first, filtered by action, account, item and local dates; 100 a page."""
+    query = select(AuditEvent, StaffUser.username, IntakeItem.reference).outerjoin(
+        StaffUser, StaffUser.id == AuditEvent.actor_id).outerjoin(IntakeItem, IntakeItem.id == AuditEvent.item_id)
+    action = request.args.get("action", "")
+    if action in LABELS["action"]:
+        query = query.where(AuditEvent.action == action)
+    who = request.args.get("who", "").strip()[:80]
+    if who:
+        query = query.where(StaffUser.username == who)
+    reference_text = request.args.get("item", "").strip()[:40]
+    if reference_text:
+        query = query.where(IntakeItem.reference == (normalise_reference(reference_text) or "-"))
+    zone = ZoneInfo(_tz())
+    start, end = _day(request.args.get("from")), _day(request.args.get("to"))
+    if start:
+        query = query.where(AuditEvent.occurred_at >= datetime.combine(start, time(0), tzinfo=zone))
+    if end:
+        query = query.where(AuditEvent.occurred_at < datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone))
+    before = request.args.get("before", "")
+    if before.isdigit():
+        query = query.where(AuditEvent.id < int(before))
+    rows = db.session.execute(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)).all()
+    more = len(rows) > AUDIT_PAGE
+    rows = rows[:AUDIT_PAGE]
+    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    return render_template("staff/audit.html", rows=rows, more=more, args=args,
+                           next_before=rows[-1][0].id if more and rows else None,
+                           actions=sorted(LABELS["action"].items(), key=lambda kv: str(kv[1])))

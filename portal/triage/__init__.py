@@ -1,0 +1,1 @@
+"""Triage rules that know no Flask request: priority, the status workflow, case files, alerts."""
