@@ -84,7 +84,7 @@ def ask_tipster(reference: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         from portal.staff import views as staff_views
 
-        return staff_views._render_item(item, form, 400)
+        return staff_views.render_item(item, form, 400)
     by_sms = bool(tip.may_contact_by_sms and tip.contact_phone)
     question = TipQuestion(tip_id=tip.id, asked_by_id=current_user.id, text=form.question.data, sent_by_sms=by_sms)
     db.session.add(question)
