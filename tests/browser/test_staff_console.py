@@ -58,17 +58,36 @@ def change_status(page, target: str, *, outcome: str | None = None, group: str |
     assert page.locator(".notification").count() == 1, page.locator("main").inner_text()
 
 
-def ask_the_tipster_and_see_the_answer(page, reference: str) -> None:  # type: ignore[no-untyped-def]
-    """THE QUESTION STEP — to be filled by the lead after merging the tips branch (issue 3).
+def ask_the_tipster_and_see_the_answer(page, browser, live_server: str, reference: str, code: str) -> None:  # type: ignore[no-untyped-def]
+    """Ask a question from the item page; the tipster (who agreed to SMS) is told by an SMS that
+    carries the reference but not the question; they read and answer it on /tips/status with
+    their reference and follow-up code, in another browser; the staff item page shows the answer."""
+    question = "请问面包车是什么颜色？"
+    answer = "白色的，车身有蓝色条纹"
+    page.fill("textarea[name=question]", question)
+    page.get_by_role("button", name="Ask the tipster").click()
+    page.wait_for_load_state()
+    assert question in page.locator("#tip-followup").inner_text()
+    notices = list(db.session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "tip_question")))
+    assert [m.to_phone for m in notices] == [TIPSTER]
+    assert reference in notices[0].body and "面包车" not in notices[0].body
 
-    It belongs to `portal/staff/questions.py` and `templates/staff/_tip_followup.html`, which are
-    not on this branch. When merged, this step should: type a question into the item page's
-    question form and send it; check the outbox holds one SMS to the tipster (who agreed to SMS
-    contact) carrying only the reference; deliver the tipster's answer (the signed SMS webhook,
-    `tests.test_sms_hotline.signed_post`, from TIPSTER); reload the item and see the answer.
-    Until then it checks only that the item page still includes the follow-up partial's place.
-    """
-    assert reference in page.locator("h1").inner_text()
+    tipster = new_page(browser, "zh", width=360, height=800)
+    tipster.goto(live_server + "/tips/status")
+    tipster.fill("input[name=reference]", reference.lower().replace("-", " "))
+    tipster.fill("input[name=follow_up_code]", code.lower())
+    tipster.locator("main form button[type=submit]").first.click()
+    tipster.wait_for_url(re.compile(r"/tips/status/report"))
+    assert question in tipster.locator("main").inner_text()
+    tipster.get_by_role("link", name="回答这个问题").click()
+    tipster.fill("textarea[name=text]", answer)
+    tipster.locator("form[enctype='multipart/form-data'] button[type=submit]").click()
+    tipster.wait_for_load_state()
+    assert answer in tipster.locator("main").inner_text()
+    tipster.context.close()
+
+    page.reload()
+    assert answer in page.locator("#tip-followup .tipster-answer").first.inner_text()
 
 
 def test_staff_triage_an_urgent_sms_tip_from_alert_to_closing(app, live_server, browser):  # type: ignore[no-untyped-def]
@@ -104,7 +123,7 @@ def test_staff_triage_an_urgent_sms_tip_from_alert_to_closing(app, live_server, 
     change_status(page, "assigned", group="第一专班")
     case_file = re.search(r"\d{4}-\d{5}", page.locator(".summary-list").first.inner_text())
     assert case_file, "no case file number after accepting"
-    ask_the_tipster_and_see_the_answer(page, reference)
+    ask_the_tipster_and_see_the_answer(page, browser, live_server, reference, receipt.follow_up_code)
     change_status(page, "verifying")
     change_status(page, "closed", outcome="confirmed_lead")
     assert "Forwarded as a confirmed lead" in page.locator(".summary-list").first.inner_text()
