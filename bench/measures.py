@@ -318,90 +318,108 @@ _REFERENCE = re.compile(r"TY-[0-9A-Z]{4}-[0-9A-Z]{4}")
 STAFF_ADDRESS = "10.250.0.1"
 
 
-def _queue_page(ctx: Context, path: str, cookie: str, seconds: float) -> WrkResult:
-    return ctx.check(f"queue {path}", run_wrk(
-        ctx.portal.base_url, "get_page.lua", [path, cookie, STAFF_ADDRESS, "tuanyuan-bench", "200"],
+def _queue_page(server: GunicornServer, ctx: Context, path: str, cookie: str, seconds: float) -> WrkResult:
+    return ctx.check(f"queue {path} ({server.name})", run_wrk(
+        server.base_url, "get_page.lua", [path, cookie, STAFF_ADDRESS, "tuanyuan-bench", "200"],
         seconds=seconds, threads=2, connections=2,
     ))
 
 
-def _queue_at_size(ctx: Context, cookie: str, size: int) -> dict[str, Any]:
-    plan = ctx.plan
-    staff = Browser(ctx.portal.base_url, client_address=STAFF_ADDRESS)
-    staff.cookies = dict(part.split("=", 1) for part in cookie.split("; ") if "=" in part)
-    first_refs = _REFERENCE.findall(staff.get(QUEUE_FIRST_PAGE).text)
-    filtered_refs = _REFERENCE.findall(staff.get(QUEUE_FILTERED_PAGE).text)
-    if not first_refs:
-        ctx.warnings.append(f"queue at {size:,} items: the first page shows no reference numbers")
-    if first_refs == filtered_refs:
-        ctx.warnings.append(
-            f"queue at {size:,} items: {QUEUE_FILTERED_PAGE} shows the same items as the first page "
-            "(the queue does not filter on these parameters yet)"
-        )
-    _queue_page(ctx, QUEUE_FIRST_PAGE, cookie, plan.warmup_seconds)
-    _queue_page(ctx, QUEUE_FILTERED_PAGE, cookie, plan.warmup_seconds)
-    rounds = []
-    for r in range(plan.queue_rounds):
-        first, filtered = _alternate(
-            r, lambda: _queue_page(ctx, QUEUE_FIRST_PAGE, cookie, plan.queue_seconds),
-            lambda: _queue_page(ctx, QUEUE_FILTERED_PAGE, cookie, plan.queue_seconds),
-        )
-        rounds.append({"first": first.as_dict(), "filtered": filtered.as_dict()})
-        ctx.log(f"  {size:,} items, round {r + 1}: first page {first.p50_ms:.1f} ms, filtered {filtered.p50_ms:.1f} ms (p50)")
-    return {
-        "rounds": rounds,
-        "first_page_ms": median([r["first"]["p50_ms"] for r in rounds]),
-        "filtered_page_ms": median([r["filtered"]["p50_ms"] for r in rounds]),
-        "filter_changed_page": first_refs != filtered_refs,
-    }
+@dataclass(frozen=True)
+class QueueSide:
+    """One queue size: the portal server on its own schema, that schema's URL, and its staff account."""
+
+    size: int
+    server: GunicornServer
+    database_url: str
+    account: StaffAccount
 
 
-def measure_queue(ctx: Context, database_url: str, account: StaffAccount) -> dict[str, Any]:
-    """The queue's first page and a filtered page (median time per page) at the small and the
-    large size, signed in as a triage officer; the items are generated in bulk."""
-    plan = ctx.plan
-    engine = create_engine(database_url)
-    timings: dict[str, float] = {}
-
-    def grow(first: int, count: int) -> None:
-        started = time.monotonic()
+def _fill_queue(side: QueueSide) -> float:
+    """Replace the schema's intake items with `side.size` generated ones; return the seconds taken."""
+    started = time.monotonic()
+    engine = create_engine(side.database_url)
+    try:
         with engine.begin() as conn:
             conn.execute(text("SET LOCAL synchronous_commit = off"))
-            data.add_intake_items(conn, first, count)
+            data.remove_intake_items(conn)  # the tips of the earlier measures
+            data.add_intake_items(conn, 1, side.size)
+        # What autovacuum would do soon after a bulk load: statistics and the visibility map.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE intake_item"))
             conn.execute(text("VACUUM ANALYZE tip"))
-        timings[f"generate_{first + count - 1}_seconds"] = round(time.monotonic() - started, 1)
-
-    try:
-        with engine.begin() as conn:
-            data.remove_intake_items(conn)  # the tips of the earlier measures
-        grow(1, plan.small_queue)
-        cookie = sign_in_staff(Browser(ctx.portal.base_url, client_address=STAFF_ADDRESS), account)
-        small = _queue_at_size(ctx, cookie, plan.small_queue)
-        ctx.log(f"  generating {plan.large_queue - plan.small_queue:,} more intake items ...")
-        grow(plan.small_queue + 1, plan.large_queue - plan.small_queue)
-        ctx.log(f"  ... in {timings[f'generate_{plan.large_queue}_seconds']:.0f} s")
-        large = _queue_at_size(ctx, cookie, plan.large_queue)
-        with engine.begin() as conn:
-            data.remove_intake_items(conn)
     finally:
         engine.dispose()
+    return round(time.monotonic() - started, 1)
 
-    def ratio(key: str) -> float:
-        return round(large[key] / small[key], 3) if small[key] else 0.0
 
-    return {
-        "small_size": plan.small_queue,
-        "large_size": plan.large_queue,
+def _filter_works(ctx: Context, side: QueueSide, cookie: str) -> bool:
+    """True when the filtered page shows other items than the first page (a warning otherwise)."""
+    staff = Browser(side.server.base_url, client_address=STAFF_ADDRESS)
+    staff.cookies = dict(part.split("=", 1) for part in cookie.split("; ") if "=" in part)
+    first = _REFERENCE.findall(staff.get(QUEUE_FIRST_PAGE).text)
+    filtered = _REFERENCE.findall(staff.get(QUEUE_FILTERED_PAGE).text)
+    if not first:
+        ctx.warnings.append(f"queue at {side.size:,} items: the first page shows no reference numbers")
+    if first == filtered:
+        ctx.warnings.append(
+            f"queue at {side.size:,} items: {QUEUE_FILTERED_PAGE} shows the same items as the first page "
+            "(the queue does not filter on these parameters yet)"
+        )
+    return first != filtered
+
+
+def measure_queue(ctx: Context, small: QueueSide, large: QueueSide) -> dict[str, Any]:
+    """The queue's first page and a filtered page (median of p50 time per page) at two sizes,
+    signed in as a triage officer. Each size has its own schema and server, so the rounds can
+    alternate between the sizes and the machine's noise falls on both alike."""
+    plan = ctx.plan
+    generation = {}
+    for side in (small, large):
+        ctx.log(f"  generating {side.size:,} intake items ...")
+        generation[f"{side.size}_items_seconds"] = _fill_queue(side)
+    ctx.log(f"  ... in {sum(generation.values()):.0f} s")
+    cookies = {side.size: sign_in_staff(Browser(side.server.base_url, client_address=STAFF_ADDRESS), side.account)
+               for side in (small, large)}
+    filters = {side.size: _filter_works(ctx, side, cookies[side.size]) for side in (small, large)}
+    pages = (("first", QUEUE_FIRST_PAGE), ("filtered", QUEUE_FILTERED_PAGE))
+    for side in (small, large):
+        for _, path in pages:
+            _queue_page(side.server, ctx, path, cookies[side.size], plan.warmup_seconds)
+    rounds = []
+    for r in range(plan.queue_rounds):
+        row: dict[str, Any] = {}
+        for key, path in pages:
+            a, b = _alternate(
+                r, lambda: _queue_page(small.server, ctx, path, cookies[small.size], plan.queue_seconds),
+                lambda: _queue_page(large.server, ctx, path, cookies[large.size], plan.queue_seconds),
+            )
+            row[key] = {"small": a.as_dict(), "large": b.as_dict(), "ratio": round(b.p50_ms / a.p50_ms, 3) if a.p50_ms else 0.0}
+        rounds.append(row)
+        ctx.log(
+            f"  round {r + 1}: first page {row['first']['small']['p50_ms']:.1f} ms → {row['first']['large']['p50_ms']:.1f} ms "
+            f"(ratio {row['first']['ratio']:.2f}); filtered {row['filtered']['small']['p50_ms']:.1f} ms → "
+            f"{row['filtered']['large']['p50_ms']:.1f} ms (ratio {row['filtered']['ratio']:.2f})"
+        )
+    for side in (small, large):
+        engine = create_engine(side.database_url)
+        with engine.begin() as conn:
+            data.remove_intake_items(conn)
+        engine.dispose()
+    result: dict[str, Any] = {
+        "small_size": small.size,
+        "large_size": large.size,
         "first_page_path": QUEUE_FIRST_PAGE,
         "filtered_page_path": QUEUE_FILTERED_PAGE,
-        "small": small,
-        "large": large,
-        "first_page_ratio": ratio("first_page_ms"),
-        "filtered_page_ratio": ratio("filtered_page_ms"),
-        "generation": timings,
+        "filter_changed_page": filters,
+        "rounds": rounds,
+        "generation": generation,
     }
+    for key, _ in pages:
+        result[f"{key}_page_small_ms"] = median([r[key]["small"]["p50_ms"] for r in rounds])
+        result[f"{key}_page_large_ms"] = median([r[key]["large"]["p50_ms"] for r in rounds])
+        result[f"{key}_page_ratio"] = median([r[key]["ratio"] for r in rounds])
+    return result
 
 
 def scratch_folder() -> tempfile.TemporaryDirectory[str]:

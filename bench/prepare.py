@@ -7,7 +7,7 @@ import os
 import secrets
 import uuid
 from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 from urllib.parse import quote
 
 from cryptography.fernet import Fernet
@@ -15,12 +15,15 @@ from sqlalchemy import create_engine, text
 
 from bench.browser import PUBLIC_HOST
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 PUBLIC_BASE_URL = f"https://{PUBLIC_HOST}"
 TWILIO_NUMBER = "+15005550006"  # Twilio's documented test number
-# Flask-Limiter's keys in Redis start with this (its default RATELIMIT_KEY_PREFIX).
-LIMITER_KEY_PATTERN = "LIMITER*"
+# Flask-Limiter's keys in Redis: "LIMITS:LIMITER/…" (the limits library's prefix, then Flask-Limiter's).
+LIMITER_KEY_PATTERN = "LIMITS:LIMITER/*"
 # Where the portal would reach Twilio's REST API: a closed port, so nothing can leave the machine.
 UNREACHABLE_PROXY = "http://127.0.0.1:9"
 
@@ -99,7 +102,7 @@ def portal_environment(database_url: str, ratelimit_storage_uri: str) -> dict[st
     return env
 
 
-def migrate_and_create_floor(env: dict[str, str], floor_url: str) -> object:
+def migrate_and_create_floor(env: dict[str, str], floor_url: str) -> "Flask":
     """Apply the portal's migrations and create the floor's table; return the in-process portal app.
 
     The app (built from `env`, so with the same production settings as the servers) is used to

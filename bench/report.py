@@ -98,7 +98,7 @@ def summary_rows(results: dict[str, Any]) -> list[dict[str, str]]:
                 "result": f"{queue[f'{key}_ratio']:.2f}",
                 "goal": "≤ 1.5",
                 "met": _met(queue[f"{key}_ratio"], 1.5, at_most=True),
-                "detail": f"{queue['small'][f'{key}_ms']:.1f} ms → {queue['large'][f'{key}_ms']:.1f} ms (median p50)",
+                "detail": f"{queue[f'{key}_small_ms']:.1f} ms → {queue[f'{key}_large_ms']:.1f} ms (medians of p50)",
             })
     memory = results.get("memory")
     if memory:
@@ -108,7 +108,10 @@ def summary_rows(results: dict[str, Any]) -> list[dict[str, str]]:
             "result": f"{peak:.0f} MB",
             "goal": "≤ 150 MB",
             "met": _met(peak, 150.0, at_most=True),
-            "detail": f"floor worker {memory['floor_worker_peak_bytes'] / MB:.0f} MB",
+            "detail": (
+                f"largest seen at a poll (every 0.5 s) {memory.get('portal_worker_polled_bytes', 0) / MB:.0f} MB; "
+                f"floor worker peak {memory['floor_worker_peak_bytes'] / MB:.0f} MB"
+            ),
         })
     return rows
 
@@ -130,7 +133,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"Measured {results['date']} on {m['cores']} cores, {m['memory_gb']} GB memory ({m['cpu']}), "
         f"commit `{results['commit']}`, {results['settings']['workers']} gunicorn {results['settings']['worker_class']} "
         f"workers, PostgreSQL {results['settings']['postgresql']}, Python {m['python']}; "
-        f"the run took {results['duration_seconds'] / 60:.1f} minutes.",
+        f"the run took {results['duration_seconds'] / 60:.1f} minutes. Other work on the machine: load average "
+        f"{results.get('load_average_at_start', '?')} when it started, {results.get('load_average_at_end', '?')} "
+        f"when it ended ({m['cores']} would keep every core busy).",
         "",
         "| measure | result | goal | met | figures behind it |",
         "|---|---|---|---|---|",

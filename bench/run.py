@@ -20,12 +20,21 @@ import signal
 import sys
 import time
 import traceback
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
 
 from bench import report
-from bench.measures import Context, Plan, measure_queue, measure_sms, measure_tip_submission, scratch_folder
+from bench.measures import (
+    Context,
+    Plan,
+    QueueSide,
+    measure_queue,
+    measure_sms,
+    measure_tip_submission,
+    scratch_folder,
+)
 from bench.prepare import (
     DEFAULT_DATABASE_URL,
     DEFAULT_REDIS_URL,
@@ -71,7 +80,8 @@ def run() -> int:
     workers = int(os.environ.get("BENCH_WORKERS", "2"))
     wrk_path()
     commit = report.commit()
-    results: dict[str, Any] = {"date": report.now_utc(), "commit": commit, "machine": report.machine()}
+    results: dict[str, Any] = {"date": report.now_utc(), "commit": commit, "machine": report.machine(),
+                               "load_average_at_start": round(os.getloadavg()[0], 1)}
     warnings: list[str] = []
     if quick:
         warnings.append("BENCH_QUICK=1: a short run that checks the harness; the figures are not comparable")
@@ -85,22 +95,26 @@ def run() -> int:
 
     servers: list[GunicornServer] = []
     monitor: MemoryMonitor | None = None
-    with bench_schema(database_url) as schema_url, scratch_folder() as scratch_name:
-        from pathlib import Path
-
+    # Two schemas: the main one (portal, floor, the small queue) and one for the large queue, served
+    # by a second portal, so that queue rounds alternate between the sizes.
+    with bench_schema(database_url) as schema_url, bench_schema(database_url) as large_url, \
+            scratch_folder() as scratch_name:
         scratch = Path(scratch_name)
         try:
             env = portal_environment(schema_url, ratelimit_uri)
-            log(f"Preparing: migrations and the floor's table in a schema of this run's own ({database_url})")
-            app = migrate_and_create_floor(env, schema_url)
-            account = create_staff_account(app)  # type: ignore[arg-type]
+            large_env = {**env, "DATABASE_URL": large_url}
+            log(f"Preparing: migrations and the floor's table in schemas of this run's own ({database_url})")
+            account = create_staff_account(migrate_and_create_floor(env, schema_url))
+            large_account = create_staff_account(migrate_and_create_floor(large_env, large_url))
             portal = GunicornServer("portal", "wsgi:app", env, workers, scratch)
             floor = GunicornServer("floor", "bench.floor_app:app", {**env, "BENCH_FLOOR_DATABASE_URL": schema_url},
                                    workers, scratch)
-            servers += [portal, floor]
+            portal_large = GunicornServer("portal-large-queue", "wsgi:app", large_env, workers, scratch)
+            servers += [portal, floor, portal_large]
             for server in servers:
                 server.start()
-            log(f"Serving: portal {portal.base_url}, floor {floor.base_url} ({workers} workers each)")
+            log(f"Serving: portal {portal.base_url}, floor {floor.base_url}, portal on the large queue "
+                f"{portal_large.base_url} ({workers} workers each)")
             monitor = MemoryMonitor(servers)
             monitor.start()
             ctx = Context(plan, portal, floor, env["TWILIO_AUTH_TOKEN"], scratch, log, warnings)
@@ -118,7 +132,11 @@ def run() -> int:
             for key, title, measure in (
                 ("tips", "Web tip submission", lambda: measure_tip_submission(ctx)),
                 ("sms", "SMS webhook", lambda: measure_sms(ctx)),
-                ("queue", "Staff queue", lambda: measure_queue(ctx, schema_url, account)),
+                ("queue", "Staff queue", lambda: measure_queue(
+                    ctx,
+                    QueueSide(plan.small_queue, portal, schema_url, account),
+                    QueueSide(plan.large_queue, portal_large, large_url, large_account),
+                )),
             ):
                 log(f"{title}:")
                 try:
@@ -131,11 +149,17 @@ def run() -> int:
                     traceback.print_exc()
                 for server in servers:
                     server.check_running()
+            for server in servers:
+                if server.worker_boots() > workers:
+                    warnings.append(f"{server.name}: {server.worker_boots() - workers} workers were replaced during the run "
+                                    f"(crash or timeout; see its log):\n{server.log_tail(10)}")
             peaks = monitor.stop()
+            monitor_polled = monitor.polled
             monitor = None
             results["memory"] = {
-                "portal_worker_peak_bytes": peaks["portal"],
+                "portal_worker_peak_bytes": max(peaks["portal"], peaks["portal-large-queue"]),
                 "floor_worker_peak_bytes": peaks["floor"],
+                "portal_worker_polled_bytes": max(monitor_polled["portal"], monitor_polled["portal-large-queue"]),
             }
         finally:
             if monitor is not None:
@@ -145,6 +169,7 @@ def run() -> int:
             if ratelimit_uri.startswith("redis"):
                 clear_rate_limits(redis_url)
 
+    results["load_average_at_end"] = round(os.getloadavg()[0], 1)
     results["warnings"] = warnings
     results["duration_seconds"] = round(time.monotonic() - started)
     results["summary"] = report.summary_rows(results)

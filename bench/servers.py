@@ -102,6 +102,13 @@ class GunicornServer:
             os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait(timeout=10)
 
+    def worker_boots(self) -> int:
+        """How many workers the master has started so far (more than --workers: some were replaced)."""
+        try:
+            return self.log_path.read_text(errors="replace").count("Booting worker with pid")
+        except OSError:
+            return 0
+
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the server's log."""
         try:
@@ -110,11 +117,12 @@ class GunicornServer:
             return "(no log)"
 
 
-def _peak_resident_bytes(pid: int) -> int:
-    """VmHWM of a process: the most resident memory it has held so far, in bytes (0 if gone)."""
+def _resident_bytes(pid: int, field: str = "VmHWM") -> int:
+    """A memory field of /proc/PID/status in bytes (0 if the process is gone): VmHWM, the most
+    resident memory the process has held so far, or VmRSS, what it holds now."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
@@ -130,6 +138,8 @@ class MemoryMonitor:
 
     def __init__(self, servers: list[GunicornServer], interval_seconds: float = 0.5) -> None:
         self.peaks: dict[str, int] = {server.name: 0 for server in servers}
+        # The largest resident memory seen at a poll: what a worker holds between brief peaks.
+        self.polled: dict[str, int] = {server.name: 0 for server in servers}
         self._servers = servers
         self._interval = interval_seconds
         self._stop = threading.Event()
@@ -138,7 +148,8 @@ class MemoryMonitor:
     def _poll(self) -> None:
         for server in self._servers:
             for pid in server.worker_pids():
-                self.peaks[server.name] = max(self.peaks[server.name], _peak_resident_bytes(pid))
+                self.peaks[server.name] = max(self.peaks[server.name], _resident_bytes(pid, "VmHWM"))
+                self.polled[server.name] = max(self.polled[server.name], _resident_bytes(pid, "VmRSS"))
 
     def _run(self) -> None:
         while not self._stop.is_set():
