@@ -133,9 +133,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"Measured {results['date']} on {m['cores']} cores, {m['memory_gb']} GB memory ({m['cpu']}), "
         f"commit `{results['commit']}`, {results['settings']['workers']} gunicorn {results['settings']['worker_class']} "
         f"workers, PostgreSQL {results['settings']['postgresql']}, Python {m['python']}; "
-        f"the run took {results['duration_seconds'] / 60:.1f} minutes. Other work on the machine: load average "
-        f"{results.get('load_average_at_start', '?')} when it started, {results.get('load_average_at_end', '?')} "
-        f"when it ended ({m['cores']} would keep every core busy).",
+        f"the run took {results['duration_seconds'] / 60:.1f} minutes. Load average {results.get('load_average_at_start', '?')} "
+        f"when it started (other work) and {results.get('load_average_at_end', '?')} when it ended (the benchmark's "
+        f"own included); {m['cores']} would keep every core busy.",
         "",
         "| measure | result | goal | met | figures behind it |",
         "|---|---|---|---|---|",
