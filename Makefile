@@ -1,4 +1,4 @@
-# Tuanyuan Portal. `make run` serves the demo; `make test` runs the whole suite.
+# Tuanyuan Portal. `make run` serves the demo; `make test` runs the whole suite; `make bench` measures it.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres translations browser-deps clean
+.PHONY: run test test-sqlite test-postgres translations browser-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ test: $(VENV)/.test-installed browser-deps
 	  echo "== SQLite pass (set TEST_DATABASE_URL to also run on PostgreSQL) =="; \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider tests; \
 	fi
+
+## bench: measure the portal against a bare Flask floor under gunicorn on PostgreSQL (README: Performance).
+## Not part of make test or CI. BENCH_DATABASE_URL, BENCH_REDIS_URL: see bench/run.py.
+bench: $(VENV)/.runtime-installed
+	bench/ensure-wrk.sh
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) instance test-artifacts node_modules

@@ -1,0 +1,1 @@
+"""`make bench`: throughput and latency of the portal against a bare Flask floor (see README, Performance)."""
