@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -191,6 +192,40 @@ def test_retention_erases_personal_details_of_old_spam_and_keeps_the_figures(app
     assert event.item_id == spam.id and event.actor_kind == "system" and "张三" not in repr(event.changes)
     # Running again erases nothing more.
     assert "0 item(s)" in app.test_cli_runner().invoke(args=["retention", "--days", "90"]).output
+
+
+def test_retention_also_erases_the_child_adults_vehicle_answers_and_photos_of_a_web_tip(app: Flask, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from portal.models import TipFollowUp, TipPhoto, TipQuestion
+
+    control_clock(monkeypatch, NOW)
+    app.config["SETTINGS"] = replace(app.config["SETTINGS"], tip_photo_dir=str(tmp_path))
+    old = NOW - timedelta(days=100)
+    spam = _tip(old, closed=old + timedelta(days=1), outcome="not_substantiated")
+    tip = spam.tip
+    tip.child_clothing, tip.adults_description, tip.vehicle_plate = "红色外套", "两名男子", "苏F12345"
+    question = TipQuestion(tip_id=tip.id, text="车是什么颜色？")
+    db.session.add(question)
+    db.session.flush()
+    answer = TipFollowUp(tip_id=tip.id, question_id=question.id, text="白色，我叫张三")
+    db.session.add(answer)
+    db.session.flush()
+    photo_files = []
+    for n, (tip_id, follow_up_id) in enumerate(((tip.id, None), (None, answer.id))):
+        name = f"{n:032x}.jpg"
+        (tmp_path / name).write_bytes(b"\xff\xd8 not really")
+        photo_files.append(tmp_path / name)
+        db.session.add(TipPhoto(tip_id=tip_id, follow_up_id=follow_up_id, stored_name=name, width=1, height=1, byte_size=10))
+    db.session.commit()
+
+    assert "1 item(s)" in app.test_cli_runner().invoke(args=["retention", "--days", "90"]).output
+    db.session.expire_all()
+    erased = db.session.get(Tip, tip.id)
+    assert (erased.child_clothing, erased.adults_description, erased.vehicle_plate) == (None, None, None)
+    assert db.session.scalar(select(TipFollowUp.text).where(TipFollowUp.id == answer.id)) is None
+    assert db.session.scalar(select(TipQuestion.text).where(TipQuestion.id == question.id)) == ""
+    assert db.session.scalars(select(TipPhoto)).all() == [] and not any(f.exists() for f in photo_files)
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "erase_personal_data"))
+    assert {"vehicle_plate", "photos", "tipster_answers"} <= set(event.fields)
 
 
 def test_admin_creates_switches_off_and_resets_accounts_but_keeps_the_last_admin(app: Flask) -> None:

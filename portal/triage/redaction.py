@@ -7,14 +7,33 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from portal import audit, clock
 from portal.extensions import db
-from portal.models import InboundMessage, IntakeItem, ItemNote, ItemStatus, Outcome, OutboundMessage, Redaction
+from portal.models import (
+    InboundMessage,
+    IntakeItem,
+    ItemNote,
+    ItemStatus,
+    OutboundMessage,
+    Outcome,
+    Redaction,
+    TipFollowUp,
+    TipPhoto,
+    TipQuestion,
+)
+from portal.tips.photos import delete_photo_file
 
 REDACTED = "[redacted]"
 TIP_FIELDS = ("description", "place", "seen_when", "contact_name", "contact_phone")
+# What the tip journey asks about the child, the adults and the vehicle: blanked (None) by
+# redaction and by retention.
+TIP_DETAIL_FIELDS = (
+    "child_age", "child_sex", "child_height", "child_clothing", "child_marks", "child_language",
+    "adults_description", "vehicle_description", "vehicle_plate",
+)
 ERASED_HASH = "erased"
 RETENTION_OUTCOMES = (Outcome.NOT_SUBSTANTIATED.value, Outcome.SPAM.value)
 
@@ -27,7 +46,7 @@ def redactable_fields(item: IntakeItem) -> list[str]:
     """The field names of `item` that can be redacted (see `redact`)."""
     fields: list[str] = []
     if item.tip is not None:
-        fields += list(TIP_FIELDS)
+        fields += list(TIP_FIELDS) + [name for name in TIP_DETAIL_FIELDS if getattr(item.tip, name)]
     if db.session.scalar(select(InboundMessage.id).where(InboundMessage.item_id == item.id).limit(1)) is not None:
         fields.append("sms_body")
     if item.region_text:
@@ -39,7 +58,7 @@ def _blank(item: IntakeItem, field: str) -> None:
     tip = item.tip
     if field == "description" and tip is not None:
         tip.description = REDACTED
-    elif field in ("place", "seen_when") and tip is not None:
+    elif field in ("place", "seen_when", *TIP_DETAIL_FIELDS) and tip is not None:
         setattr(tip, field, None)
     elif field == "contact_name" and tip is not None:
         tip.contact_name = None
@@ -75,7 +94,9 @@ def erase_personal_data(item: IntakeItem) -> list[str]:
         tip.place = tip.seen_when = tip.contact_name = tip.contact_phone = tip.contact_phone_hash = None
         tip.may_contact_by_sms = False
         tip.follow_up_code_display = None
-        erased += list(TIP_FIELDS)
+        for name in TIP_DETAIL_FIELDS:
+            setattr(tip, name, None)
+        erased += list(TIP_FIELDS) + list(TIP_DETAIL_FIELDS) + _erase_tip_follow_up(tip.id)
     if db.session.scalar(select(InboundMessage.id).where(InboundMessage.item_id == item.id).limit(1)) is not None:
         db.session.execute(update(InboundMessage).where(InboundMessage.item_id == item.id)
                            .values(body="", from_phone=None, from_phone_hash=ERASED_HASH))
@@ -87,6 +108,22 @@ def erase_personal_data(item: IntakeItem) -> list[str]:
     item.region_text = None
     item.personal_data_erased_at = clock.now()
     return sorted(set(erased + ["notes", "region_text"]))
+
+
+def _erase_tip_follow_up(tip_id: int) -> list[str]:
+    """Blank the questions to the tipster and their answers, and delete the tip's photos (rows
+    and files in TIP_PHOTO_DIR). Returns the field names erased."""
+    folder = current_app.config["SETTINGS"].tip_photo_dir
+    photos = list(db.session.scalars(select(TipPhoto).where(
+        (TipPhoto.tip_id == tip_id)
+        | TipPhoto.follow_up_id.in_(select(TipFollowUp.id).where(TipFollowUp.tip_id == tip_id))
+    )))
+    for photo in photos:
+        delete_photo_file(folder, photo.stored_name)
+        db.session.delete(photo)
+    db.session.execute(update(TipFollowUp).where(TipFollowUp.tip_id == tip_id).values(text=None))
+    db.session.execute(update(TipQuestion).where(TipQuestion.tip_id == tip_id).values(text=""))
+    return ["photos", "tipster_answers", "questions_to_tipster"]
 
 
 def run_retention(days: int, now: datetime | None = None) -> int:
