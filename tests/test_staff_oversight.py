@@ -94,6 +94,30 @@ def test_dashboard_report_and_export_agree_on_the_same_data(app: Flask, monkeypa
     assert actions.count("export_report") == 1 and actions.count("export_queue") == 1
 
 
+def test_the_report_counts_samples_per_person_whose_tube_was_recorded(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from portal.models import Attendee
+    from tests.factories import create_site, create_slot
+    from tests.staff_support import create_appointment
+
+    control_clock(monkeypatch, NOW)
+    site = create_site(name="南通市公安局")
+    slot = create_slot(site, starts_at=datetime(2026, 3, 10, 1, 0, tzinfo=timezone.utc), capacity=3)
+    item = create_appointment(slot)
+    appointment = item.appointment
+    appointment.status = "checked_in"
+    appointment.attendees.append(Attendee(name="王五", relationship_to_missing="father", id_number="110105194912310037"))
+    db.session.flush()
+    for attendee, tube in zip(appointment.attendees, ("NT-0001", "NT-0002")):
+        attendee.sample_tube_number, attendee.sample_taken_at = tube, NOW - timedelta(days=10)
+    other = create_appointment(slot, attendee_id_number="110105194912310053")
+    other.appointment.status = "booked"  # not come yet: booked, no sample
+    db.session.commit()
+    client = browser(app)
+    sign_in(client, create_staff(Role.SUPERVISOR).username)
+    report = {row["unit"]: row for row in _csv(client.get("/staff/report.csv?month=2026-03"))}
+    assert (report["南通市公安局"]["bookings"], report["南通市公安局"]["samples_taken"]) == ("2", "2")  # one party of two sampled, one still to come
+
+
 def test_dashboard_draws_svg_charts_with_titles(app: Flask) -> None:
     create_tip()
     user = create_staff(Role.TRIAGE_OFFICER)

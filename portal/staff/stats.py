@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import (
     Appointment,
+    Attendee,
     AppointmentStatus,
     Channel,
     IntakeItem,
@@ -148,7 +149,8 @@ def monthly_report(year: int, month: int, now: datetime, tz: str, outcomes: list
 
     received: items received in the month; verified_in_time / deadlines_missed: by the month the
     deadline fell in (as on the dashboard); closed: items closed in the month, by outcome;
-    bookings / samples_taken: appointments in the month not cancelled / checked in.
+    bookings / samples_taken: appointments in the month not cancelled / attendees whose sample
+    was recorded (tube number), by the month of their slot.
     """
     start, end = month_bounds(year, month, tz)
     groups = list(db.session.scalars(select(WorkingGroup).order_by(WorkingGroup.name)))
@@ -182,6 +184,14 @@ def monthly_report(year: int, month: int, now: datetime, tz: str, outcomes: list
         row = site_rows.setdefault(site_id, UnitRow(unit=name, kind="site", closed={o: 0 for o in outcomes}))
         if status != AppointmentStatus.CANCELLED.value:
             row.bookings += 1
-        if status == AppointmentStatus.CHECKED_IN.value:
-            row.samples_taken += 1
+    # Samples are counted per person: a party of two checked in gives two samples once their
+    # tube numbers are recorded.
+    for site_id, count in db.session.execute(
+        select(Slot.site_id, func.count(Attendee.id))
+        .join(Appointment, Appointment.slot_id == Slot.id).join(Attendee, Attendee.appointment_id == Appointment.id)
+        .where(Slot.starts_at >= start, Slot.starts_at < end, Attendee.sample_taken_at.is_not(None))
+        .group_by(Slot.site_id)
+    ):
+        if site_id in site_rows:
+            site_rows[site_id].samples_taken = count
     return [rows[g.id] for g in groups] + [rows[None]] + sorted(site_rows.values(), key=lambda r: r.unit)
