@@ -25,7 +25,7 @@ def bar_chart(
     """An SVG bar chart: one group (or stack) of bars per category, one colour per series.
 
     `series`: (name, values) with one value per category. `label_every`: show every n-th
-    category label (for 30 days). Returns inline SVG markup with a <title> naming it.
+    category label, counted back from the last (for 30 days or 12 months). Returns inline SVG markup with a <title> naming it.
     """
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     totals = [sum(values[i] for _n, values in series) for i in range(len(categories))]
@@ -63,7 +63,7 @@ def bar_chart(
                 if h:
                     parts.append(f'<rect x="{x0 + slot * 0.1 + width * k:.1f}" y="{TOP + plot_h - h:.1f}" width="{width:.1f}" '
                                  f'height="{h:.1f}" fill="{PALETTE[k % len(PALETTE)]}"/>')
-        if i % label_every == 0 or i == len(categories) - 1:
+        if (len(categories) - 1 - i) % label_every == 0:  # counted back from the latest, which is always labelled
             parts.append(f'<text x="{x0 + slot / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" font-size="12" '
                          f'fill="#0b0c0c">{escape(category)}</text>')
     x = LEFT
