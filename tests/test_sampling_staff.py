@@ -4,6 +4,7 @@ periods, closures and the CSV import and export."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from datetime import datetime, time, timedelta, timezone
@@ -196,6 +197,31 @@ def test_staff_book_and_cancel_for_a_family_under_the_same_rules(app):
     assert cancelled.status_code == 303 and places_taken(open_slot.id) == 0
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "appointment_cancelled")).one()
     assert event.actor_kind == "staff" and event.actor_id is not None
+
+
+def test_site_staff_cannot_book_a_family_into_another_sites_time_by_forging_the_slot(app):
+    site, other = create_site(), create_site(name="海门区公安分局")
+    _site_staff(site)
+    day = next_weekday(3)
+    slot_at(site, day, 1)
+    foreign_slot = slot_at(other, day, 1)
+    desk = _signed_in(app, "desk")
+    answers = {"attendees-0-name": "孙七", "attendees-0-relationship": "parent", "attendees-0-document_type": "passport",
+               "attendees-0-document_number": "E12345678", "attendees-0-phone": "136 0013 6000", "consent": "y"}
+    refused = post_form(desk, f"/staff/sampling/sites/{site.id}/book?people=1", {**answers, "slot": str(foreign_slot.id)},
+                        headers=EN)
+    assert refused.status_code == 200 and "Choose one of the times shown" in text_of(refused)
+    assert db.session.scalars(select(Appointment)).all() == [] and places_taken(foreign_slot.id) == 0
+
+
+def test_the_sites_csv_export_does_not_let_a_spreadsheet_run_a_site_name_as_a_formula(app):
+    create_site(name='=HYPERLINK("http://evil","x")', phone="-2+3", notes="+1+cmd|' /C calc'!A0")
+    create_staff(Role.ADMIN, username="admin")
+    admin = _signed_in(app, "admin")
+    rows = list(csv.reader(io.StringIO(admin.get("/staff/sampling/sites/export.csv").get_data(as_text=True))))
+    cells = rows[1]
+    assert "'=HYPERLINK(\"http://evil\",\"x\")" in cells and "'-2+3" in cells and "'+1+cmd|' /C calc'!A0" in cells
+    assert not any(cell[:1] in "=+-@" for cell in cells if cell)
 
 
 def test_an_admin_creates_a_site_with_two_periods_a_day_and_the_last_slot_ends_at_closing(app):

@@ -16,6 +16,7 @@ from portal import audit
 from portal.extensions import db
 from portal.models import Appointment, AppointmentStatus, OpeningPeriod, SamplingSite, SiteClosure, Slot
 from portal.sampling import notices
+from portal.staff.csv_export import safe_cell
 
 EXPORT_COLUMNS = ("name", "city", "province", "weekday_hours", "phone", "fee", "notes", "source",
                   "district", "address", "accessibility_notes", "slot_minutes", "places_per_slot",
@@ -81,15 +82,16 @@ def add_closure(site: SamplingSite, starts_on: date, ends_on: date, reason: str 
 
 def export_sites_csv(sites: Sequence[SamplingSite]) -> str:
     """The sites as CSV text (UTF-8, header first) in the import's columns plus the fields staff
-    complete; `weekday_hours` holds Monday's periods, as the published lists do."""
+    complete; `weekday_hours` holds Monday's periods, as the published lists do. Every cell goes
+    through `safe_cell`, so a site name such as `=HYPERLINK(...)` is not run as a formula."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for site in sites:
-        writer.writerow([
+        writer.writerow([safe_cell(cell) for cell in [
             site.name, site.city, site.province, periods_text(site, 0).replace(" ", ""), site.phone or "",
             site.fee or "", site.notes or "", site.source or "", site.district or "", site.address or "",
             site.accessibility_notes or "", site.slot_minutes, site.places_per_slot, site.booking_horizon_days,
             site.minimum_notice_minutes, site.timezone, "yes" if site.active else "no",
-        ])
+        ]])
     return out.getvalue()

@@ -25,7 +25,7 @@ from portal import audit
 from portal.extensions import db
 from portal.forms.fields import display_mobile
 from portal.i18n import current_language, format_day, format_local_datetime
-from portal.models import ApplicantRole, Appointment, AppointmentStatus, Channel, SamplingSite, utcnow
+from portal.models import ApplicantRole, Appointment, AppointmentStatus, Channel, SamplingSite, Slot, utcnow
 from portal.permissions import Permission, Role, requires
 from portal.sampling import desk
 from portal.sampling.booking import (
@@ -426,7 +426,13 @@ def sampling_book(site_id: str) -> str | Response:
     consent = request.form.get("consent") == "y"
     if request.method == "POST" and not consent:
         problem = _("Ask the family for their consent, then tick the box.")
-    if slot_form.validate_on_submit() and form.validate() and consent:
+    chosen = None
+    if slot_form.validate_on_submit():
+        chosen = db.session.get(Slot, int(slot_form.slot.data))
+        if chosen is None or chosen.site_id != site.id:
+            # Only this site's times are offered; a forged slot id (another site's) is refused.
+            chosen, problem = None, _("Choose one of the times shown.")
+    if chosen is not None and form.validate() and consent:
         people = _people_from(form)
         try:
             appointment = book_appointment(
