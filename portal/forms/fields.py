@@ -14,7 +14,7 @@ from typing import Any
 import phonenumbers
 from flask_babel import lazy_gettext as _l
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, ValidationError as StdnumError
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError as StdnumError
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
@@ -71,6 +71,23 @@ def display_mobile(e164: str | None) -> str:
 
 
 
+def _area_code_ever_listed(number: str) -> bool:
+    """True when the first six digits of `number` are an area code GB/T 2260 has listed at any time
+    (python-stdnum's `cn/loc` database)."""
+    from stdnum import numdb
+
+    return any(props for _part, props in numdb.get("cn/loc").info(number[:6]))
+
+
+def _birth_date_exists(number: str) -> bool:
+    """True when digits 7-14 of `number` are a real calendar date."""
+    try:
+        ric.get_birth_date(number)
+    except StdnumError:
+        return False
+    return True
+
+
 def normalise_resident_id(text: str) -> str:
     """Return the 18-character resident identity number, upper-case (`11010519491231002X`).
 
@@ -83,6 +100,14 @@ def normalise_resident_id(text: str) -> str:
         number = ric.validate(folded)
     except InvalidChecksum as exc:
         raise ResidentIdCheckFailed(str(exc)) from exc
+    except InvalidComponent as exc:
+        # stdnum also requires the area code to have existed in the birth year, but a number keeps
+        # the code of the place where it was first issued, often years after birth (a parent born
+        # in 1975 in what became Nantong's 崇川区 in 1983 holds 320602…). Any area code that
+        # GB/T 2260 has ever listed is accepted; the birth date must still be real.
+        if not _area_code_ever_listed(folded) or not _birth_date_exists(folded):
+            raise InvalidResidentId(str(exc)) from exc
+        number = folded
     except StdnumError as exc:
         raise InvalidResidentId(str(exc)) from exc
     # stdnum checks that the birth date exists, not that it is possible for a living person.
