@@ -97,11 +97,18 @@ def tel_link(number: str) -> Markup:
     return Markup('<a href="tel:{}">{}</a>').format(digits, number)
 
 
+def sms_link(number: str) -> Markup:
+    """An `sms:` link (opens a new text message to `number`), placed like `tel_link`: for the
+    12110 text-message line, which is for people who cannot speak, so it must not dial."""
+    digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    return Markup('<a href="sms:{}">{}</a>').format(digits, number)
+
+
 def init_app(app: Flask) -> None:
     """Set up Flask-Babel's locale selection and the template helpers for language and dates."""
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(
-        html_lang=html_lang, current_language=current_language, LANGUAGES=LANGUAGES, tel_link=tel_link,
+        html_lang=html_lang, current_language=current_language, LANGUAGES=LANGUAGES, tel_link=tel_link, sms_link=sms_link,
         join_list=join_list, format_day=format_day,
     )
     app.jinja_env.filters.update(

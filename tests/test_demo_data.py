@@ -40,3 +40,14 @@ def test_demo_data_twice_leaves_seven_sites_the_same_slots_and_prints_fresh_cred
     # The demo account is enrolled in two-step sign-in with the key it prints, fresh each run.
     keys = [re.search(r"two-step sign-in key: ([A-Z2-7]+)", output).group(1) for output in (first.output, second.output)]
     assert keys[0] != keys[1] and admin.totp_secret == keys[1] and admin.totp_enrolled_at is not None
+
+
+def test_demo_data_adds_working_groups_once_so_a_lead_can_be_assigned_on_a_fresh_install(app):
+    from portal.models import WorkingGroup
+    from portal.public.commands import DEMO_WORKING_GROUPS
+
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["demo-data"])
+        assert result.exit_code == 0 and DEMO_WORKING_GROUPS[0] in result.output
+    assert sorted(db.session.scalars(select(WorkingGroup.name))) == sorted(DEMO_WORKING_GROUPS)

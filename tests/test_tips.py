@@ -195,6 +195,7 @@ def test_answering_yes_shows_call_110_first_and_the_tip_tops_the_queue_as_urgent
     html = page.get_data(as_text=True)
     assert 'href="tel:110"' in html and "请立即拨打110" in text_of(page)
     assert "12110" in text_of(page) and "12110020" in text_of(page)
+    assert 'href="sms:12110"' in html and 'href="tel:12110"' not in html  # for those who cannot speak: a text, not a call
     assert 'href="/tips/report/what"' in html  # the report continues
     send_tip(client, headers=ZH, child_in_danger="yes")
     db.session.expire_all()

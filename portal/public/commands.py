@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from portal.config import ROOT
 from portal.extensions import db
-from portal.models import SamplingSite, Slot
+from portal.models import SamplingSite, Slot, WorkingGroup
 from portal.permissions import Role
 from portal.sampling.commands import report_import
 from portal.sampling.importer import import_sites
@@ -23,15 +23,20 @@ from portal.staff.totp import new_secret as new_totp_secret
 DEMO_SITES_CSV = ROOT / "portal" / "demo" / "sampling-sites-nantong-2021.csv"
 DEMO_DAYS = SLOT_DAYS_AHEAD
 DEMO_USERNAME = "demo-admin"
+# Working groups (专班) that accepted leads are assigned to; a real deployment names its own.
+DEMO_WORKING_GROUPS = ("南通市公安局打拐专班", "海门区公安分局打拐专班")
 
 
 def load_demo_data() -> tuple[int, str, str]:
-    """Import the Nantong sites, open their slots for the next DEMO_DAYS local days, and give the
+    """Import the Nantong sites, open their slots for the next DEMO_DAYS local days, add the demo
+    working groups (DEMO_WORKING_GROUPS) that accepted leads are assigned to, and give the
     demo admin account a fresh password and two-factor secret. Idempotent apart from those.
     Returns (slots created now, the new password, the new TOTP secret); the caller commits."""
     settings = current_app.config["SETTINGS"]
     report_import(import_sites(DEMO_SITES_CSV, timezone=settings.site_timezone))
     created = open_slots_ahead(days=DEMO_DAYS)
+    existing = set(db.session.scalars(select(WorkingGroup.name)))
+    db.session.add_all(WorkingGroup(name=name) for name in DEMO_WORKING_GROUPS if name not in existing)
     password = secrets.token_urlsafe(12)
     totp_secret = new_totp_secret()
     create_staff_user(DEMO_USERNAME, password, Role.ADMIN, replace_password=True, totp_secret=totp_secret)
@@ -48,7 +53,8 @@ def register(app: Flask) -> None:
         db.session.commit()
         sites = db.session.scalar(select(func.count()).select_from(SamplingSite))
         slots = db.session.scalar(select(func.count()).select_from(Slot))
-        click.echo(f"Demo data: {sites} sampling sites, {slots} slots ({created} new).")
+        click.echo(f"Demo data: {sites} sampling sites, {slots} slots ({created} new), "
+                   f"working groups: {', '.join(DEMO_WORKING_GROUPS)}.")
         click.echo("")
         port = os.environ.get("PORT", "5000")
         click.echo(f"Staff sign-in: http://127.0.0.1:{port}/staff/login")
