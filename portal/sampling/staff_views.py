@@ -431,7 +431,7 @@ def sampling_book(site_id: str) -> str | Response:
         chosen = db.session.get(Slot, int(slot_form.slot.data))
         if chosen is None or chosen.site_id != site.id:
             # Only this site's times are offered; a forged slot id (another site's) is refused.
-            chosen, problem = None, _("Choose one of the times shown.")
+            chosen, problem = None, _("Choose one of the times shown")
     if chosen is not None and form.validate() and consent:
         people = _people_from(form)
         try:

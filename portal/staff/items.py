@@ -16,8 +16,8 @@ from portal import audit
 from portal.extensions import db
 from portal.forms.fields import display_mobile
 from portal.security.masking import mask_identity_number, mask_mobile, mask_name
-from portal.i18n import format_local_datetime
-from portal.models import AuditEvent, InboundMessage, IntakeItem, StaffUser
+from portal.i18n import format_day, format_local_datetime
+from portal.models import AuditEvent, InboundMessage, IntakeItem, StaffUser, Tip
 from portal.security.crypto import phone_hash
 from portal.staff.labels import label
 
@@ -72,6 +72,17 @@ def item_details(item: IntakeItem, site_timezone: str) -> ItemDetails:
     return details
 
 
+def _when_words(tip: Tip) -> str:
+    """When it was seen, in the staff member's language: from the web journey's date and time of
+    day when given (not the words stored in the tipster's language), else the text as sent."""
+    from portal.tips.labels import TIME_OF_DAY_LABELS
+
+    parts = [format_day(tip.seen_on)] if tip.seen_on else []
+    if tip.seen_time and tip.seen_time != "not_sure" and tip.seen_time in TIME_OF_DAY_LABELS:
+        parts.append(str(TIME_OF_DAY_LABELS[tip.seen_time]))
+    return " ".join(parts) or tip.seen_when or _("Not sure")
+
+
 def _tip_details(item: IntakeItem, details: ItemDetails) -> None:
     tip = item.tip
     assert tip is not None
@@ -79,7 +90,7 @@ def _tip_details(item: IntakeItem, details: ItemDetails) -> None:
         (_("What was seen"), label("category", tip.category)),
         (_("Description"), tip.description),
         (_("Place"), tip.place or "–"),
-        (_("When"), tip.seen_when or _("Not sure")),
+        (_("When"), _when_words(tip)),
         (_("Child in danger now"), _("Yes") if tip.child_in_danger else _("No")),
         (_("May be contacted by SMS"), _("Yes") if tip.may_contact_by_sms else _("No")),
     ]

@@ -30,7 +30,8 @@ from portal.staff import bp
 from portal.staff.labels import LABELS
 from portal.staff.queue import find_visible_item
 from portal.tips.followup import Conversation, conversation
-from portal.tips.labels import SEX_LABELS, TIME_OF_DAY_LABELS
+from portal.tips import regions
+from portal.tips.labels import SEX_LABELS
 from portal.tips.photos import photo_path
 
 QUESTION_MAX = 1000
@@ -132,11 +133,17 @@ class TipFollowUpView:
     form: QuestionForm | None
 
 
+def _region_words(code: str | None) -> str | None:
+    """The region chosen on the "where" pages, by name with its code (江苏省南通市海门区 (320614))."""
+    if not code:
+        return None
+    name = regions.full_name(code)
+    return f"{name} ({code})" if name else code
+
+
 def _web_details(tip: Tip) -> list[tuple[str, str]]:
     rows: list[tuple[Any, Any]] = [
-        (_l("Region code"), tip.item.region_code),
-        (_l("Date seen"), tip.seen_on.isoformat() if tip.seen_on else None),
-        (_l("Time of day"), TIME_OF_DAY_LABELS.get(tip.seen_time or "")),
+        (_l("Region"), _region_words(tip.item.region_code)),
         (_l("Child's age"), tip.child_age),
         (_l("Girl or boy"), SEX_LABELS.get(tip.child_sex or "")),
         (_l("Child's height"), tip.child_height),

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from portal import audit, clock
 from portal.extensions import db
-from portal.models import IntakeItem, ItemLink, ItemNote, OutboundMessage, StaffUser, WorkingGroup
+from portal.models import IntakeItem, ItemLink, ItemNote, OutboundMessage, OutboundStatus, StaffUser, WorkingGroup
 from portal.permissions import Permission, requires, role_allows
 from portal.security.masking import mask_mobile
 from portal.staff import bp, items
@@ -129,7 +129,8 @@ def visible_item_or_404(reference: str) -> IntakeItem:
 
 
 def _thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]]:
-    """The SMS thread: messages received and sent, oldest first (numbers masked)."""
+    """The SMS thread: messages received, and those the portal sends with what became of each
+    (to be sent, sent, withdrawn, failed...), oldest first (numbers masked)."""
     tz = _site_timezone()
     thread = [dict(m, direction=label("direction", "in")) for m in details.messages]
     for message in db.session.scalars(
@@ -137,8 +138,11 @@ def _thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]
     ):
         if message.purpose == alerts.DUTY_ALERT_PURPOSE:
             continue  # to the duty officers, not part of the conversation
-        thread.append({"received": format_local_datetime(message.created_at, tz), "sender": mask_mobile(message.to_phone),
-                       "body": message.body, "direction": label("direction", "out")})
+        # The time is when it went (sent), or when it is due (still to be sent), else when it was written.
+        when = message.sent_at or (message.not_before if message.status == OutboundStatus.QUEUED.value else None)
+        thread.append({"received": format_local_datetime(when or message.created_at, tz),
+                       "sender": mask_mobile(message.to_phone), "body": message.body,
+                       "direction": label("sms_status", message.status)})
     return thread
 
 

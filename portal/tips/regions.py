@@ -105,6 +105,17 @@ def division(code: str | None) -> Division | None:
     return _index().by_code.get(code)
 
 
+def full_name(code: str | None) -> str | None:
+    """The names from the province down to the division with this code, joined as Chinese
+    addresses are written (320614 → 江苏省南通市海门区), or None for an unknown code."""
+    names: list[str] = []
+    current = division(code)
+    while current is not None:
+        names.insert(0, current.name)
+        current = division(current.parent)
+    return "".join(names) or None
+
+
 def place(province_code: str | None, city_code: str | None, district_code: str | None) -> Place:
     """Resolve chosen codes into a Place, dropping any code that does not belong under the one above it
     (so a stale or forged combination can never name two unrelated places)."""

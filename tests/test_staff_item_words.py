@@ -1,0 +1,62 @@
+"""The staff item page says things in the staff member's words: what became of each SMS the
+portal sends, the region by name, when it was seen in the page's language, and sampling history."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from portal.extensions import db
+from portal.models import OutboundMessage, OutboundStatus, utcnow
+from portal.outbox import queue_message
+from portal.permissions import Role
+from portal.tips.service import TipDetails
+from tests.factories import create_staff, create_tip
+from tests.helpers import get_page, text_of
+from tests.staff_support import browser, sign_in
+
+EN = {"Accept-Language": "en"}
+ZH = {"Accept-Language": "zh-CN"}
+
+
+def _officer_page(app, reference: str, headers: dict[str, str], as_html: bool = False):  # type: ignore[no-untyped-def]
+    from portal.models import StaffUser
+    from sqlalchemy import select
+
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == "officer")) or create_staff(
+        Role.TRIAGE_OFFICER, username="officer")
+    client = browser(app)
+    sign_in(client, user.username)
+    page, _ = get_page(client, f"/staff/items/{reference}", headers=headers)
+    return page.get_data(as_text=True) if as_html else text_of(page)
+
+
+def test_an_sms_still_to_be_sent_or_withdrawn_is_not_shown_as_sent(app):
+    receipt = create_tip(contact_phone="+8613900139000", may_contact_by_sms=True)
+    item_id = receipt.tip.item_id
+    due = queue_message("+8613900139000", "reminder one", "booking_reminder", item_id=item_id,
+                        not_before=utcnow() + timedelta(days=2))
+    withdrawn = queue_message("+8613900139000", "reminder two", "booking_reminder", item_id=item_id)
+    withdrawn.status = OutboundStatus.WITHDRAWN.value
+    sent = queue_message("+8613900139000", "a question notice", "tip_question", item_id=item_id)
+    sent.status, sent.sent_at = OutboundStatus.SENT.value, utcnow()
+    db.session.commit()
+    html = _officer_page(app, receipt.reference, EN, as_html=True)
+    rows = {re.sub(r"<[^>]+>", " ", body): body for body in re.findall(r"<tr>(.*?)</tr>", html, re.S)}
+    status_of = {message: [cells for cells in rows if message in cells][0] for message in
+                 ("reminder one", "reminder two", "a question notice")}
+    assert "To be sent" in status_of["reminder one"] and " Sent " not in status_of["reminder one"]
+    assert "Not sent: no longer needed" in status_of["reminder two"]
+    assert " Sent " in status_of["a question notice"]
+    assert db.session.get(OutboundMessage, due.id).status == "queued"
+
+
+def test_the_region_is_named_and_when_it_was_seen_is_in_the_staff_language(app):
+    receipt = create_tip(details=TipDetails(region_code="320614", region_name="江苏省南通市海门区",
+                                            seen_on=date(2026, 11, 3), seen_time="afternoon"),
+                         seen_when="2026年11月3日（星期二） 下午（12点至18点）")
+    english = _officer_page(app, receipt.reference, EN)
+    assert "江苏省南通市海门区 (320614)" in english
+    assert "Tuesday 3 November 2026" in english and "2026年11月3日" not in english
+    chinese = _officer_page(app, receipt.reference, ZH)
+    assert "2026年11月3日" in chinese and "Tuesday" not in chinese
