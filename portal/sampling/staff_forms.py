@@ -35,7 +35,7 @@ def _hours(label: Any) -> StringField:
 class SiteForm(PortalForm):
     """A sampling site's details and booking rules. Hours are in the site's local time."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter the site's name")), Length(max=200)])
+    name = StringField(_l("Site name"), validators=[DataRequired(message=_l("Enter the site's name")), Length(max=200)])
     province = StringField(_l("Province"), validators=[DataRequired(message=_l("Enter the province")), Length(max=50)])
     city = StringField(_l("City"), validators=[DataRequired(message=_l("Enter the city")), Length(max=100)])
     district = StringField(_l("District"), validators=[Optional(), Length(max=100)])
