@@ -52,7 +52,7 @@ test: $(VENV)/.test-installed browser-deps
 
 ## bench: measure the portal against a bare Flask floor under gunicorn on PostgreSQL (README: Performance).
 ## Not part of make test or CI. BENCH_DATABASE_URL, BENCH_REDIS_URL: see bench/run.py.
-bench: $(VENV)/.runtime-installed
+bench: translations
 	bench/ensure-wrk.sh
 	$(BIN)/python -m bench.run
 

@@ -10,7 +10,10 @@ import re
 import secrets
 import statistics
 import tempfile
+import threading
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,21 +23,23 @@ from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
 from bench import data
-from bench.browser import Browser, hidden_fields, local_path
+from bench.browser import Browser, Page, hidden_fields, local_path
 from bench.openloop import PreparedPost, percentiles, run_open_loop
 from bench.prepare import PUBLIC_BASE_URL, TWILIO_NUMBER
 from bench.servers import GunicornServer
 from bench.staff import StaffAccount, sign_in_staff
 from bench.wrk import WrkResult, run_wrk
 
-TIP_FORM_PATH = "/tips/report"
+TIP_FIRST_PAGE = "/tips/report"
+TIP_CHECK_PATH = "/tips/report/check"
 TIP_CONFIRMATION_PATH = "/tips/confirmation"
 SMS_PATH = "/sms/inbound"
 FLOOR_PATH = "/insert"
 QUEUE_FIRST_PAGE = "/staff/queue"
 # One filtered page, by URL. The queue's filters are the staff console's (issue 6): keep these
 # parameters in step with them. The run says so when the page shows the same items as the first.
-QUEUE_FILTERED_PAGE = "/staff/queue?status=assigned&channel=sms"
+QUEUE_FILTERED_PAGE = "/staff/queue?status=new&channel=sms"
+QUEUE_FILTER_SQL = "status = 'new' AND channel = 'sms'"  # what the filtered page must show, and only that
 
 # A tipster who leaves a name and a mobile number (the heavier path: both are encrypted at rest,
 # the number is normalised and hashed). Typed as people type them.
@@ -52,6 +57,23 @@ TIP_ANSWERS = {
     "contact_phone": "138 0013 8000",
     "may_contact_by_sms": "y",
 }
+# The same tipster on the journey's question pages (portal/tips/views.py), by page; the place
+# pages choose 四川省 › 成都市 › 金牛区 from their lists (bench/measures.py: _step_answers).
+_SEEN = datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)
+JOURNEY_ANSWERS: dict[str, dict[str, str]] = {
+    "/tips/report": {"child_in_danger": "no"},
+    "/tips/report/what": {"category": TIP_ANSWERS["category"], "description": TIP_ANSWERS["description"]},
+    "/tips/report/where/place": {"place": "火车北站广场，售票厅东边的台阶上"},
+    "/tips/report/when": {"seen_day": str(_SEEN.day), "seen_month": str(_SEEN.month), "seen_year": str(_SEEN.year),
+                          "seen_time": "afternoon"},
+    "/tips/report/who": {"child_age": "六岁左右", "child_sex": "boy", "child_clothing": "红色外套，没有穿鞋",
+                         "adults_description": "四十岁左右的男人，身高约一米七，穿黑色夹克，外地口音"},
+    "/tips/report/photos": {"action": "continue"},
+    "/tips/report/contact": {"contact_name": TIP_ANSWERS["contact_name"], "contact_phone": TIP_ANSWERS["contact_phone"],
+                             "may_contact_by_sms": "y"},
+}
+# Pages of a whole journey: 10 question pages (GET and POST each), the check page (GET, POST).
+JOURNEY_PAGES = 11
 SMS_TEXT = "举报 成都火车北站广场有个小男孩被一个男人带着乞讨，孩子六岁左右，穿红衣服"
 
 
@@ -67,6 +89,7 @@ class Plan:
     rate_per_second: float = 50.0
     rate_seconds: float = 15.0
     rate_rounds: int = 3
+    journey_rounds: int = 2
     queue_rounds: int = 3
     queue_seconds: float = 5.0
     small_queue: int = 1_000
@@ -75,7 +98,7 @@ class Plan:
     @classmethod
     def quick(cls) -> "Plan":
         """A short run that only proves the harness works (BENCH_QUICK=1): figures mean little."""
-        return cls(rounds=2, seconds=3, warmup_seconds=1, rate_seconds=4, rate_rounds=1, queue_rounds=1,
+        return cls(rounds=2, seconds=3, warmup_seconds=1, rate_seconds=4, rate_rounds=1, journey_rounds=1, queue_rounds=1,
                    queue_seconds=2, large_queue=20_000)
 
 
@@ -86,6 +109,7 @@ class Context:
     plan: Plan
     portal: GunicornServer
     floor: GunicornServer
+    database_url: str
     twilio_auth_token: str
     scratch: Path
     log: Callable[[str], None]
@@ -124,53 +148,148 @@ def _alternate(round_index: int, first: Callable[[], Any], second: Callable[[], 
 # Web tip submission ------------------------------------------------------------------------------
 
 
-def _submit_one_tip(base_url: str) -> None:
-    """One real submission, checked: GET the form, POST the answers, expect 303 to the confirmation.
-
-    Raises RuntimeError with the page's first error when the form refuses the answers (the form
-    changed: update TIP_ANSWERS).
-    """
-    browser = Browser(base_url, client_address="10.253.0.1")
-    page = browser.get(TIP_FORM_PATH)
-    posted = browser.post(TIP_FORM_PATH, {**hidden_fields(page.text), **TIP_ANSWERS})
-    target = local_path(posted.headers.get("location", ""))
-    if posted.status != 303 or not target.startswith(TIP_CONFIRMATION_PATH):
-        errors = re.findall(r'<a href="#[^"]*">([^<]+)</a>', posted.text)
-        raise RuntimeError(
-            f"the tip form answered {posted.status} to the benchmark's answers "
-            f"({'; '.join(errors[:3]) or 'no error message found'}): update TIP_ANSWERS in bench/measures.py"
-        )
+class JourneyFailed(RuntimeError):
+    """The tip journey did not accept the benchmark's answers (the message names the page)."""
 
 
-def _tip_form_pages(ctx: Context, run: int, count: int = 32) -> Path:
-    """Fetch the form `count` times (a cookie and hidden fields each); write them for tip_post.lua."""
+_OPTION = re.compile(r'<option value="([^"]*)"[^>]*>([^<]*)</option>')
+
+
+def _step_answers(path: str, page: str) -> dict[str, str]:
+    """What the tipster of JOURNEY_ANSWERS types on the question page at `path`."""
+    if path.startswith(("/tips/report/where/city", "/tips/report/where/district")) or path == "/tips/report/where":
+        wanted = {"/tips/report/where": "四川", "/tips/report/where/city": "成都", "/tips/report/where/district": "金牛"}
+        choice = next((v for v, label in _OPTION.findall(page) if v and wanted[path] in label), "unknown")
+        return {"division": choice}
+    return JOURNEY_ANSWERS.get(path, {})
+
+
+def walk_journey(browser: Browser, send: bool) -> Page:
+    """Answer every question page of the tip journey as a tipster would (GET each page, POST its
+    answers with its CSRF token, follow the 303), ending on the check page; with `send`, also
+    press "Send report". Returns the check page (GET), or the answer to sending it.
+    Raises JourneyFailed when a page refuses the answers (the journey changed: update JOURNEY_ANSWERS)."""
+    path = TIP_FIRST_PAGE
+    for _ in range(20):
+        page = browser.get(path)
+        if page.status != 200:
+            raise JourneyFailed(f"{path} answered {page.status}")
+        if path.startswith(TIP_CHECK_PATH):
+            if not send:
+                return page
+            sent = browser.post(TIP_CHECK_PATH, hidden_fields(page.text))
+            if sent.status != 303 or not local_path(sent.headers.get("location", "")).startswith(TIP_CONFIRMATION_PATH):
+                raise JourneyFailed(f"sending the report answered {sent.status}")
+            return sent
+        posted = browser.post(path, {**hidden_fields(page.text), **_step_answers(path, page.text)})
+        following = local_path(posted.headers.get("location", ""))
+        if posted.status != 303 or not following.startswith("/tips/"):
+            errors = re.findall(r'<a href="#[^"]*">([^<]+)</a>', posted.text)
+            raise JourneyFailed(
+                f"{path} answered {posted.status} to the benchmark's answers "
+                f"({'; '.join(errors[:3]) or 'no error message found'}): update JOURNEY_ANSWERS in bench/measures.py"
+            )
+        path = following
+    raise JourneyFailed("the journey did not reach the check page within 20 pages")
+
+
+@dataclass
+class DraftTemplates:
+    """Drafts filled in through the real question pages, left on their check page: each one's
+    draft row id, and the Cookie header and hidden fields (CSRF token) of its check page's GET."""
+
+    draft_ids: list[int]
+    pages: list[tuple[str, str]]
+
+
+def _template_drafts(ctx: Context, count: int = 16) -> DraftTemplates:
+    from portal.security.crypto import lookup_hash
+    from portal.tips.drafts import _PURPOSE, DRAFT_COOKIE
+
+    engine = create_engine(ctx.database_url)
+    ids, pages = [], []
+    try:
+        for i in range(count):
+            browser = Browser(ctx.portal.base_url, client_address=f"10.249.0.{i + 1}")
+            check = walk_journey(browser, send=False)
+            token = browser.cookies[DRAFT_COOKIE]
+            with engine.connect() as conn:
+                ids.append(conn.execute(text("SELECT id FROM tip_draft WHERE key_hash = :h"),
+                                        {"h": lookup_hash(token, _PURPOSE)}).scalar_one())
+            session_cookies = "; ".join(f"{k}={v}" for k, v in browser.cookies.items() if k != DRAFT_COOKIE)
+            pages.append((session_cookies, urlencode(hidden_fields(check.text))))
+    finally:
+        engine.dispose()
+    return DraftTemplates(ids, pages)
+
+
+def _ready_drafts(ctx: Context, templates: DraftTemplates, run: int, count: int) -> Path:
+    """`count` drafts ready to send, for tip_send.lua: copies of the template drafts' rows (the same
+    encrypted answers, each with a new secret id of its own), each paired with one template's
+    session cookie and CSRF token from its check page. Written outside the timed run."""
+    from portal.security.crypto import lookup_hash
+    from portal.tips.drafts import _PURPOSE, DRAFT_COOKIE
+
+    tokens = [secrets.token_urlsafe(24) for _ in range(count)]
+    sources = [templates.draft_ids[i % len(templates.draft_ids)] for i in range(count)]
+    engine = create_engine(ctx.database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO tip_draft (key_hash, answers, created_at, expires_at, honeypot) "
+                "SELECT h.key_hash, d.answers, now(), d.expires_at, false "
+                "FROM unnest(CAST(:hashes AS text[]), CAST(:sources AS int[])) AS h(key_hash, source) "
+                "JOIN tip_draft d ON d.id = h.source"
+            ), {"hashes": [lookup_hash(t, _PURPOSE) for t in tokens], "sources": sources})
+    finally:
+        engine.dispose()
     lines = []
-    for i in range(count):
-        browser = Browser(ctx.portal.base_url, client_address=f"10.252.{run % 256}.{i}")
-        fields = hidden_fields(browser.get(TIP_FORM_PATH).text)
-        fields.pop("submission_id", None)  # tip_post.lua gives every POST its own
-        lines.append(f"{browser.cookie_header()}\t{urlencode(fields)}")
-    path = ctx.scratch / f"tip-pages-{run}.tsv"
+    for i, token in enumerate(tokens):
+        cookies, hidden = templates.pages[i % len(templates.pages)]
+        lines.append(f"{cookies}; {DRAFT_COOKIE}={token}\t{hidden}")
+    path = ctx.scratch / f"tip-drafts-{run}.tsv"
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def _tip_posts(ctx: Context, seconds: float) -> WrkResult:
+def _tip_sends(ctx: Context, templates: DraftTemplates, seconds: float, expect_rate: float) -> WrkResult:
     run = ctx.next_run()
-    pages = _tip_form_pages(ctx, run)
-    return ctx.check("tip POST", run_wrk(
-        ctx.portal.base_url, "tip_post.lua", [str(pages), urlencode(TIP_ANSWERS), str(run), TIP_FORM_PATH, "303"],
+    drafts = _ready_drafts(ctx, templates, run, int(expect_rate * seconds * 1.5) + 200)
+    return ctx.check("tip send", run_wrk(
+        ctx.portal.base_url, "tip_send.lua", [str(drafts), str(run), TIP_CHECK_PATH, "303", str(ctx.plan.wrk_threads)],
         seconds=seconds, threads=ctx.plan.wrk_threads, connections=ctx.plan.connections,
     ))
 
 
-def _tip_journeys(ctx: Context, seconds: float) -> WrkResult:
+def _whole_journeys(ctx: Context, seconds: float, tipsters: int) -> float:
+    """Whole journeys (every page, then sending) completed per second by `tipsters` Python threads."""
     run = ctx.next_run()
-    # One connection per wrk thread: a thread's GET and POST belong together.
-    return ctx.check("tip GET+POST", run_wrk(
-        ctx.portal.base_url, "tip_journey.lua", [urlencode(TIP_ANSWERS), str(run), TIP_FORM_PATH, "303"],
-        seconds=seconds, threads=ctx.plan.connections, connections=ctx.plan.connections,
-    ))
+    deadline = time.monotonic() + seconds
+    done = [0] * tipsters
+    failures: list[str] = []
+
+    def tipster(index: int) -> None:
+        n = 0
+        while time.monotonic() < deadline:
+            n += 1
+            browser = Browser(ctx.portal.base_url, client_address=f"10.{240 + run % 8}.{index}.{n % 250 + 1}")
+            try:
+                walk_journey(browser, send=True)
+            except JourneyFailed as exc:
+                failures.append(str(exc))
+                return
+            if time.monotonic() <= deadline:
+                done[index] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=tipster, args=(i,)) for i in range(tipsters)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        ctx.warnings.append(f"whole tip journeys: {len(failures)} failed ({failures[0]})")
+    return sum(done) / max(time.monotonic() - started, seconds)
 
 
 def _floor_inserts(ctx: Context, seconds: float) -> WrkResult:
@@ -184,35 +303,41 @@ def _floor_inserts(ctx: Context, seconds: float) -> WrkResult:
 
 
 def measure_tip_submission(ctx: Context) -> dict[str, Any]:
-    """Tip POSTs per second (each with a token from an earlier GET) and whole GET+POST submissions
-    per second, against the floor's inserts per second, round by round."""
+    """"Send report" POSTs per second (each on a draft of its own, filled in beforehand, with the
+    CSRF token of a prior GET of the check page) against the floor's inserts per second, round by
+    round; and, for information, whole journeys per second."""
     plan = ctx.plan
-    _submit_one_tip(ctx.portal.base_url)
-    _tip_posts(ctx, plan.warmup_seconds)
+    walk_journey(Browser(ctx.portal.base_url, client_address="10.253.0.1"), send=True)  # the answers are accepted
+    templates = _template_drafts(ctx)
+    rate = _tip_sends(ctx, templates, plan.warmup_seconds, 300.0).ok_per_second
     _floor_inserts(ctx, plan.warmup_seconds)
     rounds = []
     for r in range(plan.rounds):
-        post, floor = _alternate(r, lambda: _tip_posts(ctx, plan.seconds), lambda: _floor_inserts(ctx, plan.seconds))
-        journey = _tip_journeys(ctx, plan.seconds)
+        send, floor = _alternate(r, lambda: _tip_sends(ctx, templates, plan.seconds, max(rate, 50.0)),
+                                 lambda: _floor_inserts(ctx, plan.seconds))
+        rate = max(rate, send.ok_per_second)
         row = {
-            "portal_post": post.as_dict(),
-            "portal_get_post": journey.as_dict(),
+            "portal_send": send.as_dict(),
             "floor": floor.as_dict(),
-            "post_ratio": round(post.ok_per_second / floor.ok_per_second, 3) if floor.ok_per_second else 0.0,
-            "get_post_ratio": round(journey.ok_per_second / floor.ok_per_second, 3) if floor.ok_per_second else 0.0,
+            "send_ratio": round(send.ok_per_second / floor.ok_per_second, 3) if floor.ok_per_second else 0.0,
         }
+        if r < plan.journey_rounds:
+            row["journeys_per_second"] = round(_whole_journeys(ctx, plan.seconds, plan.connections), 2)
         rounds.append(row)
         ctx.log(
-            f"  round {r + 1}: tip POST {post.ok_per_second:.0f}/s, GET+POST {journey.ok_per_second:.0f}/s, "
-            f"floor {floor.ok_per_second:.0f}/s: ratio {row['post_ratio']:.2f} (GET+POST {row['get_post_ratio']:.2f})"
+            f"  round {r + 1}: send report {send.ok_per_second:.0f}/s, floor {floor.ok_per_second:.0f}/s: "
+            f"ratio {row['send_ratio']:.2f}"
+            + (f"; whole journeys {row['journeys_per_second']:.1f}/s" if "journeys_per_second" in row else "")
         )
+    journeys = [r["journeys_per_second"] for r in rounds if "journeys_per_second" in r]
     return {
         "rounds": rounds,
-        "portal_post_per_second": median([r["portal_post"]["ok_per_second"] for r in rounds]),
-        "portal_get_post_per_second": median([r["portal_get_post"]["ok_per_second"] for r in rounds]),
+        "portal_send_per_second": median([r["portal_send"]["ok_per_second"] for r in rounds]),
         "floor_per_second": median([r["floor"]["ok_per_second"] for r in rounds]),
-        "post_ratio": median([r["post_ratio"] for r in rounds]),
-        "get_post_ratio": median([r["get_post_ratio"] for r in rounds]),
+        "send_ratio": median([r["send_ratio"] for r in rounds]),
+        "journeys_per_second": median(journeys),
+        "journey_pages": JOURNEY_PAGES,
+        "template_drafts": len(templates.draft_ids),
     }
 
 
@@ -336,14 +461,16 @@ class QueueSide:
 
 
 def _fill_queue(side: QueueSide) -> float:
-    """Replace the schema's intake items with `side.size` generated ones; return the seconds taken."""
+    """Replace the schema's intake items with `side.size` generated ones, their indexes (search
+    included) rebuilt over every row and the statistics fresh; return the seconds taken."""
     started = time.monotonic()
     engine = create_engine(side.database_url)
     try:
         with engine.begin() as conn:
             conn.execute(text("SET LOCAL synchronous_commit = off"))
             data.remove_intake_items(conn)  # the tips of the earlier measures
-            data.add_intake_items(conn, 1, side.size)
+            with data.bulk_load(conn):
+                data.add_intake_items(conn, 1, side.size)
         # What autovacuum would do soon after a bulk load: statistics and the visibility map.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE intake_item"))
@@ -354,19 +481,35 @@ def _fill_queue(side: QueueSide) -> float:
 
 
 def _filter_works(ctx: Context, side: QueueSide, cookie: str) -> bool:
-    """True when the filtered page shows other items than the first page (a warning otherwise)."""
+    """True when the filtered page shows a full page of items, every one of them matching the
+    filter in the database, and not the first page's items; a warning otherwise."""
     staff = Browser(side.server.base_url, client_address=STAFF_ADDRESS)
     staff.cookies = dict(part.split("=", 1) for part in cookie.split("; ") if "=" in part)
     first = _REFERENCE.findall(staff.get(QUEUE_FIRST_PAGE).text)
-    filtered = _REFERENCE.findall(staff.get(QUEUE_FILTERED_PAGE).text)
+    filtered = list(dict.fromkeys(_REFERENCE.findall(staff.get(QUEUE_FILTERED_PAGE).text)))
+    engine = create_engine(side.database_url)
+    try:
+        with engine.connect() as conn:
+            matching = conn.execute(
+                text(f"SELECT count(*) FROM intake_item WHERE reference = ANY(CAST(:refs AS text[])) AND {QUEUE_FILTER_SQL}"),
+                {"refs": filtered},
+            ).scalar_one()
+            expected = min(50, conn.execute(text(f"SELECT count(*) FROM intake_item WHERE {QUEUE_FILTER_SQL}")).scalar_one())
+    finally:
+        engine.dispose()
+    problems = []
     if not first:
-        ctx.warnings.append(f"queue at {side.size:,} items: the first page shows no reference numbers")
-    if first == filtered:
-        ctx.warnings.append(
-            f"queue at {side.size:,} items: {QUEUE_FILTERED_PAGE} shows the same items as the first page "
-            "(the queue does not filter on these parameters yet)"
-        )
-    return first != filtered
+        problems.append("the first page shows no reference numbers")
+    if len(filtered) != expected or matching != len(filtered):
+        problems.append(f"{QUEUE_FILTERED_PAGE} shows {len(filtered)} items, {matching} of them matching "
+                        f"({QUEUE_FILTER_SQL}), where {expected} were expected")
+    if filtered and list(dict.fromkeys(first)) == filtered:
+        problems.append(f"{QUEUE_FILTERED_PAGE} shows the same items as the first page")
+    for problem in problems:
+        ctx.warnings.append(f"queue at {side.size:,} items: {problem}")
+    if not problems:
+        ctx.log(f"  queue at {side.size:,} items: the filtered page shows {len(filtered)} items, all {QUEUE_FILTER_SQL}")
+    return not problems
 
 
 def measure_queue(ctx: Context, small: QueueSide, large: QueueSide) -> dict[str, Any]:

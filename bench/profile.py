@@ -28,7 +28,8 @@ from bench.measures import (
     Plan,
     _queue_page,
     _sms_max,
-    _tip_posts,
+    _template_drafts,
+    _tip_sends,
     scratch_folder,
 )
 from bench.prepare import (
@@ -110,20 +111,22 @@ def main() -> int:
         portal = GunicornServer("portal", "wsgi:app", env, 2, scratch)
         portal.start()
         try:
-            ctx = Context(Plan(), portal, portal, env["TWILIO_AUTH_TOKEN"], scratch, print)
+            ctx = Context(Plan(), portal, portal, schema_url, env["TWILIO_AUTH_TOKEN"], scratch, print)
             cookie = ""
             if what == "queue":
                 from sqlalchemy import create_engine, text
 
                 engine = create_engine(schema_url)
-                with engine.begin() as conn:
+                with engine.begin() as conn, data.bulk_load(conn):
                     data.add_intake_items(conn, 1, QUEUE_ITEMS)
                 with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                     conn.execute(text("VACUUM ANALYZE intake_item"))
+                    conn.execute(text("VACUUM ANALYZE tip"))
                 engine.dispose()
                 cookie = sign_in_staff(Browser(portal.base_url, client_address=STAFF_ADDRESS), account)
+            templates = _template_drafts(ctx) if what == "tip" else None
             load = {
-                "tip": lambda s: _tip_posts(ctx, s),
+                "tip": lambda s: _tip_sends(ctx, templates, s, 300.0),
                 "sms": lambda s: _sms_max(ctx, portal, SMS_PATH, 200, s, 300),
                 "queue": lambda s: _queue_page(portal, ctx, QUEUE_FIRST_PAGE, cookie, s),
             }[what]

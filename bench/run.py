@@ -117,7 +117,7 @@ def run() -> int:
                 f"{portal_large.base_url} ({workers} workers each)")
             monitor = MemoryMonitor(servers)
             monitor.start()
-            ctx = Context(plan, portal, floor, env["TWILIO_AUTH_TOKEN"], scratch, log, warnings)
+            ctx = Context(plan, portal, floor, schema_url, env["TWILIO_AUTH_TOKEN"], scratch, log, warnings)
             results["settings"] = {
                 "workers": workers,
                 "worker_class": "sync",

@@ -64,6 +64,48 @@ def test_wrong_password_or_unknown_name_gets_one_generic_error_and_no_session(ap
     assert "no-such-person" not in repr(db.session.execute(text("SELECT * FROM audit_event")).all())
 
 
+def test_unknown_usernames_are_checked_against_a_hash_with_the_live_argon2_parameters(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from argon2 import PasswordHasher, extract_parameters
+
+    from portal.staff import auth
+
+    checked: list[str] = []
+
+    class Recording(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 - argon2's name
+            checked.append(str(hash))
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(auth, "_hasher", Recording())
+    auth._dummy_hash.cache_clear()
+    assert auth.check_password(None, "any password at all") is False
+    # The same work as for a real account: a full argon2id verification with today's parameters.
+    assert len(checked) == 1 and extract_parameters(checked[0]) == auth._hasher._parameters
+    assert checked[0] == auth._DUMMY_HASH  # the constant, not a hash made in this process
+    assert create_staff(Role.ADMIN).password_hash != auth._DUMMY_HASH
+
+
+def test_the_unknown_username_hash_follows_argon2_parameters_that_changed(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from argon2 import PasswordHasher, extract_parameters
+
+    from portal.staff import auth
+
+    stronger = PasswordHasher(time_cost=4)
+    monkeypatch.setattr(auth, "_hasher", stronger)
+    auth._dummy_hash.cache_clear()
+    try:
+        dummy = auth._dummy_hash()
+        assert dummy != auth._DUMMY_HASH and extract_parameters(dummy).time_cost == 4
+        assert auth._dummy_hash() is dummy  # made once per process, then reused
+        assert auth.check_password(None, "any password at all") is False
+    finally:
+        auth._dummy_hash.cache_clear()
+
+
 def test_passwords_are_stored_as_argon2id(app: Flask) -> None:
     user = create_staff(Role.ADMIN)
     assert user.password_hash.startswith("$argon2id$")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
@@ -15,9 +17,22 @@ from portal.models import StaffUser
 from portal.permissions import Permission, role_allows
 
 _hasher = PasswordHasher()
-# A real hash of a random string, checked when the username is unknown so that the time taken
-# does not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash("unused-dummy-password-for-timing")
+# A real hash of a string nobody types, checked when the username is unknown so that the time
+# taken does not reveal which usernames exist. Made once with `_hasher.hash(...)` and kept here as
+# a constant: hashing it at import cost every worker a fraction of a second and 64 MiB of memory
+# (argon2's memory cost) before it served anything. Verifying it costs what verifying a real
+# hash costs only while its parameters are `_hasher`'s: `_dummy_hash` checks that.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$ApTVUFQGz27vJ91lpNcr2A$iCyYwg/4HOK9jr7jV92iZPPe0cH7N/nqfyrOZVuXAz0"
+
+
+@cache
+def _dummy_hash() -> str:
+    """The hash checked for unknown usernames: `_DUMMY_HASH`, or, should argon2-cffi's default
+    parameters ever differ from the constant's, a hash made once (per process, on first use)
+    with the current ones, so unknown and known usernames keep taking the same time."""
+    if _hasher.check_needs_rehash(_DUMMY_HASH):
+        return _hasher.hash("unused-dummy-password-for-timing")
+    return _DUMMY_HASH
 
 
 def hash_password(password: str) -> str:
@@ -30,7 +45,7 @@ def check_password(user: StaffUser | None, password: str) -> bool:
 
     Re-hashes and stores the hash when argon2's recommended parameters have changed (caller commits).
     """
-    stored = user.password_hash if user is not None else _DUMMY_HASH
+    stored = user.password_hash if user is not None else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
