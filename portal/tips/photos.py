@@ -30,8 +30,9 @@ MAX_PHOTOS = 5
 # bomb. A 25 MP RGB image takes 75 MB once decoded.
 MAX_PIXELS = 25_000_000
 # Pixels decoded for all the photos of one request together (a JPEG counts at the reduced size
-# it is decoded at, see `clean_photo`), so that five large PNGs cannot cost seconds of CPU each.
-MAX_REQUEST_PIXELS = 60_000_000
+# it is decoded at, see `clean_photo`): five 12 MP phone photos fit, three 25 MP PNGs do; five
+# large PNGs cannot cost seconds of CPU and gigabytes of memory.
+MAX_REQUEST_PIXELS = 75_000_000
 # Staff need to read faces and number plates, not print posters.
 MAX_SIDE = 2560
 JPEG_QUALITY = 85
