@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import re
+
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-# Never echoed back into a page, even as a hidden field: tokens and secrets.
-_NOT_KEPT = {"csrf_token", "password", "follow_up_code", "id_number"}
+# Never echoed back into a page, even as a hidden field: tokens, secrets, codes, identity and
+# phone numbers. Matched on the last part of a field name, so that the fields of a repeated
+# subform (`attendees-0-document_number`, `attendees-2-phone`) and variants (`contact_phone`,
+# `new_password`, `totp_code`) are covered too.
+_NOT_KEPT = re.compile(
+    r"(^|[-_.])(csrf_token|token|secret|password\w*|\w*password|totp|code|id_number|document_number|phone)$",
+    re.IGNORECASE,
+)
+
+
+def is_kept(field_name: str) -> bool:
+    """Whether an answer named `field_name` may be written back into an error page (see _NOT_KEPT)."""
+    return not _NOT_KEPT.search(field_name)
 
 
 def _kept_answers() -> list[tuple[str, str]]:
-    """The posted form's answers as (name, value) pairs, without the token and passwords."""
-    return [(key, value) for key, values in request.form.lists() for value in values if key not in _NOT_KEPT]
+    """The posted form's answers as (name, value) pairs, without tokens, secrets, identity and phone numbers."""
+    return [(key, value) for key, values in request.form.lists() for value in values if is_kept(key)]
+
+
+def _left_out() -> bool:
+    """Whether the person typed something that _kept_answers leaves out (and must type again)."""
+    return any(value.strip() for key, value in request.form.items(multi=True) if key != "csrf_token" and not is_kept(key))
+
+
+def _page(template: str, **context: object) -> str:
+    """Render an error page; outside the staff area it carries the "Exit this page" link."""
+    public = request.blueprint != "staff" and not request.path.startswith("/staff")
+    return render_template(
+        template, layout="tips/layout.html" if public else "base.html",
+        exit_page_url=current_app.config["SETTINGS"].exit_page_url, **context,
+    )
 
 
 def came_from_this_site() -> bool:
@@ -47,14 +74,15 @@ def _csrf_failed(error: CSRFError) -> tuple[str, int]:
     the session would sign a member of staff out.
     """
     if not came_from_this_site():
-        return render_template(
+        return _page(
             "errors/error.html",
             title=_("Something went wrong with that request"),
             message=_("Go back to the form and send it again."),
         ), 400
     return (
-        render_template(
-            "errors/csrf.html", kept=_kept_answers(), action=request.full_path.rstrip("?"), had_files=bool(request.files)
+        _page(
+            "errors/csrf.html", kept=_kept_answers(), action=request.full_path.rstrip("?"), had_files=bool(request.files),
+            left_out=_left_out(),
         ),
         400,
     )
@@ -69,8 +97,9 @@ def _too_many(error: HTTPException) -> tuple[str, int] | None:
     if not kept:
         return None
     return (
-        render_template(
-            "errors/too_many.html", kept=kept, action=request.full_path.rstrip("?"), had_files=bool(request.files)
+        _page(
+            "errors/too_many.html", kept=kept, action=request.full_path.rstrip("?"), had_files=bool(request.files),
+            left_out=_left_out(),
         ),
         429,
     )
@@ -98,7 +127,7 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
         413: _("Send smaller photos, or fewer of them."),
         429: _("Wait a minute, then try again. In an emergency, call 110."),
     }
-    return render_template(
+    return _page(
         "errors/error.html",
         title=titles.get(code, _("Sorry, there is a problem with the service")),
         message=messages.get(code, _("Try again later. In an emergency, call 110.")),
@@ -106,7 +135,7 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
 
 
 def _server_error(error: Exception) -> tuple[str, int]:
-    return render_template(
+    return _page(
         "errors/error.html",
         title=_("Sorry, there is a problem with the service"),
         message=_("Try again later. In an emergency, call 110."),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
+from portal.errors import is_kept
 from portal.extensions import csrf, db
 from portal.models import Tip
 from tests.helpers import check_page, text_of
-from tests.tips_helpers import ANSWERS, answer_page, fill_journey, visitor_client
+from tests.tips_helpers import ANSWERS, answer_page, errors_on, fill_journey, visitor_client
 
 EN = {"Accept-Language": "en"}
 
@@ -19,7 +21,7 @@ def tip_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Tip))
 
 
-def test_post_without_token_is_refused_and_keeps_every_answer_to_send_again(app, app_factory):
+def test_post_without_token_is_refused_and_keeps_every_answer_but_the_phone_number_to_send_again(app, app_factory):
     client = visitor_client(app_factory)
     fill_journey(client, EN)
     answers = {"contact_name": "李明 <b>", "contact_phone": "138 0013 8000", "may_contact_by_sms": "y", "homepage": ""}
@@ -31,10 +33,18 @@ def test_post_without_token_is_refused_and_keeps_every_answer_to_send_again(app,
     form = page.forms[0]
     assert form["method"] == "post" and form["action"] == "/tips/report/contact"
     for name, value in answers.items():
-        assert form["fields"][name] == value, name
+        if name == "contact_phone":  # a phone number is never written back into a page
+            assert name not in form["fields"] and value not in refused.get_data(as_text=True)
+            assert "phone numbers, identity numbers and codes are not kept" in text_of(refused)
+        else:
+            assert form["fields"][name] == value, name
     assert "<b>" not in refused.get_data(as_text=True).split("<main", 1)[1]  # escaped, not markup
 
+    # Sent again without the phone number: the page asks for it, keeping the rest.
     sent = client.post(form["action"], data=form["fields"], headers=EN)
+    assert sent.status_code == 200
+    assert 'value="李明 &lt;b&gt;"' in sent.get_data(as_text=True) and errors_on(sent)
+    sent = answer_page(client, "/tips/report/contact", answers, EN)
     assert sent.status_code == 303
     assert sent.headers["Location"].endswith("/tips/report/check")
     check = client.get("/tips/report/check", headers=EN)
@@ -108,3 +118,31 @@ def test_an_expired_form_from_our_own_page_keeps_the_answers(client):
                            headers={"Referer": "http://localhost/tips/report"})
     assert response.status_code == 400
     assert "what I saw" in response.get_data(as_text=True)
+
+
+def test_identity_and_phone_numbers_of_repeated_attendees_are_never_written_back_into_the_resend_page(client):
+    answers = {
+        "csrf_token": "stale-token-from-yesterday",
+        "attendees-0-name": "王秀英", "attendees-0-relationship": "parent", "attendees-0-document_type": "resident_id",
+        "attendees-0-document_number": "110105198001010019", "attendees-0-phone": "138 0013 8000",
+        "attendees-1-name": "李明", "attendees-1-document_number": "E12345678", "attendees-1-phone": "13900139000",
+    }
+    response = client.post("/sampling/attendees", data=answers, headers={**EN, "Referer": "http://localhost/sampling/attendees"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    for secret in ("110105198001010019", "138 0013 8000", "E12345678", "13900139000", "stale-token-from-yesterday"):
+        assert secret not in html, secret
+    assert "phone numbers, identity numbers and codes are not kept" in text_of(response)
+    fields = check_page(response).forms[0]["fields"]
+    assert fields["attendees-0-name"] == "王秀英" and fields["attendees-1-name"] == "李明"
+    assert fields["attendees-0-relationship"] == "parent" and fields["attendees-0-document_type"] == "resident_id"
+
+
+@pytest.mark.parametrize(("name", "kept"), [
+    ("password", False), ("new_password", False), ("totp_code", False), ("code", False), ("follow_up_code", False),
+    ("id_number", False), ("attendees-3-document_number", False), ("contact_phone", False), ("attendees-0-phone", False),
+    ("csrf_token", False), ("description", True), ("attendees-0-name", True), ("document_type", True),
+    ("may_contact_by_sms", True), ("reference", True), ("vehicle_description", True),
+])
+def test_only_ordinary_answers_are_kept_for_the_resend_page(name, kept):
+    assert is_kept(name) is kept

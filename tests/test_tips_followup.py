@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -225,3 +226,33 @@ def test_an_empty_answer_asks_for_words_or_a_photo(client, receipt):
     response = client.post("/tips/status/report", headers=EN, data={"csrf_token": csrf_of(page.get_data(as_text=True)), "text": ""})
     assert "Write your answer, or add a photo" in text_of(response)
     assert db.session.scalar(select(TipFollowUp)) is None
+
+
+DAMAGED_EXIF = (Path(__file__).parent / "data" / "damaged-exif.jpg").read_bytes()
+
+
+def _answer(client, text: str, files: list[tuple[bytes, str]]):
+    page, _ = get_page(client, "/tips/status/report", headers=EN)
+    return client.post("/tips/status/report", content_type="multipart/form-data", headers=EN, data={
+        "csrf_token": csrf_of(page.get_data(as_text=True)), "text": text,
+        "photos": [(io.BytesIO(content), name) for content, name in files]})
+
+
+def test_an_answer_with_a_photo_whose_exif_is_damaged_is_sent_with_the_photo(client, receipt, tmp_path):
+    lookup(client, receipt.reference, receipt.follow_up_code)
+    sent = _answer(client, "The van was white", [(DAMAGED_EXIF, "van.jpg"), (jpeg_bytes(), "plate.jpg")])
+    assert sent.status_code == 303
+    stored = {path.name for path in (tmp_path / "photos").glob("*")}
+    rows = {photo.stored_name for photo in db.session.scalars(select(TipPhoto))}
+    assert len(stored) == 2 and stored == rows
+    assert db.session.scalar(select(TipFollowUp)).text == "The van was white"
+
+
+def test_an_answer_with_a_refused_photo_keeps_the_typed_text_and_stores_no_file(client, receipt, tmp_path):
+    lookup(client, receipt.reference, receipt.follow_up_code)
+    refused = _answer(client, "The van was white & had a dent", [(jpeg_bytes(), "plate.jpg"), (b"<html>", "van.jpg")])
+    assert refused.status_code == 200
+    assert "van.jpg is not a photo. Choose a JPG, PNG, WEBP or GIF photo" in text_of(refused)
+    assert "The van was white &amp; had a dent</textarea>" in refused.get_data(as_text=True)
+    assert not list((tmp_path / "photos").glob("*"))
+    assert db.session.scalars(select(TipPhoto)).all() == [] and db.session.scalars(select(TipFollowUp)).all() == []

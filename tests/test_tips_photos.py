@@ -7,17 +7,22 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 from PIL.ExifTags import IFD, Base
 from sqlalchemy import select
 
 from portal.config import ROOT
 from portal.extensions import db
 from portal.models import Tip, TipPhoto
-from portal.tips.photos import PhotoRefused, clean_photo
+from portal.tips import photos as photos_module
+from portal.tips.photos import MAX_PIXELS, MAX_SIDE, CleanPhoto, PhotoRefused, clean_photo
 from tests.helpers import get_page, text_of
 from tests.tips_helpers import EN, ZH, answer_page, errors_on, fill_journey, jpeg_bytes, visitor_client
 
+DATA = Path(__file__).parent / "data"
+# A 64x48 JPEG whose EXIF (orientation 6, a GPS block) is slightly damaged: Pillow reads it, but
+# writing it back raised TypeError inside ImageOps.exif_transpose (found by fuzzing).
+DAMAGED_EXIF = (DATA / "damaged-exif.jpg").read_bytes()
 GPS = {1: "N", 2: (32.0, 5.0, 10.5), 3: "E", 4: (121.0, 10.0, 2.0)}
 
 
@@ -146,7 +151,7 @@ def test_an_oversized_file_and_a_decompression_bomb_are_refused():
     Image.new("1", (10000, 10000)).save(bomb, "PNG")  # 100 megapixels, a few kilobytes
     with pytest.raises(PhotoRefused) as exploded:
         clean_photo(bomb.getvalue(), keep_location=False, max_bytes=10_000_000)
-    assert exploded.value.reason == "too_large"
+    assert exploded.value.reason == "too_many_pixels" and exploded.value.size == (10000, 10000)
 
 
 def test_a_rotated_phone_photo_is_stored_upright():
@@ -160,3 +165,147 @@ def _png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGBA", (20, 20), (0, 0, 255, 128)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def _black_png(size: tuple[int, int], mode: str = "1") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def stored_names(photo_dir: Path) -> set[str]:
+    return {path.name for path in photo_dir.glob("*")} if photo_dir.exists() else set()
+
+
+def row_names() -> set[str]:
+    db.session.expire_all()
+    return {photo.stored_name for photo in db.session.scalars(select(TipPhoto))}
+
+
+@pytest.mark.parametrize("keep_location", [False, True])
+def test_a_jpeg_with_damaged_exif_is_kept_upright_without_its_metadata(keep_location):
+    cleaned = clean_photo(DAMAGED_EXIF, keep_location=keep_location, max_bytes=10_000_000)
+    assert (cleaned.width, cleaned.height) == (48, 64)  # orientation 6 still turned it upright
+    image = Image.open(io.BytesIO(cleaned.data))
+    assert image.format == "JPEG" and dict(image.getexif()) == {}
+    assert cleaned.kept_location is False  # the damaged GPS block is lost, not the photo
+
+
+def test_a_photo_with_damaged_exif_sent_with_a_good_one_keeps_both_with_their_rows(client, photo_dir):
+    fill_journey(client, EN)
+    response = upload(client, [("damaged.jpg", DAMAGED_EXIF), ("good.jpg", jpeg_bytes())], keep_location=True)
+    assert response.status_code == 303
+    assert len(stored_names(photo_dir)) == 2 and stored_names(photo_dir) == row_names()
+
+
+def test_a_refused_file_beside_good_ones_leaves_every_file_with_its_row(client, photo_dir):
+    fill_journey(client, EN)
+    response = upload(client, [("good.jpg", jpeg_bytes()), ("notes.jpg", b"%PDF-1.4"), ("also.png", _png())])
+    assert response.status_code == 200
+    assert errors_on(response) == ["notes.jpg is not a photo. Choose a JPG, PNG, WEBP or GIF photo"]
+    assert len(stored_names(photo_dir)) == 2 and stored_names(photo_dir) == row_names()
+
+
+def test_whatever_pillow_raises_while_decoding_refuses_the_file_as_not_a_photo(monkeypatch):
+    def broken_load(self):
+        raise TypeError("bad operand type for abs(): 'str'")
+
+    png = _png()
+    monkeypatch.setattr(ImageFile.ImageFile, "load", broken_load)  # decoding a file, not our own pixels
+    with pytest.raises(PhotoRefused) as refused:
+        clean_photo(png, keep_location=False, max_bytes=10_000_000)
+    assert refused.value.reason == "not_image"
+
+
+def test_a_failure_to_write_the_second_photo_deletes_the_first_and_is_not_called_a_refusal(client, photo_dir, monkeypatch):
+    fill_journey(client, EN)
+    real_store = photos_module.store_photo
+    written: list[str] = []
+
+    def store_then_fail(photo, folder):
+        if written:
+            raise OSError("disk full")
+        written.append(real_store(photo, folder))
+        return written[-1]
+
+    monkeypatch.setattr("portal.tips.uploads.store_photo", store_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        upload(client, [("a.jpg", jpeg_bytes()), ("b.jpg", jpeg_bytes())])
+    assert written and stored_names(photo_dir) == set() and row_names() == set()
+
+
+def test_two_hundred_damaged_copies_of_a_photo_with_exif_are_each_cleaned_or_refused():
+    import random
+
+    original = jpeg_bytes(exif=camera_exif())
+    flips = random.Random(20261129)
+    outcomes = {"cleaned": 0, "refused": 0}
+    for _ in range(200):
+        damaged = bytearray(original)
+        for _flip in range(flips.randint(1, 8)):
+            damaged[flips.randrange(len(damaged))] = flips.randrange(256)
+        for keep_location in (False, True):
+            try:
+                result = clean_photo(bytes(damaged), keep_location=keep_location, max_bytes=10_000_000)
+            except PhotoRefused:
+                outcomes["refused"] += 1
+            else:
+                assert isinstance(result, CleanPhoto) and result.data[:2] == b"\xff\xd8"
+                outcomes["cleaned"] += 1
+    assert outcomes["cleaned"] and outcomes["refused"]  # the loop met both kinds of damage
+
+
+@pytest.mark.parametrize(("headers", "message"), [
+    (EN, "bomb.png has too many pixels (6000 × 6000). Choose a photo of at most 25 megapixels, or take a screenshot of it"),
+    (ZH, "bomb.png的像素太多（6000 × 6000）。请选择不超过2500万像素的照片，或者截图后再添加"),
+])
+def test_an_image_with_too_many_pixels_is_refused_by_its_dimensions_not_its_file_size(client, photo_dir, headers, message):
+    bomb = _black_png((6000, 6000))  # 36 megapixels in a few kilobytes
+    assert len(bomb) < 100_000
+    fill_journey(client, headers)
+    response = upload(client, [("bomb.png", bomb)], headers=headers)
+    assert response.status_code == 200
+    assert errors_on(response) == [message]
+    assert stored_names(photo_dir) == set()
+
+
+def test_the_pixel_limit_is_read_from_the_header_before_decoding(monkeypatch):
+    bomb = _black_png((6000, 6000))
+    decoded: list[tuple[int, int]] = []
+    real_load = Image.Image.load
+
+    def watched_load(self):
+        decoded.append(self.size)
+        return real_load(self)
+
+    monkeypatch.setattr(Image.Image, "load", watched_load)
+    with pytest.raises(PhotoRefused) as refused:
+        clean_photo(bomb, keep_location=False, max_bytes=10_000_000)
+    assert refused.value.reason == "too_many_pixels" and 6000 * 6000 > MAX_PIXELS
+    assert (6000, 6000) not in decoded
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale_and_stored_at_most_2560_pixels_wide():
+    buffer = io.BytesIO()
+    Image.new("RGB", (5712, 4284), (20, 90, 160)).save(buffer, "JPEG")  # a 24 MP phone photo
+    cleaned = clean_photo(buffer.getvalue(), keep_location=False, max_bytes=10_000_000)
+    assert (cleaned.width, cleaned.height) == (MAX_SIDE, 1920)
+    assert cleaned.decoded_pixels == 2856 * 2142  # half scale: a quarter of the pixels
+
+
+def test_photos_beyond_the_pixel_budget_of_one_request_are_refused_until_sent_on_their_own():
+    png = _black_png((3000, 3000), "RGB")
+    first = clean_photo(png, keep_location=False, max_bytes=10_000_000, pixel_budget=10_000_000)
+    assert first.decoded_pixels == 9_000_000
+    with pytest.raises(PhotoRefused) as refused:
+        clean_photo(png, keep_location=False, max_bytes=10_000_000, pixel_budget=10_000_000 - first.decoded_pixels)
+    assert refused.value.reason == "over_budget"
+
+
+def test_a_photo_beyond_what_one_request_may_decode_is_refused_and_the_others_kept(client, photo_dir, monkeypatch):
+    monkeypatch.setattr("portal.tips.uploads.MAX_REQUEST_PIXELS", 25_000)
+    fill_journey(client, EN)
+    square = _black_png((100, 100), "RGB")  # 10,000 pixels each
+    response = upload(client, [("a.png", square), ("b.png", square), ("c.png", square)])
+    assert errors_on(response) == ["c.png was not added: these photos are too big to add at once. Add it again on its own"]
+    assert len(stored_names(photo_dir)) == 2 and stored_names(photo_dir) == row_names()

@@ -18,45 +18,79 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-from PIL.ExifTags import IFD
+from PIL import Image
+from PIL.ExifTags import IFD, Base
 
 # Formats a phone or a browser produces; anything else (including a "photo" that is really an
 # HTML page or a PDF) is refused.
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "MPO"})
 MAX_PHOTOS = 5
-# Larger than any phone camera; a bigger image is a decompression bomb, not a photo.
-MAX_PIXELS = 60_000_000
+# Pixels one photo may have, read from its header before anything is decoded. Phone cameras save
+# 12 MP, or 24 MP (5712 x 4284) on recent ones, by default; more is a poster or a decompression
+# bomb. A 25 MP RGB image takes 75 MB once decoded.
+MAX_PIXELS = 25_000_000
+# Pixels decoded for all the photos of one request together (a JPEG counts at the reduced size
+# it is decoded at, see `clean_photo`): five 12 MP phone photos fit, three 25 MP PNGs do; five
+# large PNGs cannot cost seconds of CPU and gigabytes of memory.
+MAX_REQUEST_PIXELS = 75_000_000
 # Staff need to read faces and number plates, not print posters.
 MAX_SIDE = 2560
 JPEG_QUALITY = 85
 
+# EXIF orientation -> the transpose that makes the pixels upright (EXIF 2.3, tag 0x0112; the same
+# table as Pillow's ImageOps.exif_transpose, which also rewrites the EXIF we throw away).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
 
 class PhotoRefused(ValueError):
-    """The upload cannot be kept. `reason`: 'not_image' or 'too_large'."""
+    """The upload cannot be kept.
 
-    def __init__(self, reason: str) -> None:
+    `reason`: 'not_image' (not decodable as one of ACCEPTED_FORMATS), 'too_large' (more bytes than
+    allowed), 'too_many_pixels' (more than MAX_PIXELS) or 'over_budget' (fits on its own, but not
+    within what is left of the request's MAX_REQUEST_PIXELS).
+    """
+
+    def __init__(self, reason: str, size: tuple[int, int] | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.size = size  # (width, height) in pixels, for 'too_many_pixels' when the header gave it
 
 
 @dataclass(frozen=True)
 class CleanPhoto:
-    """A re-encoded photo: JPEG bytes and their pixel size."""
+    """A re-encoded photo: JPEG bytes, their pixel size, and how many pixels were decoded to make it."""
 
     data: bytes
     width: int
     height: int
     kept_location: bool
+    decoded_pixels: int
 
 
-def clean_photo(raw: bytes, *, keep_location: bool, max_bytes: int) -> CleanPhoto:
-    """Decode `raw`, and return it re-encoded as a JPEG without metadata.
+def clean_photo(
+    raw: bytes, *, keep_location: bool, max_bytes: int, pixel_budget: int = MAX_REQUEST_PIXELS
+) -> CleanPhoto:
+    """Decode `raw`, and return it upright, at most MAX_SIDE pixels on its longest side, re-encoded
+    as a JPEG without metadata.
 
-    `keep_location`: copy the original's GPS block (and only it) into the new file.
-    `max_bytes`: the largest upload accepted. Raises PhotoRefused('too_large') for a bigger file
-    or one of more than MAX_PIXELS pixels, PhotoRefused('not_image') for anything Pillow cannot
-    decode as one of ACCEPTED_FORMATS.
+    `keep_location`: copy the original's GPS block (and only it) into the new file; a damaged GPS
+    block loses the location, not the photo. `max_bytes`: the largest upload accepted.
+    `pixel_budget`: the pixels this request may still decode (the caller subtracts each result's
+    `decoded_pixels`). The size is read from the header before any pixel is decoded; a large JPEG
+    is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling), so it costs a fraction of its size.
+
+    Raises PhotoRefused: 'too_large' for more than `max_bytes`, 'too_many_pixels' for more than
+    MAX_PIXELS, 'over_budget' for more than `pixel_budget` decoded pixels, and 'not_image' for
+    anything that fails to decode or clean in any way (Pillow raises many kinds of error on
+    damaged files, TypeError included, so every exception from decoding is a refusal).
     """
     if len(raw) > max_bytes:
         raise PhotoRefused("too_large")
@@ -65,33 +99,83 @@ def clean_photo(raw: bytes, *, keep_location: bool, max_bytes: int) -> CleanPhot
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(raw)) as probe:
+            with Image.open(io.BytesIO(raw)) as probe:  # lazy: reads the header only
                 if probe.format not in ACCEPTED_FORMATS:
                     raise PhotoRefused("not_image")
                 if probe.width * probe.height > MAX_PIXELS:
-                    raise PhotoRefused("too_large")
+                    raise PhotoRefused("too_many_pixels", probe.size)
                 probe.verify()
             with Image.open(io.BytesIO(raw)) as source:
+                if source.format in ("JPEG", "MPO"):
+                    source.draft("RGB", _fitted(source.size))
+                if source.width * source.height > pixel_budget:
+                    raise PhotoRefused("over_budget")
+                decoded = source.width * source.height
                 source.load()
-                gps = _gps_block(source) if keep_location else None
-                # Turn the pixels upright first: the orientation tag goes with the rest of the EXIF.
-                upright = ImageOps.exif_transpose(source)
-                pixels = upright.convert("RGB")
+                orientation = _orientation(source)
+                gps_exif = _gps_exif(source) if keep_location else None
+                pixels = source if source.mode == "RGB" else source.convert("RGB")
+                pixels.thumbnail((MAX_SIDE, MAX_SIDE))
+                if orientation in _UPRIGHT:
+                    pixels = pixels.transpose(_UPRIGHT[orientation])
     except PhotoRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PhotoRefused("too_large") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise PhotoRefused("too_many_pixels", _declared_size(raw)) from exc
+    except Exception as exc:  # untrusted bytes: whatever Pillow raises means "not a photo we can use"
         raise PhotoRefused("not_image") from exc
-    pixels.thumbnail((MAX_SIDE, MAX_SIDE))
     out = io.BytesIO()
     options: dict = {"format": "JPEG", "quality": JPEG_QUALITY, "optimize": True}
-    if gps:
-        exif = Image.Exif()
-        exif[IFD.GPSInfo] = gps
-        options["exif"] = exif.tobytes()
+    if gps_exif:
+        options["exif"] = gps_exif
     pixels.save(out, **options)
-    return CleanPhoto(data=out.getvalue(), width=pixels.width, height=pixels.height, kept_location=bool(gps))
+    return CleanPhoto(
+        data=out.getvalue(), width=pixels.width, height=pixels.height, kept_location=bool(gps_exif),
+        decoded_pixels=decoded,
+    )
+
+
+def _declared_size(raw: bytes) -> tuple[int, int] | None:
+    """The width and height an image's header declares, for the message about an image far too
+    large for Image.open (which refuses it before telling its size). None when unreadable."""
+    Image.preinit()
+    for name in sorted(ACCEPTED_FORMATS):
+        factory, accept = Image.OPEN.get(name, (None, None))
+        if factory is None or (accept is not None and not accept(raw[:16])):
+            continue
+        try:
+            return factory(io.BytesIO(raw), None).size  # the plugin reads the header only
+        except Exception:
+            continue
+    return None
+
+
+def _fitted(size: tuple[int, int]) -> tuple[int, int]:
+    """`size` scaled down (never up) to fit in MAX_SIDE x MAX_SIDE, keeping its proportions."""
+    width, height = size
+    scale = min(1.0, MAX_SIDE / max(width, height, 1))
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(Base.Orientation, 1)
+    except Exception:  # a damaged EXIF block: keep the photo as its pixels are stored
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+def _gps_exif(image: Image.Image) -> bytes | None:
+    """A new EXIF block holding only the original's GPS block, or None when there is none or it is damaged."""
+    gps = _gps_block(image)
+    if not gps:
+        return None
+    exif = Image.Exif()
+    exif[IFD.GPSInfo] = gps
+    try:
+        return exif.tobytes()
+    except Exception:  # values Pillow cannot write back: keep the photo, lose the location
+        return None
 
 
 def _gps_block(image: Image.Image) -> dict | None:

@@ -87,17 +87,21 @@ def status_report() -> str | Response:
         else:
             already = sum(1 for _item in conversation(tip).photos)
             question_id = int(form.question_id.data) if (form.question_id.data or "").isdigit() else None
-            result = save_uploads(files, keep_location=form.keep_location.data, already=already)
+            result = save_uploads(files, keep_location=form.keep_location.data, already=already, all_or_nothing=True)
             if result.errors:
-                discard(result.photos)
                 form.photos.errors = list(result.errors)
             else:
-                follow_up = add_follow_up(tip, text=form.text.data, question_id=question_id)
-                for photo in result.photos:
-                    photo.tip_id = tip.id
-                    photo.follow_up_id = follow_up.id
-                    db.session.add(photo)
-                db.session.commit()
+                try:
+                    follow_up = add_follow_up(tip, text=form.text.data, question_id=question_id)
+                    for photo in result.photos:
+                        photo.tip_id = tip.id
+                        photo.follow_up_id = follow_up.id
+                        db.session.add(photo)
+                    db.session.commit()
+                except BaseException:
+                    db.session.rollback()
+                    discard(result.photos)  # no row, no file
+                    raise
                 flash(_("Thank you. The police can now see what you sent."))
                 return redirect(url_for("tips.status_report"), 303)
     word, explanation = public_progress(tip.item.status)

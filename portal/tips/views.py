@@ -299,11 +299,16 @@ def photos() -> tuple[str, int] | Response:
                 db.session.commit()
             return redirect(request.full_path.rstrip("?"), 303)
         result = save_uploads(form.photos.data or [], keep_location=form.keep_location.data, already=len(draft.photos))
-        for photo in result.photos:
-            photo.draft_id = draft.id
-            db.session.add(photo)
-        save_answers(draft, {})  # keep the draft alive
-        db.session.commit()
+        try:
+            for photo in result.photos:
+                photo.draft_id = draft.id
+                db.session.add(photo)
+            save_answers(draft, {})  # keep the draft alive
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            discard(result.photos)  # no row, no file
+            raise
         if result.errors:
             form.photos.errors = list(result.errors)
         elif request.form.get("action") == "continue":
