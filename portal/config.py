@@ -94,6 +94,11 @@ class Settings:
     sampling_reminder_time: str = "10:00"
     # Attempts at /sampling/manage (reference + mobile), per client address.
     ratelimit_sampling_manage: str = "5 per minute;30 per hour"
+    # Booking drafts: the answers of a booking in progress, kept server-side between its pages.
+    sampling_draft_hours: int = 4
+    # Bookings refused because an identity number (or the mobile number) already has bookings,
+    # per client address: keeps the refusal from being used to test many identity numbers.
+    ratelimit_sampling_identity_refusals: str = "3 per hour;10 per day"
     # Tip journey (issue 3). Drafts: answers kept server-side between the pages of the form.
     tip_draft_hours: int = 4
     # Photos sent with tips: outside the web root, never served to the public.
@@ -160,6 +165,9 @@ class Settings:
             sampling_reminder_time=_clock(env, "SAMPLING_REMINDER_TIME", defaults.sampling_reminder_time),
             ratelimit_sampling_manage=env.get("RATELIMIT_SAMPLING_MANAGE", "").strip()
             or defaults.ratelimit_sampling_manage,
+            sampling_draft_hours=_int(env, "SAMPLING_DRAFT_HOURS", defaults.sampling_draft_hours),
+            ratelimit_sampling_identity_refusals=env.get("RATELIMIT_SAMPLING_IDENTITY_REFUSALS", "").strip()
+            or defaults.ratelimit_sampling_identity_refusals,
             tip_draft_hours=_int(env, "TIP_DRAFT_HOURS", defaults.tip_draft_hours),
             tip_photo_dir=env.get("TIP_PHOTO_DIR", "").strip() or defaults.tip_photo_dir,
             tip_photo_max_mb=_int(env, "TIP_PHOTO_MAX_MB", defaults.tip_photo_max_mb),

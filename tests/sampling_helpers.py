@@ -18,7 +18,8 @@ def app(app_factory):
     journey posts five forms; the limit itself is tested in test_sampling_web.py)."""
     from tests.conftest import _empty_all_tables
 
-    built = app_factory(ratelimit_public_post="1000 per minute", ratelimit_sampling_manage="1000 per minute")
+    built = app_factory(ratelimit_public_post="1000 per minute", ratelimit_sampling_manage="1000 per minute",
+                        ratelimit_sampling_identity_refusals="1000 per minute")
     with built.app_context():
         _empty_all_tables()
     with built.app_context():

@@ -289,6 +289,7 @@ def test_a_double_click_on_book_makes_one_booking_and_both_clicks_see_it(app):
     check = walk_to_check(browser, slot, [person(id_number="11010519491231002X")])
     token = csrf_token(check.get_data(as_text=True))
     cookie = browser.get_cookie("session").value
+    draft_cookie = browser.get_cookie("sampling_draft", path="/sampling").value  # the answers' server-side draft
     form = {"csrf_token": token}
     barrier = threading.Barrier(2)
     statuses: list[int] = []
@@ -296,6 +297,7 @@ def test_a_double_click_on_book_makes_one_booking_and_both_clicks_see_it(app):
     def click() -> None:
         client = app.test_client()
         client.set_cookie("session", cookie)
+        client.set_cookie("sampling_draft", draft_cookie, path="/sampling")
         barrier.wait()
         statuses.append(client.post(url, data=form).status_code)
 

@@ -18,6 +18,8 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
+from portal import clock
+
 DEFAULT_REGION = "CN"
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
@@ -112,7 +114,7 @@ def normalise_resident_id(text: str) -> str:
         raise InvalidResidentId(str(exc)) from exc
     # stdnum checks that the birth date exists, not that it is possible for a living person.
     born = ric.get_birth_date(number)
-    if not EARLIEST_BIRTH_DATE <= born <= date.today():
+    if not EARLIEST_BIRTH_DATE <= born <= clock.local_today():
         raise InvalidResidentId(f"birth date {born} is not possible")
     return number
 

@@ -10,6 +10,7 @@ from portal.models.sampling import (
     Attendee,
     DocumentType,
     OpeningPeriod,
+    SamplingDraft,
     SamplingSite,
     SiteClosure,
     Slot,
@@ -31,7 +32,7 @@ from portal.models.tips import FollowUpGuard, TipDraft, TipFollowUp, TipPhoto, T
 __all__ = [
     "ApplicantRole", "Appointment", "AppointmentStatus", "Attendee", "AuditEvent", "Channel", "DocumentType",
     "InboundMessage", "IntakeItem", "ItemKind", "ItemStatus", "OpeningPeriod", "OutboundMessage",
-    "OutboundStatus", "Priority", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
+    "OutboundStatus", "Priority", "SamplingDraft", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
     "TipCategory", "WorkingGroup", "as_utc", "staff_site", "utcnow",
     "FollowUpGuard", "TipDraft", "TipFollowUp", "TipPhoto", "TipQuestion",
     "CaseFileCounter", "ItemLink", "ItemNote", "LoginThrottle", "Outcome", "Redaction", "UrgentAlert",

@@ -227,3 +227,20 @@ class Attendee(db.Model):
             postgresql_where=text("active_booking"),
         ),
     )
+
+
+class SamplingDraft(db.Model):
+    """The answers of one booking journey, kept between its pages for a few hours.
+
+    Found by the HMAC of a random id that lives only in the visitor's `sampling_draft` cookie
+    (see portal.drafts). The answers are encrypted: they hold names, mobile numbers and identity
+    numbers. Deleted by the worker SAMPLING_DRAFT_HOURS after their last change.
+    """
+
+    __tablename__ = "sampling_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    answers: Mapped[str | None] = mapped_column(EncryptedText)  # JSON object
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

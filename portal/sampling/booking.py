@@ -63,6 +63,15 @@ class SlotFull(BookingError):
     """The slot has fewer places left than the party needs (someone else was quicker)."""
 
 
+class PartyTooLarge(BookingError):
+    """The party needs more places than the slot has at all (its capacity), so no amount of
+    waiting would make room. `capacity`: the slot's places."""
+
+    def __init__(self, slot_id: int, capacity: int) -> None:
+        super().__init__(slot_id, capacity)
+        self.capacity = capacity
+
+
 class SiteClosed(BookingError):
     """The site is not taking bookings (inactive), or is closed on the slot's day."""
 
@@ -155,6 +164,12 @@ def take_places(slot_id: int, places: int) -> bool:
         if loaded is not None:
             db.session.expire(loaded, ["booked"])
     return taken
+
+
+def check_party_fits(slot: Slot, places: int) -> None:
+    """Raise PartyTooLarge when a party of `places` people is larger than the slot's capacity."""
+    if places > slot.capacity:
+        raise PartyTooLarge(slot.id, slot.capacity)
 
 
 def check_bookable(slot: Slot) -> None:
@@ -293,7 +308,7 @@ def book_appointment(
     identity number wins the unique index, the savepoint is rolled back (the places go back to
     the slot) and AlreadyBooked is raised; the caller's transaction stays usable.
 
-    Raises SlotNotFound, SiteClosed, SlotInPast, RepeatedIdentityNumber, UnderAge,
+    Raises SlotNotFound, SiteClosed, SlotInPast, PartyTooLarge, RepeatedIdentityNumber, UnderAge,
     TooManyBookingsForPhone, AlreadyBooked,
     SlotFull (all BookingError), or ValueError for a missing consent, no attendees, an unknown
     language or an identity number without a valid birth date.
@@ -312,6 +327,7 @@ def book_appointment(
     if slot is None:
         raise SlotNotFound(slot_id)
     check_bookable(slot)
+    check_party_fits(slot, len(people))
     all_hashes = [person.identity_hash for person in people]
     id_hashes = [value for value in all_hashes if value is not None]
     if len(set(id_hashes)) != len(id_hashes):
@@ -451,13 +467,14 @@ def move_appointment(
     ascending id order, so two moves in opposite directions cannot deadlock. Queues the change
     SMS and a new reminder (the old reminder stops being current), and records an audit event.
 
-    Raises NotChangeable, SlotNotFound, SiteClosed, SlotInPast or SlotFull (all BookingError).
+    Raises NotChangeable, SlotNotFound, SiteClosed, SlotInPast, PartyTooLarge or SlotFull (all BookingError).
     """
     _check_changeable(appointment)
     new_slot = db.session.get(Slot, new_slot_id) if 0 < new_slot_id < 2**31 else None
     if new_slot is None or new_slot.site_id != appointment.slot.site_id or new_slot.id == appointment.slot_id:  # type: ignore[union-attr]
         raise SlotNotFound(new_slot_id)
     check_bookable(new_slot)
+    check_party_fits(new_slot, appointment.party_size)
     old_slot_id = appointment.slot_id
     places = appointment.party_size
     with db.session.begin_nested():

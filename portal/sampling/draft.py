@@ -1,42 +1,50 @@
 """The answers of a booking in progress, kept between the pages of the journey.
 
-They live in the visitor's session cookie, encrypted with the portal's data keys (names and
-identity numbers must not sit readable in a cookie), so nothing is written to the database until
-the booking is made, and nothing typed is lost when the last places are taken meanwhile.
+They live server-side in a `SamplingDraft` row (portal.drafts: found through a random id in the
+`sampling_draft` cookie, answers encrypted, deleted by the worker SAMPLING_DRAFT_HOURS after the
+last change), not in the session cookie: a long answer ("What do you remember", up to 2,000
+characters) would push the session cookie past the browser's 4 KB and be dropped silently.
+Nothing is written to the appointment tables until the booking is made, and nothing typed is
+lost when the last places are taken meanwhile.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from cryptography.fernet import InvalidToken
-from flask import session
+from flask import current_app
 
-from portal.security.crypto import decrypt, encrypt
+from portal.drafts import DraftStore
+from portal.extensions import db
+from portal.models import SamplingDraft
 
-DRAFT_KEY = "sampling_draft"
+DRAFT_COOKIE = "sampling_draft"
+
+
+def _hours() -> int:
+    return int(current_app.config["SETTINGS"].sampling_draft_hours)
+
+
+STORE: DraftStore[SamplingDraft] = DraftStore(
+    SamplingDraft, cookie=DRAFT_COOKIE, path="/sampling", purpose="sampling-draft", hours=_hours
+)
 
 
 def load() -> dict[str, Any]:
-    """The draft's answers ({} when none, or when it cannot be read any more)."""
-    token = session.get(DRAFT_KEY)
-    if not isinstance(token, str):
-        return {}
-    try:
-        value = json.loads(decrypt(token))
-    except (InvalidToken, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
+    """The draft's answers ({} when none, expired, or unreadable)."""
+    return STORE.answers_of(STORE.current())
 
 
 def save(answers: dict[str, Any]) -> None:
-    """Replace the draft with `answers` (JSON-serialisable)."""
-    session[DRAFT_KEY] = encrypt(json.dumps(answers, ensure_ascii=False, separators=(",", ":")))
+    """Replace the draft with `answers` (JSON-serialisable) and commit; starts a draft (and its
+    cookie) when this browser has none."""
+    row = STORE.current() or STORE.start()
+    STORE.save_answers(row, answers, replace=True)
+    db.session.commit()
 
 
 def update(**values: Any) -> dict[str, Any]:
-    """Merge `values` into the draft and return it."""
+    """Merge `values` into the draft, commit, and return the answers."""
     answers = load()
     answers.update(values)
     save(answers)
@@ -44,5 +52,8 @@ def update(**values: Any) -> dict[str, Any]:
 
 
 def clear() -> None:
-    """Forget the draft (after booking)."""
-    session.pop(DRAFT_KEY, None)
+    """Forget the draft's answers (commits)."""
+    row = STORE.current()
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()

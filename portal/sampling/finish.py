@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response as FlaskResponse
-from flask import redirect, render_template, session, url_for
+from flask import current_app, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from portal.extensions import db, public_post_limit
+from portal.extensions import client_key, db, limiter, public_post_limit
 from portal.i18n import current_language, format_local_datetime
 from portal.intake import find_by_reference
 from portal.models import ApplicantRole, Appointment, Channel, ItemKind, SamplingSite, Slot
@@ -20,6 +20,7 @@ from portal.sampling import bp, draft
 from portal.sampling.booking import (
     AlreadyBooked,
     AttendeeDetails,
+    PartyTooLarge,
     RepeatedIdentityNumber,
     SiteClosed,
     SlotFull,
@@ -43,7 +44,7 @@ from portal.sampling.forms import (
     TimeForm,
     flat_errors,
 )
-from portal.sampling.messages import message_for
+from portal.sampling.messages import public_message_for
 from portal.sampling.slots import local_day, nearest_free_slots
 from portal.sampling.views import first_missing_step, party_size, slot_label
 from portal.security.browser import browser_key, browser_secret
@@ -51,6 +52,23 @@ from portal.security.masking import last_digits, mask_identity_number
 
 SESSION_KEY = "sampling_reference"
 BOOKING_BROWSER_PURPOSE = "booking-browser"
+
+
+def _identity_refusal_limit() -> str:
+    return current_app.config["SETTINGS"].ratelimit_sampling_identity_refusals
+
+
+def _was_identity_refusal(response: Response) -> bool:
+    return bool(g.get("sampling_identity_refused"))
+
+
+# Only refusals count (an identity number or the mobile number already has bookings): a family
+# that books, or fixes a typo, never meets it; someone testing identity numbers one after another
+# is stopped after a few (RATELIMIT_SAMPLING_IDENTITY_REFUSALS, per client address).
+identity_refusal_limit = limiter.shared_limit(
+    _identity_refusal_limit, scope="sampling-identity-refusal", methods=["POST"], key_func=client_key,
+    deduct_when=_was_identity_refusal,
+)
 
 
 def people_from(answers: dict[str, Any]) -> list[AttendeeDetails]:
@@ -209,10 +227,15 @@ def _try_booking(answers: dict[str, Any], slot: Slot) -> tuple[Response | None, 
             session[SESSION_KEY] = own.item.reference
             draft.save({"booked": own.item.reference})
             return redirect(url_for("sampling.confirmation"), code=303), None
-        return None, message_for(error)
-    except (UnderAge, RepeatedIdentityNumber, TooManyBookingsForPhone) as error:
+        g.sampling_identity_refused = True
+        return None, public_message_for(error)
+    except TooManyBookingsForPhone as error:
         db.session.rollback()
-        return None, message_for(error)
+        g.sampling_identity_refused = True
+        return None, public_message_for(error)
+    except (UnderAge, RepeatedIdentityNumber, PartyTooLarge) as error:
+        db.session.rollback()
+        return None, public_message_for(error)
     reference = appointment.item.reference
     db.session.commit()
     session[SESSION_KEY] = reference
@@ -224,6 +247,7 @@ def _try_booking(answers: dict[str, Any], slot: Slot) -> tuple[Response | None, 
 
 @bp.route("/check", methods=["GET", "POST"])
 @public_post_limit
+@identity_refusal_limit
 def check() -> str | Response:
     """Page 6: check your answers, then book. If the last places went meanwhile, the person is
     sent to the "just taken" page with every answer kept."""
@@ -248,6 +272,7 @@ def check() -> str | Response:
 
 @bp.route("/taken", methods=["GET", "POST"])
 @public_post_limit
+@identity_refusal_limit
 def taken() -> str | Response:
     """The "just taken" page: the chosen time can no longer be booked; the nearest free times at
     the same site with room for the party are offered, every answer kept, and booking one of

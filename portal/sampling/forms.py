@@ -25,6 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from portal import clock
 from portal.forms import MobileNumber, PortalForm, TypedStringField
 from portal.forms.base import PortalForm as _Base
 from portal.forms.fields import InvalidResidentId, ResidentIdCheckFailed
@@ -87,7 +88,7 @@ class DateOrYear:
             when = date(int(year), int(month or 1), int(day or 1))
         except ValueError as exc:
             raise ValidationError(str(self.message)) from exc
-        if not date(1900, 1, 1) <= when <= date.today():
+        if not date(1900, 1, 1) <= when <= clock.local_today():
             raise ValidationError(str(self.message))
         field.data = text
 

@@ -43,3 +43,16 @@ def mark_no_shows_after_day_end(now: datetime) -> None:
     db.session.commit()
     if marked:
         logger.info("marked %s sampling appointments no-show", marked)
+
+
+@periodic_job
+def delete_expired_booking_drafts(now: datetime) -> None:
+    """Delete booking drafts past their expiry (SAMPLING_DRAFT_HOURS after their last change):
+    they hold names and identity numbers that were never booked. `now`: the pass's UTC instant.
+    Commits its own work."""
+    from portal.sampling.draft import STORE
+
+    deleted = STORE.delete_expired(now)
+    db.session.commit()
+    if deleted:
+        logger.info("deleted %s expired sampling booking drafts", deleted)

@@ -19,7 +19,7 @@ from portal.extensions import db, public_post_limit
 from portal.i18n import format_day, format_local_time, join_list, weekday_name
 from portal.models import ApplicantRole, SamplingSite, Slot
 from portal.sampling import bp, draft
-from portal.sampling.booking import BookingError, check_bookable
+from portal.sampling.booking import BookingError, SlotFull, check_bookable, check_party_fits
 from portal.sampling.forms import (
     AgencyForm,
     AttendeesForm,
@@ -30,7 +30,7 @@ from portal.sampling.forms import (
     WhoForm,
     flat_errors,
 )
-from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, message_for
+from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, party_too_large_message, public_message_for
 from portal.sampling.slots import available_days, horizon, local_day, slots_for_day
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id in a URL would be a database error, not a 404
@@ -217,7 +217,14 @@ def choose_site() -> str | Response:
     filters.district.choices = [SelectChoice("", _("All districts"))] + [SelectChoice(d, d) for d in districts]
     filters.city.data, filters.district.data = city, district
     shown = [site for site in sites if (not city or site.city == city) and (not district or site.district == district)]
-    return render_template("sampling/choose_site.html", sites=shown, filters=filters, opening_hours=opening_hours)
+    places = party_size(answers)
+    # A party larger than a site's places per time can never book there: say so before the person
+    # picks it, instead of showing no free days (or, for a forced time, "just taken").
+    too_small = {site.id: party_too_large_message(site.places_per_slot) for site in shown
+                 if site.places_per_slot < places}
+    none_fit = bool(shown) and len(too_small) == len(shown)
+    return render_template("sampling/choose_site.html", sites=shown, filters=filters, opening_hours=opening_hours,
+                           too_small=too_small, none_fit=none_fit, places=places)
 
 
 @bp.get("/site/<int:site_id>")
@@ -228,9 +235,11 @@ def choose_day(site_id: int) -> str | Response:
     missing = first_missing_step(answers, "time")
     if missing:
         return redirect(missing)
+    places = party_size(answers)
+    too_small = party_too_large_message(site.places_per_slot) if site.places_per_slot < places else None
     return render_template(
-        "sampling/choose_day.html", site=site, days=available_days(site, places=party_size(answers)),
-        opening_hours=opening_hours(site),
+        "sampling/choose_day.html", site=site, days=[] if too_small else available_days(site, places=places),
+        opening_hours=opening_hours(site), too_small=too_small,
     )
 
 
@@ -258,12 +267,11 @@ def choose_time(site_id: int, day: str) -> str | Response:
         else:
             try:
                 check_bookable(slot)
+                check_party_fits(slot, places)
                 if slot.places_left < places:
-                    from portal.sampling.booking import SlotFull
-
                     raise SlotFull(slot.id)
             except BookingError as error:
-                form.slot.errors = [message_for(error)]
+                form.slot.errors = [public_message_for(error)]
                 form.slot.data = None
             else:
                 draft.update(site_id=site.id, slot_id=slot.id)

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from portal import clock
 from portal.forms import MobileNumber, PortalForm, TypedStringField
 from portal.tips.labels import CATEGORY_LABELS, SEX_LABELS, TIME_OF_DAY_LABELS
 
 DESCRIPTION_MAX = 5000
 FOLLOW_UP_TEXT_MAX = 5000
 EARLIEST_YEAR = 1900
-LOCAL_TIMEZONE = "Asia/Shanghai"
 
 
 def _required_choice(message: Any) -> dict[str, Any]:
@@ -114,7 +113,7 @@ class WhenForm(StepForm):
             raise ValidationError(_l("Enter a real date, like 3 12 2026")) from exc
         if day.year < EARLIEST_YEAR:
             raise ValidationError(_l("Enter a year after 1900"))
-        if day > datetime.now(ZoneInfo(LOCAL_TIMEZONE)).date():
+        if day > clock.local_today():
             raise ValidationError(_l("The date must be today or in the past"))
 
     def validate_seen_time(self, field: Any) -> None:
