@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.models import Slot, utcnow
 from portal.outbox.worker import PERIODIC_JOBS
 from portal.sampling import jobs
-from portal.sampling.slots import SLOT_DAYS_AHEAD, local_day
+from portal.sampling.slots import horizon_days, local_day
 from tests.factories import create_site
 
 
@@ -27,10 +27,22 @@ def test_worker_job_opens_slots_for_a_new_site_and_rolls_the_window_forward(app)
     first = _slot_count()
     assert first > 0
     last_day = max(local_day(site, s.starts_at) for s in db.session.scalars(select(Slot)))
-    assert last_day <= local_day(site, now) + timedelta(days=SLOT_DAYS_AHEAD - 1)
+    today = local_day(site, now)
+    # Up to the last open weekday within the site's booking horizon (which may end on a weekend).
+    assert today + timedelta(days=horizon_days(site) - 4) <= last_day <= today + timedelta(days=horizon_days(site) - 1)
 
     jobs.keep_slots_open(now + timedelta(minutes=5))  # within the hour: skipped, nothing new
     assert _slot_count() == first
 
     jobs.keep_slots_open(now + timedelta(days=7))  # a week later the window has moved on
     assert _slot_count() > first
+
+
+def test_slots_are_opened_as_far_ahead_as_each_site_lets_families_book(app):
+    near, far = create_site(name="十天", booking_horizon_days=10), create_site(name="六十天", booking_horizon_days=60)
+    now = utcnow()
+    jobs._last_opened.clear()
+    jobs.keep_slots_open(now)
+    for site, days in ((near, 10), (far, 60)):
+        last = max(local_day(site, s.starts_at) for s in db.session.scalars(select(Slot).where(Slot.site_id == site.id)))
+        assert local_day(site, now) + timedelta(days=days - 4) <= last <= local_day(site, now) + timedelta(days=days - 1)

@@ -16,25 +16,24 @@ from portal.models import SamplingSite, Slot, WorkingGroup
 from portal.permissions import Role
 from portal.sampling.commands import report_import
 from portal.sampling.importer import import_sites
-from portal.sampling.slots import SLOT_DAYS_AHEAD, open_slots_ahead
+from portal.sampling.slots import open_slots_ahead
 from portal.staff.accounts import create_staff_user
 from portal.staff.totp import new_secret as new_totp_secret
 
 DEMO_SITES_CSV = ROOT / "portal" / "demo" / "sampling-sites-nantong-2021.csv"
-DEMO_DAYS = SLOT_DAYS_AHEAD
 DEMO_USERNAME = "demo-admin"
 # Working groups (专班) that accepted leads are assigned to; a real deployment names its own.
 DEMO_WORKING_GROUPS = ("南通市公安局打拐专班", "海门区公安分局打拐专班")
 
 
 def load_demo_data() -> tuple[int, str, str]:
-    """Import the Nantong sites, open their slots for the next DEMO_DAYS local days, add the demo
+    """Import the Nantong sites, open their slots for each site's booking horizon, add the demo
     working groups (DEMO_WORKING_GROUPS) that accepted leads are assigned to, and give the
     demo admin account a fresh password and two-factor secret. Idempotent apart from those.
     Returns (slots created now, the new password, the new TOTP secret); the caller commits."""
     settings = current_app.config["SETTINGS"]
     report_import(import_sites(DEMO_SITES_CSV, timezone=settings.site_timezone))
-    created = open_slots_ahead(days=DEMO_DAYS)
+    created = open_slots_ahead()
     existing = set(db.session.scalars(select(WorkingGroup.name)))
     db.session.add_all(WorkingGroup(name=name) for name in DEMO_WORKING_GROUPS if name not in existing)
     password = secrets.token_urlsafe(12)

@@ -10,7 +10,7 @@ from flask import Flask, current_app
 
 from portal.extensions import db
 from portal.sampling.importer import ImportResult, SiteFileError, import_sites
-from portal.sampling.slots import SLOT_DAYS_AHEAD, open_slots_ahead
+from portal.sampling.slots import open_slots_ahead
 
 
 def report_import(result: ImportResult) -> None:
@@ -40,7 +40,7 @@ def register(app: Flask) -> None:
         opened = open_slots_ahead()
         db.session.commit()
         report_import(result)
-        click.echo(f"Opened {opened} new slots for the coming {SLOT_DAYS_AHEAD} days.")
+        click.echo(f"Opened {opened} new slots, up to each site's booking horizon.")
         if result.rejected:
             # The good rows are loaded; the exit code still tells a script that some were not.
             raise SystemExit(1)

@@ -19,7 +19,7 @@ _last_opened: dict[str, datetime] = {}
 
 @periodic_job
 def keep_slots_open(now: datetime) -> None:
-    """Keep every active site's slots open for the coming SLOT_DAYS_AHEAD days (hourly, per process).
+    """Keep every active site's slots open up to its booking horizon (hourly, per process).
 
     `now`: the pass's UTC instant. Commits its own work.
     """

@@ -22,9 +22,8 @@ MINIMUM_NOTICE = timedelta(hours=1)
 # furthest any day page goes.
 BOOKING_HORIZON_DAYS = 60
 MAX_BOOKING_HORIZON_DAYS = 366
-# How far ahead slots are opened (the issue's demo: "the coming four weeks"); the worker keeps
-# this window filled as days pass.
-SLOT_DAYS_AHEAD = 28
+# Slots are opened as far ahead as each site lets families book (its booking horizon), so the
+# horizon an admin sets is what the public sees; the worker keeps that window filled as days pass.
 
 
 def local_day(site: SamplingSite, instant: datetime) -> date:
@@ -48,8 +47,16 @@ def closed_days(site: SamplingSite, first: date, last: date) -> set[date]:
     return days
 
 
-def open_slots_ahead(now: datetime | None = None, days: int = SLOT_DAYS_AHEAD) -> int:
-    """Make sure every active site has its slots for `days` local days from its local today.
+def horizon_days(site: SamplingSite) -> int:
+    """How many local days ahead (today included) families may book at this site: its
+    `booking_horizon_days`, else BOOKING_HORIZON_DAYS, at most MAX_BOOKING_HORIZON_DAYS."""
+    days = site.booking_horizon_days if site.booking_horizon_days is not None else BOOKING_HORIZON_DAYS
+    return min(days, MAX_BOOKING_HORIZON_DAYS)
+
+
+def open_slots_ahead(now: datetime | None = None, days: int | None = None) -> int:
+    """Make sure every active site has its slots from its local today to the end of its booking
+    horizon (`horizon_days`), or for `days` local days when given.
 
     `now`: a UTC instant (default: now). Idempotent (see `open_slots`); adds to the session, the
     caller commits. Returns how many slots were new.
@@ -57,7 +64,7 @@ def open_slots_ahead(now: datetime | None = None, days: int = SLOT_DAYS_AHEAD) -
     now = now or utcnow()
     created = 0
     for site in db.session.scalars(select(SamplingSite).where(SamplingSite.active.is_(True))):
-        created += open_slots(site, local_day(site, now), days)
+        created += open_slots(site, local_day(site, now), days if days is not None else horizon_days(site))
     return created
 
 
@@ -121,8 +128,7 @@ def minimum_notice(site: SamplingSite) -> timedelta:
 
 def horizon(site: SamplingSite) -> timedelta:
     """How far ahead of now families may book at this site."""
-    days = site.booking_horizon_days if site.booking_horizon_days is not None else BOOKING_HORIZON_DAYS
-    return timedelta(days=min(days, MAX_BOOKING_HORIZON_DAYS))
+    return timedelta(days=horizon_days(site))
 
 
 def _bookable_query(site: SamplingSite, now: datetime, places: int = 1):  # type: ignore[no-untyped-def]
@@ -189,7 +195,7 @@ def nearest_free_slots(
     return sorted(open_ones[:limit], key=lambda slot: slot.starts_at)
 
 
-def reopen_future_slots(site: SamplingSite, now: datetime | None = None, days: int = SLOT_DAYS_AHEAD) -> int:
+def reopen_future_slots(site: SamplingSite, now: datetime | None = None, days: int | None = None) -> int:
     """After a change of opening periods, slot length or places: remove the site's future slots
     that nobody booked and open them again under the new settings. Booked slots are kept as they
     are (their families keep their times). Returns how many slots were opened."""
@@ -198,7 +204,7 @@ def reopen_future_slots(site: SamplingSite, now: datetime | None = None, days: i
         if not _has_appointments(slot.id):
             db.session.delete(slot)
     db.session.flush()
-    return open_slots(site, local_day(site, now), days)
+    return open_slots(site, local_day(site, now), days if days is not None else horizon_days(site))
 
 
 def _has_appointments(slot_id: int) -> bool:

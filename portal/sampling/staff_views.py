@@ -137,7 +137,7 @@ def sampling_site_edit(site_id: str | None = None) -> str | Response:
         reopen_future_slots(site)
         audit.record("site_saved", actor_id=current_user.id)
         db.session.commit()
-        flash(_("Site saved. Its free times are opened again for the coming four weeks."))
+        flash(_("Site saved. Its free times are opened again up to its booking horizon."))
         return redirect(url_for("staff.sampling_sites"), code=303)
     return render_template("staff/sampling/site_form.html", form=form, site=site, errors=flat_errors(form))
 
