@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Channel, IntakeItem, ItemKind, ItemStatus, Priority, utcnow
 from portal.security.references import new_reference, normalise_reference
@@ -63,3 +64,15 @@ def find_by_reference(text: str) -> IntakeItem | None:
     if reference is None:
         return None
     return db.session.scalar(select(IntakeItem).where(IntakeItem.reference == reference))
+
+
+def close_finished_appointment(item_id: int) -> None:
+    """Close the queue item of a sampling appointment that needs nothing more from the queue
+    (cancelled, checked in, walked in, or not come): status `closed`, `closed_at` now (UTC), no
+    outcome (outcomes are for leads). Its own status stays on the appointment. The caller commits."""
+    db.session.execute(
+        update(IntakeItem)
+        .where(IntakeItem.id == item_id, IntakeItem.status != ItemStatus.CLOSED.value)
+        .values(status=ItemStatus.CLOSED.value, closed_at=clock.now())
+        .execution_options(synchronize_session="fetch")
+    )

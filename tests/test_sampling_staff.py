@@ -275,3 +275,44 @@ def test_the_csv_export_reads_back_through_the_import(app):
     assert (site.name, site.phone) == ("南通市公安局", "83309663")
     assert [p.weekday for p in site.opening_periods] == [0, 1, 2, 3, 4]
     assert re.search(r"0 rows not loaded", text_of(imported))
+
+
+def test_a_booking_leaves_the_open_queue_once_cancelled_checked_in_walked_in_or_not_come(app):
+    from portal.models import IntakeItem
+    from portal.sampling.booking import cancel_appointment
+    from portal.sampling.desk import check_in, mark_no_shows, register_walk_in
+
+    site = create_site()
+    slot = _today_slot(site)
+    cancelled = _family(slot, people=1, phone="+8613800138001")
+    arrived = _family(slot, people=1, phone="+8613800138002")
+    waiting = _family(slot, people=1, phone="+8613800138004")
+    earlier = Slot(site=site, starts_at=utcnow() - timedelta(days=2), ends_at=utcnow() - timedelta(days=2) + timedelta(minutes=20),
+                   capacity=3, booked=0)
+    db.session.add(earlier)
+    db.session.commit()
+    cancel_appointment(cancelled)
+    db.session.commit()
+    missed = _family(slot, people=1, phone="+8613800138003")
+    check_in(arrived, site, actor_id=None)
+    db.session.commit()
+
+    def status(appointment: Appointment) -> str:
+        db.session.expire_all()
+        return db.session.get(IntakeItem, appointment.item_id).status
+
+    assert (status(cancelled), status(arrived), status(waiting)) == ("closed", "closed", "new")
+    missed.slot_id = earlier.id  # as if its day had passed
+    waiting_slot_start = waiting.slot.starts_at
+    db.session.commit()
+    assert mark_no_shows(utcnow(), site=site) == 1
+    db.session.commit()
+    assert status(missed) == "closed" and status(waiting) == "new" and waiting.slot.starts_at == waiting_slot_start
+    from portal.sampling.booking import AttendeeDetails
+
+    walk_in = register_walk_in(site, [AttendeeDetails(name="赵六", relationship="parent", id_number=resident_id(serial="777"))],
+                               applicant_phone=None, language="zh", actor_id=None)
+    db.session.commit()
+    assert status(walk_in) == "closed"
+    closed = db.session.scalars(select(IntakeItem).where(IntakeItem.status == "closed")).all()
+    assert all(item.outcome is None and item.closed_at is not None for item in closed)

@@ -22,7 +22,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from portal import audit
 from portal.extensions import db
 from portal.i18n import LANGUAGES, format_local_datetime
-from portal.intake import new_item
+from portal.intake import close_finished_appointment, new_item
 from portal.models import (
     ApplicantRole,
     Appointment,
@@ -525,6 +525,7 @@ def cancel_appointment(
     if loaded is not None:
         db.session.expire(loaded, ["booked"])
     notices.queue_cancellation(appointment)
+    close_finished_appointment(appointment.item_id)
     audit.record("appointment_cancelled", actor_id=actor_id, actor_kind=actor_kind, item_id=appointment.item_id,
                  changes={"status": (AppointmentStatus.BOOKED.value, AppointmentStatus.CANCELLED.value)})
     db.session.flush()

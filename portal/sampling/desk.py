@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from portal import audit
 from portal.extensions import db
-from portal.intake import new_item
+from portal.intake import close_finished_appointment, new_item
 from portal.models import (
     ApplicantRole,
     Appointment,
@@ -84,6 +84,7 @@ def check_in(appointment: Appointment, site: SamplingSite, *, actor_id: int) -> 
     db.session.expire(appointment)
     for attendee in appointment.attendees:
         db.session.expire(attendee)
+    close_finished_appointment(appointment.item_id)
     audit.record("appointment_checked_in", actor_id=actor_id, item_id=appointment.item_id,
                  changes={"status": (AppointmentStatus.BOOKED.value, AppointmentStatus.CHECKED_IN.value)})
 
@@ -143,6 +144,7 @@ def register_walk_in(site: SamplingSite, people: Sequence[AttendeeDetails], *, a
         ))
     db.session.add(appointment)
     db.session.flush()
+    close_finished_appointment(item.id)
     audit.record("walk_in_registered", actor_id=actor_id, item_id=item.id)
     return appointment
 
@@ -168,6 +170,7 @@ def mark_no_shows(now: datetime | None = None, site: SamplingSite | None = None,
         if result.rowcount:
             db.session.execute(update(Attendee).where(Attendee.appointment_id == appointment.id)
                                .values(active_booking=False).execution_options(synchronize_session=False))
+            close_finished_appointment(appointment.item_id)
             audit.record("appointment_no_show", actor_id=actor_id, actor_kind="staff" if actor_id else "system",
                          item_id=appointment.item_id,
                          changes={"status": (AppointmentStatus.BOOKED.value, AppointmentStatus.NO_SHOW.value)})
