@@ -21,6 +21,7 @@ from portal.models.staff import (
     ItemNote,
     LoginThrottle,
     Redaction,
+    StaffSession,
     StaffUser,
     UrgentAlert,
     WorkingGroup,
@@ -34,5 +35,5 @@ __all__ = [
     "OutboundStatus", "Priority", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
     "TipCategory", "WorkingGroup", "as_utc", "staff_site", "utcnow",
     "FollowUpGuard", "TipDraft", "TipFollowUp", "TipPhoto", "TipQuestion",
-    "CaseFileCounter", "ItemLink", "ItemNote", "LoginThrottle", "Outcome", "Redaction", "UrgentAlert",
+    "CaseFileCounter", "ItemLink", "ItemNote", "LoginThrottle", "Outcome", "Redaction", "StaffSession", "UrgentAlert",
 ]
