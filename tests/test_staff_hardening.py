@@ -104,8 +104,12 @@ def test_one_code_sent_by_four_sessions_at_once_signs_in_only_one(app: Flask) ->
     statuses: list[int] = []
 
     def send(client, token: str) -> None:  # type: ignore[no-untyped-def]
-        barrier.wait()
-        statuses.append(client.post("/staff/login/code", data={"code": code, "csrf_token": token}).status_code)
+        with app.app_context():  # each thread its own context and database session
+            barrier.wait()
+            try:
+                statuses.append(client.post("/staff/login/code", data={"code": code, "csrf_token": token}).status_code)
+            finally:
+                db.session.remove()
 
     threads = [threading.Thread(target=send, args=pair) for pair in zip(clients, tokens)]
     for thread in threads:
