@@ -27,6 +27,10 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
         static_folder=str(ROOT / "static"),
         instance_path=str(INSTANCE_DIR),
     )
+    from portal.query_args import IdConverter
+
+    # Before any route is added: every `<int:…>` in a URL is limited to what an id column holds.
+    app.url_map.converters["int"] = IdConverter
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,

@@ -22,6 +22,7 @@ from portal.models.staff import (
     ItemNote,
     LoginThrottle,
     Redaction,
+    StaffSession,
     StaffUser,
     UrgentAlert,
     WorkingGroup,
@@ -35,5 +36,5 @@ __all__ = [
     "OutboundStatus", "Priority", "SamplingDraft", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
     "TipCategory", "WorkingGroup", "as_utc", "staff_site", "utcnow",
     "FollowUpGuard", "TipDraft", "TipFollowUp", "TipPhoto", "TipQuestion",
-    "CaseFileCounter", "ItemLink", "ItemNote", "LoginThrottle", "Outcome", "Redaction", "UrgentAlert",
+    "CaseFileCounter", "ItemLink", "ItemNote", "LoginThrottle", "Outcome", "Redaction", "StaffSession", "UrgentAlert",
 ]

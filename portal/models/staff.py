@@ -102,6 +102,22 @@ class LoginThrottle(db.Model):
     __table_args__ = (UniqueConstraint("scope", "key_hash", name="uq_login_throttle_scope_key"),)
 
 
+class StaffSession(db.Model):
+    """One signed-in browser session of a staff account, so that signing out ends it on the server.
+
+    The session cookie carries a random token; only its HMAC is kept here. Every staff request
+    needs its row: "Sign out" deletes the row, so a copy of the cookie stops working at once.
+    ("Sign out everywhere" also raises the account's `session_generation`; see `portal.staff.auth`.)
+    """
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class UrgentAlert(db.Model):
     """An urgent tip the officers on duty have been told about; shown as a banner until acknowledged."""
 

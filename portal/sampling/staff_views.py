@@ -27,6 +27,7 @@ from portal.forms.fields import display_mobile
 from portal.i18n import current_language, format_day, format_local_datetime
 from portal.models import ApplicantRole, Appointment, AppointmentStatus, Channel, SamplingSite, Slot, utcnow
 from portal.permissions import Permission, Role, requires
+from portal.query_args import query_date
 from portal.sampling import desk
 from portal.sampling.booking import (
     AttendeeDetails,
@@ -230,10 +231,8 @@ def sampling_desk() -> str | Response:
 def sampling_day(site_id: str) -> str:
     """Who is expected at the site on a day (default: local today), with party size and status."""
     site = _my_site(site_id)
-    try:
-        day = date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else _local_today(site)
-        day + timedelta(days=1)  # noqa: B018 - 9999-12-31 has no next day
-    except (ValueError, OverflowError):
+    day = query_date(request.args.get("day")) if request.args.get("day") else _local_today(site)
+    if day is None:
         abort(404)
     rows = desk.day_list(site, day)
     for row in rows:

@@ -38,6 +38,11 @@ def _check_password(password: str, username: str) -> None:
         raise AccountError(PROBLEMS[problem][0], problem)
 
 
+def normalise_username(username: str) -> str:
+    """A username as stored and looked up: without surrounding spaces, in lower case (Unicode)."""
+    return username.strip().lower()
+
+
 def create_staff_user(
     username: str,
     password: str,
@@ -52,7 +57,10 @@ def create_staff_user(
     instead (used by the demo data). `totp_secret`: base32, for scripted set-ups; the account is
     then enrolled in two-factor sign-in at once (otherwise it enrols at its first sign-in).
     Raises AccountError for a refused password, a taken name or a malformed secret.
+    The username is kept in lower case (`normalise_username`), so names that differ only in
+    case are the same account: "Alice" is taken once "alice" exists.
     """
+    username = normalise_username(username)
     _check_password(password, username)
     if totp_secret is not None:
         try:
@@ -62,7 +70,8 @@ def create_staff_user(
     existing = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
     if existing is not None:
         if not replace_password:
-            raise AccountError(f"an account named {username!r} already exists", "taken")
+            raise AccountError(f"an account named {username!r} already exists (upper and lower case count as the same)",
+                               "taken")
         existing.password_hash = hash_password(password)
         existing.role = role.value
         existing.active = True

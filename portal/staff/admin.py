@@ -56,7 +56,7 @@ def accounts():  # type: ignore[no-untyped-def]
         user = create_staff_user(form.username.data, password, Role(form.role.data))
     except AccountError as exc:
         db.session.rollback()
-        form.username.errors = [_("That username is taken. Choose another.") if exc.code == "taken" else str(exc)]
+        form.username.errors = [_("That username is taken (upper and lower case count as the same). Choose another.") if exc.code == "taken" else str(exc)]
         return _render_list(form, code=400)
     user.working_group_id = form.working_group.data
     db.session.flush()

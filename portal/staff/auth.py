@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -9,12 +10,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import delete, select
 from werkzeug.wrappers import Response
 
 from portal import clock
 from portal.extensions import db, login_manager
-from portal.models import StaffUser
+from portal.models import StaffSession, StaffUser
 from portal.permissions import Permission, role_allows
+from portal.security.crypto import lookup_hash
 
 _hasher = PasswordHasher()
 # A real hash of a string nobody types, checked when the username is unknown so that the time
@@ -65,22 +68,41 @@ def _load_user(user_id: str) -> StaffUser | None:
         return None
 
 
-# Session keys: the account's session generation when it signed in, and the last request time
-# (seconds since the epoch, UTC) for idle expiry.
+# Session keys: the account's session generation when it signed in, the last request time
+# (seconds since the epoch, UTC) for idle expiry, and the random token of its server-side row.
 SESSION_GENERATION = "staff_generation"
 SESSION_LAST_SEEN = "staff_last_seen"
+SESSION_TOKEN = "staff_session"
+
+
+def _token_hash(token: str) -> str:
+    return lookup_hash(token, "staff-session")
+
+
+def _current_token_hash() -> str | None:
+    token = session.get(SESSION_TOKEN)
+    return _token_hash(token) if isinstance(token, str) and token else None
 
 
 def start_session(user: StaffUser) -> None:
-    """Sign `user` in on a fresh session (no fixation), stamped with its generation and the time."""
+    """Sign `user` in on a fresh session (no fixation), stamped with its generation and the time,
+    and recorded on the server (a StaffSession row; the cookie holds its random token). Caller commits."""
     session.clear()
     login_user(user)
+    token = secrets.token_urlsafe(32)
+    db.session.add(StaffSession(staff_user_id=user.id, token_hash=_token_hash(token), started_at=clock.now()))
+    session[SESSION_TOKEN] = token
     session[SESSION_GENERATION] = user.session_generation
     session[SESSION_LAST_SEEN] = int(clock.now().timestamp())
 
 
 def end_session() -> None:
-    """Sign out and forget everything in the session."""
+    """Sign out: delete this session's server-side row (so a copy of the cookie is signed out
+    too), commit, and forget everything in the session. Other sessions of the account go on."""
+    token_hash = _current_token_hash()
+    if token_hash is not None:
+        db.session.execute(delete(StaffSession).where(StaffSession.token_hash == token_hash))
+        db.session.commit()
     logout_user()
     session.clear()
 
@@ -89,6 +111,11 @@ def _session_is_stale(user: StaffUser) -> str | None:
     """Why this signed-in session must end ("ended" or "idle"), or None when it may go on."""
     if session.get(SESSION_GENERATION) != user.session_generation:
         return "ended"
+    token_hash = _current_token_hash()
+    if token_hash is None or db.session.scalar(
+            select(StaffSession.id).where(StaffSession.token_hash == token_hash,
+                                          StaffSession.staff_user_id == user.id)) is None:
+        return "ended"  # signed out (perhaps in another copy of this cookie)
     last_seen = session.get(SESSION_LAST_SEEN)
     idle_seconds = current_app.config["SETTINGS"].staff_idle_minutes * 60
     if not isinstance(last_seen, int) or clock.now().timestamp() - last_seen > idle_seconds:
@@ -102,7 +129,8 @@ def guard_staff_request() -> Response | None:
     A view with no declaration is refused to everyone (deny by default). Anonymous visitors are
     sent to the login page; signed-in users without the permission get 403. A session that was
     ended elsewhere ("sign out everywhere", a password reset, the account switched off) or left
-    idle longer than STAFF_IDLE_MINUTES is ended here and sent to the login page.
+    idle longer than STAFF_IDLE_MINUTES, or signed out (its server-side row deleted, perhaps
+    through a copy of its cookie), is ended here and sent to the login page.
     """
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None:

@@ -67,7 +67,7 @@ def create_staff(
         extra += f", working group {user.working_group.name!r}"
     if site_ids:
         extra += f", sites {', '.join(map(str, site_ids))}"
-    click.echo(f"Created staff account {username!r} with role {role}{extra}.")
+    click.echo(f"Created staff account {user.username!r} with role {role}{extra}.")
     if totp_secret is None:
         click.echo("Two-step sign-in: the person scans a QR code with an authenticator app at their first sign-in.")
     if role == Role.GROUP_MEMBER.value and user.working_group is None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.forms import MobileNumber, PortalForm, TypedStringField
 from portal.models import ItemStatus
+from portal.query_args import in_day_range
 from portal.staff.labels import choices, label
 from portal.staff.queue import OPEN, QueueFilters
 
@@ -18,6 +18,14 @@ from portal.staff.queue import OPEN, QueueFilters
 # Selects whose validator makes WTForms print `required`: the forms are `novalidate` (server-side
 # validation only), and a required select would need an empty first option to be valid HTML.
 NOT_REQUIRED = {"required": False}
+
+
+class DayInRange:
+    """A date field's day must lie in the years the portal can compute with (1900-2999)."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data is not None and not in_day_range(field.data):
+            raise ValidationError(_l("Enter a date between 1900 and 2999, like 2026-03-01"))
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -80,8 +88,13 @@ class MoveForm(PortalForm):
         self.working_group.choices = [("", _l("Choose a working group"))] + [(gid, name) for gid, name in (groups or [])]
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """Also require an outcome when closing and a working group when accepting."""
+        """Also require an outcome when closing and a working group when accepting, and refuse an
+        `expected` status that is not one (a tampered or damaged page)."""
         ok = super().validate(extra_validators)
+        if self.expected.data not in {s.value for s in ItemStatus}:
+            self.target.errors = list(self.target.errors) + [
+                _l("This page is out of date. Reload the page, then try again.")]
+            ok = False
         if self.target.data == ItemStatus.CLOSED.value and not self.outcome.data:
             self.outcome.errors = list(self.outcome.errors) + [_l("Choose why the item is closed")]
             ok = False
@@ -150,8 +163,12 @@ class RedactForm(PortalForm):
         self.field.choices = fields or []
 
 
-class QueueFilterForm(FlaskForm):
-    """The queue's filters, read from the query string (a GET form: no CSRF token)."""
+class QueueFilterForm(PortalForm):
+    """The queue's filters, read from the query string (a GET form: no CSRF token).
+
+    Text is stripped of spaces and NUL characters (PortalForm). A filter that does not validate
+    (an unknown group, a day outside 1900-2999) is shown with its error and otherwise ignored.
+    """
 
     class Meta:
         csrf = False
@@ -165,8 +182,8 @@ class QueueFilterForm(FlaskForm):
     group = SelectField(_l("Working group"), validators=[Optional()])
     mine = BooleanField(_l("Assigned to me or my group"))
     overdue = BooleanField(_l("Overdue only"))
-    received_from = DateField(_l("Received from"), validators=[Optional()], format="%Y-%m-%d")
-    received_to = DateField(_l("Received to"), validators=[Optional()], format="%Y-%m-%d")
+    received_from = DateField(_l("Received from"), validators=[Optional(), DayInRange()], format="%Y-%m-%d")
+    received_to = DateField(_l("Received to"), validators=[Optional(), DayInRange()], format="%Y-%m-%d")
 
     def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -176,25 +193,26 @@ class QueueFilterForm(FlaskForm):
         self.priority.choices = [anything] + [(str(v), t) for v, t in choices("priority")]
         self.channel.choices = [anything] + choices("channel")
         self.group.choices = [anything] + [(str(gid), name) for gid, name in (groups or [])]
-        for name in ("q", "region"):
-            field = getattr(self, name)
-            if field.data:
-                field.data = field.data.strip()
 
     def filters(self, timezone: str) -> QueueFilters:
-        """The filters chosen (call after validate; invalid fields are ignored)."""
+        """The filters chosen (call after validate; fields with errors are ignored)."""
+
+        def valid(name: str) -> Any:
+            field = getattr(self, name)
+            return None if field.errors or field.data in (None, "") else field.data
+
         return QueueFilters(
-            kind=self.kind.data or None,
-            status=self.status.data or OPEN,
-            priority=int(self.priority.data) if self.priority.data not in (None, "") else None,
-            channel=self.channel.data or None,
-            region=self.region.data or None,
-            working_group_id=int(self.group.data) if self.group.data else None,
+            kind=valid("kind"),
+            status=valid("status") or OPEN,
+            priority=int(valid("priority")) if valid("priority") is not None else None,
+            channel=valid("channel"),
+            region=valid("region"),
+            working_group_id=int(valid("group")) if valid("group") is not None else None,
             mine=bool(self.mine.data),
             overdue=bool(self.overdue.data),
-            received_from=self.received_from.data if not self.received_from.errors else None,
-            received_to=self.received_to.data if not self.received_to.errors else None,
-            text=self.q.data or None,
+            received_from=valid("received_from"),
+            received_to=valid("received_to"),
+            text=valid("q"),
             timezone=timezone,
         )
 

@@ -34,6 +34,7 @@ def _workflow_message(code: str) -> str:
         "group_needed": _("Choose the working group that will verify this lead"),
         "reason_needed": _("Enter why you are changing the priority"),
         "same_item": _("Enter the reference number of another item"),
+        "merge_target_closed": _("The other item is closed or was merged into another. Merge into an open item."),
     }[code]
 
 

@@ -20,7 +20,7 @@ from portal.models import StaffUser
 from portal.permissions import Permission, public_staff_view, requires
 from portal.security.redirects import safe_next
 from portal.staff import bp, throttle, totp
-from portal.staff.accounts import end_other_sessions
+from portal.staff.accounts import end_other_sessions, normalise_username
 from portal.staff.auth import SESSION_GENERATION, check_password, end_session, start_session
 from portal.staff.forms import CodeForm, LoginForm
 
@@ -64,14 +64,15 @@ def login() -> Response | tuple[str, int]:
     status = 200
     if form.validate_on_submit():
         username = form.username.data
-        refusal = throttle.refusal(username, _address())
+        refusal = throttle.begin_attempt(username, _address())
+        db.session.commit()  # the attempt is counted before the check, for parallel requests to see
         if refusal is not None:
-            db.session.commit()
             form.username.errors = [_refusal_message(refusal)]
             return render_template("staff/login.html", form=form), 429
-        user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == normalise_username(username)))
         # Always check a hash (a dummy one for unknown names) so timing does not reveal who exists.
         if check_password(user, form.password.data) and user is not None and user.active:
+            throttle.attempt_succeeded(username)
             session.clear()  # nothing set before sign-in survives it
             session[PENDING] = {"user": user.id, "at": int(clock.now().timestamp()), "generation": user.session_generation}
             db.session.commit()
@@ -103,11 +104,14 @@ def _pending_user() -> StaffUser | None:
 
 def _second_step(user: StaffUser, form: CodeForm, secret: str) -> Response | None:
     """Check the code; on success finish signing in and return the redirect, else set the error."""
-    refusal = throttle.refusal(user.username, _address())
+    refusal = throttle.begin_attempt(user.username, _address())
+    db.session.commit()  # the attempt is counted before the check, for parallel requests to see
     if refusal is not None:
         form.code.errors = [_refusal_message(refusal)]
         return None
     step = totp.accepted_step(user, form.code.data, clock.now(), secret=secret)
+    if step is not None and not totp.claim_step(user, step):
+        step = None  # another session used this code a moment ago
     if step is None:
         throttle.record_failure(user.username, _address())
         audit.record("login_failed", actor_id=user.id, fields=["second_factor"])
@@ -117,7 +121,6 @@ def _second_step(user: StaffUser, form: CodeForm, secret: str) -> Response | Non
     if user.totp_enrolled_at is None:
         user.totp_enrolled_at = clock.now()
         audit.record("totp_enrolled", actor_id=user.id)
-    user.totp_last_step = step
     user.last_login_at = clock.now()
     throttle.clear_account(user.username)
     start_session(user)

@@ -4,7 +4,7 @@ CSV), and the audit log viewer. None of these shows personal data.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
@@ -17,8 +17,10 @@ from portal import audit, clock
 from portal.extensions import db
 from portal.models import AuditEvent, Channel, IntakeItem, Outcome, StaffUser
 from portal.permissions import Permission, requires
+from portal.query_args import query_date, query_id
 from portal.security.references import normalise_reference
 from portal.staff import bp, stats
+from portal.staff.accounts import normalise_username
 from portal.staff.charts import bar_chart
 from portal.staff.csv_export import csv_response
 from portal.staff.labels import LABELS, label
@@ -117,13 +119,6 @@ def report_csv() -> Response:
     return csv_response(f"report-{year}-{month:02d}.csv", header, body)
 
 
-def _day(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
 @bp.get("/audit")
 @requires(Permission.VIEW_AUDIT)
 def audit_log() -> str:
@@ -135,19 +130,19 @@ def audit_log() -> str:
         query = query.where(AuditEvent.action == action)
     who = request.args.get("who", "").strip()[:80]
     if who:
-        query = query.where(StaffUser.username == who)
+        query = query.where(StaffUser.username == normalise_username(who))
     reference_text = request.args.get("item", "").strip()[:40]
     if reference_text:
         query = query.where(IntakeItem.reference == (normalise_reference(reference_text) or "-"))
     zone = ZoneInfo(_tz())
-    start, end = _day(request.args.get("from")), _day(request.args.get("to"))
+    start, end = query_date(request.args.get("from")), query_date(request.args.get("to"))
     if start:
         query = query.where(AuditEvent.occurred_at >= datetime.combine(start, time(0), tzinfo=zone))
     if end:
         query = query.where(AuditEvent.occurred_at < datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone))
-    before = request.args.get("before", "")
-    if before.isdigit():
-        query = query.where(AuditEvent.id < int(before))
+    before = query_id(request.args.get("before"))
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
     rows = db.session.execute(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)).all()
     more = len(rows) > AUDIT_PAGE
     rows = rows[:AUDIT_PAGE]

@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.models import Appointment, IntakeItem, ItemKind, ItemStatus, Slot, StaffUser, staff_site
 from portal.models.base import UTCDateTime
 from portal.permissions import Role
+from portal.query_args import in_day_range, in_int_range
 from portal.search import matching_items
 from portal.security.references import normalise_reference
 
@@ -144,18 +145,20 @@ def encode_cursor(item: IntakeItem) -> str:
 
 
 def decode_cursor(cursor: str | None) -> tuple[int, datetime, int] | None:
-    """The (priority, received_at UTC, id) in a cursor, or None for a missing or damaged one."""
+    """The (priority, received_at UTC, id) in a cursor, or None for a missing, damaged or out-of-range one."""
     if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         priority, received, item_id = raw.split("|")
         when = datetime.fromisoformat(received)
-        if when.tzinfo is None:
+        if when.tzinfo is None or not in_day_range(when.date()):
             return None
-        return int(priority), when, int(item_id)
+        key = int(priority), when, int(item_id)
     except (ValueError, UnicodeDecodeError, binascii.Error):
         return None
+    # A tampered key with numbers no column can hold is refused like any damaged key.
+    return key if in_int_range(key[0]) and in_int_range(key[2]) else None
 
 
 @dataclass

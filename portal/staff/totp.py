@@ -15,7 +15,9 @@ import pyotp
 import qrcode
 import qrcode.image.svg
 from markupsafe import Markup
+from sqlalchemy import or_, update
 
+from portal.extensions import db
 from portal.models import StaffUser
 
 ISSUER = "Tuanyuan Portal"
@@ -68,7 +70,7 @@ def accepted_step(user: StaffUser, code: str, now: datetime, secret: str | None 
 
     None too when the code is malformed or its step is not newer than the last one accepted
     for `user` (a code is good once). `secret`: the secret to check against (default: the user's).
-    The caller stores the returned step in `user.totp_last_step`.
+    The caller then claims the step with `claim_step`, which alone decides under concurrency.
     """
     secret = secret or user.totp_secret
     code = re.sub(r"\s+", "", code or "")
@@ -82,3 +84,22 @@ def accepted_step(user: StaffUser, code: str, now: datetime, secret: str | None 
         if pyotp.utils.strings_equal(totp.at(step * STEP_SECONDS), code):
             return step
     return None
+
+
+def claim_step(user: StaffUser, step: int) -> bool:
+    """Record `step` as `user`'s last accepted step; False when it (or a later one) was already used.
+
+    One conditional UPDATE (`… WHERE totp_last_step IS NULL OR totp_last_step < :step`) whose row
+    count decides, so when several sessions send the same code at once only one is signed in.
+    In the caller's transaction (the caller commits).
+    """
+    claimed = db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id, or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    db.session.expire(user, ["totp_last_step"])
+    return True

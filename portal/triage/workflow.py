@@ -197,13 +197,39 @@ def link(item: IntakeItem, other: IntakeItem, *, actor_id: int) -> bool:
     return True
 
 
+def _hold_open_target(into: IntakeItem) -> None:
+    """Lock `into`'s row for this transaction if it is still open; else WorkflowError("merge_target_closed").
+
+    A conditional UPDATE (not a read): PostgreSQL re-checks `status` once a concurrent change
+    to the row has committed, so a target closed a moment ago is seen as closed.
+    """
+    held = db.session.execute(
+        update(IntakeItem)
+        .where(IntakeItem.id == into.id, IntakeItem.status != S.CLOSED.value, IntakeItem.merged_into_id.is_(None))
+        .values(updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if held.rowcount != 1:
+        raise WorkflowError("merge_target_closed")
+
+
 def merge(duplicate: IntakeItem, into: IntakeItem, *, expected: str, actor_id: int) -> None:
     """Close `duplicate` as a duplicate of `into`, linked to it. Neither loses its history:
     the duplicate keeps its row, messages and audit trail, and `into`'s page lists it.
-    Raises WorkflowError/StaleStatus as `move` does."""
+
+    `into` must be another item that is still open (not closed, not merged): two items can
+    never end up merged into each other. Both rows are changed by conditional UPDATEs, in id
+    order (so two merges of the same pair at once wait for each other instead of deadlocking),
+    and the later one is refused. Raises WorkflowError ("same_item", "merge_target_closed") or
+    WorkflowError/StaleStatus as `move` does; the caller rolls back on an error.
+    """
     if duplicate.id == into.id:
         raise WorkflowError("same_item")
-    link(duplicate, into, actor_id=actor_id)
+    if into.id < duplicate.id:
+        _hold_open_target(into)
     move(duplicate, expected=expected, target=S.CLOSED, actor_id=actor_id, outcome=Outcome.DUPLICATE,
          merged_into_id=into.id)
+    if into.id > duplicate.id:
+        _hold_open_target(into)
+    link(duplicate, into, actor_id=actor_id)
     audit.record("merge_item", actor_id=actor_id, item_id=into.id, fields=["merged_item"])
