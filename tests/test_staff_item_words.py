@@ -60,3 +60,25 @@ def test_the_region_is_named_and_when_it_was_seen_is_in_the_staff_language(app):
     assert "Tuesday 3 November 2026" in english and "2026年11月3日" not in english
     chinese = _officer_page(app, receipt.reference, ZH)
     assert "2026年11月3日" in chinese and "Tuesday" not in chinese
+
+
+def test_a_sampling_booking_item_offers_no_lead_workflow_and_refuses_a_status_move(app):
+    from portal.models import IntakeItem
+    from tests.factories import create_site, create_slot
+    from tests.helpers import csrf_token
+    from tests.staff_support import create_appointment
+
+    item = create_appointment(create_slot(create_site()))
+    admin = create_staff(Role.ADMIN, username="admin")
+    client = browser(app)
+    sign_in(client, admin.username)
+    page, _ = get_page(client, f"/staff/items/{item.reference}", headers=EN)
+    html = page.get_data(as_text=True)
+    assert "This is a sampling booking" in html and f"/staff/sampling/appointments/{item.reference}" in html
+    for form_action in ("/move", "/priority", "/take", "/redact"):
+        assert f'action="/staff/items/{item.reference}{form_action}"' not in html
+    refused = client.post(f"/staff/items/{item.reference}/move", headers=EN,
+                          data={"csrf_token": csrf_token(html), "target": "triaged", "expected": "new"})
+    assert refused.status_code == 400 and "sampling desk" in text_of(refused)
+    db.session.expire_all()
+    assert db.session.get(IntakeItem, item.id).status == "new"

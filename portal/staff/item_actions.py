@@ -30,6 +30,7 @@ def _workflow_message(code: str) -> str:
     return {
         "stale": _("Someone else changed this item's status a moment ago. Check its history, then try again."),
         "not_allowed": _("That status change is not possible from the item's current status."),
+        "appointment": _("A sampling booking is moved, cancelled or checked in at the sampling desk; this item closes by itself."),
         "outcome_needed": _("Choose why the item is closed"),
         "group_needed": _("Choose the working group that will verify this lead"),
         "reason_needed": _("Enter why you are changing the priority"),

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from portal import audit, clock
 from portal.extensions import db
-from portal.models import IntakeItem, ItemLink, ItemNote, OutboundMessage, OutboundStatus, StaffUser, WorkingGroup
+from portal.models import IntakeItem, ItemKind, ItemLink, ItemNote, OutboundMessage, OutboundStatus, StaffUser, WorkingGroup
 from portal.permissions import Permission, requires, role_allows
 from portal.security.masking import mask_mobile
 from portal.staff import bp, items
@@ -163,7 +163,11 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200) -> tuple[st
     items.record_view(item, details, user.id)
     db.session.commit()
     groups = working_groups()
-    targets = [t for t in workflow.allowed_moves(item.status) if _can(workflow.MOVE_PERMISSION.get(t, Permission.TRIAGE))]
+    # A sampling booking is not a lead: no status moves, priority, hand-over, duplicates or
+    # redaction; its item closes by itself (portal.intake.close_finished_appointment).
+    is_booking = item.kind == ItemKind.APPOINTMENT.value
+    targets = [] if is_booking else [
+        t for t in workflow.allowed_moves(item.status) if _can(workflow.MOVE_PERMISSION.get(t, Permission.TRIAGE))]
 
     def pick(cls: type, **kwargs: Any) -> Any:
         return form if isinstance(form, cls) else cls(formdata=None, **kwargs)
@@ -178,11 +182,11 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200) -> tuple[st
     for other in merged:
         history += [(event, name, other.reference) for event, name, _ref in items.audit_history(other)]
     history.sort(key=lambda row: (row[0].occurred_at, row[0].id), reverse=True)
-    can_triage = _can(Permission.TRIAGE)
+    can_triage = _can(Permission.TRIAGE) and not is_booking
     return render_template(
         "staff/item.html",
         item=item, details=details, thread=thread, notes=notes, history=history, now=clock.now(),
-        can_edit=_can(Permission.EDIT_ITEM), can_triage=can_triage,
+        can_edit=_can(Permission.EDIT_ITEM), can_triage=can_triage, is_booking=is_booking,
         contact_form=pick(ContactForm),
         move_form=pick(MoveForm, targets=targets or None, groups=groups, expected=item.status),
         move_targets=targets,

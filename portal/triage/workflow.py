@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import audit, clock
 from portal.extensions import db
-from portal.models import CaseFileCounter, IntakeItem, ItemLink, ItemNote, ItemStatus, Outcome, Priority
+from portal.models import CaseFileCounter, IntakeItem, ItemKind, ItemLink, ItemNote, ItemStatus, Outcome, Priority
 from portal.permissions import Permission
 
 S = ItemStatus
@@ -100,8 +100,12 @@ def move(
 
     Closing needs an `outcome`; accepting (→ assigned) needs a `working_group_id` and opens a
     case file number if the item has none. Raises WorkflowError ("not_allowed", "outcome_needed",
-    "group_needed") for an invalid move and StaleStatus when the item is no longer in `expected`.
+    "group_needed"; "appointment" for a sampling booking, whose item closes by itself when the
+    booking is cancelled, checked in or not come) for an invalid move and StaleStatus when the item
+    is no longer in `expected`.
     """
+    if item.kind == ItemKind.APPOINTMENT.value:
+        raise WorkflowError("appointment")
     if target not in TRANSITIONS.get(ItemStatus(expected), frozenset()):
         raise WorkflowError("not_allowed")
     now = clock.now()
