@@ -256,3 +256,16 @@ def test_an_answer_with_a_refused_photo_keeps_the_typed_text_and_stores_no_file(
     assert "The van was white &amp; had a dent</textarea>" in refused.get_data(as_text=True)
     assert not list((tmp_path / "photos").glob("*"))
     assert db.session.scalars(select(TipPhoto)).all() == [] and db.session.scalars(select(TipFollowUp)).all() == []
+
+
+def test_a_question_notice_to_a_tipster_is_held_until_morning_local_time():
+    from datetime import datetime, timezone
+
+    from portal.staff.questions import polite_send_time
+
+    at = lambda h, m=5: datetime(2026, 11, 29, h, m, tzinfo=timezone.utc)  # noqa: E731  (UTC; Shanghai is +8)
+    morning = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)  # 08:00 on 30 November in Shanghai
+    assert polite_send_time(at(18), "Asia/Shanghai") == morning  # 02:05 at night
+    assert polite_send_time(at(13), "Asia/Shanghai") == morning  # 21:05 in the evening
+    assert polite_send_time(at(23), "Asia/Shanghai") == morning  # 07:05 in the morning
+    assert polite_send_time(at(2), "Asia/Shanghai") == at(2)  # 10:05: sent at once

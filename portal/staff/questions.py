@@ -11,6 +11,8 @@ audited. `templates/staff/_tip_followup.html` is included by the item page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
@@ -20,7 +22,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 from werkzeug.wrappers import Response
 
-from portal import audit
+from portal import audit, clock
 from portal.extensions import db
 from portal.forms import PortalForm
 from portal.models import IntakeItem, Tip, TipPhoto, TipQuestion
@@ -35,6 +37,20 @@ from portal.tips.labels import SEX_LABELS
 from portal.tips.photos import photo_path
 
 QUESTION_MAX = 1000
+# A text that arrives at night can be seen by whoever the tipster fears; notices to tipsters
+# are sent only between these local times (SITE_TIMEZONE), otherwise held until the morning.
+TIPSTER_SMS_FROM, TIPSTER_SMS_UNTIL = time(8, 0), time(21, 0)
+
+
+def polite_send_time(now: datetime, tz: str) -> datetime:
+    """When a notice to a tipster may go: `now` (a UTC instant) if it is between 08:00 and 21:00
+    local time in `tz` (an IANA zone), otherwise the next 08:00 local. Returns a UTC instant."""
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    if TIPSTER_SMS_FROM <= local.time() < TIPSTER_SMS_UNTIL:
+        return now
+    day = local.date() if local.time() < TIPSTER_SMS_FROM else local.date() + timedelta(days=1)
+    return datetime.combine(day, TIPSTER_SMS_FROM, tzinfo=zone).astimezone(timezone.utc)
 
 # The audit trail names these actions; the words live with the code that records them.
 LABELS["action"].update(
@@ -93,7 +109,7 @@ def ask_tipster(reference: str) -> Response | tuple[str, int]:
         settings = current_app.config["SETTINGS"]
         base_url = settings.public_base_url or request.url_root.rstrip("/")
         queue_message(tip.contact_phone, question_sms(item.reference, tip.language or "zh", base_url), "tip_question",
-                      item_id=item.id)
+                      item_id=item.id, not_before=polite_send_time(clock.now(), settings.site_timezone))
     audit.record("ask_tipster", actor_id=current_user.id, item_id=item.id, fields=["question"])
     db.session.commit()
     flash(_("Question sent. The tipster was told by text message.") if by_sms else
