@@ -116,6 +116,8 @@ class Settings:
     exit_page_url: str = "https://www.baidu.com/"
     # Staff console (issue 6).
     staff_idle_minutes: int = 30
+    # However active, a staff session ends this many hours after sign-in.
+    staff_session_max_hours: int = 12
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     login_address_max_failures: int = 20
@@ -178,6 +180,7 @@ class Settings:
             exit_page_url=env.get("EXIT_PAGE_URL", "").strip() or defaults.exit_page_url,
             ratelimit_tip_steps=env.get("RATELIMIT_TIP_STEPS", "").strip() or defaults.ratelimit_tip_steps,
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", defaults.staff_idle_minutes),
+            staff_session_max_hours=_int(env, "STAFF_SESSION_MAX_HOURS", defaults.staff_session_max_hours),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", defaults.login_max_failures),
             login_lock_minutes=_int(env, "LOGIN_LOCK_MINUTES", defaults.login_lock_minutes),
             login_address_max_failures=_int(env, "LOGIN_ADDRESS_MAX_FAILURES", defaults.login_address_max_failures),

@@ -158,6 +158,30 @@ def test_idle_session_expires(app: Flask, monkeypatch) -> None:  # type: ignore[
     assert client.get("/staff/account").status_code == 302
 
 
+def test_a_busy_session_still_ends_twelve_hours_after_sign_in_and_the_worker_forgets_it(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import StaffSession
+    from portal.staff.jobs import forget_old_staff_sessions
+
+    user = create_staff(Role.TRIAGE_OFFICER)
+    clock = control_clock(monkeypatch)
+    client = browser(app)
+    assert sign_in(client, user.username).status_code == 303
+    for _ in range(28):  # a request every 25 minutes keeps it from idling: 11 hours 40 minutes
+        clock.advance(minutes=25)
+        assert client.get("/staff/queue").status_code == 200
+    clock.advance(minutes=21)  # 12 hours and a minute after signing in
+    response = client.get("/staff/queue")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/staff/login")
+    fresh = browser(app)
+    assert sign_in(fresh, user.username).status_code == 303
+    forget_old_staff_sessions(clock.now)
+    assert db.session.scalar(select(func.count()).select_from(StaffSession)) == 1  # only the new one
+    assert fresh.get("/staff/queue").status_code == 200
+
+
 def test_sign_out_everywhere_ends_every_other_session_of_that_user_only(app: Flask) -> None:
     user = create_staff(Role.TRIAGE_OFFICER)
     other = create_staff(Role.SUPERVISOR)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -15,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from portal import clock
 from portal.extensions import db, login_manager
-from portal.models import StaffSession, StaffUser
+from portal.models import StaffSession, StaffUser, as_utc
 from portal.permissions import Permission, role_allows
 from portal.security.crypto import lookup_hash
 
@@ -107,15 +108,27 @@ def end_session() -> None:
     session.clear()
 
 
+def forget_old_sessions(now: datetime, max_hours: int) -> int:
+    """Delete the server-side records of sessions started more than `max_hours` before `now` (a
+    UTC instant): they can no longer be used (see `_session_is_stale`), and sessions that ended
+    by idling or by "sign out everywhere" leave their rows behind. Returns how many; caller commits."""
+    result = db.session.execute(delete(StaffSession).where(StaffSession.started_at < now - timedelta(hours=max_hours)))
+    return int(result.rowcount or 0)
+
+
 def _session_is_stale(user: StaffUser) -> str | None:
     """Why this signed-in session must end ("ended" or "idle"), or None when it may go on."""
     if session.get(SESSION_GENERATION) != user.session_generation:
         return "ended"
     token_hash = _current_token_hash()
-    if token_hash is None or db.session.scalar(
-            select(StaffSession.id).where(StaffSession.token_hash == token_hash,
-                                          StaffSession.staff_user_id == user.id)) is None:
+    started_at = db.session.scalar(
+        select(StaffSession.started_at).where(StaffSession.token_hash == token_hash,
+                                              StaffSession.staff_user_id == user.id)) if token_hash else None
+    if started_at is None:
         return "ended"  # signed out (perhaps in another copy of this cookie)
+    max_hours = current_app.config["SETTINGS"].staff_session_max_hours
+    if clock.now() - as_utc(started_at) > timedelta(hours=max_hours):
+        return "ended"  # however busy, a session lasts at most STAFF_SESSION_MAX_HOURS
     last_seen = session.get(SESSION_LAST_SEEN)
     idle_seconds = current_app.config["SETTINGS"].staff_idle_minutes * 60
     if not isinstance(last_seen, int) or clock.now().timestamp() - last_seen > idle_seconds:

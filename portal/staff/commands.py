@@ -13,7 +13,9 @@ from portal.staff.accounts import AccountError, create_staff_user
 
 
 def register(app: Flask) -> None:
-    """Add this area's commands to the app's CLI."""
+    """Add this area's commands to the app's CLI (and register its periodic job with the worker)."""
+    from portal.staff import jobs  # noqa: F401  (registers its periodic job)
+
     app.cli.add_command(create_staff)
     app.cli.add_command(retention)
 
