@@ -149,10 +149,28 @@ def test_sites_are_filtered_by_city_and_district(client, open_day):
     walk_to_check(client, open_day[2])
     every, _ = get_page(client, "/sampling/sites")
     assert all(name in text_of(every) for name in ("南通市公安局", "如皋市公安局", "通州分局"))
-    filtered, _ = get_page(client, "/sampling/sites?city=如皋市")
+    filtered, _ = get_page(client, "/sampling/sites?city=南通市&district=如皋市")
     assert "如皋市公安局" in text_of(filtered) and "通州分局" not in text_of(filtered)
     by_district, _ = get_page(client, "/sampling/sites?city=&district=通州区")
     assert "通州分局" in text_of(by_district) and "如皋市公安局" not in text_of(by_district)
+
+
+def test_the_city_filter_includes_its_districts_and_county_level_cities_and_lists_districts_under_it(client, open_day):
+    create_site(name="如皋市公安局", city="如皋市", district=None)
+    create_site(name="通州分局", city="南通市通州区", district="通州区")
+    create_site(name="扬州市公安局", city="扬州市", district=None)
+    walk_to_check(client, open_day[2])
+    page, _ = get_page(client, "/sampling/sites")
+    html = page.get_data(as_text=True)
+    city_options = re.findall(r'<option[^>]*value="([^"]*)"', html.split('id="district"')[0].split('id="city"')[1])
+    assert city_options == ["", "南通市", "扬州市"]
+    nantong, _ = get_page(client, "/sampling/sites?city=南通市")
+    shown = text_of(nantong)
+    assert all(name in shown for name in ("南通市公安局", "如皋市公安局", "通州分局")) and "扬州市公安局" not in shown
+    district_options = re.findall(r'<option[^>]*value="([^"]*)"', nantong.get_data(as_text=True).split('id="district"')[1])
+    assert district_options == ["", "如皋市", "通州区"]
+    rugao, _ = get_page(client, "/sampling/sites?city=南通市&district=如皋市")
+    assert "如皋市公安局" in text_of(rugao) and "通州分局" not in text_of(rugao)
 
 
 def test_times_show_places_left_and_only_those_with_room_for_the_party(client, open_day):

@@ -5,6 +5,7 @@ for, who will attend, then site, day and time. The answers are kept in an encryp
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ from portal.sampling.forms import (
 )
 from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, party_too_large_message, public_message_for
 from portal.sampling.slots import available_days, horizon, local_day, slots_for_day
+from portal.tips import regions
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id in a URL would be a database error, not a 404
 
@@ -82,6 +84,27 @@ def bookable_day(site: SamplingSite, text: str) -> date:
     if not today <= chosen <= min(last, today + timedelta(days=366)):
         abort(404)
     return chosen
+
+
+@lru_cache(maxsize=1024)
+def filter_area(province: str, city: str, district: str | None) -> tuple[str, str | None]:
+    """The (city, district) a site is listed under in the site filter, as divisions the person
+    knows: a site published as 南通市通州区 → ("南通市", "通州区"); a county-level city or county
+    (如皋市, 如东县) → ("南通市", "如皋市"); a prefecture-level city itself → ("南通市", None).
+
+    Looked up in China's division list (portal.tips.regions) within the site's province; a name
+    it does not know is kept as published (city, district).
+    """
+    if district and city.endswith(district) and len(city) > len(district):
+        return city[: -len(district)], district
+    for place in regions.search(city, limit=50):
+        if place.province is None or place.province.name != province or place.city is None:
+            continue
+        if place.district is not None and place.district.name == city:
+            return place.city.name, city
+        if place.district is None and place.city.name == city:
+            return city, None
+    return city, district
 
 
 def opening_hours(site: SamplingSite) -> list[str]:
@@ -209,14 +232,17 @@ def choose_site() -> str | Response:
         .options(selectinload(SamplingSite.opening_periods))  # one query for all sites' hours
     ).all()
     filters = SiteFilterForm(request.args)
-    cities = sorted({site.city for site in sites})
+    # A city includes its districts, counties and county-level cities; districts are listed under their city.
+    area = {site.id: filter_area(site.province, site.city, site.district) for site in sites}
+    cities = sorted({area[site.id][0] for site in sites})
     city = filters.city.data if filters.city.data in cities else ""
-    districts = sorted({site.district for site in sites if site.district and (not city or site.city == city)})
+    districts = sorted({area[site.id][1] for site in sites if area[site.id][1] and (not city or area[site.id][0] == city)})
     district = filters.district.data if filters.district.data in districts else ""
     filters.city.choices = [SelectChoice("", _("All cities"))] + [SelectChoice(c, c) for c in cities]
     filters.district.choices = [SelectChoice("", _("All districts"))] + [SelectChoice(d, d) for d in districts]
     filters.city.data, filters.district.data = city, district
-    shown = [site for site in sites if (not city or site.city == city) and (not district or site.district == district)]
+    shown = [site for site in sites
+             if (not city or area[site.id][0] == city) and (not district or area[site.id][1] == district)]
     places = party_size(answers)
     # A party larger than a site's places per time can never book there: say so before the person
     # picks it, instead of showing no free days (or, for a forced time, "just taken").
