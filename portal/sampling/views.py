@@ -50,10 +50,13 @@ def first_missing_step(answers: dict[str, Any], upto: str) -> str | None:
     consent, check), or None when every earlier page is answered."""
     order = ["who", "about", "attendees", "time", "consent", "check"]
     role = answers.get("role")
+    people = answers.get("attendees") or []
     needs = {
         "who": bool(role),
         "about": role == ApplicantRole.AGENCY.value or bool(answers.get("case")),
-        "attendees": bool(answers.get("attendees") or answers.get("agency")),
+        # A party made bigger after the people were named needs the new people named too.
+        "attendees": bool(answers.get("agency")) if role == ApplicantRole.AGENCY.value
+        else bool(people) and len(people) >= int(answers.get("party_size") or 1),
         "time": bool(answers.get("slot_id")),
         "consent": bool(answers.get("consent")),
     }
@@ -63,6 +66,52 @@ def first_missing_step(answers: dict[str, Any], upto: str) -> str | None:
         if not needs[step]:
             return url_for(urls[step])
     return None
+
+
+def changing() -> bool:
+    """Whether the page was opened from a "Change" link of the check-your-answers page."""
+    return request.args.get("change") == "1"
+
+
+def _change_args() -> dict[str, str]:
+    return {"change": "1"} if changing() else {}
+
+
+def _slot_still_fits(answers: dict[str, Any]) -> Slot | None:
+    slot_id = answers.get("slot_id")
+    slot = db.session.get(Slot, slot_id) if isinstance(slot_id, int) and 0 < slot_id <= MAX_ID else None
+    if slot is None:
+        return None
+    try:
+        check_bookable(slot)
+        check_party_fits(slot, party_size(answers))
+    except BookingError:
+        return None
+    return slot if slot.places_left >= party_size(answers) else None
+
+
+def continue_to(answers: dict[str, Any], endpoint: str, **values: Any) -> Response:
+    """Where a page sends the person after saving its answers: the next page (`endpoint`) on the
+    way through; from a "Change" link, straight back to the check page, unless the change made
+    later answers invalid (a new role, more people, a time that no longer fits the party, a child
+    needing a guardian's consent): then the first page to answer again, still in change mode."""
+    if not changing():
+        return redirect(url_for(endpoint, **values))
+    missing = first_missing_step(answers, "time")
+    if missing:
+        return redirect(f"{missing}?change=1")
+    if _slot_still_fits(answers) is None:
+        site_id = answers.get("site_id")
+        site = db.session.get(SamplingSite, site_id) if isinstance(site_id, int) and site_id <= MAX_ID else None
+        if site is not None and site.active and site.places_per_slot >= party_size(answers):
+            return redirect(url_for("sampling.choose_day", site_id=site.id, change="1"))
+        return redirect(url_for("sampling.choose_site", change="1"))
+    from portal.sampling.finish import needs_guardian
+
+    slot = db.session.get(Slot, answers["slot_id"])
+    if not answers.get("consent") or (needs_guardian(answers, slot) and not answers.get("guardian_consent")):
+        return redirect(url_for("sampling.consent", change="1"))
+    return redirect(url_for("sampling.check"))
 
 
 def _active_site(site_id: int) -> SamplingSite:
@@ -154,7 +203,7 @@ def who() -> str | Response:
         elif answers.get("attendees"):
             answers["attendees"] = answers["attendees"][:size]
         draft.save(answers)
-        return redirect(url_for("sampling.attendees" if role == ApplicantRole.AGENCY.value else "sampling.about"))
+        return continue_to(answers, "sampling.attendees" if role == ApplicantRole.AGENCY.value else "sampling.about")
     return render_template("sampling/who.html", form=form, errors=flat_errors(form))
 
 
@@ -173,7 +222,7 @@ def about() -> str | Response:
     if form.validate_on_submit():
         answers["case"] = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
         draft.save(answers)
-        return redirect(url_for("sampling.attendees"))
+        return continue_to(answers, "sampling.attendees")
     return render_template("sampling/about.html", form=form, role=role, errors=flat_errors(form))
 
 
@@ -192,7 +241,7 @@ def attendees() -> str | Response:
         if form.validate_on_submit():
             answers["agency"] = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
             draft.save(answers)
-            return redirect(url_for("sampling.choose_site"))
+            return continue_to(answers, "sampling.choose_site")
         return render_template("sampling/agency.html", form=form, errors=flat_errors(form))
 
     size = int(answers.get("party_size") or 1)
@@ -214,7 +263,7 @@ def attendees() -> str | Response:
             for entry in form.attendees.entries[:size]
         ]
         draft.save(answers)
-        return redirect(url_for("sampling.choose_site"))
+        return continue_to(answers, "sampling.choose_site")
     return render_template("sampling/attendees.html", form=form, role=role, errors=flat_errors(form))
 
 
@@ -300,8 +349,8 @@ def choose_time(site_id: int, day: str) -> str | Response:
                 form.slot.errors = [public_message_for(error)]
                 form.slot.data = None
             else:
-                draft.update(site_id=site.id, slot_id=slot.id)
-                return redirect(url_for("sampling.consent"))
+                answers = draft.update(site_id=site.id, slot_id=slot.id)
+                return continue_to(answers, "sampling.consent")
     return render_template("sampling/choose_time.html", site=site, day=chosen_day, day_text=format_day(chosen_day),
                            form=form, errors=flat_errors(form), places=places)
 
@@ -310,4 +359,4 @@ def choose_time(site_id: int, day: str) -> str | Response:
 def _sampling_template_helpers() -> dict[str, Any]:
     from portal.sampling.content import status_label
 
-    return {"status_label": status_label}
+    return {"status_label": status_label, "keep_change": _change_args()}
