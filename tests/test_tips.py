@@ -63,7 +63,7 @@ def test_the_tip_keeps_every_structured_answer(client):
     assert tip.item.region_text.startswith("江苏省南通市海门区")
     assert tip.place == ANSWERS["place"]
     assert tip.seen_on == date(2025, 11, 3) and tip.seen_time == "evening"
-    assert tip.seen_when == "Monday 3 November 2025 Evening (6pm to 10pm)"
+    assert tip.seen_when == "Monday 3 November 2025, Evening (6pm to 10pm)"
     assert (tip.child_age, tip.child_sex, tip.child_height) == ("about 6", "girl", "1.2 m")
     assert tip.adults_description == "A man of about 40"
     assert tip.vehicle_plate == "苏F12345"

@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.extensions import client_key, db, limiter, public_post_limit
-from portal.i18n import current_language, format_local_datetime
+from portal.forms.fields import display_mobile
+from portal.i18n import current_language, date_or_year_words, format_local_datetime
 from portal.intake import find_by_reference
 from portal.models import ApplicantRole, Appointment, Channel, ItemKind, SamplingSite, Slot
 from portal.sampling import bp, draft
@@ -139,7 +140,7 @@ def summary(answers: dict[str, Any], slot: Slot | None) -> list[dict[str, Any]]:
     if role == ApplicantRole.SEEKING_BIRTH_FAMILY.value:
         sections.append({"title": _("What you remember"), "change_url": url_for("sampling.about", change="1"), "rows": [
             (_("What you remember"), case.get("remembered", "")),
-            (_("Date or year of birth"), case.get("missing_born", "")),
+            (_("Date or year of birth"), date_or_year_words(case.get("missing_born"))),
             (_("Where you were born or lived as a child"), case.get("last_seen_place") or _("Not given")),
             (_("Police report number"), case.get("police_report") or _("Not given")),
             (_("Sampled before"), str(SAMPLED_BEFORE_LABELS.get(case.get("sampled_before"), ""))),
@@ -148,8 +149,9 @@ def summary(answers: dict[str, Any], slot: Slot | None) -> list[dict[str, Any]]:
         sections.append({"title": _("The person you are looking for"), "change_url": url_for("sampling.about", change="1"), "rows": [
             (_("Name"), case.get("missing_name", "")),
             (_("Sex"), str(SEX_LABELS.get(case.get("missing_sex"), ""))),
-            (_("Date or year of birth"), case.get("missing_born", "")),
-            (_("Last seen"), f"{case.get('last_seen_on', '')}, {case.get('last_seen_place', '')}"),
+            (_("Date or year of birth"), date_or_year_words(case.get("missing_born"))),
+            (_("Last seen"), _("%(first)s, %(second)s", first=date_or_year_words(case.get("last_seen_on")),
+                               second=case.get("last_seen_place", ""))),
             (_("Police report number"), case.get("police_report") or _("Not given")),
             (_("Sampled before"), str(SAMPLED_BEFORE_LABELS.get(case.get("sampled_before"), ""))),
         ]})
@@ -159,7 +161,7 @@ def summary(answers: dict[str, Any], slot: Slot | None) -> list[dict[str, Any]]:
                          "rows": [
                              (_("Agency"), agency.get("agency_name", "")),
                              (_("Your name"), agency.get("contact_name", "")),
-                             (_("Your mobile number"), agency.get("phone", "")),
+                             (_("Your mobile number"), display_mobile(agency.get("phone"))),
                              (_("Approximate age"), str(agency.get("person_age", ""))),
                              (_("Sex"), str(SEX_LABELS.get(agency.get("person_sex"), ""))),
                              (_("Cared for at"), agency.get("cared_for_at", "")),
@@ -172,7 +174,7 @@ def summary(answers: dict[str, Any], slot: Slot | None) -> list[dict[str, Any]]:
                 (str(DOCUMENT_LABELS.get(person.get("document_type"), "")), person.get("document_number", "")),
             ]
             if person.get("phone"):
-                rows.append((_("Mobile number"), person["phone"]))
+                rows.append((_("Mobile number"), display_mobile(person["phone"])))
             sections.append({"title": _("Person %(number)d", number=number), "change_url": url_for("sampling.attendees", change="1"),
                              "rows": rows})
     if slot is not None:

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.extensions import db, public_post_limit
-from portal.i18n import format_day, format_local_time, join_list, weekday_name
+from portal.i18n import format_day, format_hours, format_local_time, join_list, weekday_name
 from portal.models import ApplicantRole, SamplingSite, Slot
 from portal.sampling import bp, draft
 from portal.sampling.booking import BookingError, SlotFull, check_bookable, check_party_fits
@@ -157,10 +157,10 @@ def filter_area(province: str, city: str, district: str | None) -> tuple[str, st
 
 
 def opening_hours(site: SamplingSite) -> list[str]:
-    """The site's weekly hours as lines to show: "Monday to Friday 09:00–17:00" when the weekdays share them."""
+    """The site's weekly hours as lines to show: "Monday to Friday 9:00am–5:00pm" when the weekdays share them."""
     by_day: dict[int, list[str]] = {}
     for period in site.opening_periods:
-        by_day.setdefault(period.weekday, []).append(f"{period.opens_at:%H:%M}–{period.closes_at:%H:%M}")
+        by_day.setdefault(period.weekday, []).append(format_hours(period.opens_at, period.closes_at))
     if not by_day:
         return []
     if set(by_day) == set(range(5)) and len({tuple(p) for p in by_day.values()}) == 1:
