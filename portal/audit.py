@@ -15,6 +15,7 @@ from portal.models import AuditEvent
 NON_PERSONAL_FIELDS = frozenset({
     "status", "priority", "working_group_id", "kind", "channel", "feedback_due_at",
     "outcome", "case_file_number", "assigned_to_id", "merged_into_id", "role", "active",
+    "site_id", "closure_days",  # a sampling site's closure: which site, which local days
 })
 
 

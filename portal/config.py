@@ -79,6 +79,9 @@ class Settings:
     twilio_account_sid: str = ""
     twilio_auth_token: str = DEV_TWILIO_AUTH_TOKEN
     twilio_from_number: str = ""
+    # The SMS hotline number the public are told to text (as published, e.g. +86 138 0013 8000 or a
+    # short code); empty: the number outbound SMS are sent from (TWILIO_FROM_NUMBER), if any.
+    sms_hotline_number: str = ""
     public_base_url: str = ""
     trusted_proxy_count: int = 0
     # Fernet keys, newest first; data encrypted under any of them can be read (key rotation).
@@ -156,6 +159,7 @@ class Settings:
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip(),
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip() or DEV_TWILIO_AUTH_TOKEN,
             twilio_from_number=env.get("TWILIO_FROM_NUMBER", "").strip(),
+            sms_hotline_number=env.get("SMS_HOTLINE_NUMBER", "").strip(),
             public_base_url=env.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
             trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0),
             data_encryption_keys=keys or (DEV_DATA_KEY,),

@@ -6,10 +6,10 @@ page. `<html lang>` comes from `html_lang()`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, get_day_names
+from babel.dates import format_date, format_time, get_day_names
 from babel.lists import format_list
 from flask import Flask, request
 from flask_babel import get_locale
@@ -61,12 +61,33 @@ def format_local_date(instant: datetime, tz: str = DEFAULT_TIMEZONE, language: s
 
 
 def format_local_time(instant: datetime, tz: str = DEFAULT_TIMEZONE, language: str | None = None) -> str:
-    """Clock time in the site's local time: 上午9:20 · 9:20am."""
+    """Clock time in the site's local time: 上午9:20 · 9:20am (see `format_clock`)."""
+    return format_clock(instant.astimezone(ZoneInfo(tz)).time(), language)
+
+
+def format_clock(clock: time, language: str | None = None) -> str:
+    """A wall-clock time (already local), written the one way every page writes times:
+    上午9:20, 中午12:30, 下午5:00 · 9:20am, midday, 12:30pm, 5:00pm (midnight for 00:00).
+
+    Chinese takes its 上午/下午 from CLDR (via Babel) but says 中午 for the hour from 12:00, where
+    CLDR's plain am/pm marker would say 下午12:00. English follows GOV.UK: midday and midnight
+    rather than 12pm and 12am, which many readers confuse.
+    """
     language = language or current_language()
-    local = instant.astimezone(ZoneInfo(tz))
     if language == "zh":
-        return format_datetime(local, "ah:mm", locale="zh_Hans_CN")
-    return local.strftime("%I:%M").lstrip("0") + ("am" if local.hour < 12 else "pm")
+        if clock.hour == 12:
+            return f"中午{clock:%H:%M}"
+        if clock.hour == 0 and clock.minute == 0:
+            return "午夜12:00"
+        return format_time(clock, "ah:mm", locale="zh_Hans_CN")
+    if clock.minute == 0 and clock.hour in (0, 12):
+        return "midday" if clock.hour == 12 else "midnight"
+    return f"{clock:%I:%M}".lstrip("0") + ("am" if clock.hour < 12 else "pm")
+
+
+def format_hours(opens: time, closes: time, language: str | None = None) -> str:
+    """Opening hours written like every other time: 上午9:00–下午5:00 · 9:00am–5:00pm."""
+    return f"{format_clock(opens, language)}–{format_clock(closes, language)}"
 
 
 def _babel_locale(language: str) -> str:
@@ -80,6 +101,27 @@ def format_day(day: date, language: str | None = None) -> str:
     return format_date(day, pattern, locale=_babel_locale(language))
 
 
+def format_plain_date(day: date, language: str | None = None) -> str:
+    """A calendar date without its weekday (for past dates people give): 2008年6月1日 · 1 June 2008."""
+    language = language or current_language()
+    pattern = "y年M月d日" if language == "zh" else "d MMMM y"
+    return format_date(day, pattern, locale=_babel_locale(language))
+
+
+def date_or_year_words(text: str | None, language: str | None = None) -> str:
+    """A typed "date or year" (2008 or 2008-06-01) as words: an ISO date written the language's
+    way (2008年6月1日 · 1 June 2008), a year in Chinese with 年 (2008年), anything else as typed."""
+    language = language or current_language()
+    text = (text or "").strip()
+    try:
+        return format_plain_date(date.fromisoformat(text), language)
+    except ValueError:
+        pass
+    if text.isdigit() and len(text) == 4:
+        return f"{text}年" if language == "zh" else text
+    return text
+
+
 def weekday_name(weekday: int, language: str | None = None) -> str:
     """The weekday's full name from CLDR (via Babel): 0 → 星期一 · Monday."""
     return str(get_day_names("wide", locale=_babel_locale(language or current_language()))[weekday])
@@ -88,6 +130,18 @@ def weekday_name(weekday: int, language: str | None = None) -> str:
 def join_list(items: list[str], language: str | None = None) -> str:
     """Join items the way the language does (CLDR list patterns): 甲、乙和丙 · A, B and C."""
     return format_list(list(items), locale=_babel_locale(language or current_language()))
+
+
+def word_space(language: str | None = None) -> str:
+    """The space between words or sentences: " " in English, none in Chinese (so 电话。如果 and
+    “地方？（选填）” have no space, WRITING.md: full-width punctuation)."""
+    return "" if (language or current_language()) == "zh" else " "
+
+
+def sentences(*parts: str) -> Markup:
+    """Translated sentences (or a phrase and its bracketed note) shown one after another: joined
+    by a space in English and directly in Chinese. Parts are escaped unless already Markup."""
+    return Markup(word_space()).join(Markup.escape(part) for part in parts if part)
 
 
 def tel_link(number: str) -> Markup:
@@ -109,8 +163,9 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(
         html_lang=html_lang, current_language=current_language, LANGUAGES=LANGUAGES, tel_link=tel_link, sms_link=sms_link,
-        join_list=join_list, format_day=format_day,
+        join_list=join_list, format_day=format_day, format_plain_date=format_plain_date,
+        word_space=word_space, sentences=sentences,
     )
     app.jinja_env.filters.update(
-        local_datetime=format_local_datetime, local_date=format_local_date, local_time=format_local_time
+        local_datetime=format_local_datetime, local_date=format_local_date, local_time=format_local_time, clock=format_clock
     )

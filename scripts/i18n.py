@@ -77,23 +77,26 @@ def main() -> int:
     args = parser.parse_args()
 
     template = extract()
-    known: dict[str, str] = {}
+    # Keyed by (context, id): the same English word can need different Chinese in different
+    # places (pgettext("date input", "Day") is 日 where a report's "Day" column is 日期).
+    known: dict[tuple[str | None, str], str] = {}
     sources = [CATALOG] if CATALOG.exists() else []
     sources += sorted(FRAGMENTS.glob("*.po"))
     for source in sources:
         for message in _read(source):
             if message.id and message.string and not message.fuzzy:
-                known.setdefault(message.id, message.string)
+                known.setdefault((message.context, message.id), message.string)
 
     catalog = Catalog(locale="zh", project="Tuanyuan Portal", charset="utf-8")
     missing: list[str] = []
     for message in template:
         if not message.id:
             continue
-        translation = known.get(message.id, "")
+        translation = known.get((message.context, message.id), "")
         if not translation:
             missing.append(str(message.id))
-        catalog.add(message.id, translation, auto_comments=message.auto_comments, flags=message.flags - {"fuzzy"})
+        catalog.add(message.id, translation, auto_comments=message.auto_comments, flags=message.flags - {"fuzzy"},
+                    context=message.context)
     CATALOG.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(CATALOG, lambda f: write_po(f, catalog, width=100, omit_header=False, no_location=True))
     _atomic_write(CATALOG.with_suffix(".mo"), lambda f: write_mo(f, catalog))

@@ -26,3 +26,24 @@ def test_opening_periods_are_joined_with_each_languages_own_words():
     assert join_list(periods, "zh") == "09:00–12:00和14:00–17:00"
     assert join_list(periods, "en") == "09:00–12:00 and 14:00–17:00"
     assert (weekday_name(0, "zh"), weekday_name(6, "en")) == ("星期一", "Sunday")
+
+
+def test_noon_reads_as_zhongwu_in_chinese_and_midday_in_english():
+    from datetime import time
+
+    from portal.i18n import format_clock
+
+    assert format_clock(time(12, 0), "zh") == "中午12:00" and format_clock(time(12, 30), "zh") == "中午12:30"
+    assert format_clock(time(12, 0), "en") == "midday" and format_clock(time(12, 30), "en") == "12:30pm"
+    assert format_clock(time(9, 0), "zh") == "上午9:00" and format_clock(time(17, 0), "zh") == "下午5:00"
+    noon = datetime(2026, 12, 3, 4, 0, tzinfo=timezone.utc)
+    assert format_local_datetime(noon, "Asia/Shanghai", "zh") == "2026年12月3日（星期四）中午12:00"
+
+
+def test_opening_hours_are_written_like_every_other_time():
+    from datetime import time
+
+    from portal.i18n import format_hours
+
+    assert format_hours(time(9), time(17), "zh") == "上午9:00–下午5:00"
+    assert format_hours(time(9), time(17), "en") == "9:00am–5:00pm"

@@ -51,6 +51,8 @@ URL_VALUES: dict[str, Callable[[Scope], object]] = {
     "alert_id": lambda s: s.alert_id,
     "user_id": lambda s: s.other_user_id,
     "site_id": lambda s: s.site_id,
+    # No closure needs to exist: the permission check comes first (403), an allowed role gets 404.
+    "closure_id": lambda s: 1,
 }
 
 

@@ -316,3 +316,50 @@ def test_a_booking_leaves_the_open_queue_once_cancelled_checked_in_walked_in_or_
     assert status(walk_in) == "closed"
     closed = db.session.scalars(select(IntakeItem).where(IntakeItem.status == "closed")).all()
     assert all(item.outcome is None and item.closed_at is not None for item in closed)
+
+
+def test_the_desk_day_list_writes_times_as_every_other_page_does(app):
+    from portal.i18n import format_local_time
+
+    site = create_site()
+    _site_staff(site)
+    slot = _today_slot(site)
+    appointment = _family(slot)
+    desk = _signed_in(app, "desk")
+    for headers, language in ((EN, "en"), ({"Accept-Language": "zh"}, "zh")):
+        page, _ = get_page(desk, f"/staff/sampling/sites/{site.id}/day", headers=headers)
+        row = next(line for line in page.get_data(as_text=True).split("<tr")[1:]
+                   if appointment.item.reference in line)
+        expected = format_local_time(slot.starts_at, site.timezone, language)
+        assert f"<td>{expected}" in row
+
+
+def test_an_admin_removes_a_closure_and_its_days_open_for_booking_again_with_an_audit_event(app):
+    from portal.models import SiteClosure
+    from portal.sampling.slots import available_days, open_slots
+
+    site = create_site()
+    create_staff(Role.ADMIN, username="boss")
+    _site_staff(site)
+    closed_day = next_weekday(3)
+    db.session.add(SiteClosure(site_id=site.id, starts_on=closed_day, ends_on=closed_day, reason="设备检修"))
+    db.session.commit()
+    open_slots(site, closed_day - timedelta(days=1), 3)  # the closed day gets no slots
+    db.session.commit()
+    assert closed_day not in available_days(site)
+    closure = db.session.scalars(select(SiteClosure)).one()
+
+    desk = _signed_in(app, "desk")  # site staff cannot remove closures
+    assert desk.post(f"/staff/sampling/sites/{site.id}/closures/{closure.id}/remove").status_code in (400, 403, 404)
+    admin = _signed_in(app, "boss")
+    page, _ = get_page(admin, f"/staff/sampling/sites/{site.id}/closures", headers={"Accept-Language": "zh"})
+    assert "设备检修" in text_of(page) and "）：设备检修" in text_of(page)
+    assert admin.post(f"/staff/sampling/sites/{site.id}/closures/{closure.id}/remove").status_code == 400  # no CSRF
+    removed = admin.post(f"/staff/sampling/sites/{site.id}/closures/{closure.id}/remove",
+                         data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert removed.status_code == 303
+    db.session.expire_all()
+    assert db.session.scalars(select(SiteClosure)).all() == []
+    assert closed_day in available_days(site)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "closure_removed")).one()
+    assert event.actor_id is not None and closed_day.isoformat() in str(event.changes)

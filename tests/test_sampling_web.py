@@ -16,6 +16,7 @@ from portal.sampling.booking import take_places
 from tests.factories import create_site
 from tests.helpers import check_page, csrf_token, get_page, post_form, text_of
 from tests.sampling_helpers import (
+    PARENT_CASE,
     attendee_fields,
     book_on_web,
     app,  # noqa: F401  (fixture: limits a journey cannot reach)
@@ -149,10 +150,28 @@ def test_sites_are_filtered_by_city_and_district(client, open_day):
     walk_to_check(client, open_day[2])
     every, _ = get_page(client, "/sampling/sites")
     assert all(name in text_of(every) for name in ("南通市公安局", "如皋市公安局", "通州分局"))
-    filtered, _ = get_page(client, "/sampling/sites?city=如皋市")
+    filtered, _ = get_page(client, "/sampling/sites?city=南通市&district=如皋市")
     assert "如皋市公安局" in text_of(filtered) and "通州分局" not in text_of(filtered)
     by_district, _ = get_page(client, "/sampling/sites?city=&district=通州区")
     assert "通州分局" in text_of(by_district) and "如皋市公安局" not in text_of(by_district)
+
+
+def test_the_city_filter_includes_its_districts_and_county_level_cities_and_lists_districts_under_it(client, open_day):
+    create_site(name="如皋市公安局", city="如皋市", district=None)
+    create_site(name="通州分局", city="南通市通州区", district="通州区")
+    create_site(name="扬州市公安局", city="扬州市", district=None)
+    walk_to_check(client, open_day[2])
+    page, _ = get_page(client, "/sampling/sites")
+    html = page.get_data(as_text=True)
+    city_options = re.findall(r'<option[^>]*value="([^"]*)"', html.split('id="district"')[0].split('id="city"')[1])
+    assert city_options == ["", "南通市", "扬州市"]
+    nantong, _ = get_page(client, "/sampling/sites?city=南通市")
+    shown = text_of(nantong)
+    assert all(name in shown for name in ("南通市公安局", "如皋市公安局", "通州分局")) and "扬州市公安局" not in shown
+    district_options = re.findall(r'<option[^>]*value="([^"]*)"', nantong.get_data(as_text=True).split('id="district"')[1])
+    assert district_options == ["", "如皋市", "通州区"]
+    rugao, _ = get_page(client, "/sampling/sites?city=南通市&district=如皋市")
+    assert "如皋市公安局" in text_of(rugao) and "通州分局" not in text_of(rugao)
 
 
 def test_times_show_places_left_and_only_those_with_room_for_the_party(client, open_day):
@@ -277,3 +296,50 @@ def test_the_start_page_links_to_the_journey_and_to_changing_a_booking(client):
     html = page.get_data(as_text=True)
     assert 'href="/sampling/who"' in html and 'href="/sampling/manage"' in html
     assert db.session.scalars(select(SamplingSite)).all() == []
+
+
+def _change_links(check_page) -> list[str]:
+    html = check_page.get_data(as_text=True)
+    return re.findall(r'<a href="([^"]+)">Change<span', html)
+
+
+def test_every_change_link_on_the_check_page_returns_to_the_check_page_after_the_edited_page(client, open_day):
+    site, day, slot = open_day
+    client.set_cookie("lang", "en")
+    check = walk_to_check(client, slot, two_parents())
+    links = _change_links(check)
+    assert links and all(link.endswith("change=1") for link in links)
+    edits = {
+        "/sampling/who": {"role": "parent", "party_size": "2"},
+        "/sampling/about": PARENT_CASE,
+        "/sampling/attendees": attendee_fields(two_parents()),
+    }
+    for link in links:
+        path = link.split("?")[0]
+        if path == "/sampling/sites":
+            # The place and time: choose the other time on the same day, then straight back.
+            page, _ = get_page(client, link)
+            assert "change=1" in page.get_data(as_text=True)
+            other = db.session.scalars(select(Slot).where(Slot.site_id == site.id, Slot.id != slot.id)).first()
+            response = post_form(client, f"/sampling/site/{site.id}/{day.isoformat()}?change=1", {"slot": str(other.id)})
+        else:
+            response = post_form(client, link, edits[path])
+        assert response.status_code in (302, 303), path
+        assert response.headers["Location"] == "/sampling/check", path
+
+
+def test_a_bigger_party_that_no_longer_fits_the_chosen_time_goes_on_to_name_the_people_and_choose_a_time(client, open_day):
+    site, day, slot = open_day
+    take_places(slot.id, 1)
+    db.session.commit()
+    client.set_cookie("lang", "en")
+    walk_to_check(client, slot_at(site, day, 2), [person("王秀英", id_number=resident_id(serial="011"))])
+    crowded = slot_at(site, day, 3)
+    take_places(crowded.id, 2)
+    db.session.commit()
+    # Person 1 booked on the 10:00 time; now move them to the nearly full 11:00 time, then grow the party.
+    post_form(client, f"/sampling/site/{site.id}/{day.isoformat()}?change=1", {"slot": str(crowded.id)})
+    grown = post_form(client, "/sampling/who?change=1", {"role": "parent", "party_size": "2"})
+    assert grown.headers["Location"] == "/sampling/attendees?change=1"
+    named = post_form(client, "/sampling/attendees?change=1", attendee_fields(two_parents()))
+    assert named.headers["Location"] == f"/sampling/site/{site.id}?change=1"

@@ -30,7 +30,16 @@ def test_healthz_is_503_when_the_database_does_not_answer(app_factory):
 def test_start_page_shows_the_hotline_number_when_one_is_configured(app_factory):
     app = app_factory(twilio_from_number="+15005550006")
     response, _ = get_page(app.test_client(), "/", headers={"Accept-Language": "en"})
-    assert "send 举报 or TIP followed by what you saw to +1 500-555-0006." in text_of(response)
+    assert "send 举报 or 线索 (or TIP) followed by what you saw to +1 500-555-0006" in text_of(response)
+    assert 'href="sms:+15005550006"' in response.get_data(as_text=True)  # opens a text message, never dials
+
+
+def test_start_page_shows_the_configured_sms_hotline_number_grouped_for_reading_in_chinese(app_factory):
+    app = app_factory(twilio_from_number="+15005550006", sms_hotline_number="+8613800138000")
+    response, _ = get_page(app.test_client(), "/", headers={"Accept-Language": "zh"})
+    words = text_of(response)
+    assert "138 0013 8000" in words and "500-555-0006" not in words
+    assert "举报" in words and "线索" in words
 
 
 def test_start_page_without_a_hotline_number_points_to_the_local_police(app_factory):

@@ -280,3 +280,21 @@ def test_admin_creates_switches_off_and_resets_accounts_but_keeps_the_last_admin
     assert demote.status_code == 409 and "last active admin" in text_of(demote)
     db.session.expire_all()
     assert db.session.get(StaffUser, admin.id).role == "admin" and db.session.get(StaffUser, admin.id).active
+
+
+def test_chart_labels_are_large_for_the_drawing_and_never_overlap_so_they_read_on_a_phone() -> None:
+    import re as _re
+
+    from portal.staff.charts import WIDTH, bar_chart, text_width
+
+    months = [f"2026年{m}月" for m in range(1, 13)]
+    svg = str(bar_chart("c", "Bookings", months, [("已预约", list(range(12))), ("已到场", list(range(12)))]))
+    width = int(_re.search(r'viewBox="0 0 (\d+) ', svg).group(1))
+    sizes = {int(size) for size in _re.findall(r'font-size="(\d+)"', svg)}
+    # Shown about 330px wide on a 360px phone, the smallest text is still at least 12px.
+    assert min(sizes) * 330 / width >= 12
+    labels = [(float(x), text) for x, text in _re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="middle"[^>]*>([^<]+)<', svg)]
+    assert labels and labels[-1][1] == "2026年12月"  # the latest is always labelled
+    for (x1, t1), (x2, t2) in zip(labels, labels[1:]):
+        assert x2 - x1 >= (text_width(t1) + text_width(t2)) / 2, (t1, t2)
+    assert all(text_width(t) / 2 <= x <= WIDTH - text_width(t) / 2 for x, t in labels)

@@ -63,7 +63,7 @@ def test_the_tip_keeps_every_structured_answer(client):
     assert tip.item.region_text.startswith("江苏省南通市海门区")
     assert tip.place == ANSWERS["place"]
     assert tip.seen_on == date(2025, 11, 3) and tip.seen_time == "evening"
-    assert tip.seen_when == "Monday 3 November 2025 Evening (6pm to 10pm)"
+    assert tip.seen_when == "Monday 3 November 2025, Evening (6pm to 10pm)"
     assert (tip.child_age, tip.child_sex, tip.child_height) == ("about 6", "girl", "1.2 m")
     assert tip.adults_description == "A man of about 40"
     assert tip.vehicle_plate == "苏F12345"
@@ -269,6 +269,18 @@ def test_change_on_the_check_page_returns_to_the_check_page(client):
     assert response.headers["Location"].endswith("/tips/report/check")
     check, _ = get_page(client, "/tips/report/check", headers=EN)
     assert "Changed words" in text_of(check) and "广东省东莞市" in text_of(check)
+
+
+def test_in_change_mode_the_province_and_city_buttons_say_continue_and_the_last_level_says_go_back(client):
+    fill_journey(client, EN)
+    for path in ("/tips/report/where?change=1", "/tips/report/where/city?change=1"):
+        page, _ = get_page(client, path, headers=EN)
+        buttons = re.findall(r'<button[^>]*type="submit"[^>]*>\s*([^<]+?)\s*<', page.get_data(as_text=True))
+        assert "Continue" in buttons and "Save and go back to your answers" not in buttons, path
+    page, _ = get_page(client, "/tips/report/where/district?change=1", headers=EN)
+    assert "Save and go back to your answers" in text_of(page)
+    page, _ = get_page(client, "/tips/report/what?change=1", headers=EN)
+    assert "Save and go back to your answers" in text_of(page)
 
 
 def test_the_check_page_sends_back_to_a_missing_required_answer(client):

@@ -68,7 +68,8 @@ def test_a_full_width_code_works_too(client, receipt):
 
 @pytest.mark.parametrize(
     ("status", "word"),
-    [(ItemStatus.TRIAGED, "正在核查"), (ItemStatus.VERIFYING, "正在核查"), (ItemStatus.CLOSED, "已办结")],
+    [(ItemStatus.TRIAGED, "警方正在处理"), (ItemStatus.ASSIGNED, "警方正在处理"), (ItemStatus.VERIFYING, "警方正在处理"),
+     (ItemStatus.CLOSED, "已办结")],
 )
 def test_progress_is_said_in_plain_words(client, receipt, status, word):
     db.session.scalar(select(IntakeItem)).status = status.value
@@ -190,6 +191,31 @@ def test_a_staff_question_appears_on_status_and_the_answer_with_a_photo_reaches_
     assert {"ask_tipster", "view_tip_followup", "view_photo"} <= set(actions)
     # Not for the public: without a staff sign-in the photo address leads to the login page.
     assert browser(app).get(image_url).status_code == 302
+
+
+def test_an_answered_question_offers_adding_to_the_answer_and_a_question_shows_the_police_are_working_on_it(
+        client, receipt):
+    _staff, response = _ask(client.application, receipt.reference, "What colour was the car?")
+    assert response.status_code == 303
+    question = db.session.scalar(select(TipQuestion))
+    lookup(client, receipt.reference, receipt.follow_up_code)
+    before, _ = get_page(client, "/tips/status/report", headers=EN)
+    assert "Answer this question" in text_of(before) and "The police are working on it" in text_of(before)
+    assert "waiting to be looked at" not in text_of(before)
+    answer_page_html = client.get(f"/tips/status/report?question={question.id}", headers=EN).get_data(as_text=True)
+    client.post(f"/tips/status/report?question={question.id}", headers=EN, data={
+        "csrf_token": csrf_of(answer_page_html), "question_id": str(question.id), "text": "White"})
+    after, _ = get_page(client, "/tips/status/report", headers=EN)
+    assert "Answer this question" not in text_of(after) and "Add to your answer" in text_of(after)
+    adding, _ = get_page(client, f"/tips/status/report?question={question.id}", headers=EN)
+    assert "Add to your answer" in text_of(adding) and "Answer the question" not in text_of(adding)
+
+
+def test_a_new_report_with_a_question_reads_as_being_worked_on():
+    from portal.tips.labels import public_progress
+
+    assert str(public_progress("new")[0]) == "Received"
+    assert str(public_progress("new", questions_asked=True)[0]) == "The police are working on it"
 
 
 def test_without_sms_consent_the_question_is_only_shown_on_status(app, client):

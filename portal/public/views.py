@@ -16,7 +16,8 @@ from portal.security.redirects import safe_next
 @bp.get("/")
 def start() -> str:
     """The start page: the campaign in two sentences, the three journeys, hotlines and 110."""
-    number = current_app.config["SETTINGS"].twilio_from_number
+    settings = current_app.config["SETTINGS"]
+    number = settings.sms_hotline_number or settings.twilio_from_number
     return render_template("public/start.html", hotline_number=display_mobile(number) if number else None)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from portal import audit
 from portal.extensions import db
+from portal.i18n import format_local_time
 from portal.intake import close_finished_appointment, new_item
 from portal.models import (
     ApplicantRole,
@@ -36,7 +37,8 @@ class NotHere(BookingError):
 
 @dataclass(frozen=True)
 class DayRow:
-    """One line of a site's day list: the appointment and its local start (HH:MM)."""
+    """One line of a site's day list: the appointment and its local start, written as every page
+    writes times (上午9:20 · 9:20am, `portal.i18n.format_clock`)."""
 
     appointment: Appointment
     local_time: str
@@ -58,8 +60,7 @@ def day_list(site: SamplingSite, day: date) -> list[DayRow]:
                Appointment.status != AppointmentStatus.CANCELLED.value)
         .order_by(Slot.starts_at, Appointment.id)
     ).all()
-    zone = ZoneInfo(site.timezone)
-    return [DayRow(a, a.slot.starts_at.astimezone(zone).strftime("%H:%M")) for a in booked]
+    return [DayRow(a, format_local_time(a.slot.starts_at, site.timezone)) for a in booked]
 
 
 def check_in(appointment: Appointment, site: SamplingSite, *, actor_id: int) -> None:

@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.extensions import client_key, db, limiter, public_post_limit
-from portal.i18n import current_language, format_local_datetime
+from portal.forms.fields import display_mobile
+from portal.i18n import current_language, date_or_year_words, format_local_datetime
 from portal.intake import find_by_reference
 from portal.models import ApplicantRole, Appointment, Channel, ItemKind, SamplingSite, Slot
 from portal.sampling import bp, draft
@@ -114,7 +115,7 @@ def consent() -> str | Response:
     missing = first_missing_step(answers, "consent")
     slot = _slot_of(answers)
     if missing or slot is None:
-        return redirect(missing or url_for("sampling.choose_site"))
+        return redirect(missing or url_for("sampling.choose_site", change="1"))
     guardian = needs_guardian(answers, slot)
     form = ConsentForm(data={"consent": answers.get("consent"), "guardian_consent": answers.get("guardian_consent")})
     if form.validate_on_submit():
@@ -132,34 +133,35 @@ def summary(answers: dict[str, Any], slot: Slot | None) -> list[dict[str, Any]]:
     """The check-your-answers sections: [{"title", "change_url", "rows": [(label, value)]}]."""
     role = answers.get("role")
     sections: list[dict[str, Any]] = [{
-        "title": _("Who is booking"), "change_url": url_for("sampling.who"),
+        "title": _("Who is booking"), "change_url": url_for("sampling.who", change="1"),
         "rows": [(_("Who is booking"), str(ROLE_LABELS[ApplicantRole(role)]) if role else "")],
     }]
     case = answers.get("case") or {}
     if role == ApplicantRole.SEEKING_BIRTH_FAMILY.value:
-        sections.append({"title": _("What you remember"), "change_url": url_for("sampling.about"), "rows": [
+        sections.append({"title": _("What you remember"), "change_url": url_for("sampling.about", change="1"), "rows": [
             (_("What you remember"), case.get("remembered", "")),
-            (_("Date or year of birth"), case.get("missing_born", "")),
+            (_("Date or year of birth"), date_or_year_words(case.get("missing_born"))),
             (_("Where you were born or lived as a child"), case.get("last_seen_place") or _("Not given")),
             (_("Police report number"), case.get("police_report") or _("Not given")),
             (_("Sampled before"), str(SAMPLED_BEFORE_LABELS.get(case.get("sampled_before"), ""))),
         ]})
     elif role != ApplicantRole.AGENCY.value:
-        sections.append({"title": _("The person you are looking for"), "change_url": url_for("sampling.about"), "rows": [
+        sections.append({"title": _("The person you are looking for"), "change_url": url_for("sampling.about", change="1"), "rows": [
             (_("Name"), case.get("missing_name", "")),
             (_("Sex"), str(SEX_LABELS.get(case.get("missing_sex"), ""))),
-            (_("Date or year of birth"), case.get("missing_born", "")),
-            (_("Last seen"), f"{case.get('last_seen_on', '')}, {case.get('last_seen_place', '')}"),
+            (_("Date or year of birth"), date_or_year_words(case.get("missing_born"))),
+            (_("Last seen"), _("%(first)s, %(second)s", first=date_or_year_words(case.get("last_seen_on")),
+                               second=case.get("last_seen_place", ""))),
             (_("Police report number"), case.get("police_report") or _("Not given")),
             (_("Sampled before"), str(SAMPLED_BEFORE_LABELS.get(case.get("sampled_before"), ""))),
         ]})
     if role == ApplicantRole.AGENCY.value:
         agency = answers.get("agency") or {}
-        sections.append({"title": _("Your agency and the person you bring"), "change_url": url_for("sampling.attendees"),
+        sections.append({"title": _("Your agency and the person you bring"), "change_url": url_for("sampling.attendees", change="1"),
                          "rows": [
                              (_("Agency"), agency.get("agency_name", "")),
                              (_("Your name"), agency.get("contact_name", "")),
-                             (_("Your mobile number"), agency.get("phone", "")),
+                             (_("Your mobile number"), display_mobile(agency.get("phone"))),
                              (_("Approximate age"), str(agency.get("person_age", ""))),
                              (_("Sex"), str(SEX_LABELS.get(agency.get("person_sex"), ""))),
                              (_("Cared for at"), agency.get("cared_for_at", "")),
@@ -172,11 +174,11 @@ def summary(answers: dict[str, Any], slot: Slot | None) -> list[dict[str, Any]]:
                 (str(DOCUMENT_LABELS.get(person.get("document_type"), "")), person.get("document_number", "")),
             ]
             if person.get("phone"):
-                rows.append((_("Mobile number"), person["phone"]))
-            sections.append({"title": _("Person %(number)d", number=number), "change_url": url_for("sampling.attendees"),
+                rows.append((_("Mobile number"), display_mobile(person["phone"])))
+            sections.append({"title": _("Person %(number)d", number=number), "change_url": url_for("sampling.attendees", change="1"),
                              "rows": rows})
     if slot is not None:
-        sections.append({"title": _("Place and time"), "change_url": url_for("sampling.choose_site"), "rows": [
+        sections.append({"title": _("Place and time"), "change_url": url_for("sampling.choose_site", change="1"), "rows": [
             (_("Sampling site"), slot.site.name),
             (_("Time"), format_local_datetime(slot.starts_at, slot.site.timezone)),
             (_("Number of people"), str(party_size(answers))),
@@ -258,7 +260,7 @@ def check() -> str | Response:
     missing = first_missing_step(answers, "check")
     slot = _slot_of(answers)
     if missing or slot is None:
-        return redirect(missing or url_for("sampling.choose_site"))
+        return redirect(missing or url_for("sampling.choose_site", change="1"))
     form = ConfirmForm()
     browser_secret()  # set on the GET, so that a double click's two posts carry the same one
     problem = None
@@ -284,7 +286,7 @@ def taken() -> str | Response:
     missing = first_missing_step(answers, "check")
     site = db.session.get(SamplingSite, answers.get("site_id")) if isinstance(answers.get("site_id"), int) else None
     if missing or site is None or "wanted_at" not in answers:
-        return redirect(missing or url_for("sampling.choose_site"))
+        return redirect(missing or url_for("sampling.choose_site", change="1"))
     wanted = datetime.fromisoformat(answers["wanted_at"])
     places = party_size(answers)
     offered = nearest_free_slots(site, wanted, places, exclude=answers.get("taken_slot_id"))

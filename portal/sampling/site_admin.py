@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Appointment, AppointmentStatus, OpeningPeriod, SamplingSite, SiteClosure, Slot
-from portal.sampling import notices
+from portal.models import Appointment, AppointmentStatus, OpeningPeriod, SamplingSite, SiteClosure, Slot, utcnow
+from portal.sampling import notices, slots
 from portal.staff.csv_export import safe_cell
 
 EXPORT_COLUMNS = ("name", "city", "province", "weekday_hours", "phone", "fee", "notes", "source",
@@ -78,6 +78,29 @@ def add_closure(site: SamplingSite, starts_on: date, ends_on: date, reason: str 
         audit.record("closure_notice_queued", actor_id=actor_id, item_id=appointment.item_id)
     db.session.flush()
     return ClosureResult(closure, len(affected))
+
+
+def remove_closure(site: SamplingSite, closure: SiteClosure, *, actor_id: int, now: datetime | None = None) -> int:
+    """Remove one of the site's closures (a mistake, or plans changed), in the caller's transaction,
+    and open that period's days for booking again: the slots of the days still ahead and within
+    the booking horizon are opened by the usual slot-opening code (`slots.open_slots`, which
+    skips days another closure still covers and slots that already exist). Records an audit
+    event with the dates (not personal). `now`: a UTC instant (default: now). Returns how many
+    slots were opened. Raises ValueError when the closure belongs to another site.
+    """
+    if closure.site_id != site.id:
+        raise ValueError("the closure belongs to another site")
+    starts_on, ends_on = closure.starts_on, closure.ends_on
+    db.session.delete(closure)
+    db.session.flush()
+    audit.record("closure_removed", actor_id=actor_id, changes={
+        "site_id": (site.id, site.id), "closure_days": (f"{starts_on.isoformat()}/{ends_on.isoformat()}", None)})
+    today = slots.local_day(site, now or utcnow())
+    first = max(starts_on, today)
+    last = min(ends_on, today + timedelta(days=slots.horizon_days(site)))
+    if not site.active or last < first:
+        return 0
+    return slots.open_slots(site, first, (last - first).days + 1)
 
 
 def export_sites_csv(sites: Sequence[SamplingSite]) -> str:

@@ -73,6 +73,10 @@ class SiteForm(PortalForm):
             raise ValidationError(str(_l("Enter a time zone, like Asia/Shanghai"))) from exc
 
 
+class RemoveClosureForm(PortalForm):
+    """Removing a closure: only the CSRF token (the closure is named in the URL)."""
+
+
 class ClosureForm(PortalForm):
     """A closure: one day, or a range of days (inclusive), in the site's local calendar."""
 

@@ -41,9 +41,23 @@ from portal.sampling.content import status_label
 from portal.sampling.forms import AttendeesForm, ConfirmForm, flat_errors
 from portal.sampling.importer import SiteFileError, import_sites, parse_weekday_hours
 from portal.sampling.messages import message_for
-from portal.sampling.site_admin import add_closure, export_sites_csv, periods_text, set_opening_periods
+from portal.sampling.site_admin import (
+    add_closure,
+    export_sites_csv,
+    periods_text,
+    remove_closure,
+    set_opening_periods,
+)
 from portal.sampling.slots import nearest_free_slots, open_slots, reopen_future_slots
-from portal.sampling.staff_forms import WEEKDAY_FIELDS, CheckInForm, ClosureForm, ImportForm, SiteForm, StaffSlotForm
+from portal.sampling.staff_forms import (
+    WEEKDAY_FIELDS,
+    CheckInForm,
+    ClosureForm,
+    ImportForm,
+    RemoveClosureForm,
+    SiteForm,
+    StaffSlotForm,
+)
 from portal.security.masking import mask_identity_number
 from portal.staff import bp
 
@@ -162,7 +176,30 @@ def sampling_closures(site_id: str) -> str | Response:
     closures = db.session.scalars(select(SiteClosure).where(SiteClosure.site_id == site.id)
                                   .order_by(SiteClosure.starts_on.desc())).all()
     return render_template("staff/sampling/closures.html", site=site, form=form, closures=closures,
+                           remove_form=RemoveClosureForm(),
                            errors=flat_errors(form))
+
+
+@bp.post("/sampling/sites/<site_id>/closures/<closure_id>/remove")
+@requires(Permission.MANAGE_SITES)
+def sampling_closure_remove(site_id: str, closure_id: str) -> Response:
+    """Remove a closure of the site (admin only, CSRF-checked, audited); the days it covered are
+    opened for booking again."""
+    from portal.models import SiteClosure
+
+    site = _my_site(site_id)
+    text = str(closure_id)
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else 0
+    closure = db.session.get(SiteClosure, number) if 0 < number <= MAX_ID else None
+    if closure is None or closure.site_id != site.id:
+        abort(404)
+    form = RemoveClosureForm()
+    if not form.validate_on_submit():
+        abort(400)
+    remove_closure(site, closure, actor_id=current_user.id)
+    db.session.commit()
+    flash(_("Closure removed. Families can book those days again."))
+    return redirect(url_for("staff.sampling_closures", site_id=site.id), code=303)
 
 
 @bp.route("/sampling/sites/import", methods=["GET", "POST"])
@@ -280,7 +317,7 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
         move_form = StaffSlotForm(formdata=None)
     if appointment.status == AppointmentStatus.BOOKED.value:
         move_form.slot.choices = [
-            SelectChoice(str(slot.id), f"{format_local_datetime(slot.starts_at, site.timezone)} ({slot.places_left})")
+            SelectChoice(str(slot.id), _("%(text)s (%(note)s)", text=format_local_datetime(slot.starts_at, site.timezone), note=slot.places_left))
             for slot in nearest_free_slots(site, appointment.slot.starts_at, appointment.party_size, limit=20,
                                            exclude=appointment.slot_id)
         ]
@@ -418,7 +455,7 @@ def sampling_book(site_id: str) -> str | Response:
             form.attendees.append_entry()
     slot_form = StaffSlotForm()
     slot_form.slot.choices = [
-        SelectChoice(str(slot.id), f"{format_local_datetime(slot.starts_at, site.timezone)} ({slot.places_left})")
+        SelectChoice(str(slot.id), _("%(text)s (%(note)s)", text=format_local_datetime(slot.starts_at, site.timezone), note=slot.places_left))
         for slot in nearest_free_slots(site, utcnow(), size, limit=40)
     ]
     problem = None

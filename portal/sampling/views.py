@@ -5,6 +5,7 @@ for, who will attend, then site, day and time. The answers are kept in an encryp
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.extensions import db, public_post_limit
-from portal.i18n import format_day, format_local_time, join_list, weekday_name
+from portal.i18n import format_day, format_hours, format_local_time, join_list, weekday_name
 from portal.models import ApplicantRole, SamplingSite, Slot
 from portal.sampling import bp, draft
 from portal.sampling.booking import BookingError, SlotFull, check_bookable, check_party_fits
@@ -32,6 +33,7 @@ from portal.sampling.forms import (
 )
 from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, party_too_large_message, public_message_for
 from portal.sampling.slots import available_days, horizon, local_day, slots_for_day
+from portal.tips import regions
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id in a URL would be a database error, not a 404
 
@@ -48,10 +50,13 @@ def first_missing_step(answers: dict[str, Any], upto: str) -> str | None:
     consent, check), or None when every earlier page is answered."""
     order = ["who", "about", "attendees", "time", "consent", "check"]
     role = answers.get("role")
+    people = answers.get("attendees") or []
     needs = {
         "who": bool(role),
         "about": role == ApplicantRole.AGENCY.value or bool(answers.get("case")),
-        "attendees": bool(answers.get("attendees") or answers.get("agency")),
+        # A party made bigger after the people were named needs the new people named too.
+        "attendees": bool(answers.get("agency")) if role == ApplicantRole.AGENCY.value
+        else bool(people) and len(people) >= int(answers.get("party_size") or 1),
         "time": bool(answers.get("slot_id")),
         "consent": bool(answers.get("consent")),
     }
@@ -61,6 +66,52 @@ def first_missing_step(answers: dict[str, Any], upto: str) -> str | None:
         if not needs[step]:
             return url_for(urls[step])
     return None
+
+
+def changing() -> bool:
+    """Whether the page was opened from a "Change" link of the check-your-answers page."""
+    return request.args.get("change") == "1"
+
+
+def _change_args() -> dict[str, str]:
+    return {"change": "1"} if changing() else {}
+
+
+def _slot_still_fits(answers: dict[str, Any]) -> Slot | None:
+    slot_id = answers.get("slot_id")
+    slot = db.session.get(Slot, slot_id) if isinstance(slot_id, int) and 0 < slot_id <= MAX_ID else None
+    if slot is None:
+        return None
+    try:
+        check_bookable(slot)
+        check_party_fits(slot, party_size(answers))
+    except BookingError:
+        return None
+    return slot if slot.places_left >= party_size(answers) else None
+
+
+def continue_to(answers: dict[str, Any], endpoint: str, **values: Any) -> Response:
+    """Where a page sends the person after saving its answers: the next page (`endpoint`) on the
+    way through; from a "Change" link, straight back to the check page, unless the change made
+    later answers invalid (a new role, more people, a time that no longer fits the party, a child
+    needing a guardian's consent): then the first page to answer again, still in change mode."""
+    if not changing():
+        return redirect(url_for(endpoint, **values))
+    missing = first_missing_step(answers, "time")
+    if missing:
+        return redirect(f"{missing}?change=1")
+    if _slot_still_fits(answers) is None:
+        site_id = answers.get("site_id")
+        site = db.session.get(SamplingSite, site_id) if isinstance(site_id, int) and site_id <= MAX_ID else None
+        if site is not None and site.active and site.places_per_slot >= party_size(answers):
+            return redirect(url_for("sampling.choose_day", site_id=site.id, change="1"))
+        return redirect(url_for("sampling.choose_site", change="1"))
+    from portal.sampling.finish import needs_guardian
+
+    slot = db.session.get(Slot, answers["slot_id"])
+    if not answers.get("consent") or (needs_guardian(answers, slot) and not answers.get("guardian_consent")):
+        return redirect(url_for("sampling.consent", change="1"))
+    return redirect(url_for("sampling.check"))
 
 
 def _active_site(site_id: int) -> SamplingSite:
@@ -84,11 +135,32 @@ def bookable_day(site: SamplingSite, text: str) -> date:
     return chosen
 
 
+@lru_cache(maxsize=1024)
+def filter_area(province: str, city: str, district: str | None) -> tuple[str, str | None]:
+    """The (city, district) a site is listed under in the site filter, as divisions the person
+    knows: a site published as 南通市通州区 → ("南通市", "通州区"); a county-level city or county
+    (如皋市, 如东县) → ("南通市", "如皋市"); a prefecture-level city itself → ("南通市", None).
+
+    Looked up in China's division list (portal.tips.regions) within the site's province; a name
+    it does not know is kept as published (city, district).
+    """
+    if district and city.endswith(district) and len(city) > len(district):
+        return city[: -len(district)], district
+    for place in regions.search(city, limit=50):
+        if place.province is None or place.province.name != province or place.city is None:
+            continue
+        if place.district is not None and place.district.name == city:
+            return place.city.name, city
+        if place.district is None and place.city.name == city:
+            return city, None
+    return city, district
+
+
 def opening_hours(site: SamplingSite) -> list[str]:
-    """The site's weekly hours as lines to show: "Monday to Friday 09:00–17:00" when the weekdays share them."""
+    """The site's weekly hours as lines to show: "Monday to Friday 9:00am–5:00pm" when the weekdays share them."""
     by_day: dict[int, list[str]] = {}
     for period in site.opening_periods:
-        by_day.setdefault(period.weekday, []).append(f"{period.opens_at:%H:%M}–{period.closes_at:%H:%M}")
+        by_day.setdefault(period.weekday, []).append(format_hours(period.opens_at, period.closes_at))
     if not by_day:
         return []
     if set(by_day) == set(range(5)) and len({tuple(p) for p in by_day.values()}) == 1:
@@ -131,7 +203,7 @@ def who() -> str | Response:
         elif answers.get("attendees"):
             answers["attendees"] = answers["attendees"][:size]
         draft.save(answers)
-        return redirect(url_for("sampling.attendees" if role == ApplicantRole.AGENCY.value else "sampling.about"))
+        return continue_to(answers, "sampling.attendees" if role == ApplicantRole.AGENCY.value else "sampling.about")
     return render_template("sampling/who.html", form=form, errors=flat_errors(form))
 
 
@@ -150,7 +222,7 @@ def about() -> str | Response:
     if form.validate_on_submit():
         answers["case"] = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
         draft.save(answers)
-        return redirect(url_for("sampling.attendees"))
+        return continue_to(answers, "sampling.attendees")
     return render_template("sampling/about.html", form=form, role=role, errors=flat_errors(form))
 
 
@@ -169,7 +241,7 @@ def attendees() -> str | Response:
         if form.validate_on_submit():
             answers["agency"] = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
             draft.save(answers)
-            return redirect(url_for("sampling.choose_site"))
+            return continue_to(answers, "sampling.choose_site")
         return render_template("sampling/agency.html", form=form, errors=flat_errors(form))
 
     size = int(answers.get("party_size") or 1)
@@ -191,7 +263,7 @@ def attendees() -> str | Response:
             for entry in form.attendees.entries[:size]
         ]
         draft.save(answers)
-        return redirect(url_for("sampling.choose_site"))
+        return continue_to(answers, "sampling.choose_site")
     return render_template("sampling/attendees.html", form=form, role=role, errors=flat_errors(form))
 
 
@@ -209,14 +281,17 @@ def choose_site() -> str | Response:
         .options(selectinload(SamplingSite.opening_periods))  # one query for all sites' hours
     ).all()
     filters = SiteFilterForm(request.args)
-    cities = sorted({site.city for site in sites})
+    # A city includes its districts, counties and county-level cities; districts are listed under their city.
+    area = {site.id: filter_area(site.province, site.city, site.district) for site in sites}
+    cities = sorted({area[site.id][0] for site in sites})
     city = filters.city.data if filters.city.data in cities else ""
-    districts = sorted({site.district for site in sites if site.district and (not city or site.city == city)})
+    districts = sorted({area[site.id][1] for site in sites if area[site.id][1] and (not city or area[site.id][0] == city)})
     district = filters.district.data if filters.district.data in districts else ""
     filters.city.choices = [SelectChoice("", _("All cities"))] + [SelectChoice(c, c) for c in cities]
     filters.district.choices = [SelectChoice("", _("All districts"))] + [SelectChoice(d, d) for d in districts]
     filters.city.data, filters.district.data = city, district
-    shown = [site for site in sites if (not city or site.city == city) and (not district or site.district == district)]
+    shown = [site for site in sites
+             if (not city or area[site.id][0] == city) and (not district or area[site.id][1] == district)]
     places = party_size(answers)
     # A party larger than a site's places per time can never book there: say so before the person
     # picks it, instead of showing no free days (or, for a forced time, "just taken").
@@ -274,8 +349,8 @@ def choose_time(site_id: int, day: str) -> str | Response:
                 form.slot.errors = [public_message_for(error)]
                 form.slot.data = None
             else:
-                draft.update(site_id=site.id, slot_id=slot.id)
-                return redirect(url_for("sampling.consent"))
+                answers = draft.update(site_id=site.id, slot_id=slot.id)
+                return continue_to(answers, "sampling.consent")
     return render_template("sampling/choose_time.html", site=site, day=chosen_day, day_text=format_day(chosen_day),
                            form=form, errors=flat_errors(form), places=places)
 
@@ -284,4 +359,4 @@ def choose_time(site_id: int, day: str) -> str | Response:
 def _sampling_template_helpers() -> dict[str, Any]:
     from portal.sampling.content import status_label
 
-    return {"status_label": status_label}
+    return {"status_label": status_label, "keep_change": _change_args()}

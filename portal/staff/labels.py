@@ -107,6 +107,7 @@ LABELS: dict[str, dict[Any, Any]] = {
         "appointment_no_show": _l("Marked as not come"),
         "booked_for_family": _l("Booked for the family"),
         "closure_notice_queued": _l("Told the family of a closure"),
+        "closure_removed": _l("Removed a closure of a sampling site"),
         "samples_recorded": _l("Recorded samples taken"),
         "site_saved": _l("Saved a sampling site"),
         "sites_exported": _l("Exported the sampling sites"),
@@ -138,6 +139,8 @@ LABELS: dict[str, dict[Any, Any]] = {
         "logout": _l("Signed out"),
     },
     "field": {
+        "site_id": _l("Sampling site"),
+        "closure_days": _l("Closure"),
         "status": _l("Status"),
         "priority": _l("Priority"),
         "working_group_id": _l("Working group"),

@@ -154,7 +154,7 @@ def _region_words(code: str | None) -> str | None:
     if not code:
         return None
     name = regions.full_name(code)
-    return f"{name} ({code})" if name else code
+    return _("%(text)s (%(note)s)", text=name, note=code) if name else code
 
 
 def _web_details(tip: Tip) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from flask_babel import gettext as _
 
+from portal.forms.fields import display_mobile
 from portal.i18n import format_day
 from portal.models import TipCategory, TipPhoto
 from portal.tips import regions
@@ -71,14 +72,14 @@ def seen_on(answers: dict[str, Any]) -> date | None:
 
 def when_words(answers: dict[str, Any], language: str | None = None) -> str | None:
     """The date (with weekday) and rough time in words, or None when neither was given."""
-    parts = []
     day = seen_on(answers)
-    if day is not None:
-        parts.append(format_day(day, language))
+    day_words = format_day(day, language) if day is not None else None
     time_key = answers.get("seen_time")
-    if time_key in TIME_OF_DAY_LABELS and time_key != "not_sure":
-        parts.append(str(TIME_OF_DAY_LABELS[time_key]))
-    return " ".join(parts) or None
+    time_words = str(TIME_OF_DAY_LABELS[time_key]) if time_key in TIME_OF_DAY_LABELS and time_key != "not_sure" else None
+    if day_words and time_words:
+        # "Sunday 29 November 2026, morning" · "2026年11月29日（星期日）上午": each language's own joining.
+        return _("%(date)s, %(time_of_day)s", date=day_words, time_of_day=time_words)
+    return day_words or time_words
 
 
 def _lines(pairs: list[tuple[str, Any]]) -> str:
@@ -127,7 +128,7 @@ def check_rows(answers: dict[str, Any], photos: list[TipPhoto], step_url: Callab
         category_words = None
     place = chosen_place(answers)
     danger = {"yes": _("Yes"), "no": _("No")}.get(answers.get("child_in_danger", ""))
-    phone = answers.get("contact_phone") or ""
+    phone = display_mobile(answers.get("contact_phone"))
     return [
         row(_("Is a child in danger right now?"), danger, "danger", _("whether a child is in danger")),
         row(_("What your report is about"), category_words, "what", _("what your report is about")),

@@ -21,29 +21,33 @@ CATEGORY_LABELS: dict[TipCategory, LazyString] = {
 # public learns only whether the report is waiting, being checked, or finished.
 PUBLIC_PROGRESS: dict[ItemStatus, str] = {
     ItemStatus.NEW: "received",
-    ItemStatus.TRIAGED: "verifying",
-    ItemStatus.ASSIGNED: "verifying",
-    ItemStatus.VERIFYING: "verifying",
+    ItemStatus.TRIAGED: "working",
+    ItemStatus.ASSIGNED: "working",
+    ItemStatus.VERIFYING: "working",
     ItemStatus.CLOSED: "closed",
 }
 
 PROGRESS_WORDS: dict[str, tuple[LazyString, LazyString]] = {
     "received": (_l("Received"), _l("Your report is waiting to be looked at by the police.")),
-    "verifying": (_l("Being verified"), _l("The police are checking the information in your report.")),
+    "working": (_l("The police are working on it"),
+                _l("The police are looking into your report. If they have a question, you will see it here.")),
     "closed": (_l("Closed"), _l("The police have finished looking at your report. Thank you for your help.")),
 }
 
 
-def public_progress(status: str) -> tuple[LazyString, LazyString]:
+def public_progress(status: str, questions_asked: bool = False) -> tuple[LazyString, LazyString]:
     """Return (status word, one-sentence explanation) for an intake item's `status` value.
 
-    An unknown status (a later workflow step this mapping does not know yet) reads as
-    "being verified", never as an error.
+    Once the police have asked the tipster a question (`questions_asked`), a report still marked
+    new reads as being worked on too: someone has plainly looked at it. An unknown status (a
+    later workflow step this mapping does not know yet) reads as being worked on, never as an error.
     """
     try:
         key = PUBLIC_PROGRESS[ItemStatus(status)]
     except ValueError:
-        key = "verifying"
+        key = "working"
+    if key == "received" and questions_asked:
+        key = "working"
     return PROGRESS_WORDS[key]
 
 

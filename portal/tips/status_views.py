@@ -104,8 +104,8 @@ def status_report() -> str | Response:
                     raise
                 flash(_("Thank you. The police can now see what you sent."))
                 return redirect(url_for("tips.status_report"), 303)
-    word, explanation = public_progress(tip.item.status)
     talk = conversation(tip)
+    word, explanation = public_progress(tip.item.status, questions_asked=bool(talk.questions))
     return render_template(
         "tips/status_result.html", item=tip.item, status_word=word, status_explanation=explanation,
         conversation=talk, form=form, answering=request.args.get("question", type=int),

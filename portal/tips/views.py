@@ -74,6 +74,11 @@ def _journey_helpers() -> dict[str, Any]:
     return {"exit_page_url": current_app.config["SETTINGS"].exit_page_url}
 
 
+# From the check page, changing one of these goes on to the level below (its old answer no longer
+# fits), so their button says "Continue", not "Save and go back" (journey.next_after_change).
+CHAIN_STEPS = ("province", "city")
+
+
 def _changing() -> bool:
     return request.args.get("change") == "1"
 
@@ -101,7 +106,7 @@ def _render_step(step: str, form: Any, answers: dict[str, Any], template: str, *
     return (
         render_template(
             template, form=form, step=step, back_url=_back_url(step, answers), action=request.full_path.rstrip("?"),
-            changing=_changing(), **context
+            changing=_changing(), returns_to_check=_changing() and step not in CHAIN_STEPS, **context
         ),
         200,
     )
