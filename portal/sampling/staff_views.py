@@ -424,16 +424,23 @@ def _party_size_arg() -> int:
         return 1
 
 
+def _attendees_form(size: int) -> AttendeesForm:
+    """The attendees form for a party of `size` (from ?people=), with one entry per person also
+    when a POST left some out."""
+    form = AttendeesForm(data={"attendees": [{"relationship": "parent", "document_type": "resident_id"}] * size})
+    if request.method == "POST":
+        while len(form.attendees.entries) < size:
+            form.attendees.append_entry()
+    return form
+
+
 @bp.route("/sampling/sites/<site_id>/walk-in", methods=["GET", "POST"])
 @requires(Permission.SAMPLING_DESK)
 def sampling_walk_in(site_id: str) -> str | Response:
     """Register people who came without a booking; they are checked in at once."""
     site = _my_site(site_id)
     size = _party_size_arg()
-    form = AttendeesForm(data={"attendees": [{"relationship": "parent", "document_type": "resident_id"}] * size})
-    if request.method == "POST":
-        while len(form.attendees.entries) < size:
-            form.attendees.append_entry()
+    form = _attendees_form(size)
     if form.validate_on_submit():
         people = _people_from(form)
         appointment = desk.register_walk_in(site, people, applicant_phone=people[0].phone,
@@ -449,10 +456,7 @@ def sampling_book(site_id: str) -> str | Response:
     """Book for a family (by phone or at the desk), under the same rules as the web."""
     site = _my_site(site_id)
     size = _party_size_arg()
-    form = AttendeesForm(data={"attendees": [{"relationship": "parent", "document_type": "resident_id"}] * size})
-    if request.method == "POST":
-        while len(form.attendees.entries) < size:
-            form.attendees.append_entry()
+    form = _attendees_form(size)
     slot_form = StaffSlotForm()
     slot_form.slot.choices = [
         SelectChoice(str(slot.id), _("%(text)s (%(note)s)", text=format_local_datetime(slot.starts_at, site.timezone), note=slot.places_left))
