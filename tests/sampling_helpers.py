@@ -120,3 +120,18 @@ def book_on_web(client, slot: Slot, people: list[dict] | None = None, **kwargs):
     assert check.status_code == 200, check.get_data(as_text=True)[:2000]
     return client.post("/sampling/check", data={"csrf_token": csrf_token(check.get_data(as_text=True))},
                        headers=kwargs.get("headers") or {})
+
+
+@pytest.fixture
+def demo_sites(app):  # type: ignore[no-untyped-def]
+    """The real Nantong list (`portal/demo/`), with slots open for the coming four weeks."""
+    from portal.models import utcnow
+    from portal.public.commands import DEMO_SITES_CSV
+    from portal.sampling.importer import import_sites
+    from portal.sampling.slots import open_slots
+
+    result = import_sites(DEMO_SITES_CSV, timezone="Asia/Shanghai")
+    for site in result.created:
+        open_slots(site, utcnow().date(), 28)
+    db.session.commit()
+    return result.created

@@ -13,26 +13,14 @@ import pytest
 from portal.extensions import db
 from portal.models import SiteClosure, utcnow
 from portal.permissions import Role
-from portal.public.commands import DEMO_SITES_CSV
-from portal.sampling.importer import import_sites
 from tests.browser.conftest import assert_accessible, new_page
 from tests.factories import create_staff
-from tests.sampling_helpers import app, resident_id  # noqa: F401  (fixture)
+from tests.sampling_helpers import app, demo_sites, resident_id  # noqa: F401  (fixture)
 from tests.staff_support import sign_in_page
 
 pytestmark = pytest.mark.slow
 WIDTH = 360
 
-
-@pytest.fixture
-def demo_sites(app):  # noqa: F811
-    from portal.sampling.slots import open_slots
-
-    result = import_sites(DEMO_SITES_CSV, timezone="Asia/Shanghai")
-    for site in result.created:
-        open_slots(site, utcnow().date(), 28)
-    db.session.commit()
-    return result.created
 
 
 def _submit(page) -> None:  # type: ignore[no-untyped-def]

@@ -12,29 +12,15 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Appointment, OutboundMessage
-from portal.public.commands import DEMO_SITES_CSV
-from portal.sampling.importer import import_sites
 from tests.browser.conftest import assert_accessible, new_page
 from tests.nu_checker import assert_valid_html
-from tests.sampling_helpers import app, resident_id  # noqa: F401  (fixture: limits a journey cannot reach)
+from tests.sampling_helpers import app, demo_sites, resident_id  # noqa: F401  (fixture: limits a journey cannot reach)
 
 pytestmark = pytest.mark.slow
 
 REFERENCE = re.compile(r"TY-[2-9A-Z]{4}-[2-9A-Z]{4}")
 WIDTH = 360
 
-
-@pytest.fixture
-def demo_sites(app):  # noqa: F811
-    """The real Nantong list, with slots open for the coming four weeks."""
-    from portal.models import utcnow
-    from portal.sampling.slots import open_slots
-
-    result = import_sites(DEMO_SITES_CSV, timezone="Asia/Shanghai")
-    for site in result.created:
-        open_slots(site, utcnow().date(), 28)
-    db.session.commit()
-    return result.created
 
 
 class Journey:
