@@ -127,6 +127,10 @@ class Settings:
     # E.164 numbers of the officers on duty, told by SMS of every urgent tip at once.
     duty_phone_numbers: tuple[str, ...] = ()
     retention_days: int = 90
+    # SMS hotline (issue 5). A conversation (tip, booking, cancellation) idle this long starts afresh.
+    sms_conversation_idle_minutes: int = 30
+    # More messages than this from one number within a minute are stored and flagged, not answered.
+    sms_burst_per_minute: int = 10
 
     @property
     def is_production(self) -> bool:
@@ -190,6 +194,9 @@ class Settings:
             login_address_max_failures=_int(env, "LOGIN_ADDRESS_MAX_FAILURES", defaults.login_address_max_failures),
             duty_phone_numbers=_phone_list(env.get("DUTY_PHONE_NUMBERS", "")),
             retention_days=_int(env, "RETENTION_DAYS", defaults.retention_days),
+            sms_conversation_idle_minutes=_int(env, "SMS_CONVERSATION_IDLE_MINUTES",
+                                               defaults.sms_conversation_idle_minutes),
+            sms_burst_per_minute=_int(env, "SMS_BURST_PER_MINUTE", defaults.sms_burst_per_minute),
         )
 
     def problems(self) -> list[str]:

@@ -2,7 +2,14 @@
 
 from portal.models.base import as_utc, utcnow
 from portal.models.intake import Channel, IntakeItem, ItemKind, ItemStatus, Outcome, Priority, Tip, TipCategory
-from portal.models.messaging import InboundMessage, OutboundMessage, OutboundStatus
+from portal.models.messaging import (
+    InboundMessage,
+    OutboundMessage,
+    OutboundStatus,
+    SmsConversation,
+    SmsMedia,
+    SmsOptOut,
+)
 from portal.models.sampling import (
     ApplicantRole,
     Appointment,
@@ -33,7 +40,7 @@ from portal.models.tips import FollowUpGuard, TipDraft, TipFollowUp, TipPhoto, T
 __all__ = [
     "ApplicantRole", "Appointment", "AppointmentStatus", "Attendee", "AuditEvent", "Channel", "DocumentType",
     "InboundMessage", "IntakeItem", "ItemKind", "ItemStatus", "OpeningPeriod", "OutboundMessage",
-    "OutboundStatus", "Priority", "SamplingDraft", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
+    "OutboundStatus", "Priority", "SmsConversation", "SmsMedia", "SmsOptOut", "SamplingDraft", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
     "TipCategory", "WorkingGroup", "as_utc", "staff_site", "utcnow",
     "FollowUpGuard", "TipDraft", "TipFollowUp", "TipPhoto", "TipQuestion",
     "CaseFileCounter", "ItemLink", "ItemNote", "LoginThrottle", "Outcome", "Redaction", "StaffSession", "UrgentAlert",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -29,8 +29,12 @@ class InboundMessage(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The intake item this message created or belongs to (a tip, or an item of its own).
     item_id: Mapped[int | None] = mapped_column(ForeignKey("intake_item.id", ondelete="SET NULL"), index=True)
+    # One of a burst from this number (more than SMS_BURST_PER_MINUTE in a minute): kept, not answered.
+    burst: Mapped[bool] = mapped_column(Boolean, default=False)
 
     item = relationship("IntakeItem")
+
+    __table_args__ = (Index("ix_inbound_message_sender_time", "from_phone_hash", "received_at"),)
 
 
 class OutboundStatus(str, enum.Enum):
@@ -46,6 +50,8 @@ class OutboundStatus(str, enum.Enum):
     REPLIED = "replied"
     # No longer wanted when it fell due (a reminder for a booking since cancelled or moved).
     WITHDRAWN = "withdrawn"
+    # Not handed to the provider: the recipient opted out (STOP, 退订, …) and has not opted back in.
+    OPTED_OUT = "opted_out"
 
 
 class OutboundMessage(db.Model):
@@ -70,5 +76,66 @@ class OutboundMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the provider's status callback last said (Twilio: queued, sent, delivered, undelivered,
+    # failed, …), its error code if any, and when it said it.
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    delivery_error_code: Mapped[int | None] = mapped_column(Integer)
+    delivery_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_outbound_message_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbound_message_due", "status", "not_before"),
+        Index("ix_outbound_message_provider_message_id", "provider_message_id"),
+    )
+
+
+class SmsConversation(db.Model):
+    """Where one phone number is in a hotline conversation (a tip's questions, a booking, a
+    cancellation, the menu). One row per number; `data` holds the answers so far as encrypted
+    JSON (a booking's name and identity number pass through it). Forgotten after
+    SMS_CONVERSATION_IDLE_MINUTES without a message, or when the conversation ends."""
+
+    __tablename__ = "sms_conversation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    flow: Mapped[str] = mapped_column(String(20))
+    step: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    data: Mapped[str | None] = mapped_column(EncryptedText)
+    # The item the conversation is about (the tip being completed, the first message kept).
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("intake_item.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class SmsOptOut(db.Model):
+    """A number that asked for no more messages (STOP, 退订, TD, …, or Twilio error 21610).
+    While `opted_out`, the outbox hands nothing to the provider for it; a START word (恢复, START)
+    clears it. `source`: "keyword" or "provider" (21610)."""
+
+    __tablename__ = "sms_opt_out"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(20), default="keyword")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SmsMedia(db.Model):
+    """A picture sent by MMS with a hotline message: its URL at the provider, then (once the
+    worker has downloaded it with the account's credentials) the tip photo made from it.
+    `status`: pending → stored, or failed (after MAX attempts, or not an image)."""
+
+    __tablename__ = "sms_media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id", ondelete="CASCADE"), index=True)
+    tip_id: Mapped[int | None] = mapped_column(ForeignKey("tip.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("tip_photo.id", ondelete="SET NULL"))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
