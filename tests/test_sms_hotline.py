@@ -13,7 +13,8 @@ from portal.extensions import db
 from portal.models import InboundMessage, IntakeItem, ItemKind, OutboundMessage, OutboundStatus, Tip
 from portal.security.crypto import lookup_hash
 from portal.sms import replies
-from portal.sms.hotline import ReplyKind, decide, language_of
+from portal.sms.hotline import language_of
+from portal.sms.keywords import Keyword, choice, match
 from tests.conftest import TWILIO_TEST_TOKEN
 
 TEST_URL = "http://localhost/sms/inbound"
@@ -143,7 +144,7 @@ def test_plain_english_message_gets_the_english_menu(client):
     response = signed_post(client, sms_params("hello"))
     reply = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Tuanyuan hotline" in reply and "TIP" in reply
+    assert "Tuanyuan hotline" in reply and "1 report a lead" in reply
     assert db.session.scalars(select(IntakeItem)).one().kind == ItemKind.SMS_MESSAGE.value
 
 
@@ -155,12 +156,16 @@ def test_lower_case_tip_keyword_creates_a_tip_and_replies_in_english(client):
     assert f"Reference {tip.item.reference}" in reply
 
 
-def test_tip_keyword_without_text_asks_for_what_they_saw_and_creates_no_tip(client):
+def test_tip_keyword_without_text_asks_what_they_saw_and_the_answer_becomes_the_tip(client):
     response = signed_post(client, sms_params("举报"))
     assert response.status_code == 200
-    assert "加上您看到的情况" in response.get_data(as_text=True)
-    assert counts()["tip"] == 0
-    assert db.session.scalars(select(IntakeItem)).one().kind == ItemKind.SMS_MESSAGE.value
+    assert "请告诉我们您看到的情况" in response.get_data(as_text=True)
+    assert counts()["tip"] == 0 and counts()["intake_item"] == 0
+
+    response = signed_post(client, sms_params("火车站有个小孩一直在哭"))
+    tip = db.session.scalars(select(Tip)).one()
+    assert tip.description == "火车站有个小孩一直在哭"
+    assert f"受理编号{tip.item.reference}" in response.get_data(as_text=True)
 
 
 def test_sender_that_is_not_a_mobile_number_is_kept_as_given(client):
@@ -283,33 +288,67 @@ def test_same_message_delivered_ten_times_at_once_is_stored_once(app):
     assert counts() == {"tip": 1, "intake_item": 1, "inbound_message": 1, "outbound_message": 1}
 
 
-# The reply decision (pure) -------------------------------------------------------------------
+# Reading keywords (pure) --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("body", "kind", "description"),
+    ("body", "keyword", "rest"),
     [
-        (TIP_BODY, ReplyKind.TIP, "我在成都火车站看到一个小孩被成年人强迫乞讨"),
-        ("线索：西站有个小孩", ReplyKind.TIP, "西站有个小孩"),
-        ("  【举报】看到，一个孩子。", ReplyKind.TIP, "看到，一个孩子。"),
-        ("举报+火车站", ReplyKind.TIP, "火车站"),
-        ("tip i saw a child", ReplyKind.TIP, "i saw a child"),
-        ("Tip: i saw", ReplyKind.TIP, "i saw"),
-        ("ＴＩＰ　我看到", ReplyKind.TIP, "我看到"),
-        ("Tip我看到", ReplyKind.TIP, "我看到"),
-        ("TIPS are great", ReplyKind.MENU, ""),
-        ("tipsy", ReplyKind.MENU, ""),
-        ("举报", ReplyKind.TIP_WITHOUT_TEXT, ""),
-        ("TIP !", ReplyKind.TIP_WITHOUT_TEXT, ""),
-        ("你好", ReplyKind.MENU, ""),
-        ("我要举报", ReplyKind.MENU, ""),
-        ("", ReplyKind.MENU, ""),
+        (TIP_BODY, Keyword.TIP, "我在成都火车站看到一个小孩被成年人强迫乞讨"),
+        ("线索：西站有个小孩", Keyword.TIP, "西站有个小孩"),
+        ("  【举报】看到，一个孩子。", Keyword.TIP, "看到，一个孩子。"),
+        ("举报+火车站", Keyword.TIP, "火车站"),
+        ("tip i saw a child", Keyword.TIP, "i saw a child"),
+        ("Tip: i saw", Keyword.TIP, "i saw"),
+        ("ＴＩＰ　我看到", Keyword.TIP, "我看到"),
+        ("Tip我看到", Keyword.TIP, "我看到"),
+        ("举报", Keyword.TIP, ""),
+        ("TIP !", Keyword.TIP, ""),
+        ("举 报 火车站", Keyword.TIP, "火车站"),
+        ("预约", Keyword.BOOK, ""),
+        ("采血", Keyword.BOOK, ""),
+        ("book", Keyword.BOOK, ""),
+        ("ＢＯＯＫ", Keyword.BOOK, ""),
+        ("查询 TY-7K3M-9Q2P", Keyword.STATUS, "TY-7K3M-9Q2P"),
+        ("status ty7k3m9q2p", Keyword.STATUS, "ty7k3m9q2p"),
+        ("取消预约", Keyword.CANCEL_BOOKING, ""),
+        ("Cancel  Booking", Keyword.CANCEL_BOOKING, ""),
+        ("cancelbooking", Keyword.CANCEL_BOOKING, ""),
+        ("帮助", Keyword.HELP, ""),
+        ("help", Keyword.HELP, ""),
+        ("STOP", Keyword.OPT_OUT, ""),
+        (" stop。", Keyword.OPT_OUT, ""),
+        ("退订", Keyword.OPT_OUT, ""),
+        ("td", Keyword.OPT_OUT, ""),
+        ("CANCEL", Keyword.OPT_OUT, ""),
+        ("ＳＴＯＰ", Keyword.OPT_OUT, ""),
+        ("恢复", Keyword.OPT_IN, ""),
+        ("start", Keyword.OPT_IN, ""),
     ],
 )
-def test_tip_keyword_counts_only_at_the_start_and_as_a_whole_word(body, kind, description):
-    decision = decide(body)
-    assert decision.kind is kind
-    assert decision.description == description
+def test_keywords_count_at_the_start_ignoring_case_spaces_and_width(body, keyword, rest):
+    found = match(body)
+    assert found is not None and found.keyword is keyword
+    assert found.rest == rest
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["TIPS are great", "tipsy", "booking", "bookkeeping", "你好", "我要举报", "", "STOP PLEASE", "TD123",
+     "cancel my booking", "CANCEL it", "statuses", "helpful", "start now", "恢复了吗"],
+)
+def test_ordinary_messages_hold_no_keyword(body):
+    assert match(body) is None
+
+
+@pytest.mark.parametrize(("text", "number"), [("1", 1), ("２", 2), (" 0 ", 0), ("3。", 3), ("１２", 12), ("①", 1)])
+def test_numbered_answers_accept_full_width_digits(text, number):
+    assert choice(text) == number
+
+
+@pytest.mark.parametrize("text", ["one", "1 yes", "", "1.5"])
+def test_anything_but_a_bare_number_is_no_numbered_answer(text):
+    assert choice(text) is None
 
 
 @pytest.mark.parametrize(
@@ -320,29 +359,6 @@ def test_reply_language_follows_the_message(body, language):
     assert language_of(body) == language
 
 
-def _gsm_length(text: str) -> int:
-    extended = set("^{}\\[~]|€")
-    return sum(2 if ch in extended else 1 for ch in text)
-
-
-@pytest.mark.parametrize("language", ["zh", "en"])
-def test_every_reply_fits_in_two_sms_segments(app, language):
-    texts = [
-        replies.tip_received("TY-7K3M-9Q2P", "7K3M-9Q2P-XH4T-R8WB", language),
-        replies.tip_needs_text(language),
-        replies.menu(language),
-        replies.kept_after_error(language),
-        replies.not_kept_after_error(language),
-    ]
-    for text in texts:
-        if language == "zh":
-            assert language_of(text) == "zh"
-            assert len(text) <= 134, text
-        else:
-            assert text.isascii(), text
-            assert _gsm_length(text) <= 306, text
-
-
 def test_nul_characters_in_an_sms_are_dropped_and_the_tip_is_kept(client):
     response = signed_post(client, sms_params("举报 火车站\x00有个小孩", message_sid="SM" + uuid.uuid4().hex))
     assert response.status_code == 200
@@ -350,8 +366,8 @@ def test_nul_characters_in_an_sms_are_dropped_and_the_tip_is_kept(client):
     assert db.session.scalars(select(Tip)).one().description == "火车站有个小孩"
 
 
-@pytest.mark.parametrize("word", ["STOP", "stop", "退订", "TD", "Unsubscribe", "ＳＴＯＰ"])
-def test_an_opt_out_word_alone_is_kept_and_answered_with_nothing(client, word):
+@pytest.mark.parametrize("word", ["STOP", "stop", "Unsubscribe", "ＳＴＯＰ", "cancel"])
+def test_a_twilio_opt_out_word_alone_is_kept_and_left_for_twilio_to_confirm(client, word):
     response = signed_post(client, sms_params(word, message_sid="SM" + uuid.uuid4().hex))
     assert response.status_code == 200
     assert "<Message>" not in response.get_data(as_text=True)
@@ -366,9 +382,19 @@ def test_an_opt_out_word_inside_a_longer_message_is_an_ordinary_message(client, 
     assert db.session.scalar(select(func.count()).select_from(IntakeItem)) == 1
 
 
-def test_the_menu_promises_only_what_the_hotline_does(client):
+@pytest.mark.parametrize("word", ["退订", "TD", "td"])
+def test_a_chinese_opt_out_word_is_confirmed_by_the_hotline_itself(client, word):
+    response = signed_post(client, sms_params(word, message_sid="SM" + uuid.uuid4().hex))
+    text = response.get_data(as_text=True)
+    assert "退订" in text and "恢复" in text
+    assert db.session.scalar(select(func.count()).select_from(IntakeItem)) == 0
+
+
+def test_the_menu_offers_every_flow_by_number(client):
     text = signed_post(client, sms_params("hello", message_sid="SM" + uuid.uuid4().hex)).get_data(as_text=True)
-    assert "BOOK" not in text and "TIP" in text
+    for choice_text in ("1 report a lead", "2 book free blood sampling", "3 check progress", "4 cancel a booking",
+                        "5 help", "110"):
+        assert choice_text in text
 
 
 def test_sms_receive_command_sends_a_signed_message_through_the_real_webhook(app):

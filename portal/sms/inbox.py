@@ -1,32 +1,52 @@
 """Receiving one SMS: store it once, act on it, record the reply. Knows the database, not Flask requests.
 
-Everything a message causes (the stored message, a tip and its intake item, the record of the
-reply) is committed in one transaction, before the webhook answers.
+The order, for every message (all in one transaction, committed before the webhook answers):
+
+1. Store it (a second delivery of the same provider message id stops here: DuplicateMessage),
+   with its MMS media URLs.
+2. A burst (more than SMS_BURST_PER_MINUTE messages from the number within a minute) is kept and
+   flagged for staff, and not answered.
+3. An opt-out word as the whole message (STOP, 退订, TD, …) records the opt-out and ends any
+   conversation; a START word (恢复, START) records the opt-in. Twilio confirms its own words
+   itself; the hotline confirms 退订, TD and 恢复.
+4. Everything else goes to the conversation dispatcher (`portal.sms.conversation`).
+5. The reply is recorded in the outbox table, and withheld (recorded as opted out) when the
+   number has opted out.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal import clock
 from portal.extensions import db
 from portal.forms import InvalidMobileNumber, normalise_mobile
 from portal.intake import new_item
-from portal.models import Channel, InboundMessage, ItemKind, OutboundMessage, OutboundStatus, TipCategory, utcnow
+from portal.models import Channel, InboundMessage, ItemKind, OutboundMessage, OutboundStatus, SmsMedia
 from portal.security.crypto import phone_hash
-from portal.sms import replies
-from portal.sms.hotline import ReplyKind, decide, language_of
+from portal.sms import conversation, optout, replies
+from portal.sms.hotline import language_of
+from portal.sms.keywords import TWILIO_ONLY_OPT_IN_WORDS, Keyword, match, whole_word
 from portal.sms.provider import InboundSms
-from portal.tips import service as tips
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from portal.config import Settings
 
 logger = logging.getLogger(__name__)
 
 REPLY_PURPOSE = "hotline_reply"
+# Opt-out and opt-in words that Twilio itself confirms to the sender; the others we confirm.
+TWILIO_CONFIRMS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
+                             "START", "UNSTOP", "YES"})
+# Messages of one burst within this many minutes are gathered in one item for staff.
+BURST_ITEM_MINUTES = 10
 
 
 class DuplicateMessage(Exception):
@@ -42,7 +62,7 @@ def sender_phone(raw: str) -> str:
         return raw.strip()
 
 
-def _store_inbound(sms: InboundSms, phone: str, language: str) -> InboundMessage:
+def _store_inbound(sms: InboundSms, phone: str, language: str, now: "datetime | None" = None) -> InboundMessage:
     """Insert the message and flush, so a second delivery fails here, before anything else is made.
 
     Relies on the unique index on provider_message_id: two deliveries at the same instant both
@@ -56,6 +76,7 @@ def _store_inbound(sms: InboundSms, phone: str, language: str) -> InboundMessage
         to_number=sms.to[:32] or None,
         body=sms.body,
         language=language,
+        received_at=now or clock.now(),
     )
     db.session.add(message)
     try:
@@ -66,7 +87,7 @@ def _store_inbound(sms: InboundSms, phone: str, language: str) -> InboundMessage
     return message
 
 
-def _record_reply(inbound: InboundMessage, phone: str, stored_body: str) -> None:
+def _record_reply(inbound: InboundMessage, phone: str, stored_body: str, withheld: bool = False) -> None:
     db.session.add(
         OutboundMessage(
             to_phone=phone or None,
@@ -75,56 +96,100 @@ def _record_reply(inbound: InboundMessage, phone: str, stored_body: str) -> None
             purpose=REPLY_PURPOSE,
             item_id=inbound.item_id,
             in_reply_to_id=inbound.id,
-            status=OutboundStatus.REPLIED.value,
-            sent_at=utcnow(),
+            status=OutboundStatus.OPTED_OUT.value if withheld else OutboundStatus.REPLIED.value,
+            sent_at=None if withheld else clock.now(),
+            last_error="the number has opted out; not sent" if withheld else None,
         )
     )
 
 
-def receive(sms: InboundSms, settings: "Settings") -> str:
-    """Store `sms`, create what it asks for, record the reply, commit; return the reply text.
+def _keep_media(inbound: InboundMessage, urls: tuple[str, ...]) -> None:
+    for url in urls:
+        db.session.add(SmsMedia(inbound_message_id=inbound.id, url=url[:1000]))
 
-    An opt-out word (STOP, 退订, …) alone is stored without an item and answered with nothing
-    (the empty string). A tip keyword with text creates a tip (channel SMS, category OTHER, the rest of the text as
-    its description, the feedback deadline from settings). Anything else becomes an intake item
-    of kind SMS_MESSAGE, so staff read it. Raises DuplicateMessage for a redelivered message
-    (nothing stored). Any other exception leaves the session dirty: the caller rolls back.
-    """
-    decision = decide(sms.body)
-    phone = sender_phone(sms.from_phone)
-    inbound = _store_inbound(sms, phone, decision.language)
 
-    if decision.kind is ReplyKind.OPT_OUT:
-        # Kept (the provider honours the opt-out itself; recording it is the SMS issue's work),
-        # but answered with nothing: a menu after "STOP" would be exactly the wrong reply.
-        db.session.commit()
-        logger.info("SMS %s stored as an opt-out word", sms.provider_message_id)
-        return ""
-    if decision.kind is ReplyKind.TIP:
-        receipt = tips.create_tip(
-            channel=Channel.SMS,
-            category=TipCategory.OTHER,
-            description=decision.description,
-            deadline_days=settings.feedback_deadline_days,
-            display_minutes=0,  # the reply carries the code; no page will show it again
+def _is_burst(sender_hash: str, inbound: InboundMessage, now: "datetime", settings: "Settings") -> bool:
+    earlier = db.session.scalar(
+        select(func.count(InboundMessage.id)).where(
+            InboundMessage.from_phone_hash == sender_hash,
+            InboundMessage.received_at > now - timedelta(minutes=1),
+            InboundMessage.id != inbound.id,
         )
-        inbound.item_id = receipt.tip.item_id
-        reply = replies.tip_received(receipt.reference, receipt.follow_up_code, decision.language)
-        stored_reply = replies.tip_received(receipt.reference, replies.REDACTED_CODE, decision.language)
-    else:
-        item = new_item(ItemKind.SMS_MESSAGE, Channel.SMS, deadline_days=settings.feedback_deadline_days)
-        db.session.flush()
-        inbound.item_id = item.id
-        if decision.kind is ReplyKind.TIP_WITHOUT_TEXT:
-            reply = replies.tip_needs_text(decision.language)
-        else:
-            reply = replies.menu(decision.language)
-        stored_reply = reply
+    ) or 0
+    return earlier >= settings.sms_burst_per_minute
 
-    _record_reply(inbound, phone, stored_reply)
+
+def _burst_item(sender_hash: str, now: "datetime", settings: "Settings") -> int:
+    """The item gathering this number's current burst (one item per burst, not one per message)."""
+    item_id = db.session.scalar(
+        select(InboundMessage.item_id).where(
+            InboundMessage.from_phone_hash == sender_hash,
+            InboundMessage.burst.is_(True),
+            InboundMessage.item_id.is_not(None),
+            InboundMessage.received_at > now - timedelta(minutes=BURST_ITEM_MINUTES),
+        ).order_by(InboundMessage.id.desc()).limit(1)
+    )
+    if item_id is not None:
+        return item_id
+    item = new_item(ItemKind.SMS_MESSAGE, Channel.SMS, deadline_days=settings.feedback_deadline_days)
+    db.session.flush()
+    return item.id
+
+
+def receive(sms: InboundSms, settings: "Settings") -> str:
+    """Store `sms`, act on it, record the reply, commit; return the reply text ("" for none).
+
+    See the module docstring for the order. Raises DuplicateMessage for a redelivered message
+    (nothing stored). Any other exception leaves the session dirty: the caller rolls back and
+    calls `keep_after_error`.
+    """
+    now = clock.now()
+    phone = sender_phone(sms.from_phone)
+    sender_hash = phone_hash(phone)
+    language = language_of(sms.body)
+    inbound = _store_inbound(sms, phone, language, now)
+    _keep_media(inbound, sms.media_urls)
+
+    if _is_burst(sender_hash, inbound, now, settings):
+        inbound.burst = True
+        inbound.item_id = _burst_item(sender_hash, now, settings)
+        db.session.commit()
+        logger.warning("SMS %s: part of a burst from one number; kept, not answered", sms.provider_message_id)
+        return ""
+
+    found = match(sms.body)
+    word = whole_word(sms.body)
+    if found is not None and found.keyword is Keyword.OPT_OUT:
+        optout.opt_out(sender_hash)
+        conversation.forget(sender_hash)
+        # TD is the Chinese carriers' opt-out word: whoever uses it reads Chinese.
+        reply = "" if word in TWILIO_CONFIRMS else replies.opted_out("zh" if word == "TD" else language)
+        if reply:
+            _record_reply(inbound, phone, reply)
+        db.session.commit()
+        logger.info("SMS %s: opt-out recorded", sms.provider_message_id)
+        return reply
+    if (found is not None and found.keyword is Keyword.OPT_IN) or (
+        word in TWILIO_ONLY_OPT_IN_WORDS and optout.is_opted_out(sender_hash)
+    ):
+        optout.opt_in(sender_hash)
+        reply = "" if word in TWILIO_CONFIRMS else replies.opted_in(language)
+        if reply:
+            _record_reply(inbound, phone, reply)
+        db.session.commit()
+        logger.info("SMS %s: opt-in recorded", sms.provider_message_id)
+        return reply
+
+    turn = conversation.Turn(
+        inbound=inbound, phone=phone, phone_hash=sender_hash, text=sms.body, language=language,
+        settings=settings, now=now, has_media=bool(sms.media_urls),
+    )
+    answer = conversation.handle(turn, found.keyword if found else None, found.rest if found else "")
+    withheld = optout.is_opted_out(sender_hash)
+    _record_reply(inbound, phone, answer.stored_text, withheld=withheld)
     db.session.commit()
-    logger.info("SMS %s stored as %s (item %s)", sms.provider_message_id, decision.kind.value, inbound.item_id)
-    return reply
+    logger.info("SMS %s handled (item %s)", sms.provider_message_id, inbound.item_id)
+    return "" if withheld else answer.text
 
 
 def keep_after_error(sms: InboundSms, settings: "Settings") -> str:

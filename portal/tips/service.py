@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.intake import new_item, unused_reference
-from portal.models import Channel, IntakeItem, ItemKind, Tip, TipCategory, utcnow
+from portal.models import Channel, IntakeItem, ItemKind, Priority, Tip, TipCategory, utcnow
 from portal.security.crypto import hashes_match, lookup_hash, phone_hash
 from portal.security.references import new_follow_up_code, normalise_follow_up_code, normalise_reference
 from portal.triage.alerts import alert_duty_officers
@@ -194,3 +194,18 @@ def find_tip_for_follow_up(reference_text: str, code_text: str) -> Tip | None:
         hashes_match(normalise_follow_up_code(code_text), "0" * 64, FOLLOW_UP_PURPOSE)
         return None
     return tip if follow_up_code_matches(tip, code_text) else None
+
+
+def mark_child_in_danger(tip: Tip) -> bool:
+    """Record, after the tip was made, that a child is in danger right now (an SMS answer, or a
+    danger word in a later message): the tip becomes urgent and the officers on duty are alerted,
+    as if the form had said so. In the current transaction (the caller commits). Returns True
+    when this changed the tip, False when it was already marked."""
+    if tip.child_in_danger and tip.item.priority == Priority.URGENT.value:
+        return False
+    tip.child_in_danger = True
+    if tip.item.priority != Priority.URGENT.value:
+        tip.item.priority = Priority.URGENT.value
+        db.session.flush()
+        alert_duty_officers(tip.item)
+    return True

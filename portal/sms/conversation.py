@@ -1,0 +1,255 @@
+"""Hotline conversations: which step a phone number is at, and which flow answers its next message.
+
+One request flows like this (`portal.sms.inbox.receive` calls `handle`):
+
+    keyword at the start (TIP, BOOK, STATUS, CANCEL BOOKING, HELP)
+        → that flow's `start` (any earlier conversation of the number is abandoned)
+    no keyword, a conversation under way and not expired
+        → that flow's `answer`
+    no keyword, no conversation (or it expired)
+        → the menu: the message is kept as an item for staff and answered with a numbered menu;
+          choosing "report a lead" makes the kept message(s) the start of the tip
+
+A conversation is one `SmsConversation` row per phone number (by lookup hash). It expires after
+SMS_CONVERSATION_IDLE_MINUTES without a message; the next message then says so (the menu's
+"your earlier conversation ended" variant) and starts afresh.
+
+Flows live in `portal.sms.flows` and register themselves with `register`. A flow is an object
+with two methods, both called inside the request's transaction (they flush, never commit):
+
+    start(turn, conversation, rest) -> Reply    # `rest`: the text after the keyword
+    answer(turn, conversation) -> Reply         # the next message of a conversation under way
+
+A flow moves the conversation on with `conversation.goto(step)` and ends it with
+`conversation.end()`; whatever it leaves in `conversation.data` (JSON-serialisable) is stored
+encrypted with the row.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import delete, select, update
+
+from portal.extensions import db
+from portal.models import InboundMessage, SmsConversation, SmsMedia, Tip, as_utc
+from portal.sms.keywords import Keyword
+
+if TYPE_CHECKING:
+    from portal.config import Settings
+
+# Flows that a keyword at the start of a message begins.
+KEYWORD_FLOWS = {
+    Keyword.TIP: "tip",
+    Keyword.BOOK: "book",
+    Keyword.STATUS: "status",
+    Keyword.CANCEL_BOOKING: "cancel",
+    Keyword.HELP: "help",
+}
+MENU = "menu"
+
+
+@dataclass
+class Turn:
+    """One incoming message, as the flows see it.
+
+    `phone`: the sender in E.164 when it is a valid mobile number, else as the provider gave it.
+    `phone_hash`: its lookup hash. `text`: the body as received. `language`: "zh" or "en", the
+    language to answer in (the message's own, or the conversation's for a bare number).
+    `now`: the request's time, UTC.
+    """
+
+    inbound: InboundMessage
+    phone: str
+    phone_hash: str
+    text: str
+    language: str
+    settings: "Settings"
+    now: datetime
+    has_media: bool = False
+
+    def keep_body_as(self, placeholder: str) -> None:
+        """Replace the stored copy of this message's text (for an identity number or a name,
+        which are kept encrypted where they belong, never in plain text in the message log)."""
+        self.inbound.body = placeholder
+
+
+@dataclass
+class Reply:
+    """What the hotline answers. `stored`: the copy kept in the outbox table when it must differ
+    from `text` (a follow-up code is a secret: it is sent, never stored in plain text)."""
+
+    text: str
+    stored: str | None = None
+
+    @property
+    def stored_text(self) -> str:
+        """The text kept in the outbox table."""
+        return self.text if self.stored is None else self.stored
+
+
+@dataclass
+class Conversation:
+    """A flow's view of the conversation row: change `step`, `data` and `item_id` freely."""
+
+    flow: str
+    step: str = "start"
+    data: dict[str, Any] = field(default_factory=dict)
+    item_id: int | None = None
+    language: str = "zh"
+    ended: bool = False
+    # The row this came from (None for a new conversation).
+    row_id: int | None = None
+
+    def goto(self, step: str) -> None:
+        """Wait for the answer to `step`'s question next."""
+        self.step = step
+        self.ended = False
+
+    def end(self) -> None:
+        """The conversation is over: the number's next message starts afresh (no expiry note)."""
+        self.ended = True
+
+
+class Flow(Protocol):
+    """A conversation flow (see the module docstring)."""
+
+    def start(self, turn: Turn, conversation: Conversation, rest: str) -> Reply:
+        """Begin the flow for a keyword; `rest` is the text after it (may be empty)."""
+        ...
+
+    def answer(self, turn: Turn, conversation: Conversation) -> Reply:
+        """Handle the next message of a conversation at `conversation.step`."""
+        ...
+
+
+FLOWS: dict[str, Flow] = {}
+
+
+def register(name: str, flow: Flow) -> Flow:
+    """Make `flow` answer conversations named `name` (a value of KEYWORD_FLOWS, or MENU)."""
+    FLOWS[name] = flow
+    return flow
+
+
+def flow(name: str) -> Flow:
+    """The registered flow `name`. Raises KeyError for an unknown name."""
+    if not FLOWS:
+        import portal.sms.flows  # noqa: F401  (registers the flows)
+    return FLOWS[name]
+
+
+# Storage ---------------------------------------------------------------------------------------
+
+
+def load(phone_hash: str) -> SmsConversation | None:
+    """The number's conversation row, or None."""
+    return db.session.scalars(select(SmsConversation).where(SmsConversation.phone_hash == phone_hash)).first()
+
+
+def is_expired(row: SmsConversation, now: datetime, idle_minutes: int) -> bool:
+    """True when the conversation has had no message for `idle_minutes` (UTC `now`)."""
+    return as_utc(row.updated_at) <= now - timedelta(minutes=idle_minutes)
+
+
+def _from_row(row: SmsConversation) -> Conversation:
+    try:
+        data = json.loads(row.data) if row.data else {}
+    except ValueError:
+        data = {}
+    return Conversation(flow=row.flow, step=row.step, data=data if isinstance(data, dict) else {},
+                        item_id=row.item_id, language=row.language or "zh", row_id=row.id)
+
+
+def forget(phone_hash: str) -> None:
+    """End the number's conversation, if any (after an opt-out, say), in the current transaction."""
+    db.session.execute(delete(SmsConversation).where(SmsConversation.phone_hash == phone_hash)
+                       .execution_options(synchronize_session=False))
+
+
+def save(phone_hash: str, conversation: Conversation, now: datetime) -> None:
+    """Store where the conversation is (or delete it when it ended), in the current transaction."""
+    if conversation.ended:
+        forget(phone_hash)
+        return
+    values = {
+        "flow": conversation.flow,
+        "step": conversation.step,
+        "language": conversation.language,
+        "data": json.dumps(conversation.data, ensure_ascii=False),
+        "item_id": conversation.item_id,
+        "updated_at": now,
+    }
+    changed = db.session.execute(
+        update(SmsConversation).where(SmsConversation.phone_hash == phone_hash).values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        db.session.add(SmsConversation(phone_hash=phone_hash, started_at=now, **values))
+        db.session.flush()
+
+
+# Messages that become part of a tip ----------------------------------------------------------
+
+
+def attach_messages(inbound_ids: list[int], item_id: int) -> None:
+    """Make these stored messages part of item `item_id` (a tip, usually), with their MMS media.
+
+    Media rows of the messages get the tip's id, so the worker downloads them into its photos.
+    """
+    if not inbound_ids:
+        return
+    db.session.execute(update(InboundMessage).where(InboundMessage.id.in_(inbound_ids))
+                       .values(item_id=item_id).execution_options(synchronize_session=False))
+    tip_id = db.session.scalar(select(Tip.id).where(Tip.item_id == item_id))
+    if tip_id is not None:
+        db.session.execute(update(SmsMedia).where(SmsMedia.inbound_message_id.in_(inbound_ids))
+                           .values(tip_id=tip_id).execution_options(synchronize_session=False))
+
+
+# The dispatcher --------------------------------------------------------------------------------
+
+
+def reply_language(text: str, fallback: str) -> str:
+    """The language to answer `text` in: Chinese if it holds any CJK character, English if it holds
+    Latin letters, else (a bare number, a photo) the conversation's `fallback`."""
+    from portal.sms.hotline import language_of
+
+    if any(ch.isalpha() for ch in text or ""):
+        return language_of(text)
+    return fallback
+
+
+def handle(turn: Turn, keyword: Keyword | None, rest: str) -> Reply:
+    """Answer one message (see the module docstring), in the current transaction.
+
+    `keyword`: a KEYWORD_FLOWS key found at the start of the message, or None; `rest`: the text
+    after it. Returns the reply; the caller records it and commits.
+    """
+    row = load(turn.phone_hash)
+    expired = row is not None and is_expired(row, turn.now, turn.settings.sms_conversation_idle_minutes)
+    if expired:
+        forget(turn.phone_hash)
+        row = None
+
+    if keyword is not None and keyword in KEYWORD_FLOWS:
+        conversation = Conversation(flow=KEYWORD_FLOWS[keyword], language=turn.language)
+        reply = flow(conversation.flow).start(turn, conversation, rest)
+    elif row is not None:
+        conversation = _from_row(row)
+        turn.language = reply_language(turn.text, conversation.language)
+        conversation.language = turn.language
+        reply = flow(conversation.flow).answer(turn, conversation)
+    else:
+        conversation = Conversation(flow=MENU, language=turn.language)
+        conversation.data["expired"] = expired
+        reply = flow(MENU).start(turn, conversation, turn.text)
+
+    if turn.inbound.item_id is None and conversation.item_id is not None:
+        turn.inbound.item_id = conversation.item_id
+        attach_messages([turn.inbound.id], conversation.item_id)
+    save(turn.phone_hash, conversation, turn.now)
+    return reply

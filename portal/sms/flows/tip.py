@@ -1,0 +1,135 @@
+"""Reporting a lead by SMS.
+
+"举报 …" / "TIP …" with text creates the tip at once (nothing waits on later answers) and replies
+with its reference number and follow-up code, a one-sentence note that the number is recorded
+and seen only by the police handling tips, and the first question. A bare keyword first asks
+what was seen. The questions, each answer added to the same tip:
+
+    danger  "Is a child in danger right now? 1 yes / 2 no" — yes: call 110 now, or text 12110 if
+            you cannot speak; the tip is flagged urgent
+    where   optional (0 skips)
+    when    optional (0 skips); then a closing message
+
+A danger word (`portal.sms.danger`) in any message of the conversation also flags the tip
+urgent. A message that does not answer the danger question is added to the tip's description
+and the question is asked again.
+"""
+
+from __future__ import annotations
+
+from portal.extensions import db
+from portal.forms import InvalidMobileNumber, normalise_mobile
+from portal.models import Channel, Tip, TipCategory
+from portal.sms import replies
+from portal.sms.conversation import Conversation, Reply, Turn, register
+from portal.sms.danger import mentions_danger
+from portal.sms.keywords import choice, yes_or_no
+from portal.tips import service as tips
+from portal.tips.service import TipDetails
+
+PLACE_MAX = 500
+WHEN_MAX = 200
+DESCRIPTION_MAX = 5000
+
+
+def _contact_phone(turn: Turn) -> str | None:
+    try:
+        return normalise_mobile(turn.phone)
+    except InvalidMobileNumber:
+        return None
+
+
+def _tip(conversation: Conversation) -> Tip | None:
+    tip_id = conversation.data.get("tip_id")
+    return db.session.get(Tip, tip_id) if tip_id else None
+
+
+class TipFlow:
+    """See the module docstring."""
+
+    def start(self, turn: Turn, conversation: Conversation, rest: str) -> Reply:
+        """Create the tip from `rest`, or ask what was seen when `rest` is empty."""
+        if not rest.strip():
+            conversation.data.setdefault("earlier_messages", [])
+            conversation.goto("what")
+            return Reply(replies.tip_ask_what(turn.language))
+        return self._create(turn, conversation, rest.strip())
+
+    def _create(self, turn: Turn, conversation: Conversation, description: str) -> Reply:
+        from portal.sms.flows.menu import fold_kept_item_into
+
+        contact = _contact_phone(turn)
+        receipt = tips.create_tip(
+            channel=Channel.SMS,
+            category=TipCategory.OTHER,
+            description=description[:DESCRIPTION_MAX],
+            child_in_danger=mentions_danger(description),
+            contact_phone=contact,
+            may_contact_by_sms=contact is not None,
+            deadline_days=turn.settings.feedback_deadline_days,
+            display_minutes=0,  # the reply carries the code; no page will show it again
+            details=TipDetails(language=turn.language),
+        )
+        db.session.flush()
+        conversation.item_id = receipt.tip.item_id
+        conversation.data["tip_id"] = receipt.tip.id
+        earlier = [message_id for message_id in conversation.data.pop("earlier_messages", [])
+                   if message_id != turn.inbound.id]
+        fold_kept_item_into(conversation.data.pop("kept_item_id", None), earlier + [turn.inbound.id],
+                            receipt.tip.item_id)
+        turn.inbound.item_id = receipt.tip.item_id
+        conversation.goto("danger")
+        return Reply(
+            replies.tip_received(receipt.reference, receipt.follow_up_code, turn.language),
+            stored=replies.tip_received(receipt.reference, replies.REDACTED_CODE, turn.language),
+        )
+
+    def answer(self, turn: Turn, conversation: Conversation) -> Reply:
+        """Take the answer to the question at `conversation.step`."""
+        text = (turn.text or "").strip()
+        if conversation.step == "what":
+            if not text:  # a photo without words: keep it for the tip, ask again
+                conversation.data.setdefault("earlier_messages", []).append(turn.inbound.id)
+                return Reply(replies.tip_ask_what(turn.language))
+            earlier = conversation.data.get("earlier_messages", [])
+            if earlier:
+                from portal.sms.flows.menu import kept_text
+
+                text = "\n".join(part for part in (kept_text(earlier), text) if part)
+            return self._create(turn, conversation, text)
+
+        tip = _tip(conversation)
+        if tip is None:  # erased meanwhile (retention, staff): start afresh
+            conversation.end()
+            return Reply(replies.menu(turn.language))
+        turn.inbound.item_id = tip.item_id
+        if mentions_danger(text):
+            tips.mark_child_in_danger(tip)
+
+        if conversation.step == "danger":
+            in_danger = yes_or_no(text)
+            if in_danger is None:
+                if text:
+                    tip.description = f"{tip.description}\n{text}"[:DESCRIPTION_MAX]
+                return Reply(replies.tip_ask_danger_again(turn.language))
+            conversation.goto("where")
+            if in_danger:
+                tips.mark_child_in_danger(tip)
+                return Reply(replies.tip_in_danger(turn.language))
+            return Reply(replies.tip_ask_where(turn.language))
+
+        if conversation.step == "where":
+            if choice(text) != 0 and text:
+                tip.place = text[:PLACE_MAX]
+                tip.item.region_text = tip.item.region_text or tip.place
+            conversation.goto("when")
+            return Reply(replies.tip_ask_when(turn.language))
+
+        # "when", the last question
+        if choice(text) != 0 and text:
+            tip.seen_when = text[:WHEN_MAX]
+        conversation.end()
+        return Reply(replies.tip_thanks(tip.item.reference, turn.language))
+
+
+register("tip", TipFlow())

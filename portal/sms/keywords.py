@@ -1,0 +1,188 @@
+"""Reading what a hotline SMS asks for: keywords, numbered answers, yes/no. Pure functions.
+
+Every comparison folds the text first: NFKC (full-width ＴＩＰ and １ read as TIP and 1), upper
+case, and spaces inside a keyword ignored ("CANCEL  BOOKING", "举 报").
+
+Keywords matched at the START of a message (after any leading punctuation, so "【举报】…" and
+"：举报…" count); the rest of the message is kept as the keyword's text:
+
+=================  ===========================  ==========================================
+Keyword            Chinese                      English
+=================  ===========================  ==========================================
+TIP                举报, 线索                   TIP
+BOOK               预约, 采血                   BOOK
+STATUS             查询                         STATUS
+CANCEL_BOOKING     取消预约                     CANCEL BOOKING (never a bare CANCEL)
+HELP               帮助                         HELP
+=================  ===========================  ==========================================
+
+An English keyword must be a whole word: "TIPS are great", "tipsy" and "BOOKING" are not keywords
+(the character after it must not be a Latin letter or digit); Chinese keywords need no boundary.
+
+Matched only as the WHOLE message (surrounding spaces and punctuation ignored), so that
+"STOP PLEASE" and "TD123" are ordinary messages:
+
+- OPT_OUT: 退订, TD, and Twilio's opt-out words STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT,
+  REVOKE, OPTOUT (Twilio's Advanced Opt-Out defaults; Twilio stops delivering to the sender
+  itself and still forwards the message to us).
+- OPT_IN: 恢复, START, UNSTOP (Twilio's opt-in words; Twilio also counts YES, which
+  `portal.sms.inbox` honours only for a number that has opted out).
+
+Source for Twilio's words: Twilio's "Advanced Opt-Out" support article (default opt-out,
+opt-in and help keywords).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+class Keyword(str, enum.Enum):
+    TIP = "tip"
+    BOOK = "book"
+    STATUS = "status"
+    CANCEL_BOOKING = "cancel_booking"
+    HELP = "help"
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+
+
+# Checked in this order; a longer keyword before any keyword it starts with.
+START_KEYWORDS: tuple[tuple[Keyword, str], ...] = (
+    (Keyword.TIP, "举报"),
+    (Keyword.TIP, "线索"),
+    (Keyword.TIP, "TIP"),
+    (Keyword.CANCEL_BOOKING, "取消预约"),
+    (Keyword.CANCEL_BOOKING, "CANCELBOOKING"),
+    (Keyword.BOOK, "预约"),
+    (Keyword.BOOK, "采血"),
+    (Keyword.BOOK, "BOOK"),
+    (Keyword.STATUS, "查询"),
+    (Keyword.STATUS, "STATUS"),
+    (Keyword.HELP, "帮助"),
+    (Keyword.HELP, "HELP"),
+)
+OPT_OUT_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "退订", "TD"}
+)
+OPT_IN_WORDS = frozenset({"START", "UNSTOP", "恢复"})
+# Twilio also opts a number back in on YES; the hotline honours that only for an opted-out number.
+TWILIO_ONLY_OPT_IN_WORDS = frozenset({"YES"})
+MORE_WORDS = frozenset({"MORE", "M", "更多", "下一页", "下页"})
+YES_WORDS = frozenset({"1", "YES", "Y", "是", "是的", "有", "对", "确认", "确定", "好"})
+NO_WORDS = frozenset({"2", "NO", "N", "否", "不", "不是", "没有", "无", "取消"})
+
+_LATIN_OR_DIGIT = re.compile(r"[A-Z0-9]")
+
+
+@dataclass(frozen=True)
+class KeywordMatch:
+    """A keyword found in a message. `rest`: the text after it, as sent (not folded, so Chinese
+    punctuation survives), without the separators people put after a keyword ("举报：",
+    "TIP - ") and stripped; empty for a bare keyword and for whole-message keywords."""
+
+    keyword: Keyword
+    rest: str = ""
+
+
+def fold(text: str) -> str:
+    """NFKC-folded, upper case, without whitespace: the form every comparison uses."""
+    return "".join(unicodedata.normalize("NFKC", text or "").upper().split())
+
+
+def is_separator(ch: str) -> bool:
+    """Whitespace, punctuation, symbols and control characters, judged after NFKC folding."""
+    folded = unicodedata.normalize("NFKC", ch)
+    return all(c.isspace() or unicodedata.category(c)[0] in "PSZC" for c in folded) if folded else True
+
+
+def skip_separators(text: str, start: int = 0) -> int:
+    """The index of the first character at or after `start` that is not a separator."""
+    while start < len(text) and is_separator(text[start]):
+        start += 1
+    return start
+
+
+def _strip_separators(text: str) -> str:
+    start = skip_separators(text)
+    end = len(text)
+    while end > start and is_separator(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def whole_word(text: str) -> str:
+    """The message folded for a whole-message comparison (separators around it removed)."""
+    return fold(_strip_separators(text or ""))
+
+
+def _keyword_end(text: str, start: int, keyword: str) -> int | None:
+    """The index in `text` just after `keyword` when the text at `start` spells it (folded, spaces
+    inside ignored), else None. English keywords must end at a word boundary."""
+    position = start
+    matched = 0
+    while matched < len(keyword):
+        if position >= len(text):
+            return None
+        ch = text[position]
+        position += 1
+        if ch.isspace():
+            if matched == 0:
+                return None
+            continue
+        folded = unicodedata.normalize("NFKC", ch).upper()
+        if not folded or not keyword.startswith(folded, matched):
+            return None
+        matched += len(folded)
+    if keyword.isascii():
+        following = unicodedata.normalize("NFKC", text[position:position + 1]).upper()
+        if following and _LATIN_OR_DIGIT.match(following):
+            return None
+    return position
+
+
+def match(body: str) -> KeywordMatch | None:
+    """The keyword `body` starts with or consists of, or None for an ordinary message.
+
+    `body`: the message as received, any width or case. Never raises.
+    """
+    text = body or ""
+    whole = whole_word(text)
+    if whole in OPT_OUT_WORDS:
+        return KeywordMatch(Keyword.OPT_OUT)
+    if whole in OPT_IN_WORDS:
+        return KeywordMatch(Keyword.OPT_IN)
+    start = skip_separators(text)
+    for keyword, spelling in START_KEYWORDS:
+        end = _keyword_end(text, start, spelling)
+        if end is not None:
+            rest = text[skip_separators(text, end):].strip()
+            return KeywordMatch(keyword, rest)
+    return None
+
+
+def choice(text: str) -> int | None:
+    """The number a numbered answer picks ("2", "２", " 2。"), or None when the message is not
+    just a number. 0 means "skip" where a question is optional."""
+    folded = whole_word(text)
+    if folded.isdigit() and folded.isascii() and len(folded) <= 4:
+        return int(folded)
+    return None
+
+
+def is_more(text: str) -> bool:
+    """True when the message asks for the next page of a numbered list (MORE, 更多)."""
+    return whole_word(text) in MORE_WORDS
+
+
+def yes_or_no(text: str) -> bool | None:
+    """True for 1 / YES / 是, False for 2 / NO / 否, None for anything else."""
+    folded = whole_word(text)
+    if folded in YES_WORDS:
+        return True
+    if folded in NO_WORDS:
+        return False
+    return None
