@@ -232,6 +232,7 @@ def handle(turn: Turn, keyword: Keyword | None, rest: str) -> Reply:
     row = load(turn.phone_hash)
     expired = row is not None and is_expired(row, turn.now, turn.settings.sms_conversation_idle_minutes)
     if expired:
+        turn.language = reply_language(turn.text, row.language or turn.language)  # type: ignore[union-attr]
         forget(turn.phone_hash)
         row = None
 
@@ -248,8 +249,11 @@ def handle(turn: Turn, keyword: Keyword | None, rest: str) -> Reply:
         conversation.data["expired"] = expired
         reply = flow(MENU).start(turn, conversation, turn.text)
 
-    if turn.inbound.item_id is None and conversation.item_id is not None:
-        turn.inbound.item_id = conversation.item_id
-        attach_messages([turn.inbound.id], conversation.item_id)
+    item_id = turn.inbound.item_id or conversation.item_id
+    if item_id is not None:
+        # The message (and any photo with it) belongs to the conversation's item.
+        turn.inbound.item_id = item_id
+        db.session.flush()
+        attach_messages([turn.inbound.id], item_id)
     save(turn.phone_hash, conversation, turn.now)
     return reply

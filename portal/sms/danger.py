@@ -19,7 +19,7 @@ DANGER_WORDS_ZH: tuple[str, ...] = (
 )
 DANGER_WORDS_EN: tuple[str, ...] = (
     "danger", "dangerous", "help me", "kidnap", "kidnapped", "kidnapping", "abduct", "abducted", "abducting",
-    "snatched", "grabbed", "dragged", "forced", "forcing", "screaming", "beating", "beaten", "hitting",
+    "snatched", "snatching", "grabbed", "grabbing", "dragged", "dragging", "forced", "forcing", "screaming", "beating", "beaten", "hitting",
     "abused", "locked", "tied up", "drugged", "knife", "gun", "weapon", "selling a child", "sell the child",
 )
 _ENGLISH = re.compile(r"\b(" + "|".join(re.escape(word) for word in DANGER_WORDS_EN) + r")\b", re.IGNORECASE)

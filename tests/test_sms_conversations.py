@@ -1,0 +1,318 @@
+"""Hotline conversations through signed webhook requests: the tip's questions, the menu, expiry,
+danger words, opt-out and opt-in words, bursts and MMS media."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from sqlalchemy import func, select, text as sql_text
+
+from portal.extensions import db
+from portal.models import (
+    InboundMessage,
+    IntakeItem,
+    ItemKind,
+    OutboundMessage,
+    OutboundStatus,
+    Priority,
+    SmsConversation,
+    SmsMedia,
+    Tip,
+    UrgentAlert,
+)
+from portal.security.crypto import phone_hash
+from portal.sms import optout
+from portal.sms.danger import DANGER_WORDS_EN, DANGER_WORDS_ZH, mentions_danger
+from tests.staff_support import control_clock
+from tests.test_sms_hotline import SENDER, signed_post, sms_params
+
+OTHER_SENDER = "+8613900139000"
+
+
+def say(client, body: str, sender: str = SENDER, **extra: str) -> str:
+    """Send one signed SMS from `sender`; return the reply text ("" when the answer holds none)."""
+    params = {**sms_params(body, message_sid="SM" + uuid.uuid4().hex, sender=sender), **extra}
+    response = signed_post(client, params)
+    assert response.status_code == 200
+    found = re.search(r"<Message>(.*)</Message>", response.get_data(as_text=True), re.S)
+    return found.group(1) if found else ""
+
+
+def the_tip() -> Tip:
+    return db.session.scalars(select(Tip)).one()
+
+
+def count(model) -> int:  # type: ignore[no-untyped-def]
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+# The tip conversation ---------------------------------------------------------------------------
+
+
+def test_chinese_tip_conversation_adds_danger_place_and_time_to_the_same_tip(client):
+    first = say(client, "举报 火车站有个小女孩跟着一个男人乞讨")
+    tip = the_tip()
+    assert f"受理编号{tip.item.reference}" in first and "查询码" in first
+    assert "仅办理线索的民警可见" in first and "有危险吗" in first
+    assert tip.item.channel == "sms" and tip.contact_phone == SENDER and tip.may_contact_by_sms
+
+    assert "哪里" in say(client, "2")
+    assert "什么时候" in say(client, "南通站北广场出口")
+    last = say(client, "今天下午3点")
+    assert tip.item.reference in last
+
+    db.session.expire_all()
+    tip = the_tip()
+    assert tip.description == "火车站有个小女孩跟着一个男人乞讨"
+    assert tip.place == "南通站北广场出口" and tip.seen_when == "今天下午3点"
+    assert not tip.child_in_danger and tip.item.priority != Priority.URGENT.value
+    assert count(Tip) == 1 and count(IntakeItem) == 1
+    assert count(SmsConversation) == 0  # ended
+    # Every message of the conversation belongs to the tip.
+    assert set(db.session.scalars(select(InboundMessage.item_id))) == {tip.item_id}
+
+
+def test_english_tip_conversation_with_a_child_in_danger_says_call_110_and_marks_it_urgent(client):
+    first = say(client, "TIP a boy pulled into a white van at the bus station")
+    assert "Reference" in first and "Is a child in danger right now?" in first
+    reply = say(client, "1")
+    assert "Call 110 now" in reply and "12110" in reply
+    db.session.expire_all()
+    tip = the_tip()
+    assert tip.child_in_danger and tip.item.priority == Priority.URGENT.value
+    assert count(UrgentAlert) == 1
+    assert "When" in say(client, "0")  # place skipped
+    assert "Thank you" in say(client, "０")  # time skipped, full-width zero
+    db.session.expire_all()
+    assert the_tip().place is None and the_tip().seen_when is None
+
+
+def test_a_bare_number_is_answered_in_the_language_of_the_conversation(client):
+    say(client, "tip a girl crying alone at the ferry")
+    assert "Where did you see the child?" in say(client, "2")
+
+
+def test_an_answer_that_is_not_yes_or_no_is_added_to_the_tip_and_the_question_is_asked_again(client):
+    say(client, "举报 公园有个孩子")
+    reply = say(client, "孩子大概五岁，穿红衣服")
+    assert "已补充" in reply and "有危险吗" in reply
+    db.session.expire_all()
+    assert the_tip().description == "公园有个孩子\n孩子大概五岁，穿红衣服"
+
+
+def test_a_danger_word_flags_the_tip_urgent_without_any_answer(client):
+    say(client, "举报 有人在超市门口强行把孩子抱走")
+    tip = the_tip()
+    assert tip.child_in_danger and tip.item.priority == Priority.URGENT.value
+
+
+def test_a_danger_word_in_a_later_answer_flags_the_tip_urgent(client):
+    say(client, "TIP a child with two adults at the market")
+    say(client, "2")
+    say(client, "they were dragging him into a car")
+    db.session.expire_all()
+    assert the_tip().item.priority == Priority.URGENT.value
+
+
+@pytest.mark.parametrize("word", DANGER_WORDS_ZH + DANGER_WORDS_EN)
+def test_every_documented_danger_word_is_recognised_in_a_sentence(word):
+    assert mentions_danger(f"我看到 {word} 了" if not word.isascii() else f"I saw {word.upper()} there")
+
+
+@pytest.mark.parametrize("text", ["孩子在公园玩", "a child selling flowers at the station", "the boy looked tired",
+                                  "forecast says sunny", "unlocked bicycle"])
+def test_ordinary_words_are_not_danger_words(text):
+    assert not mentions_danger(text)
+
+
+# The menu: nothing the sender wrote is lost ----------------------------------------------------
+
+
+def test_a_first_message_without_keyword_becomes_the_start_of_the_tip_when_the_sender_chooses_1(client):
+    menu = say(client, "我在汽车站看到一个小孩被大人拉着走，孩子一直哭")
+    assert "1 举报线索" in menu
+    item = db.session.scalars(select(IntakeItem)).one()
+    assert item.kind == ItemKind.SMS_MESSAGE.value
+
+    first = say(client, "1")
+    db.session.expire_all()
+    tip = the_tip()
+    assert tip.description == "我在汽车站看到一个小孩被大人拉着走，孩子一直哭"
+    assert f"受理编号{tip.item.reference}" in first
+    # The kept SMS item is folded into the tip: the queue shows the words once.
+    assert count(IntakeItem) == 1
+    assert set(db.session.scalars(select(InboundMessage.item_id))) == {tip.item_id}
+    assert "哪里" in say(client, "2")
+
+
+def test_several_messages_before_choosing_1_all_become_the_tip(client):
+    say(client, "hello")
+    assert "Message kept" in say(client, "I saw a girl at the bus station")
+    say(client, "1")
+    db.session.expire_all()
+    assert the_tip().description == "hello\nI saw a girl at the bus station"
+
+
+def test_a_number_outside_the_menu_keeps_the_message_and_repeats_the_choices(client):
+    say(client, "你好")
+    assert "请回复数字" in say(client, "9")
+    assert count(Tip) == 0
+    assert db.session.scalars(select(IntakeItem)).one().kind == ItemKind.SMS_MESSAGE.value
+
+
+def test_help_lists_the_keywords_in_the_senders_language(client):
+    text = say(client, "帮助")
+    assert "举报" in text and "预约" in text and "查询" in text and "取消预约" in text and "退订" in text
+    assert "CANCEL BOOKING" in say(client, "help")
+    assert count(IntakeItem) == 0
+
+
+def test_menu_choice_5_gives_help(client):
+    say(client, "hi there")
+    assert "BOOK" in say(client, "5")
+
+
+# Expiry ------------------------------------------------------------------------------------------
+
+
+def test_a_conversation_expires_after_the_idle_time_and_the_next_message_says_so(client, monkeypatch):
+    clock = control_clock(monkeypatch)
+    say(client, "举报 车站有个孩子")
+    clock.advance(minutes=31)
+    reply = say(client, "2")
+    assert "已结束" in reply and "1 举报线索" in reply
+    db.session.expire_all()
+    assert the_tip().child_in_danger is False  # "2" was not taken as an answer to the old question
+    assert db.session.scalars(select(SmsConversation)).one().flow == "menu"
+
+
+def test_a_conversation_within_the_idle_time_continues(client, monkeypatch):
+    clock = control_clock(monkeypatch)
+    say(client, "举报 车站有个孩子")
+    clock.advance(minutes=29)
+    assert "哪里" in say(client, "2")
+
+
+def test_the_idle_time_is_configurable(app, app_factory, monkeypatch):
+    app = app_factory(sms_conversation_idle_minutes=5)
+    with app.app_context():
+        client = app.test_client()
+        clock = control_clock(monkeypatch)
+        say(client, "TIP a child at the pier")
+        clock.advance(minutes=6)
+        assert "ended after a long pause" in say(client, "2")
+
+
+def test_a_keyword_during_a_conversation_starts_that_flow_afresh(client):
+    say(client, "举报 车站有个孩子")
+    say(client, "举报 另一个地方也有个孩子")
+    assert count(Tip) == 2
+
+
+def test_conversations_are_kept_per_phone_number(client):
+    say(client, "举报 车站有个孩子")
+    assert "1 举报线索" in say(client, "2", sender=OTHER_SENDER)  # no conversation on that number
+    assert "哪里" in say(client, "2")
+
+
+def test_conversation_answers_are_stored_encrypted(client):
+    say(client, "举报 车站有个孩子")
+    raw = db.session.execute(sql_text("SELECT data FROM sms_conversation")).scalar_one()
+    assert "tip_id" not in (raw or "")
+
+
+# Opt-out and opt-in words ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word", ["STOP", "退订", "TD", "unsubscribe"])
+def test_an_opt_out_word_records_the_opt_out_and_ends_the_conversation(client, word):
+    say(client, "举报 车站有个孩子")
+    say(client, word)
+    assert optout.is_opted_out(phone_hash(SENDER))
+    assert count(SmsConversation) == 0
+
+
+@pytest.mark.parametrize("body", ["STOP PLEASE", "TD123", "stop sending me the menu"])
+def test_an_opt_out_word_inside_a_message_opts_nobody_out(client, body):
+    assert say(client, body)
+    assert not optout.is_opted_out(phone_hash(SENDER))
+
+
+@pytest.mark.parametrize(("word", "confirmed"), [("START", False), ("恢复", True), ("unstop", False)])
+def test_a_start_word_opts_the_number_back_in(client, word, confirmed):
+    say(client, "退订")
+    reply = say(client, word)
+    assert not optout.is_opted_out(phone_hash(SENDER))
+    assert bool(reply) is confirmed
+
+
+def test_yes_opts_back_in_only_a_number_that_opted_out(client):
+    say(client, "STOP")
+    say(client, "YES")
+    assert not optout.is_opted_out(phone_hash(SENDER))
+    # For a number that never opted out, YES is an ordinary message (it gets the menu).
+    assert "1 report a lead" in say(client, "YES", sender=OTHER_SENDER)
+
+
+def test_a_tip_from_an_opted_out_number_is_kept_but_the_reply_is_withheld(client):
+    say(client, "退订")
+    assert say(client, "举报 车站有个孩子") == ""
+    assert count(Tip) == 1
+    withheld = db.session.scalars(select(OutboundMessage).where(OutboundMessage.body.contains("受理编号"))).one()
+    assert withheld.status == OutboundStatus.OPTED_OUT.value and withheld.sent_at is None
+
+
+# Bursts --------------------------------------------------------------------------------------------
+
+
+def test_a_burst_from_one_number_is_kept_and_flagged_but_not_answered(app, app_factory):
+    app = app_factory(sms_burst_per_minute=3)
+    with app.app_context():
+        client = app.test_client()
+        replies = [say(client, f"hello {n}") for n in range(5)]
+        assert all(replies[:3]) and replies[3:] == ["", ""]
+        burst = list(db.session.scalars(select(InboundMessage).where(InboundMessage.burst.is_(True))))
+        assert len(burst) == 2
+        # One item gathers the burst for staff.
+        assert len({message.item_id for message in burst}) == 1 and burst[0].item_id is not None
+        # Another number is answered as usual.
+        assert say(client, "hello", sender=OTHER_SENDER)
+
+
+def test_a_burst_is_counted_per_minute(app, app_factory, monkeypatch):
+    app = app_factory(sms_burst_per_minute=2)
+    with app.app_context():
+        client = app.test_client()
+        clock = control_clock(monkeypatch)
+        say(client, "hello 1")
+        say(client, "hello 2")
+        clock.advance(seconds=61)
+        assert say(client, "hello 3")
+
+
+# MMS --------------------------------------------------------------------------------------------
+
+
+def test_media_urls_of_an_mms_tip_are_stored_with_the_tip(client):
+    urls = {"NumMedia": "2", "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
+            "MediaUrl1": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME2"}
+    say(client, "举报 照片里的孩子在车站", **urls)
+    media = list(db.session.scalars(select(SmsMedia).order_by(SmsMedia.id)))
+    assert [m.url for m in media] == [urls["MediaUrl0"], urls["MediaUrl1"]]
+    assert {m.tip_id for m in media} == {the_tip().id} and {m.status for m in media} == {"pending"}
+
+
+def test_a_photo_sent_during_the_tip_questions_joins_the_tip(client):
+    say(client, "举报 车站有个孩子")
+    say(client, "", NumMedia="1", MediaUrl0="https://api.twilio.com/x/Media/ME3")
+    db.session.expire_all()
+    assert db.session.scalars(select(SmsMedia)).one().tip_id == the_tip().id
+
+
+def test_a_photo_before_choosing_1_in_the_menu_joins_the_tip(client):
+    say(client, "看这个孩子", NumMedia="1", MediaUrl0="https://api.twilio.com/x/Media/ME4")
+    say(client, "1")
+    db.session.expire_all()
+    assert db.session.scalars(select(SmsMedia)).one().tip_id == the_tip().id
