@@ -65,9 +65,10 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sms_media_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_sms_media_tip_id'), ['tip_id'], unique=False)
 
-    with op.batch_alter_table('inbound_message', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('burst', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.create_index('ix_inbound_message_sender_time', ['from_phone_hash', 'received_at'], unique=False)
+    # Plain ADD COLUMN, never batch mode: on SQLite a batch "move and copy" would recreate
+    # inbound_message and silently drop the full-text triggers that 0004 put on it.
+    op.add_column('inbound_message', sa.Column('burst', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.create_index('ix_inbound_message_sender_time', 'inbound_message', ['from_phone_hash', 'received_at'], unique=False)
 
     with op.batch_alter_table('outbound_message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('delivery_status', sa.String(length=20), nullable=True))
@@ -86,9 +87,9 @@ def downgrade():
         batch_op.drop_column('delivery_error_code')
         batch_op.drop_column('delivery_status')
 
-    with op.batch_alter_table('inbound_message', schema=None) as batch_op:
-        batch_op.drop_index('ix_inbound_message_sender_time')
-        batch_op.drop_column('burst')
+    # Not batch mode (see upgrade): keeps the full-text triggers on inbound_message.
+    op.drop_index('ix_inbound_message_sender_time', table_name='inbound_message')
+    op.drop_column('inbound_message', 'burst')
 
     with op.batch_alter_table('sms_media', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sms_media_tip_id'))
