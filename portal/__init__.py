@@ -118,3 +118,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sampling_bp, url_prefix="/sampling")
     app.register_blueprint(sms_bp, url_prefix="/sms")
     app.register_blueprint(staff_bp, url_prefix="/staff")
+
+    from portal import devtools
+
+    # /dev/sms: only with the console SMS backend, never in production.
+    devtools.register(app)

@@ -16,4 +16,8 @@ stop() {
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 echo "Tuanyuan Portal: http://127.0.0.1:${PORT}  (staff console: http://127.0.0.1:${PORT}/staff/login; Ctrl-C stops)"
+# The simulator exists only with the console SMS backend, outside production (portal.devtools).
+if [ "${SMS_BACKEND:-console}" = "console" ] && [ "${PORTAL_ENV:-development}" != "production" ]; then
+  echo "Try the SMS hotline without a phone: http://127.0.0.1:${PORT}/dev/sms"
+fi
 wait -n "$server" "$worker"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from portal.sms.provider import get_provider
+from portal.sms.simulate import deliver_locally
 
 
 def receive_locally(sender: str, body: str) -> tuple[int, str]:
@@ -14,11 +14,8 @@ def receive_locally(sender: str, body: str) -> tuple[int, str]:
 
     For development and demos; it never reaches an outside service.
     """
-    settings = current_app.config["SETTINGS"]
-    base = settings.public_base_url or "http://localhost"
-    params, headers = get_provider(settings).simulated_request(f"{base}/sms/inbound", sender, body)
-    response = current_app.test_client().post("/sms/inbound", data=params, base_url=base, headers=headers)
-    return response.status_code, response.get_data(as_text=True)
+    delivery = deliver_locally(current_app._get_current_object(), sender, body, "http://localhost")  # type: ignore[attr-defined]
+    return delivery.status, delivery.answer
 
 
 def register(app: Flask) -> None:
