@@ -22,7 +22,7 @@ def live_server(app: Flask) -> Iterator[str]:
     the block; yields its base URL (`http://127.0.0.1:PORT`). Each request runs in its own thread,
     app context and database session, as in production."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
