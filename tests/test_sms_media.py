@@ -269,3 +269,40 @@ def test_a_tip_that_already_has_the_most_photos_gets_no_more_from_mms(app, stub,
 def test_only_https_urls_on_the_providers_own_hosts_are_fetched(url):
     with pytest.raises(media.MediaRefused):
         media.fetch_media(url, ("AC1", "token"), 1024)
+
+
+def test_a_picture_whose_last_attempt_was_never_recorded_is_marked_failed_a_day_later(app, stub, photo_dir):
+    row = pending_media(stub.url("direct"))
+    row.attempts = media.MAX_ATTEMPTS  # the worker stopped during the last attempt
+    db.session.commit()
+    run_pass(now=utcnow() + timedelta(hours=1))
+    assert reload(row).status == "pending"
+    run_pass(now=utcnow() + timedelta(days=1, minutes=1))
+    assert reload(row).status == "failed" and "worker stopped" in reload(row).last_error
+    assert stub.requests == []
+
+
+def test_a_media_url_that_cannot_be_parsed_is_refused():
+    with pytest.raises(media.MediaRefused):
+        media.fetch_media("https://[api.twilio.com/Media/ME1", None, 1024)
+
+
+def test_a_download_overtaken_by_a_later_attempt_leaves_no_photo_behind(app, stub, photo_dir, monkeypatch):
+    from sqlalchemy import update
+
+    row = pending_media(stub.url("direct"))
+    real_save = media.save_photo_bytes
+
+    def save_while_another_worker_claims_the_next_attempt(raw, *, keep_location):
+        photo = real_save(raw, keep_location=keep_location)
+        with db.engine.begin() as other_worker:
+            other_worker.execute(update(SmsMedia).where(SmsMedia.id == row.id).values(attempts=SmsMedia.attempts + 1))
+        return photo
+
+    # Our own code is wrapped here only to simulate a second worker at exactly this moment.
+    monkeypatch.setattr(media, "save_photo_bytes", save_while_another_worker_claims_the_next_attempt)
+    run_pass()
+
+    assert (reload(row).status, reload(row).attempts) == ("pending", 2)
+    assert db.session.scalars(select(TipPhoto)).all() == []
+    assert list(photo_dir.iterdir()) == []

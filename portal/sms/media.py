@@ -45,6 +45,8 @@ MAX_PER_PASS = 20
 CONNECT_TIMEOUT_SECONDS = 10.0
 READ_TIMEOUT_SECONDS = 30.0
 MAX_REDIRECTS = 3
+# A picture still pending with all its attempts used this long after it arrived was abandoned.
+ABANDONED_AFTER = timedelta(days=1)
 # Where a media URL may point; the account's credentials are sent to these hosts only.
 MEDIA_HOSTS: tuple[str, ...] = ("api.twilio.com",)
 # Where the provider may redirect a media request ("*." matches any subdomain): Twilio's CDN for
@@ -70,8 +72,11 @@ def _host_matches(host: str, patterns: tuple[str, ...]) -> bool:
 def _check_url(url: str, hosts: tuple[str, ...]) -> str:
     """The URL's host name when `url` may be fetched (https, or http to PLAIN_HTTP_HOSTS, on one
     of `hosts`); raises MediaRefused otherwise."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError as exc:  # "Invalid IPv6 URL", a bad port
+        raise MediaRefused("not a valid URL") from exc
     plain_ok = parts.scheme == "http" and _host_matches(host, PLAIN_HTTP_HOSTS)
     if parts.scheme != "https" and not plain_ok:
         raise MediaRefused("not an https URL")
@@ -140,6 +145,7 @@ def download_pending_media(now: datetime) -> None:
     `now`: the pass's UTC time. Pictures of messages that belong to no tip wait (a message may
     become a tip later). Commits its own work, one picture at a time.
     """
+    _give_up_on_abandoned(now)
     due = or_(*(and_(SmsMedia.attempts == n, SmsMedia.created_at <= now - _wait_before(n))
                 for n in range(MAX_ATTEMPTS)))
     rows = db.session.execute(
@@ -151,6 +157,20 @@ def download_pending_media(now: datetime) -> None:
     for media_id, attempts in rows:
         if _claim(media_id, attempts):
             _download(media_id, attempts + 1)
+
+
+def _give_up_on_abandoned(now: datetime) -> None:
+    """A picture whose last attempt was claimed but never recorded (its worker stopped) stays
+    pending with MAX_ATTEMPTS attempts: a day after it arrived, mark it failed. (A day, not the
+    last back-off: a worker that was stopped for hours may be making that attempt right now.)"""
+    db.session.execute(
+        update(SmsMedia)
+        .where(SmsMedia.status == PENDING, SmsMedia.attempts >= MAX_ATTEMPTS,
+               SmsMedia.created_at <= now - ABANDONED_AFTER)
+        .values(status=FAILED, last_error=f"gave up after {MAX_ATTEMPTS} attempts: the worker stopped while fetching")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def _claim(media_id: int, attempts: int) -> bool:
@@ -187,6 +207,9 @@ def _fail(media_id: int, attempt: int, note: str, *, may_retry: bool) -> None:
 def _download(media_id: int, attempt: int) -> None:
     settings = current_app.config["SETTINGS"]
     media = db.session.get(SmsMedia, media_id, populate_existing=True)
+    if media is None or media.tip_id is None:  # its tip was erased meanwhile
+        db.session.rollback()
+        return
     url, tip_id = media.url, media.tip_id
     photos = db.session.scalar(select(func.count()).select_from(TipPhoto).where(TipPhoto.tip_id == tip_id))
     db.session.rollback()  # nothing stays open while the provider is called
@@ -206,16 +229,26 @@ def _download(media_id: int, attempt: int) -> None:
     except MediaUnavailable as unavailable:
         _fail(media_id, attempt, str(unavailable), may_retry=True)
         return
+    except Exception as exc:  # noqa: BLE001 - a full disk, a library bug: try again later, up to the limit
+        db.session.rollback()
+        _fail(media_id, attempt, f"unexpected {type(exc).__name__}", may_retry=True)
+        return
     try:
         photo.tip_id = tip_id
         db.session.add(photo)
         db.session.flush()
-        if not _settle(media_id, attempt, status=STORED, photo_id=photo.id, last_error=None,
-                       content_type=func.coalesce(SmsMedia.content_type, content_type or None)):
-            raise RuntimeError("the picture's row changed while it was downloaded")
-        db.session.commit()
+        kept = _settle(media_id, attempt, status=STORED, photo_id=photo.id, last_error=None,
+                       content_type=func.coalesce(SmsMedia.content_type, content_type or None))
+        if kept:
+            db.session.commit()
     except BaseException:
         db.session.rollback()
         delete_photo_file(settings.tip_photo_dir, photo.stored_name)
         raise
+    if not kept:
+        # A slow download overtaken by a later attempt (or the tip was erased): that one decides.
+        db.session.rollback()
+        delete_photo_file(settings.tip_photo_dir, photo.stored_name)
+        logger.info("MMS picture %s: attempt %s overtaken, its copy discarded", media_id, attempt)
+        return
     logger.info("MMS picture %s: stored as tip photo %s (attempt %s)", media_id, photo.id, attempt)
