@@ -1,13 +1,35 @@
-"""Helpers for tests: reading pages the way a person and a checker would."""
+"""Helpers for tests: reading pages the way a person and a checker would, and serving the app on a
+real socket."""
 
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
+from contextlib import contextmanager
 from html.parser import HTMLParser
+from typing import Iterator
 
+from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
+
+
+@contextmanager
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve `app` with Werkzeug's threaded server on a free port of 127.0.0.1 for the duration of
+    the block; yields its base URL (`http://127.0.0.1:PORT`). Each request runs in its own thread,
+    app context and database session, as in production."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
 
 
 class _PageParser(HTMLParser):

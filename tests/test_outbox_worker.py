@@ -23,10 +23,12 @@ from twilio.http.response import Response as TwilioResponse
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from portal.extensions import db
-from portal.models import OutboundMessage, OutboundStatus, Tip, utcnow
+from portal.models import OutboundMessage, OutboundStatus, SmsOptOut, Tip, utcnow
 from portal.outbox import queue_message
 from portal.outbox.worker import MAX_ATTEMPTS, PERIODIC_JOBS, run_pass
+from portal.security.crypto import phone_hash
 from portal.tips.jobs import clear_expired_follow_up_codes
+from portal.sms import optout
 from portal.sms.provider import SendOutcome
 from portal.sms.twilio_provider import TwilioProvider
 from tests.factories import create_tip
@@ -133,9 +135,10 @@ def test_twilio_send_posts_to_the_messages_api(app):
     assert reload(message).provider_message_id == "SM" + "b" * 32
 
 
-def test_server_error_queues_the_message_again_and_the_next_pass_sends_it_once(app):
+def test_twilio_failing_twice_with_500_then_accepting_delivers_the_message_exactly_once(app):
     message = queued()
-    stub = StubTwilioHttp((500, {"message": "Internal error", "status": 500}), accepted())
+    server_error = (500, {"message": "Internal error", "status": 500})
+    stub = StubTwilioHttp(server_error, server_error, accepted(), accepted("SM" + "c" * 32))
     provider = twilio_provider(app, stub)
 
     summary = run_pass(provider)
@@ -146,11 +149,15 @@ def test_server_error_queues_the_message_again_and_the_next_pass_sends_it_once(a
     assert row.not_before > utcnow()
     assert run_pass(provider).handled == 0  # backing off
 
-    run_pass(provider, now=utcnow() + timedelta(hours=1))
+    assert run_pass(provider, now=utcnow() + timedelta(hours=1)).retried == 1
+    assert run_pass(provider, now=utcnow() + timedelta(hours=3)).sent == 1
+    for later in (4, 24):
+        assert run_pass(provider, now=utcnow() + timedelta(hours=later)).handled == 0
 
     row = reload(message)
-    assert row.status == OutboundStatus.SENT.value and row.attempts == 2
-    assert stub.successes == 1 and len(stub.requests) == 2
+    assert row.status == OutboundStatus.SENT.value and row.attempts == 3
+    assert row.provider_message_id == "SM" + "a" * 32
+    assert stub.successes == 1 and len(stub.requests) == 3
 
 
 def test_too_many_requests_is_retried(app):
@@ -179,7 +186,7 @@ def test_message_that_keeps_failing_is_marked_failed_after_the_last_attempt(app)
     assert len(stub.requests) == MAX_ATTEMPTS
 
 
-def test_opted_out_recipient_fails_permanently_with_the_error_code(app):
+def test_twilio_error_21610_fails_the_message_and_records_the_number_as_opted_out(app):
     message = queued()
     stub = StubTwilioHttp((400, {"code": 21610, "message": f"Attempt to send to unsubscribed recipient {PHONE}",
                                  "status": 400}))
@@ -193,6 +200,21 @@ def test_opted_out_recipient_fails_permanently_with_the_error_code(app):
     assert "21610" in row.last_error
     assert PHONE not in row.last_error and "13800138000" not in row.last_error
     assert len(stub.requests) == 1
+    assert optout.is_opted_out(phone_hash(PHONE))
+    record = db.session.scalars(select(SmsOptOut)).one()
+    assert record.source == optout.PROVIDER
+
+    # The next message to that number is not handed to Twilio at all.
+    later = queued("另一条短信")
+    assert run_pass(provider, now=utcnow() + timedelta(days=2)).opted_out == 1
+    assert reload(later).status == OutboundStatus.OPTED_OUT.value
+    assert len(stub.requests) == 1
+
+
+def test_other_permanent_refusals_do_not_opt_the_number_out(app):
+    queued()
+    run_pass(twilio_provider(app, StubTwilioHttp((400, {"code": 21211, "message": "Invalid 'To' Phone Number"}))))
+    assert not optout.is_opted_out(phone_hash(PHONE))
 
 
 def test_timeout_after_the_request_went_out_marks_unknown_and_is_never_resent(app):
@@ -208,10 +230,75 @@ def test_timeout_after_the_request_went_out_marks_unknown_and_is_never_resent(ap
     assert len(stub.requests) == 1
 
 
+def test_twilio_send_asks_for_delivery_reports_at_the_public_status_url(app):
+    from flask import url_for
+
+    app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"],
+                                                 public_base_url="https://hotline.example.cn")
+    queued()
+    stub = StubTwilioHttp(accepted())
+    run_pass(twilio_provider(app, stub))
+    with app.test_request_context():
+        path = url_for("sms.delivery_status")
+    assert stub.requests[0]["data"]["StatusCallback"] == "https://hotline.example.cn" + path == \
+        "https://hotline.example.cn/sms/status"
+
+
+def test_twilio_send_without_a_public_address_asks_for_no_delivery_reports(app):
+    queued()
+    stub = StubTwilioHttp(accepted())
+    run_pass(twilio_provider(app, stub))
+    assert "StatusCallback" not in stub.requests[0]["data"]
+
+
 def test_twilio_provider_reports_outcomes_without_raising(app):
     provider = twilio_provider(app, StubTwilioHttp(ValueError("boom"), (404, {"code": 20404})))
     assert provider.send(PHONE, "x").outcome is SendOutcome.UNKNOWN
     assert provider.send(PHONE, "x").outcome is SendOutcome.PERMANENT
+
+
+# Opt-outs ---------------------------------------------------------------------------------
+
+
+def test_nothing_is_handed_to_twilio_for_an_opted_out_number_whatever_queued_it_until_it_opts_in(app):
+    from portal.sampling.notices import REMINDER_PURPOSE
+    from portal.triage.alerts import DUTY_ALERT_PURPOSE
+
+    optout.opt_out(phone_hash(PHONE))
+    reminder = queue_message(PHONE, "明天上午9:00请到采血点采血。", REMINDER_PURPOSE)
+    question = queue_message(PHONE, "民警对您的线索有一个问题。", "tip_question")
+    alert = queue_message(PHONE, "紧急线索 TY-7K3M-9Q2P", DUTY_ALERT_PURPOSE)
+    db.session.commit()
+    stub = StubTwilioHttp(accepted())
+    provider = twilio_provider(app, stub)
+
+    summary = run_pass(provider)
+
+    assert summary.opted_out == 3 and summary.sent == 0
+    assert stub.requests == []
+    for message in (reminder, question, alert):
+        row = reload(message)
+        assert row.status == OutboundStatus.OPTED_OUT.value
+        assert row.attempts == 0 and row.claim_token is None
+        assert "opted out" in row.last_error
+    assert run_pass(provider, now=utcnow() + timedelta(days=1)).handled == 0  # settled, never retried
+
+    assert optout.opt_in(phone_hash(PHONE)) is True
+    db.session.commit()
+    after = queue_message(PHONE, "民警对您的线索有一个新问题。", "tip_question")
+    db.session.commit()
+
+    assert run_pass(provider).sent == 1
+    assert len(stub.requests) == 1 and stub.requests[0]["data"]["Body"] == "民警对您的线索有一个新问题。"
+    assert reload(after).status == OutboundStatus.SENT.value
+    assert reload(question).status == OutboundStatus.OPTED_OUT.value
+
+
+def test_an_opt_out_holds_only_for_its_own_number(app):
+    optout.opt_out(phone_hash("+8613900139000"))
+    message = queued()
+    assert run_pass().sent == 1
+    assert reload(message).status == OutboundStatus.SENT.value
 
 
 # Periodic jobs ----------------------------------------------------------------------------

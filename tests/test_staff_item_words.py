@@ -82,3 +82,37 @@ def test_a_sampling_booking_item_offers_no_lead_workflow_and_refuses_a_status_mo
     assert refused.status_code == 400 and "sampling desk" in text_of(refused)
     db.session.expire_all()
     assert db.session.get(IntakeItem, item.id).status == "new"
+
+
+def test_staff_see_the_delivery_report_and_messages_not_sent_to_an_opted_out_number_or_of_unknown_outcome(app):
+    receipt = create_tip(contact_phone="+8613900139000", may_contact_by_sms=True)
+    item_id = receipt.tip.item_id
+    delivered = queue_message("+8613900139000", "question delivered", "tip_question", item_id=item_id)
+    undelivered = queue_message("+8613900139000", "question undelivered", "tip_question", item_id=item_id)
+    opted_out = queue_message("+8613900139000", "question opted out", "tip_question", item_id=item_id)
+    unknown = queue_message("+8613900139000", "question unknown", "tip_question", item_id=item_id)
+    for message, status in ((delivered, "delivered"), (undelivered, "undelivered")):
+        message.status, message.sent_at, message.provider_message_id = OutboundStatus.SENT.value, utcnow(), "SM1"
+        message.delivery_status, message.delivery_updated_at = status, utcnow()
+    undelivered.delivery_error_code = 30003
+    opted_out.status = OutboundStatus.OPTED_OUT.value
+    unknown.status = OutboundStatus.UNKNOWN.value
+    db.session.commit()
+
+    def rows(headers: dict[str, str]) -> dict[str, str]:
+        html = _officer_page(app, receipt.reference, headers, as_html=True)
+        cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row))
+                 for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)]
+        return {name: next(c for c in cells if f"question {name}" in c)
+                for name in ("delivered", "undelivered", "opted out", "unknown")}
+
+    english = rows(EN)
+    assert "Delivered to the phone" in english["delivered"]
+    assert "Not delivered (error 30003)" in english["undelivered"]
+    assert "Not sent: the number opted out (STOP)" in english["opted out"]
+    assert "Outcome unknown: check before resending" in english["unknown"]
+    chinese = rows(ZH)
+    assert "已送达手机" in chinese["delivered"]
+    assert "未送达（错误代码30003）" in chinese["undelivered"]
+    assert "未发送：该号码已退订" in chinese["opted out"]
+    assert "结果不明：重发前请先核实" in chinese["unknown"]

@@ -5,12 +5,15 @@ Delivery of one message:
 1. Claim it with a conditional UPDATE (`status = 'queued'` → `'sending'` with a fresh claim
    token) and commit the claim BEFORE sending. Of two workers racing for one row, the database
    lets only one UPDATE match (rowcount 1); the other sees rowcount 0 and moves on.
-2. Send through the provider, with no database transaction open.
-3. Record the outcome, only if the claim is still ours: sent; back to queued with a back-off
+2. If the recipient has opted out (`portal.sms.optout`), mark it `opted_out` and send nothing,
+   whatever queued it; if its purpose's send check says it is no longer wanted, `withdrawn`.
+3. Send through the provider, with no database transaction open.
+4. Record the outcome, only if the claim is still ours: sent; back to queued with a back-off
    (the send certainly failed); failed (refused for good, or out of attempts); or unknown (the
-   request may have gone out — never resent automatically: staff decide).
+   request may have gone out — never resent automatically: staff decide). A refusal because the
+   recipient opted out at the provider (Twilio 21610) also records the number as opted out.
 
-A worker that dies between 1 and 3 leaves the row `sending`; `mark_stale_claims_unknown` turns
+A worker that dies between 1 and 4 leaves the row `sending`; `mark_stale_claims_unknown` turns
 such rows `unknown` after STALE_CLAIM_MINUTES, again without resending.
 
 Nothing here logs a phone number or a message text.
@@ -28,6 +31,7 @@ from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.models import OutboundMessage, OutboundStatus, utcnow
+from portal.sms import optout
 from portal.sms.provider import SendOutcome, SendResult, SmsProvider
 
 logger = logging.getLogger(__name__)
@@ -79,14 +83,16 @@ class PassSummary:
     failed: int = 0
     unknown: int = 0
     withdrawn: int = 0
+    opted_out: int = 0
 
     @property
     def handled(self) -> int:
-        """Messages this pass settled in any way (sent, retried, failed, unknown or withdrawn)."""
-        return self.sent + self.retried + self.failed + self.unknown + self.withdrawn
+        """Messages this pass settled in any way (sent, retried, failed, unknown, withdrawn or opted out)."""
+        return self.sent + self.retried + self.failed + self.unknown + self.withdrawn + self.opted_out
 
     def __str__(self) -> str:
-        return f"sent {self.sent}, retried {self.retried}, failed {self.failed}, unknown {self.unknown}"
+        text = f"sent {self.sent}, retried {self.retried}, failed {self.failed}, unknown {self.unknown}"
+        return text + (f", opted out {self.opted_out}" if self.opted_out else "")
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,7 @@ class _Claim:
     message_id: int
     token: str
     to_phone: str
+    to_phone_hash: str
     body: str
     attempts: int
     purpose: str = ""
@@ -137,8 +144,8 @@ def claim_next(now: datetime, skip: set[int]) -> _Claim | None:
                 skip.add(message_id)  # another worker got it
                 continue
             message = db.session.get(OutboundMessage, message_id, populate_existing=True)
-            claim = _Claim(message_id, token, message.to_phone or "", message.body, message.attempts,
-                           message.purpose)
+            claim = _Claim(message_id, token, message.to_phone or "", message.to_phone_hash, message.body,
+                           message.attempts, message.purpose)
             # End the read transaction: nothing stays open while the provider is called.
             db.session.rollback()
             return claim
@@ -162,6 +169,10 @@ def _record(claim: _Claim, result: SendResult, now: datetime, summary: PassSumma
         detail = result.detail if result.outcome is SendOutcome.PERMANENT else f"gave up after {attempts} attempts: {result.detail}"
         values.update(status=OutboundStatus.FAILED.value, last_error=detail[:500])
         summary.failed += 1
+        if result.recipient_opted_out:
+            # The provider's own opt-out list had the number (it texted STOP to the provider):
+            # record it, so nothing else is handed over for it until it texts a START word.
+            optout.opt_out(claim.to_phone_hash, source=optout.PROVIDER)
     db.session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.id == claim.message_id, OutboundMessage.claim_token == claim.token)
@@ -182,8 +193,12 @@ def deliver_due(provider: SmsProvider, now: datetime, limit: int = MAX_MESSAGES_
         if claim is None:
             break
         skip.add(claim.message_id)
+        if _recipient_opted_out(claim):
+            _settle_unsent(claim, OutboundStatus.OPTED_OUT, "not sent: the recipient opted out")
+            summary.opted_out += 1
+            continue
         if not _still_wanted(claim):
-            _withdraw(claim)
+            _settle_unsent(claim, OutboundStatus.WITHDRAWN, "no longer wanted when due")
             summary.withdrawn += 1
             continue
         try:
@@ -205,15 +220,23 @@ def _still_wanted(claim: _Claim) -> bool:
     return wanted
 
 
-def _withdraw(claim: _Claim) -> None:
+def _recipient_opted_out(claim: _Claim) -> bool:
+    try:
+        return optout.is_opted_out(claim.to_phone_hash)
+    finally:
+        db.session.rollback()  # nothing stays open while the provider is called
+
+
+def _settle_unsent(claim: _Claim, status: OutboundStatus, note: str) -> None:
+    """Settle a claimed message without handing it to the provider (`note`: for staff)."""
     db.session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.id == claim.message_id, OutboundMessage.claim_token == claim.token)
-        .values(status=OutboundStatus.WITHDRAWN.value, claim_token=None, last_error="no longer wanted when due")
+        .values(status=status.value, claim_token=None, last_error=note)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    logger.info("outbound message %s withdrawn (no longer wanted)", claim.message_id)
+    logger.info("outbound message %s not sent: %s", claim.message_id, status.value)
 
 
 @periodic_job

@@ -211,7 +211,8 @@ def keep_after_error(sms: InboundSms, settings: "Settings") -> str:
         db.session.commit()
         return reply
     except DuplicateMessage:
-        return replies.kept_after_error(language)
+        # Another delivery of this message stored it and answered it: answer nothing more.
+        return ""
     except Exception as exc:  # noqa: BLE001 - the webhook must still answer
         db.session.rollback()
         logger.error("could not keep SMS %s after an error: %s", sms.provider_message_id, type(exc).__name__)

@@ -2,8 +2,8 @@
 
 Sources: Twilio's webhook security guide (X-Twilio-Signature, HMAC-SHA1 of the public URL plus
 the sorted POST fields, checked by `twilio.request_validator.RequestValidator`), the messaging
-webhook fields (MessageSid, From, To, Body, NumMedia, MediaUrl0…), and the REST error codes
-(21610: the recipient replied STOP).
+webhook fields (MessageSid, From, To, Body, NumMedia, MediaUrl0…), the status-callback fields
+(MessageSid, MessageStatus, ErrorCode) and the REST error codes (21610: the recipient replied STOP).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import uuid
 from typing import TYPE_CHECKING, Mapping
 
 import requests
+from twilio.base import values
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
@@ -20,7 +21,15 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from portal.sms.provider import InboundSms, InvalidInbound, SendResult
+from portal.sms.provider import (
+    STATUS_CALLBACK_PATH,
+    DeliveryReport,
+    DeliveryStatus,
+    InboundSms,
+    InvalidInbound,
+    InvalidStatusCallback,
+    SendResult,
+)
 
 if TYPE_CHECKING:
     from portal.config import Settings
@@ -32,6 +41,21 @@ logger = logging.getLogger(__name__)
 SEND_TIMEOUT_SECONDS = 15.0
 # Twilio accepts at most 10 media items per message.
 _MAX_MEDIA = 10
+# "Attempt to send to unsubscribed recipient": the number replied STOP (or another opt-out word) to Twilio.
+OPTED_OUT_ERROR = 21610
+# Twilio's MessageStatus words → ours. "accepted" and "scheduled" come before "queued"; statuses of
+# received messages ("receiving", "received") and read receipts ("read") are not delivery stages.
+_DELIVERY_STATUSES = {
+    "accepted": DeliveryStatus.QUEUED,
+    "scheduled": DeliveryStatus.QUEUED,
+    "queued": DeliveryStatus.QUEUED,
+    "sending": DeliveryStatus.SENDING,
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "undelivered": DeliveryStatus.UNDELIVERED,
+    "failed": DeliveryStatus.FAILED,
+    "canceled": DeliveryStatus.CANCELED,
+}
 
 # Twilio's HTTP client logs every request at INFO; keep it quiet so no number or text is ever logged.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
@@ -41,7 +65,8 @@ class TwilioProvider:
     """`SmsProvider` backed by Twilio Programmable Messaging.
 
     `http_client`: a `twilio.http.HttpClient` for the REST API (tests pass a stub subclass;
-    default: Twilio's own client with SEND_TIMEOUT_SECONDS).
+    default: Twilio's own client with SEND_TIMEOUT_SECONDS). With `settings.public_base_url` set,
+    every message is sent with a status callback to `PUBLIC_BASE_URL/sms/status`.
     """
 
     name = "twilio"
@@ -52,6 +77,8 @@ class TwilioProvider:
         self._account_sid = settings.twilio_account_sid
         self._from_number = settings.twilio_from_number
         self._http_client = http_client
+        base = settings.public_base_url.rstrip("/")
+        self._status_callback = f"{base}{STATUS_CALLBACK_PATH}" if base else None
 
     # Inbound ---------------------------------------------------------------------------------
 
@@ -84,6 +111,21 @@ class TwilioProvider:
             media_urls=media,
         )
 
+    def parse_status_callback(self, form: Mapping[str, str]) -> DeliveryReport:
+        """Read MessageSid, MessageStatus and ErrorCode (see SmsProvider). Raises InvalidStatusCallback."""
+        message_id = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+        if not message_id or len(message_id) > 64:
+            raise InvalidStatusCallback("MessageSid missing or too long")
+        raw_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
+        raw_code = (form.get("ErrorCode") or "").strip()
+        error_code = int(raw_code) if raw_code.isascii() and raw_code.isdigit() and len(raw_code) <= 9 else None
+        return DeliveryReport(
+            provider_message_id=message_id,
+            status=_DELIVERY_STATUSES.get(raw_status),
+            error_code=error_code,
+            recipient_opted_out=error_code == OPTED_OUT_ERROR,
+        )
+
     def simulated_request(self, url: str, sender: str, body: str) -> tuple[dict[str, str], dict[str, str]]:
         """See SmsProvider.simulated_request; the From number defaults to Twilio's test number."""
         params = {
@@ -112,7 +154,10 @@ class TwilioProvider:
     def send(self, to: str, body: str) -> SendResult:
         """Send through Twilio's REST API and classify the outcome (see SmsProvider.send)."""
         try:
-            message = self._client().messages.create(to=to, from_=self._from_number, body=body)
+            message = self._client().messages.create(
+                to=to, from_=self._from_number, body=body,
+                status_callback=self._status_callback or values.unset,
+            )
         except (TwilioRestException, TwilioServiceException) as exc:
             return _result_for_error_status(getattr(exc, "status", None), getattr(exc, "code", None))
         except requests.exceptions.RequestException as exc:
@@ -132,7 +177,7 @@ def _result_for_error_status(status: int | None, code: int | None) -> SendResult
         return SendResult.unknown(detail)
     if status == 429 or status >= 500:
         return SendResult.retry(detail, error_code=code or status)
-    return SendResult.permanent(detail, error_code=code or status)
+    return SendResult.permanent(detail, error_code=code or status, recipient_opted_out=code == OPTED_OUT_ERROR)
 
 
 def _result_for_network_error(exc: requests.exceptions.RequestException) -> SendResult:

@@ -1,4 +1,5 @@
-"""The SMS hotline webhook: `POST /sms/inbound`, called by the provider for every incoming SMS.
+"""The SMS hotline webhooks: `POST /sms/inbound`, called by the provider for every incoming SMS, and
+`POST /sms/status`, its delivery-status callback for each message the portal sent.
 
 Verify the signature → normalise the sender → store the message once → decide the reply (a pure
 function) → answer TwiML with status 200. After the signature check the answer is always 200
@@ -12,9 +13,12 @@ import traceback
 
 from flask import Response, abort, current_app, request
 
+from portal.extensions import db
+from portal.models import utcnow
 from portal.sms import bp
+from portal.sms.delivery import record_delivery_report
 from portal.sms.inbox import DuplicateMessage, keep_after_error, receive
-from portal.sms.provider import InvalidInbound, get_provider
+from portal.sms.provider import InvalidInbound, InvalidStatusCallback, get_provider
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +76,25 @@ def inbound() -> Response:
         logger.error("SMS %s: could not be handled (%s at %s)", sms.provider_message_id, type(exc).__name__, _where(exc))
         reply = keep_after_error(sms, settings)
     return _twiml(provider.reply(reply))
+
+
+@bp.post("/status")
+def delivery_status() -> Response:
+    """The provider's delivery-status callback for a message the portal sent (Twilio calls it at
+    each stage: queued, sent, delivered, undelivered, failed). 403 unless correctly signed (checked
+    exactly like `/sms/inbound`); after that always 200 with an empty body, whatever it says,
+    because the provider treats any other answer as a failure."""
+    settings = current_app.config["SETTINGS"]
+    provider = get_provider(settings)
+    signature = request.headers.get(provider.signature_header)
+    if not provider.verify_request(public_request_url(settings.public_base_url), request.form, signature):
+        logger.warning("SMS status callback: refused a request without a valid signature")
+        abort(403)
+    try:
+        record_delivery_report(provider.parse_status_callback(request.form), utcnow())
+    except InvalidStatusCallback:
+        logger.warning("SMS status callback: signed request without a usable message id; nothing changed")
+    except Exception as exc:  # noqa: BLE001 - the provider must always get 200
+        db.session.rollback()
+        logger.error("SMS status callback could not be recorded (%s at %s)", type(exc).__name__, _where(exc))
+    return Response("", status=200, mimetype="text/plain")

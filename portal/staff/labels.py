@@ -94,9 +94,21 @@ LABELS: dict[str, dict[Any, Any]] = {
         "sending": _l("Sending"),
         "sent": _l("Sent"),
         "failed": _l("Could not be sent"),
-        "unknown": _l("Sending not confirmed"),
+        # The request may have reached the provider (a timeout): never resent automatically.
+        "unknown": _l("Outcome unknown: check before resending"),
         "replied": _l("Sent as a reply"),
         "withdrawn": _l("Not sent: no longer needed"),
+        "opted_out": _l("Not sent: the number opted out (STOP)"),
+    },
+    # What the provider's delivery report last said (DeliveryStatus), for messages it accepted.
+    "delivery_status": {
+        "queued": _l("Waiting at the SMS provider"),
+        "sending": _l("Being sent by the SMS provider"),
+        "sent": _l("Passed to the phone network"),
+        "delivered": _l("Delivered to the phone"),
+        "undelivered": _l("Not delivered"),
+        "failed": _l("Failed at the SMS provider"),
+        "canceled": _l("Cancelled at the SMS provider"),
     },
     "action": {
         "view_item": _l("Opened the item"),

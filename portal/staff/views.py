@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -142,8 +143,22 @@ def _thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]
         when = message.sent_at or (message.not_before if message.status == OutboundStatus.QUEUED.value else None)
         thread.append({"received": format_local_datetime(when or message.created_at, tz),
                        "sender": mask_mobile(message.to_phone), "body": message.body,
-                       "direction": label("sms_status", message.status)})
+                       "direction": label("sms_status", message.status),
+                       "delivery": _delivery_report(message)})
     return thread
+
+
+def _delivery_report(message: OutboundMessage) -> str:
+    """What the provider last reported of a message's delivery, with its error code and when
+    ("Not delivered (error 30003), 3 Dec 2026 09:20"); empty when it reported nothing."""
+    if not message.delivery_status:
+        return ""
+    text = label("delivery_status", message.delivery_status)
+    if message.delivery_error_code:
+        text = _("%(status)s (error %(code)s)", status=text, code=message.delivery_error_code)
+    if message.delivery_updated_at:
+        text = f"{text}, {format_local_datetime(message.delivery_updated_at, _site_timezone())}"
+    return text
 
 
 def render_item(item: IntakeItem, form: Any = None, code: int = 200) -> tuple[str, int]:

@@ -73,20 +73,34 @@ def save_uploads(
     folder = settings.tip_photo_dir
     try:
         for photo in cleaned:
-            stored = store_photo(photo, folder)
-            result.photos.append(
-                TipPhoto(
-                    stored_name=stored,
-                    width=photo.width,
-                    height=photo.height,
-                    byte_size=len(photo.data),
-                    kept_location=photo.kept_location,
-                )
-            )
+            result.photos.append(_stored(photo, folder))
     except BaseException:
         discard(result.photos)
         raise
     return result
+
+
+def save_photo_bytes(raw: bytes, *, keep_location: bool) -> TipPhoto:
+    """Clean one photo given as bytes (a picture sent by MMS, downloaded by the worker) and store
+    it, as `save_uploads` does a file; return its row (not yet added to the session).
+
+    Raises PhotoRefused (see `clean_photo`): more than TIP_PHOTO_MAX_MB, more than MAX_PIXELS, or
+    not an image. OSError when the file cannot be written.
+    """
+    settings = current_app.config["SETTINGS"]
+    photo = clean_photo(raw, keep_location=keep_location, max_bytes=settings.tip_photo_max_mb * 1024 * 1024)
+    return _stored(photo, settings.tip_photo_dir)
+
+
+def _stored(photo: CleanPhoto, folder: str) -> TipPhoto:
+    """Write a cleaned photo to `folder` and return its row (not added to the session)."""
+    return TipPhoto(
+        stored_name=store_photo(photo, folder),
+        width=photo.width,
+        height=photo.height,
+        byte_size=len(photo.data),
+        kept_location=photo.kept_location,
+    )
 
 
 def _refusal_message(refused: PhotoRefused, name: str, max_mb: int) -> str:
