@@ -316,3 +316,43 @@ def test_a_photo_before_choosing_1_in_the_menu_joins_the_tip(client):
     say(client, "1")
     db.session.expire_all()
     assert db.session.scalars(select(SmsMedia)).one().tip_id == the_tip().id
+
+
+# Done when: after STOP (or 退订) nothing is handed to Twilio; after START it is -------------------
+
+
+@pytest.mark.parametrize(("stop", "start"), [("STOP", "START"), ("退订", "恢复"), ("td", "start")])
+def test_after_an_opt_out_sms_no_reminder_or_staff_question_reaches_twilio_until_a_start_sms(client, app, stop, start):
+    from portal.outbox import queue_message
+    from portal.outbox.worker import run_pass
+    from portal.sampling.notices import REMINDER_PURPOSE
+    from tests.test_outbox_worker import StubTwilioHttp, accepted, twilio_provider
+
+    say(client, stop)
+    queue_message(SENDER, "明天上午9:00请到采血点采血。", REMINDER_PURPOSE)
+    queue_message(SENDER, "民警对您的线索有一个问题。", "tip_question")
+    db.session.commit()
+    stub = StubTwilioHttp(accepted(), accepted())
+    provider = twilio_provider(app, stub)
+
+    assert run_pass(provider).opted_out == 2
+    assert stub.requests == []
+
+    say(client, start)
+    queue_message(SENDER, "民警对您的线索有一个新问题。", "tip_question")
+    db.session.commit()
+    assert run_pass(provider).sent == 1
+    assert [request["data"]["Body"] for request in stub.requests] == ["民警对您的线索有一个新问题。"]
+
+
+@pytest.mark.parametrize("body", ["STOP PLEASE", "TD123"])
+def test_a_longer_message_starting_with_an_opt_out_word_does_not_stop_outbound_messages(client, app, body):
+    from portal.outbox import queue_message
+    from portal.outbox.worker import run_pass
+    from tests.test_outbox_worker import StubTwilioHttp, accepted, twilio_provider
+
+    say(client, body)
+    queue_message(SENDER, "民警对您的线索有一个问题。", "tip_question")
+    db.session.commit()
+    stub = StubTwilioHttp(accepted())
+    assert run_pass(twilio_provider(app, stub)).sent == 1

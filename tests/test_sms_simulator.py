@@ -195,7 +195,7 @@ def test_outbound_messages_to_the_number_show_with_what_became_of_them(client):
     thread = page.get_data(as_text=True).split('id="sms-thread"', 1)[1].split("</ol>", 1)[0]
     assert thread.count('class="sms-out"') == 2
     assert "Reminder: free blood sampling" in thread and "To be sent, due" in thread
-    assert "Not sent: this number opted out" in thread
+    assert "Not sent: the number opted out (STOP)" in thread
     assert "For another number" not in thread
 
 

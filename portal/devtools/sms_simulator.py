@@ -43,8 +43,6 @@ THREAD_LIMIT = 100
 PHONE_KEY = "sms_simulator_phone"
 LATEST_KEY = "sms_simulator_latest"
 
-# What became of a message to an opted-out number, where the staff words have none yet.
-_STATUS_WORDS = {OutboundStatus.OPTED_OUT.value: _l("Not sent: this number opted out")}
 _CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
@@ -84,7 +82,7 @@ def _lang_of(text: str) -> str:
 
 def _status_words(message: OutboundMessage, tz: str) -> str:
     status = message.status
-    words = label("sms_status", status) if status in LABELS["sms_status"] else str(_STATUS_WORDS.get(status, status))
+    words = label("sms_status", status) if status in LABELS["sms_status"] else status
     if status == OutboundStatus.QUEUED.value and message.not_before and message.not_before > utcnow():
         words = _("%(status)s, due %(time)s", status=words, time=format_local_datetime(message.not_before, tz))
     if message.delivery_status:
