@@ -356,3 +356,41 @@ def test_a_longer_message_starting_with_an_opt_out_word_does_not_stop_outbound_m
     db.session.commit()
     stub = StubTwilioHttp(accepted())
     assert run_pass(twilio_provider(app, stub)).sent == 1
+
+
+# What staff see ------------------------------------------------------------------------------------
+
+
+def test_staff_see_an_sms_tip_conversation_in_the_order_it_happened(app, client):
+    from tests.factories import create_staff
+    from tests.staff_support import browser, sign_in
+
+    say(client, "举报 车站有个孩子")
+    say(client, "2")
+    say(client, "南通站北广场")
+    staff = create_staff()
+    db.session.commit()
+    officer = browser(app)
+    sign_in(officer, staff.username)
+    page = officer.get(f"/staff/items/{the_tip().item.reference}").get_data(as_text=True)
+    thread = page[page.index('role="region" aria-label="短信"'):]
+    order = [thread.index(text) for text in ("车站有个孩子", "有危险吗", "哪里", "南通站北广场", "什么时候")]
+    assert order == sorted(order)
+
+
+def test_staff_see_which_messages_came_in_a_burst_and_went_unanswered(app, app_factory):
+    from tests.factories import create_staff
+    from tests.staff_support import browser, sign_in
+
+    bursting = app_factory(sms_burst_per_minute=1)
+    with bursting.app_context():
+        phone = bursting.test_client()
+        say(phone, "hello")
+        say(phone, "hello again")
+        item = db.session.scalars(select(InboundMessage).where(InboundMessage.burst.is_(True))).one().item
+        staff = create_staff()
+        db.session.commit()
+        officer = browser(bursting)
+        sign_in(officer, staff.username)
+        page = officer.get(f"/staff/items/{item.reference}").get_data(as_text=True)
+        assert "Received in a burst: not answered" in page or "短时间内大量收到：未回复" in page

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.forms.fields import display_mobile
 from portal.security.masking import mask_identity_number, mask_mobile, mask_name
 from portal.i18n import format_day, format_local_datetime
-from portal.models import AuditEvent, InboundMessage, IntakeItem, StaffUser, Tip
+from portal.models import AuditEvent, InboundMessage, IntakeItem, StaffUser, Tip, as_utc
 from portal.security.crypto import phone_hash
 from portal.staff.labels import label
 
@@ -62,8 +62,10 @@ def item_details(item: IntakeItem, site_timezone: str) -> ItemDetails:
         details.messages.append(
             {
                 "received": format_local_datetime(message.received_at, site_timezone),
+                "at": as_utc(message.received_at),
                 "sender": mask_mobile(message.from_phone),
                 "body": message.body,
+                "burst": message.burst,
             }
         )
     if messages:

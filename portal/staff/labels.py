@@ -87,7 +87,7 @@ LABELS: dict[str, dict[Any, Any]] = {
         "plate": _l("same vehicle plate"),
         "text": _l("similar text near the same place and time"),
     },
-    "direction": {"in": _l("Received"), "out": _l("Sent")},
+    "direction": {"in": _l("Received"), "in_burst": _l("Received in a burst: not answered"), "out": _l("Sent")},
     # What became of a message the portal sends (OutboundStatus), as shown in an item's SMS thread.
     "sms_status": {
         "queued": _l("To be sent"),

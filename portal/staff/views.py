@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from portal import audit, clock
 from portal.extensions import db
-from portal.models import IntakeItem, ItemKind, ItemLink, ItemNote, OutboundMessage, OutboundStatus, StaffUser, WorkingGroup
+from portal.models import IntakeItem, ItemKind, ItemLink, ItemNote, OutboundMessage, OutboundStatus, StaffUser, WorkingGroup, as_utc
 from portal.permissions import Permission, requires, role_allows
 from portal.security.masking import mask_mobile
 from portal.staff import bp, items
@@ -133,7 +133,7 @@ def _thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]
     """The SMS thread: messages received, and those the portal sends with what became of each
     (to be sent, sent, withdrawn, failed...), oldest first (numbers masked)."""
     tz = _site_timezone()
-    thread = [dict(m, direction=label("direction", "in")) for m in details.messages]
+    thread = [dict(m, direction=label("direction", "in_burst" if m.get("burst") else "in")) for m in details.messages]
     for message in db.session.scalars(
         select(OutboundMessage).where(OutboundMessage.item_id == item.id).order_by(OutboundMessage.created_at)
     ):
@@ -142,9 +142,12 @@ def _thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]
         # The time is when it went (sent), or when it is due (still to be sent), else when it was written.
         when = message.sent_at or (message.not_before if message.status == OutboundStatus.QUEUED.value else None)
         thread.append({"received": format_local_datetime(when or message.created_at, tz),
+                       "at": as_utc(when or message.created_at),
                        "sender": mask_mobile(message.to_phone), "body": message.body,
                        "direction": label("sms_status", message.status),
                        "delivery": _delivery_report(message)})
+    # One conversation, in the order it happened (a reply follows the message it answers).
+    thread.sort(key=lambda entry: entry["at"])
     return thread
 
 
