@@ -55,6 +55,20 @@ def format_local_datetime(instant: datetime, tz: str = DEFAULT_TIMEZONE, languag
     return f"{day}{clock}" if language == "zh" else f"{day}, {clock}"
 
 
+def format_local_datetime_without_year(
+    instant: datetime, tz: str = DEFAULT_TIMEZONE, language: str | None = None
+) -> str:
+    """Like `format_local_datetime` without the year, for a numbered list of times in one SMS
+    (the weekday keeps each date unambiguous within the booking horizon):
+    12月3日（星期四）上午9:20 · Thursday 3 December, 9:20am. `instant` timezone-aware; `tz` IANA."""
+    language = language or current_language()
+    day = instant.astimezone(ZoneInfo(tz)).date()
+    pattern = "M月d日（EEEE）" if language == "zh" else "EEEE d MMMM"
+    written = format_date(day, pattern, locale=_babel_locale(language))
+    clock = format_local_time(instant, tz, language)
+    return f"{written}{clock}" if language == "zh" else f"{written}, {clock}"
+
+
 def format_local_date(instant: datetime, tz: str = DEFAULT_TIMEZONE, language: str | None = None) -> str:
     """Date with weekday in the site's local time: 2026年12月3日（星期四） · Thursday 3 December 2026."""
     return format_day(instant.astimezone(ZoneInfo(tz)).date(), language)

@@ -95,6 +95,8 @@ class FollowUpGuard(db.Model):
     behaviour), so that a locked reference and an unknown one cannot be told apart.
 
     `reference_hash`: HMAC of the normalised reference as typed (never the reference itself).
+    The SMS hotline counts a sending number's failed progress checks in the same rows, under an
+    HMAC of another purpose (`portal.sms.flows.status`).
     """
 
     __tablename__ = "follow_up_guard"

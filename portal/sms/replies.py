@@ -133,3 +133,229 @@ def not_kept_after_error(language: str) -> str:
     with force_locale(language):
         return _("Tuanyuan hotline: something went wrong. Please send your message again later. "
                  "In an emergency call 110.")
+
+
+# Progress and cancellation (flows/status.py, flows/cancel.py) ---------------------------------
+
+# Replaces a tip's reference number in the stored copy of a progress reply and of the message
+# that asked for it: the phone number is kept with every SMS, and a tip reported anonymously on
+# the web must not become linked to the phone that later checked on it (THREATS.md).
+REDACTED_REFERENCE = "TY-XXXX-XXXX"
+
+
+def status_ask_reference(language: str) -> str:
+    """Answers a bare STATUS / 查询 (or menu choice 3): asks for the reference number."""
+    with force_locale(language):
+        return _(
+            "To check progress, reply with your reference number, like TY-7K3M-9Q2P. For a tip, add its "
+            "follow-up code after it. In an emergency call 110."
+        )
+
+
+def status_not_a_reference(language: str) -> str:
+    """The answer to the reference question holds no reference number: asks again."""
+    with force_locale(language):
+        return _(
+            "That is not a reference number. It looks like TY-7K3M-9Q2P. Reply with your reference number, "
+            "and for a tip its follow-up code."
+        )
+
+
+def status_ask_code(reference: str, language: str) -> str:
+    """A reference that is not a booking of this phone: asks for the follow-up code (the same
+    answer whether or not the reference exists)."""
+    with force_locale(language):
+        return _(
+            "If %(reference)s is a tip, reply with its follow-up code. A booking can be checked only from "
+            "the phone that booked it.",
+            reference=reference,
+        )
+
+
+def status_not_found(language: str) -> str:
+    """No booking of this phone and no tip with that code: one answer for an unknown reference,
+    a wrong code and another phone's booking."""
+    with force_locale(language):
+        return _(
+            "We could not find that reference number with that code. Check both and send STATUS again. "
+            "A booking can be checked only from the phone that booked it."
+        )
+
+
+def status_locked(minutes: int, language: str) -> str:
+    """Too many wrong tries (for the reference or from this phone): wait `minutes`."""
+    with force_locale(language):
+        return _(
+            "There have been too many tries. Wait %(minutes)s minutes, then try again. In an emergency "
+            "call 110.",
+            minutes=minutes,
+        )
+
+
+def _booking_progress(reference: str, status: str, site_name: str, when: str, advice: str, language: str) -> str:
+    # Called inside force_locale: the status words are the web's (portal.sampling.content).
+    from portal.i18n import word_space
+    from portal.sampling.content import status_label
+
+    return word_space(language).join([
+        _("Booking %(reference)s: %(status)s. %(time)s, %(site)s.", reference=reference,
+          status=status_label(status), time=when, site=site_name),
+        advice,
+    ])
+
+
+def booking_progress_booked(reference: str, site_name: str, when: str, language: str) -> str:
+    """Progress of an upcoming booking: status, local date, weekday and time, site; how to cancel."""
+    with force_locale(language):
+        return _booking_progress(reference, "booked", site_name, when,
+                                 _("To cancel it, send CANCEL BOOKING."), language)
+
+
+def booking_progress_passed(reference: str, site_name: str, when: str, language: str) -> str:
+    """Progress of a booking still marked booked whose time has passed."""
+    with force_locale(language):
+        return _booking_progress(reference, "booked", site_name, when,
+                                 _("This time has passed. To book again, send BOOK."), language)
+
+
+def booking_progress_cancelled(reference: str, site_name: str, when: str, language: str) -> str:
+    """Progress of a cancelled booking."""
+    with force_locale(language):
+        return _booking_progress(reference, "cancelled", site_name, when, _("To book again, send BOOK."), language)
+
+
+def booking_progress_checked_in(reference: str, site_name: str, when: str, language: str) -> str:
+    """Progress of a booking checked in at the site."""
+    with force_locale(language):
+        return _booking_progress(reference, "checked_in", site_name, when,
+                                 _("We contact you if there is a possible match."), language)
+
+
+def booking_progress_no_show(reference: str, site_name: str, when: str, language: str) -> str:
+    """Progress of a booking marked as not come."""
+    with force_locale(language):
+        return _booking_progress(reference, "no_show", site_name, when, _("To book again, send BOOK."), language)
+
+
+def _tip_progress(reference: str, key: str, explanation: str, language: str) -> str:
+    # Called inside force_locale: the status words are the web's (portal.tips.labels).
+    from portal.i18n import word_space
+    from portal.tips.labels import PROGRESS_WORDS
+
+    return word_space(language).join([
+        _("Tip %(reference)s: %(status)s.", reference=reference, status=str(PROGRESS_WORDS[key][0])),
+        explanation,
+        _("In an emergency call 110."),
+    ])
+
+
+def tip_progress_received(reference: str, language: str) -> str:
+    """Progress of a tip nobody has looked at yet."""
+    from portal.tips.labels import PROGRESS_WORDS
+
+    with force_locale(language):
+        return _tip_progress(reference, "received", str(PROGRESS_WORDS["received"][1]), language)
+
+
+def tip_progress_working(reference: str, language: str) -> str:
+    """Progress of a tip the police are looking into (no open question)."""
+    with force_locale(language):
+        return _tip_progress(reference, "working", _("The police are looking into your report."), language)
+
+
+def tip_progress_closed(reference: str, language: str) -> str:
+    """Progress of a tip the police have finished with."""
+    from portal.tips.labels import PROGRESS_WORDS
+
+    with force_locale(language):
+        return _tip_progress(reference, "closed", str(PROGRESS_WORDS["closed"][1]), language)
+
+
+def tip_progress_question(reference: str, url: str, language: str) -> str:
+    """Progress of a tip with a staff question not yet answered: where to read and answer it
+    (`url`: the web's /tips/status). Like the staff question SMS, never the question itself."""
+    from portal.i18n import word_space
+    from portal.tips.labels import PROGRESS_WORDS
+
+    with force_locale(language):
+        return word_space(language).join([
+            _("Tip %(reference)s: %(status)s.", reference=reference, status=str(PROGRESS_WORDS["working"][0])),
+            _("The police have a question for you. To read and answer it, enter your reference number and "
+              "follow-up code at %(url)s", url=url),
+        ])
+
+
+def cancel_confirm(reference: str, site_name: str, when: str, language: str) -> str:
+    """Asks once more before cancelling: 1 cancels, 2 keeps."""
+    with force_locale(language):
+        return _(
+            "Cancel booking %(reference)s at %(site)s, %(time)s? Reply 1 to cancel it, 2 to keep it.",
+            reference=reference, site=site_name, time=when,
+        )
+
+
+def cancel_choose(bookings: list[tuple[str, str]], language: str) -> str:
+    """Several upcoming bookings from this phone: which one? `bookings`: (reference, local date,
+    weekday and time without the year), soonest first, at most CANCEL_CHOICES."""
+    with force_locale(language):
+        lines = [_("%(number)s: %(reference)s, %(time)s", number=number, reference=reference, time=when)
+                 for number, (reference, when) in enumerate(bookings, start=1)]
+        if language == "zh":
+            return _("Which booking do you want to cancel? Reply with its number.") + "；".join(lines) + "。"
+        return " ".join([_("Which booking do you want to cancel? Reply with its number."), "; ".join(lines) + "."])
+
+
+def cancel_done(reference: str, site_name: str, when: str, language: str) -> str:
+    """The booking is cancelled (the cancellation SMS is queued as well, as on the web)."""
+    with force_locale(language):
+        return _(
+            "Booking %(reference)s at %(site)s, %(time)s is cancelled. To book again, send BOOK.",
+            reference=reference, site=site_name, time=when,
+        )
+
+
+def cancel_kept(reference: str, language: str) -> str:
+    """The answer was 2: nothing changed."""
+    with force_locale(language):
+        return _("Booking %(reference)s is kept. Nothing was changed.", reference=reference)
+
+
+def cancel_none(language: str) -> str:
+    """This phone has no upcoming booking (no reference given, or one not booked from it)."""
+    with force_locale(language):
+        return _(
+            "We found no upcoming booking made from this phone. A booking can be cancelled only from the "
+            "phone that booked it."
+        )
+
+
+def cancel_refused_cancelled(reference: str, language: str) -> str:
+    """The booking is already cancelled."""
+    with force_locale(language):
+        return _("Booking %(reference)s is already cancelled. To book again, send BOOK.", reference=reference)
+
+
+def cancel_refused_checked_in(reference: str, language: str) -> str:
+    """The booking is checked in: it can no longer be cancelled."""
+    with force_locale(language):
+        return _("Booking %(reference)s is checked in, so it can no longer be cancelled.", reference=reference)
+
+
+def cancel_refused_passed(reference: str, language: str) -> str:
+    """The booking's time has started or passed (or it was marked not come)."""
+    with force_locale(language):
+        return _(
+            "The time of booking %(reference)s has passed, so it can no longer be cancelled. To book again, "
+            "send BOOK.",
+            reference=reference,
+        )
+
+
+def cancel_not_found(language: str) -> str:
+    """A reference that is not an upcoming booking of this phone (unknown, a tip, another phone's
+    booking: one answer for all)."""
+    with force_locale(language):
+        return _(
+            "We could not find that reference number among the bookings made from this phone. Check it, or "
+            "send CANCEL BOOKING alone to see your bookings."
+        )

@@ -5,6 +5,10 @@ A reference number is locked for FOLLOW_UP_LOCK_MINUTES after FOLLOW_UP_MAX_FAIL
 follow-up codes. Wrong codes are counted per reference *as typed*, whether or not a tip has that
 reference, in rows that hold only an HMAC of it: a locked reference and one that does not exist
 behave identically, and the table cannot be read as a list of references.
+
+The same counter (`is_locked`, `count_failure`) serves other keys that need a failures lock
+without an HTTP request to rate-limit: the SMS hotline counts each sending number's failed
+progress checks with it (`portal.sms.flows.status`).
 """
 
 from __future__ import annotations
@@ -64,15 +68,39 @@ def check_follow_up(
     """
     now = now or utcnow()
     key = _guard_key(reference_text)
-    guard = db.session.scalar(select(FollowUpGuard).where(FollowUpGuard.reference_hash == key))
-    if guard is not None and guard.locked_until is not None and guard.locked_until > now:
+    if is_locked(key, now):
         return LookupResult(LookupOutcome.LOCKED)
     tip = find_tip_for_follow_up(reference_text, code_text)
     if tip is not None:
+        guard = _guard(key)
         if guard is not None:
             db.session.delete(guard)
         return LookupResult(LookupOutcome.FOUND, tip)
+    if count_failure(key, max_failures=max_failures, lock_minutes=lock_minutes, now=now):
+        return LookupResult(LookupOutcome.LOCKED)
+    return LookupResult(LookupOutcome.NOT_FOUND)
+
+
+def _guard(key: str) -> FollowUpGuard | None:
+    return db.session.scalar(select(FollowUpGuard).where(FollowUpGuard.reference_hash == key))
+
+
+def is_locked(key: str, now: datetime) -> bool:
+    """True while the guard row `key` (an HMAC, 64 hex characters) is locked at UTC `now`."""
+    guard = _guard(key)
+    return guard is not None and guard.locked_until is not None and guard.locked_until > now
+
+
+def count_failure(key: str, *, max_failures: int, lock_minutes: int, now: datetime) -> bool:
+    """Count one failure against the guard row `key` (an HMAC, 64 hex characters); return True
+    when the key is now locked.
+
+    `max_failures` failures within `lock_minutes` (counted from the first, UTC `now`) lock the key
+    for `lock_minutes`; a lock that has run out, or failures older than that, start the count
+    again. Writes to the session; the caller commits.
+    """
     window = timedelta(minutes=lock_minutes)
+    guard = _guard(key)
     if guard is None:
         guard = _new_guard(key, now)
     elif guard.locked_until is not None or guard.first_failure_at <= now - window:
@@ -81,8 +109,8 @@ def check_follow_up(
     guard.failures += 1
     if guard.failures >= max_failures:
         guard.locked_until = now + window
-        return LookupResult(LookupOutcome.LOCKED)
-    return LookupResult(LookupOutcome.NOT_FOUND)
+        return True
+    return False
 
 
 def _new_guard(key: str, now: datetime) -> FollowUpGuard:

@@ -35,8 +35,9 @@ PROGRESS_WORDS: dict[str, tuple[LazyString, LazyString]] = {
 }
 
 
-def public_progress(status: str, questions_asked: bool = False) -> tuple[LazyString, LazyString]:
-    """Return (status word, one-sentence explanation) for an intake item's `status` value.
+def public_progress_key(status: str, questions_asked: bool = False) -> str:
+    """The public progress of an intake item's `status` value: "received", "working" or "closed"
+    (the keys of PROGRESS_WORDS).
 
     Once the police have asked the tipster a question (`questions_asked`), a report still marked
     new reads as being worked on too: someone has plainly looked at it. An unknown status (a
@@ -48,7 +49,13 @@ def public_progress(status: str, questions_asked: bool = False) -> tuple[LazyStr
         key = "working"
     if key == "received" and questions_asked:
         key = "working"
-    return PROGRESS_WORDS[key]
+    return key
+
+
+def public_progress(status: str, questions_asked: bool = False) -> tuple[LazyString, LazyString]:
+    """Return (status word, one-sentence explanation) for an intake item's `status` value (see
+    `public_progress_key`)."""
+    return PROGRESS_WORDS[public_progress_key(status, questions_asked)]
 
 
 # Answers to "Is the child a girl or a boy?" (stored values → words).

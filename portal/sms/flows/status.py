@@ -1,0 +1,215 @@
+"""Checking progress by SMS: STATUS / 查询 (menu choice 3).
+
+The text after the keyword may hold a reference number and a follow-up code, typed any way
+(`read_reference_and_code`). A bare keyword asks for the reference; a reference that is not a
+booking of this phone then asks for the code.
+
+- A booking reference from the phone that booked it (`portal.sampling.booking.find_for_manage`,
+  the web's own check of reference and phone) shows the booking: its status in the web's words,
+  the site and the local date, weekday and time.
+- Anything else is treated as a tip: it needs its follow-up code, checked by the web's guarded
+  check (`portal.tips.followup.check_follow_up`), so wrong codes sent by SMS count towards the
+  same per-reference lock (FOLLOW_UP_MAX_FAILURES within FOLLOW_UP_LOCK_MINUTES) as on
+  /tips/status. An unknown reference, a wrong code and another phone's booking get one and the
+  same answer, at every step (never "this reference exists").
+- The answer for a tip is what /tips/status shows the tipster: the public progress word
+  (`portal.tips.labels`) and, when a staff question is still unanswered, where to read and answer
+  it (the web page; like the staff question SMS, the question itself is never sent).
+
+Per-number limit: the follow-up guard counts per reference, so one number could otherwise spread
+its tries over many references. Every failed check of a tip (wrong code, unknown reference,
+locked reference) also counts against the sending number, in the same guard table under an HMAC
+of the number's lookup hash; FOLLOW_UP_MAX_FAILURES failures within FOLLOW_UP_LOCK_MINUTES lock
+the number out of progress checks for FOLLOW_UP_LOCK_MINUTES. A right answer does not clear the
+number's count (or one real tip would buy unlimited guesses). This is the SMS channel's
+counterpart of the web's per-address RATELIMIT_STATUS_LOOKUP, which needs an HTTP client.
+
+Audit: the web records no audit event for a progress check (the tipster or family reads their
+own item, no staff member reads personal data), and neither does this flow.
+
+Privacy: a tip reported anonymously on the web must not become linked to the number that checks
+on it by SMS. Every message that went the tip way is stored as a placeholder (STORED_BODY), and
+the stored copy of each reply names REDACTED_REFERENCE instead of the reference; the follow-up
+code is never stored in plain text (THREATS.md).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from portal.i18n import LANGUAGES, format_local_datetime
+from portal.models import Appointment, AppointmentStatus, Tip, utcnow
+from portal.sampling.booking import find_for_manage
+from portal.security.crypto import lookup_hash
+from portal.security.references import (
+    ALPHABET,
+    FOLLOW_UP_CODE_LENGTH,
+    REFERENCE_LENGTH,
+    REFERENCE_PREFIX,
+    normalise_reference,
+)
+from portal.sms import replies
+from portal.sms.conversation import Conversation, Reply, Turn, register
+from portal.sms.hotline import language_of
+from portal.tips.followup import LookupOutcome, check_follow_up, conversation as tip_conversation
+from portal.tips.followup import count_failure, is_locked
+from portal.tips.labels import public_progress_key
+
+# The HMAC purpose of a sending number's row in the follow-up guard table.
+SENDER_GUARD_PURPOSE = "sms-status-sender"
+# What is kept of a message that went the tip way (see the module docstring).
+STORED_BODY = f"STATUS {replies.REDACTED_REFERENCE} {replies.REDACTED_CODE}"
+TIPS_STATUS_PATH = "/tips/status"
+
+_REFERENCE_IN_TEXT = re.compile(f"{REFERENCE_PREFIX}([{ALPHABET}]{{{REFERENCE_LENGTH}}})")
+
+
+def _letters_and_digits(text: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", text or "").upper())
+
+
+def read_reference_and_code(text: str) -> tuple[str | None, str]:
+    """The reference number (canonical `TY-XXXX-XXXX`) and the follow-up code typed in `text`.
+
+    Any case, width, spaces and hyphens; words in Chinese around them are ignored. The reference
+    is the first `TY` followed by eight reference characters, or, without the prefix, the first
+    eight characters when they can be a reference. The code is what follows it: its last
+    FOLLOW_UP_CODE_LENGTH letters and digits when there are more (so "CODE 7K3M-…" reads as the
+    code). Returns (None, "") when there is no reference, and (reference, "") when no code
+    follows. Never raises; a mistyped code simply matches nothing.
+    """
+    cleaned = _letters_and_digits(text)
+    found = _REFERENCE_IN_TEXT.search(cleaned)
+    if found is not None:
+        body, after = found.group(1), cleaned[found.end():]
+    elif len(cleaned) >= REFERENCE_LENGTH and all(ch in ALPHABET for ch in cleaned[:REFERENCE_LENGTH]):
+        body, after = cleaned[:REFERENCE_LENGTH], cleaned[REFERENCE_LENGTH:]
+    else:
+        return None, ""
+    reference = normalise_reference(body)
+    if reference is None:
+        return None, ""
+    return reference, after[-FOLLOW_UP_CODE_LENGTH:]
+
+
+def sender_guard_key(phone_hash: str) -> str:
+    """The follow-up guard key that counts failed progress checks from one number (by its lookup
+    hash): an HMAC of another purpose, so the guard table holds no phone hash."""
+    return lookup_hash(phone_hash, SENDER_GUARD_PURPOSE)
+
+
+def keep_language(turn: Turn, conversation: Conversation) -> None:
+    """Answer a message that holds only a reference number or a code in the language the
+    conversation began in (`data["language"]`): letters of a code say nothing about the reader's
+    language, though the dispatcher reads Latin letters as English. A message with Chinese in
+    it is answered in Chinese all the same."""
+    started_in = conversation.data.get("language")
+    if started_in in LANGUAGES and language_of(turn.text or "") == "en":
+        turn.language = conversation.language = started_in
+
+
+def booking_progress(appointment: Appointment, reference: str, language: str) -> str:
+    """The progress reply for a booking: its status, the site and the local date, weekday and
+    time (the site's time zone), and what to do next."""
+    site = appointment.site
+    slot = appointment.slot
+    when = format_local_datetime(slot.starts_at, site.timezone, language)
+    status = appointment.status
+    if status == AppointmentStatus.CANCELLED.value:
+        return replies.booking_progress_cancelled(reference, site.name, when, language)
+    if status == AppointmentStatus.CHECKED_IN.value:
+        return replies.booking_progress_checked_in(reference, site.name, when, language)
+    if status == AppointmentStatus.NO_SHOW.value:
+        return replies.booking_progress_no_show(reference, site.name, when, language)
+    if slot.starts_at <= utcnow():
+        return replies.booking_progress_passed(reference, site.name, when, language)
+    return replies.booking_progress_booked(reference, site.name, when, language)
+
+
+def tip_progress(tip: Tip, reference: str, status_url: str, language: str) -> str:
+    """The progress reply for a tip: what /tips/status shows the tipster, in SMS form. `reference`
+    is the one to write (the real one, or REDACTED_REFERENCE for the stored copy)."""
+    questions = tip_conversation(tip).questions
+    key = public_progress_key(tip.item.status, questions_asked=bool(questions))
+    unanswered = any(not answers for _question, answers in questions)
+    if unanswered and key != "closed":
+        return replies.tip_progress_question(reference, status_url, language)
+    if key == "received":
+        return replies.tip_progress_received(reference, language)
+    if key == "closed":
+        return replies.tip_progress_closed(reference, language)
+    return replies.tip_progress_working(reference, language)
+
+
+class StatusFlow:
+    """See the module docstring. Steps: "reference" (waiting for a reference number), "code"
+    (waiting for the follow-up code of `data["reference"]`)."""
+
+    def start(self, turn: Turn, conversation: Conversation, rest: str) -> Reply:
+        """Check the reference (and code) after the keyword, or ask for the reference."""
+        conversation.data = {"language": turn.language}
+        reference, code = read_reference_and_code(rest)
+        if reference is None:
+            conversation.goto("reference")
+            return Reply(replies.status_ask_reference(turn.language))
+        return self._check(turn, conversation, reference, code)
+
+    def answer(self, turn: Turn, conversation: Conversation) -> Reply:
+        """Take the reference, or the code, that the last reply asked for."""
+        text = turn.text or ""
+        if conversation.step == "code" and conversation.data.get("reference"):
+            keep_language(turn, conversation)
+            reference = str(conversation.data["reference"])
+            cleaned = _letters_and_digits(text)
+            again, code = read_reference_and_code(text)
+            # A code alone is read as the code; a reference and a code sent again, as both.
+            if again is not None and code and len(cleaned) >= REFERENCE_LENGTH + FOLLOW_UP_CODE_LENGTH:
+                reference = again
+            else:
+                code = cleaned[-FOLLOW_UP_CODE_LENGTH:]
+            turn.keep_body_as(STORED_BODY)
+            return self._check(turn, conversation, reference, code)
+        reference, code = read_reference_and_code(text)
+        if reference is None:
+            return Reply(replies.status_not_a_reference(turn.language))
+        keep_language(turn, conversation)
+        return self._check(turn, conversation, reference, code)
+
+    def _check(self, turn: Turn, conversation: Conversation, reference: str, code: str) -> Reply:
+        language = turn.language
+        settings = turn.settings
+        sender_key = sender_guard_key(turn.phone_hash)
+        if is_locked(sender_key, turn.now):
+            turn.keep_body_as(STORED_BODY)
+            conversation.end()
+            return Reply(replies.status_locked(settings.follow_up_lock_minutes, language))
+
+        appointment = find_for_manage(reference, turn.phone)
+        if appointment is not None:
+            conversation.end()
+            return Reply(booking_progress(appointment, reference, language))
+
+        # From here on, the way a tip goes: the same for an unknown reference and another phone's booking.
+        turn.keep_body_as(STORED_BODY)
+        if not code:
+            conversation.data = {"reference": reference, "language": language}
+            conversation.goto("code")
+            return Reply(replies.status_ask_code(reference, language),
+                         stored=replies.status_ask_code(replies.REDACTED_REFERENCE, language))
+
+        conversation.end()
+        result = check_follow_up(reference, code, max_failures=settings.follow_up_max_failures,
+                                 lock_minutes=settings.follow_up_lock_minutes, now=turn.now)
+        if result.outcome is LookupOutcome.FOUND and result.tip is not None:
+            url = f"{settings.public_base_url}{TIPS_STATUS_PATH}"
+            return Reply(tip_progress(result.tip, reference, url, language),
+                         stored=tip_progress(result.tip, replies.REDACTED_REFERENCE, url, language))
+        sender_locked = count_failure(sender_key, max_failures=settings.follow_up_max_failures,
+                                      lock_minutes=settings.follow_up_lock_minutes, now=turn.now)
+        if result.outcome is LookupOutcome.LOCKED or sender_locked:
+            return Reply(replies.status_locked(settings.follow_up_lock_minutes, language))
+        return Reply(replies.status_not_found(language))
+
+
+register("status", StatusFlow())
