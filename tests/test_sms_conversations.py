@@ -394,3 +394,14 @@ def test_staff_see_which_messages_came_in_a_burst_and_went_unanswered(app, app_f
         sign_in(officer, staff.username)
         page = officer.get(f"/staff/items/{item.reference}").get_data(as_text=True)
         assert "Received in a burst: not answered" in page or "短时间内大量收到：未回复" in page
+
+
+@pytest.mark.parametrize(
+    ("text", "fallback", "language"),
+    [("2", "en", "en"), ("2", "zh", "zh"), ("TY-7K3M-9Q2P", "zh", "zh"), ("32068419900101123X", "zh", "zh"),
+     ("Y", "zh", "zh"), ("more", "zh", "en"), ("南通", "en", "zh"), ("。", "en", "en"), ("the station", "zh", "en")],
+)
+def test_inside_a_conversation_only_words_change_the_reply_language(text, fallback, language):
+    from portal.sms.conversation import reply_language
+
+    assert reply_language(text, fallback) == language

@@ -26,7 +26,13 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.i18n import DEFAULT_TIMEZONE, format_clock, format_day, format_local_datetime
+from portal.i18n import (
+    DEFAULT_TIMEZONE,
+    format_clock,
+    format_day,
+    format_local_datetime,
+    format_local_datetime_without_year,
+)
 from portal.intake import new_item
 from portal.models import Channel, ItemKind, OutboundMessage, Priority
 from portal.public.commands import DEMO_SITES_CSV
@@ -34,6 +40,7 @@ from portal.sampling import notices
 from portal.sampling.importer import DEFAULT_SLOT_MINUTES, parse_weekday_hours
 from portal.security.references import new_follow_up_code, new_reference
 from portal.sms import replies
+from portal.sms.flows.cancel import CANCEL_CHOICES
 from portal.sms.segments import count, fits_two_segments
 from portal.staff.questions import question_sms
 from portal.triage.alerts import alert_duty_officers
@@ -123,6 +130,11 @@ def longest_values(language: str) -> dict[str, Any]:
         "base_url": LONG_PUBLIC_BASE_URL,
         "url": f"{LONG_PUBLIC_BASE_URL}/tips/status",
         "manage_url": f"{LONG_PUBLIC_BASE_URL}{notices.MANAGE_PATH}",
+        # A lock lasts FOLLOW_UP_LOCK_MINUTES (30 by default): any two-digit setting.
+        "minutes": LONG_NUMBER,
+        # The longest list of upcoming bookings one phone can hold, each with its local time.
+        "bookings": [(new_reference(), format_local_datetime_without_year(instant, DEFAULT_TIMEZONE, language))]
+        * CANCEL_CHOICES,
     }
 
 

@@ -28,6 +28,7 @@ encrypted with the row.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -213,13 +214,20 @@ def attach_messages(inbound_ids: list[int], item_id: int) -> None:
 # The dispatcher --------------------------------------------------------------------------------
 
 
+_ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
 def reply_language(text: str, fallback: str) -> str:
-    """The language to answer `text` in: Chinese if it holds any CJK character, English if it holds
-    Latin letters, else (a bare number, a photo) the conversation's `fallback`."""
+    """The language to answer `text` in, inside a conversation: Chinese if it holds any CJK
+    character, English if it holds an English word (three or more Latin letters in a row), else
+    the conversation's `fallback` — a bare number, a photo, "Y", a reference (TY-7K3M-9Q2P) or an
+    identity number ending in X say nothing about the sender's language."""
     from portal.sms.hotline import language_of
 
-    if any(ch.isalpha() for ch in text or ""):
-        return language_of(text)
+    if language_of(text) == "zh" and any(ch.isalpha() for ch in text or ""):
+        return "zh"
+    if _ENGLISH_WORD.search(text or ""):
+        return "en"
     return fallback
 
 
