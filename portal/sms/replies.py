@@ -314,7 +314,7 @@ def book_no_free_times(language: str) -> str:
 def book_note_not_in_list(language: str) -> str:
     """Note before a question asked again: the answer was not one of the numbers offered."""
     with force_locale(language):
-        return _("Please reply with one of the numbers below.")
+        return _("Choose a number below.")
 
 
 def book_note_reply_1_or_2(language: str) -> str:
