@@ -13,6 +13,7 @@ from portal.models import (
     ApplicantRole,
     Appointment,
     Attendee,
+    Channel,
     IntakeItem,
     OutboundMessage,
     SamplingSite,
@@ -119,6 +120,17 @@ def test_a_booking_creates_item_appointment_attendee_one_confirmation_and_one_re
     assert message.item_id == item.id
     reminder = db.session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "booking_reminder")).one()
     assert reminder.not_before > utcnow() and appointment.reminder_message_id == reminder.id
+
+
+def test_an_sms_booking_answered_with_its_confirmation_queues_only_the_reminder(app):
+    slot = create_slot(create_site(), capacity=3)
+
+    appointment = book(slot, channel=Channel.SMS, send_confirmation=False)
+    db.session.commit()
+
+    assert appointment.item.channel == "sms"
+    purposes = db.session.scalars(select(OutboundMessage.purpose)).all()
+    assert purposes == ["booking_reminder"]
 
 
 def test_a_party_of_three_takes_three_places(app):

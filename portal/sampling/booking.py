@@ -287,6 +287,7 @@ def book_appointment(
     guardian_consent: bool = False,
     browser_key: str | None = None,
     case_details: dict[str, Any] | None = None,
+    send_confirmation: bool = True,
 ) -> Appointment:
     """Book `slot_id` for the attendees, in the current transaction (the caller commits).
 
@@ -301,7 +302,9 @@ def book_appointment(
     MINIMUM_AGE_WITHOUT_GUARDIAN on the slot's local day (without it they are refused).
     `browser_key`: `portal.security.browser.browser_key("booking")` of the booking browser, or None.
     `case_details`: the answers about the person being looked for (stored encrypted as JSON).
-    The confirmation SMS and the day-before reminder (portal.sampling.notices) are queued.
+    The confirmation SMS and the day-before reminder (portal.sampling.notices) are queued;
+    with `send_confirmation=False` only the reminder (the SMS hotline's reply to the booking
+    message is the confirmation, so a queued copy would arrive twice).
 
     Stale bookings of these identity numbers (slot already started) are released first. The
     places, rows and SMS are written inside a SAVEPOINT: if a concurrent booking of the same
@@ -351,6 +354,7 @@ def book_appointment(
                 applicant_role=applicant_role, applicant_name=applicant_name, applicant_phone=applicant_phone,
                 language=language, channel=channel, applicant_attends=applicant_attends,
                 browser_key=browser_key, guardian_consent=guardian_consent, case_details=case_details,
+                send_confirmation=send_confirmation,
             )
     except IntegrityError as error:
         if not _is_active_id_number_clash(error):
@@ -375,6 +379,7 @@ def _write_booking(
     browser_key: str | None,
     guardian_consent: bool = False,
     case_details: dict[str, Any] | None = None,
+    send_confirmation: bool = True,
 ) -> Appointment:
     if not take_places(slot.id, len(people)):
         raise SlotFull(slot.id)
@@ -415,7 +420,7 @@ def _write_booking(
     db.session.add(appointment)
     # The flush is where the unique index speaks: a concurrent booking of the same number fails here.
     db.session.flush()
-    notices.queue_confirmation(appointment)
+    notices.queue_confirmation(appointment, send_confirmation=send_confirmation)
     db.session.flush()
     return appointment
 

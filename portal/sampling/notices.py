@@ -137,11 +137,17 @@ def reminder_due_at(appointment: Appointment) -> datetime:
     return datetime.combine(day, reminder_time(), tzinfo=zone).astimezone(timezone.utc)
 
 
-def queue_confirmation(appointment: Appointment) -> None:
-    """Queue the confirmation and (when still ahead) the reminder, in the caller's transaction."""
-    site = appointment.site
-    _send(appointment, confirmation_text(appointment.item.reference, site.name, _when(appointment, appointment.language),
-                                         appointment.language), CONFIRMATION_PURPOSE)
+def queue_confirmation(appointment: Appointment, send_confirmation: bool = True) -> None:
+    """Queue the confirmation and (when still ahead) the reminder, in the caller's transaction.
+
+    `send_confirmation=False`: the reminder only, for a caller that delivers `confirmation_text`
+    itself (the SMS hotline answers the booking message with it).
+    """
+    if send_confirmation:
+        site = appointment.site
+        _send(appointment, confirmation_text(appointment.item.reference, site.name,
+                                             _when(appointment, appointment.language), appointment.language),
+              CONFIRMATION_PURPOSE)
     queue_reminder(appointment)
 
 

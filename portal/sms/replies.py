@@ -359,3 +359,239 @@ def cancel_not_found(language: str) -> str:
             "We could not find that reference number among the bookings made from this phone. Check it, or "
             "send CANCEL BOOKING alone to see your bookings."
         )
+
+
+# Booking (flows/book.py) -------------------------------------------------------------------------
+#
+# The numbered lists (cities, sites, days, times) are rendered by the functions below for one
+# page of options at a time; `portal.sms.flows.book` puts options on a page only while the
+# rendered text still fits two segments, and shortens a single option that cannot fit alone.
+# `note`: a short sentence (one of the book_note_… texts, already in `language`) put before the
+# question, "" for none.
+
+
+def _numbered(options: list[str], first: int) -> str:
+    return "\n".join(f"{first + offset} {option}" for offset, option in enumerate(options))
+
+
+def _with_note(note: str, text: str, language: str) -> str:
+    from portal.i18n import word_space
+
+    return f"{note}{word_space(language)}{text}" if note else text
+
+
+def _more_hint(language: str) -> str:
+    with force_locale(language):
+        return _("Reply MORE for more.")
+
+
+def book_ask_role(note: str, language: str) -> str:
+    """The first booking question (BOOK / 预约, or 2 in the menu): who is booking, as the web asks it.
+    Agencies bringing a person whose identity is unknown are sent to the website."""
+    with force_locale(language):
+        return _with_note(note, _(
+            "Book free blood sampling. Who is booking? Reply with a number: 1 I am a parent of a missing "
+            "child, 2 I am another relative of the person I am looking for, 3 I am looking for my birth "
+            "family. Agencies: please book on our website."
+        ), language)
+
+
+def book_ask_city(cities: list[str], first: int, more: bool, note: str, language: str) -> str:
+    """One page of the cities that have sampling sites, numbered from `first`; `more`: a further page exists."""
+    with force_locale(language):
+        text = _("Which city? Reply with its number or its name:")
+        text = f"{text}\n{_numbered(cities, first)}"
+        return _with_note(note, f"{text}\n{_more_hint(language)}" if more else text, language)
+
+
+def book_ask_site(city: str, sites: list[str], first: int, more: bool, note: str, language: str) -> str:
+    """One page of the sampling sites in `city` that have free times, numbered from `first`."""
+    with force_locale(language):
+        text = _("Sampling sites in %(city)s. Reply with a number:", city=city)
+        text = f"{text}\n{_numbered(sites, first)}"
+        return _with_note(note, f"{text}\n{_more_hint(language)}" if more else text, language)
+
+
+def book_ask_day(days: list[str], first: int, more: bool, note: str, language: str) -> str:
+    """One page of the site's days with free times (each with its weekday, `portal.i18n.format_day`)."""
+    with force_locale(language):
+        text = _("Choose a day. Reply with a number:")
+        text = f"{text}\n{_numbered(days, first)}"
+        if more:
+            hint = _("Reply MORE for later days.")
+            text = f"{text}\n{hint}"
+        return _with_note(note, text, language)
+
+
+def book_ask_time(day: str, times: list[str], first: int, more: bool, note: str, language: str) -> str:
+    """One page of the free times (local clock times) of `day` (date with weekday)."""
+    with force_locale(language):
+        text = _("Times on %(day)s. Reply with a number:", day=day)
+        text = f"{text}\n{_numbered(times, first)}"
+        if more:
+            hint = _("Reply MORE for later times.")
+            text = f"{text}\n{hint}"
+        return _with_note(note, text, language)
+
+
+def book_ask_name(site: str, when: str, language: str) -> str:
+    """After a time is chosen: the choice said back (site; local date, weekday and time), then the name."""
+    with force_locale(language):
+        return _("You chose %(site)s, %(time)s. Now send your full name, as on your identity card.",
+                 site=site, time=when)
+
+
+def book_ask_name_again(language: str) -> str:
+    """The answer to the name question was empty, only digits, or longer than 100 characters."""
+    with force_locale(language):
+        return _("Send your full name as it is on your identity card, in 100 characters or fewer.")
+
+
+def book_ask_identity_number(language: str) -> str:
+    """Asks for the resident identity number (the web form's check is applied to the answer)."""
+    with force_locale(language):
+        return _("Send your 18-character resident identity number. It is stored encrypted and checked "
+                 "at the sampling site.")
+
+
+def book_identity_number_mistyped(language: str) -> str:
+    """The number has the right form but its check character does not match (GB 11643-1999)."""
+    with force_locale(language):
+        return _("One character of that identity number does not match the card. Check it and send it again.")
+
+
+def book_identity_number_invalid(language: str) -> str:
+    """The answer is not an 18-character resident identity number with a real birth date."""
+    with force_locale(language):
+        return _("Send the 18-character resident identity number exactly as it is on your identity card.")
+
+
+def book_confirm(site: str | None, when: str, id_last4: str, note: str, language: str) -> str:
+    """The last question: the booking in short (site, or None when it would not fit; local date,
+    weekday and time; the identity number's last 4 characters), what the sample is used for (the
+    web's consent, in short), and 1 to agree and book / 2 to cancel."""
+    with force_locale(language):
+        if site:
+            text = _("Check: %(site)s, %(time)s, identity number ending %(last4)s. Your blood sample is used "
+                     "only to identify missing people. Reply 1 to agree and book, 2 to cancel.",
+                     site=site, time=when, last4=id_last4)
+        else:
+            text = _("Check: free blood sampling at the site you chose, %(time)s, identity number ending "
+                     "%(last4)s. Your blood sample is used only to identify missing people. Reply 1 to agree "
+                     "and book, 2 to cancel.", time=when, last4=id_last4)
+        return _with_note(note, text, language)
+
+
+def book_booked(reference: str, site: str, when: str, language: str) -> str:
+    """The booking is made: the hotline's reply is the booking's confirmation SMS (the same text
+    the web's bookings get by SMS: reference first, local date, weekday and time, the site, then
+    "bring your identity card" when it fits)."""
+    from portal.sampling.notices import confirmation_text
+
+    return confirmation_text(reference, site, when, language)
+
+
+def book_already_booked_by_you(reference: str, site: str, when: str, language: str) -> str:
+    """The identity number already has an upcoming booking made from this same phone: that booking."""
+    with force_locale(language):
+        return _("You have already booked: reference %(reference)s, %(time)s, %(site)s. You do not need to "
+                 "book again.", reference=reference, time=when, site=site)
+
+
+def book_nothing_booked(language: str) -> str:
+    """The person answered 2 (cancel) to the last question."""
+    with force_locale(language):
+        return _("Nothing was booked. To start again, send BOOK.")
+
+
+def book_refused(language: str) -> str:
+    """AlreadyBooked and TooManyBookingsForPhone: one neutral answer, as on the web (it must not tell
+    anyone who typed another person's identity number whether that person booked)."""
+    with force_locale(language):
+        return _("We could not book with these details. If you have already booked, send STATUS and your "
+                 "reference to check it, or call the sampling site.")
+
+
+def book_under_age(language: str) -> str:
+    """UnderAge: the person is younger than 14 on the day; a parent or guardian books on the web."""
+    with force_locale(language):
+        return _("People under 14 need a parent or guardian to book for them, on our website or at the "
+                 "sampling site. Nothing was booked.")
+
+
+def book_too_many_tries(language: str) -> str:
+    """The number reached the limit of refused bookings (RATELIMIT_SAMPLING_IDENTITY_REFUSALS)."""
+    with force_locale(language):
+        return _("Too many bookings from this number were refused. Try again tomorrow, or call the sampling site.")
+
+
+def book_needs_mobile(language: str) -> str:
+    """The sender's number is not a mobile number, which a booking needs (its SMS go there)."""
+    with force_locale(language):
+        return _("Booking by SMS needs a mobile number. Please book on our website or call a sampling site.")
+
+
+def book_no_free_times(language: str) -> str:
+    """No active site has a free time at all: the conversation ends."""
+    with force_locale(language):
+        return _("No sampling site has free times at the moment. Please try again in a few days.")
+
+
+def book_note_not_in_list(language: str) -> str:
+    """Note before a question asked again: the answer was not one of the numbers offered."""
+    with force_locale(language):
+        return _("Choose a number below.")
+
+
+def book_note_reply_1_or_2(language: str) -> str:
+    """Note before the last question asked again."""
+    with force_locale(language):
+        return _("Please reply 1 or 2.")
+
+
+def book_note_no_such_city(language: str) -> str:
+    """Note before the cities: no sampling site in a city by the name they sent."""
+    with force_locale(language):
+        return _("No sampling site found in that city.")
+
+
+def book_note_city_full(language: str) -> str:
+    """Note before the cities: the chosen city's sites have no free times now."""
+    with force_locale(language):
+        return _("That city's sites are fully booked now.")
+
+
+def book_note_site_full(language: str) -> str:
+    """Note before the sites: the chosen site has no free times now (also for PartyTooLarge)."""
+    with force_locale(language):
+        return _("That site is fully booked now.")
+
+
+def book_note_day_full(language: str) -> str:
+    """Note before the days: the chosen day has no free times left."""
+    with force_locale(language):
+        return _("That day has no free times left.")
+
+
+def book_note_slot_taken(language: str) -> str:
+    """SlotFull: note before the times (or days) offered again."""
+    with force_locale(language):
+        return _("Sorry, someone has just taken the last place at that time.")
+
+
+def book_note_too_soon(language: str) -> str:
+    """SlotInPast: note before the times (or days) offered again."""
+    with force_locale(language):
+        return _("That time is now too soon to book.")
+
+
+def book_note_site_closed(language: str) -> str:
+    """SiteClosed: note before the days (or sites) offered again."""
+    with force_locale(language):
+        return _("The sampling site is closed at that time.")
+
+
+def book_note_time_gone(language: str) -> str:
+    """SlotNotFound and any other refusal of the time itself: note before the times offered again."""
+    with force_locale(language):
+        return _("That time can no longer be booked.")
