@@ -234,3 +234,16 @@ def test_the_reminder_time_setting_must_be_a_clock_time():
         Settings.from_env({"SAMPLING_REMINDER_TIME": "25:00"})
 
 
+
+
+def test_a_closure_notice_too_long_for_the_address_points_to_the_website_instead(app):
+    from portal.sampling.notices import closure_text
+    from portal.sms.segments import fits_two_segments
+
+    url = "https://tuanyuan.police.nantong.gov.cn/sampling/manage"
+    english = closure_text("TY-7K3M-9Q2P", "启东市公安局汇龙镇中心派出所", "Wednesday 30 September 2026, 12:40pm", url, "en")
+    assert url not in english and "Choose another time on our website." in english and fits_two_segments(english)
+    chinese = closure_text("TY-7K3M-9Q2P", "启东市公安局汇龙镇中心派出所", "2026年9月30日（星期三）下午12:40", url, "zh")
+    assert url in chinese and fits_two_segments(chinese)
+    short = closure_text("TY-7K3M-9Q2P", "Nantong Police", "Wednesday 30 September 2026, 12:40pm", url, "en")
+    assert url in short

@@ -19,7 +19,7 @@ from flask import current_app, has_app_context
 from flask_babel import force_locale, gettext
 
 from portal.extensions import db
-from portal.i18n import format_local_datetime
+from portal.i18n import format_local_datetime, word_space
 from portal.models import Appointment, AppointmentStatus, OutboundMessage, utcnow
 from portal.outbox import queue_message
 from portal.outbox.worker import send_check
@@ -101,12 +101,23 @@ def checked_in_text(reference: str, site_name: str, language: str) -> str:
 
 
 def closure_text(reference: str, site_name: str, when: str, manage_url: str, language: str) -> str:
-    """The notice that the site will be closed at the booked time, with the manage page to move."""
+    """The notice that the site will be closed at the booked time, with the manage page to move.
+
+    Within two segments: when the manage page's address does not fit (an English text with a
+    Chinese site name counts as UCS-2, 134 characters), the notice says where to find the page
+    on the website instead of spelling out its address.
+    """
+    from portal.sms.segments import fits_two_segments
+
     with force_locale(language):
-        return _fit([
-            gettext("Reference %(reference)s. %(site)s is closed on %(time)s. Choose another time: %(url)s",
-                    reference=reference, site=site_name, time=when, url=manage_url),
-        ], language)
+        closed = gettext("Reference %(reference)s. %(site)s is closed on %(time)s.",
+                         reference=reference, site=site_name, time=when)
+        candidates = [
+            f"{closed}{word_space(language)}" + gettext("Choose another time: %(url)s", url=manage_url),
+            f"{closed}{word_space(language)}" + gettext("Choose another time on our website."),
+            closed,
+        ]
+    return next((text for text in candidates if fits_two_segments(text)), candidates[-1])
 
 
 def _send(appointment: Appointment, body: str, purpose: str, not_before: datetime | None = None) -> OutboundMessage | None:

@@ -576,7 +576,7 @@ def book_note_day_full(language: str) -> str:
 def book_note_slot_taken(language: str) -> str:
     """SlotFull: note before the times (or days) offered again."""
     with force_locale(language):
-        return _("Sorry, someone has just taken the last place at that time.")
+        return _("Someone has just taken that time.")
 
 
 def book_note_too_soon(language: str) -> str:

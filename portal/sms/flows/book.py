@@ -66,6 +66,7 @@ from portal.sampling.views import filter_area
 from portal.sms import replies
 from portal.sms.conversation import Conversation, Reply, Turn, attach_messages, register
 from portal.sms.keywords import choice, fold, is_more, yes_or_no
+from portal.sms.segments import fits_two_segments
 
 logger = logging.getLogger(__name__)
 
@@ -76,23 +77,6 @@ ROLES = {1: ApplicantRole.PARENT, 2: ApplicantRole.RELATIVE, 3: ApplicantRole.SE
 DAYS_PER_PAGE = 5
 NAME_MAX = 100  # as the web form's Length(max=100)
 REFUSAL_SCOPE = "sms-sampling-identity-refusal"
-
-# Two SMS segments (WRITING.md): 306 GSM-7 characters (an extension character takes two), or 134
-# UTF-16 code units as soon as one character is outside GSM-7. Source: 3GPP TS 23.038 and
-# Twilio's "What the heck is a segment?". A stand-in until `portal.sms.segments` lands.
-_GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
-    "abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
-
-
-def fits_two_segments(text: str) -> bool:
-    """True when `text` goes out as at most two SMS segments (see the limits above)."""
-    if all(ch in _GSM7_BASIC or ch in _GSM7_EXTENSION for ch in text):
-        return sum(2 if ch in _GSM7_EXTENSION else 1 for ch in text) <= 306
-    return len(text.encode("utf-16-le")) // 2 <= 134
-
 
 def shortened(render: Callable[[str], str], name: str) -> str:
     """`render(name)`, with `name` cut short (ending in …) only if the whole text would not fit
