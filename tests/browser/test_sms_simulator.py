@@ -16,6 +16,7 @@ from portal.models import InboundMessage, Tip
 from portal.security.crypto import phone_hash
 from tests.browser.conftest import assert_accessible, new_page
 from tests.nu_checker import assert_valid_html
+from tests.sampling_helpers import app, demo_sites  # noqa: F401  (fixtures: higher form limits, the real Nantong sites)
 
 pytestmark = pytest.mark.slow
 
@@ -57,3 +58,46 @@ def test_a_tip_typed_into_the_simulator_gets_the_hotlines_answer(app, live_serve
     inbound = db.session.scalars(select(InboundMessage)).one()
     assert inbound.from_phone_hash == phone_hash("+8613900139000")
     assert db.session.scalars(select(Tip)).one().item.reference == reference.group(0)
+
+
+def test_a_sampling_slot_is_booked_by_sms_through_the_simulator(app, live_server, browser, demo_sites):
+    """Done when: the simulator books a sampling slot by SMS, from the keyword to the reference."""
+    from portal.models import Appointment, Channel
+    from tests.sampling_helpers import resident_id
+
+    page = new_page(browser, "zh", width=360, height=800)
+    page.goto(live_server + "/dev/sms")
+    page.get_by_label(WORDS["zh"]["phone"]).fill("139 0013 9000")
+
+    def text(body: str) -> str:
+        page.get_by_label(WORDS["zh"]["body"]).fill(body)
+        page.get_by_role("button", name=WORDS["zh"]["send"], exact=True).click()
+        page.wait_for_load_state()
+        return page.locator("#sms-latest").inner_text()
+
+    def number_of(reply: str, label: str) -> str:
+        found = re.search(rf"^(\d+) {re.escape(label)}", reply, re.MULTILINE)
+        assert found, f"{label!r} is not offered in {reply!r}"
+        return found.group(1)
+
+    assert "谁在预约" in text("预约")
+    sites = text("1")  # a parent looking for a missing child
+    days = text(number_of(sites, "如皋市公安局"))
+    times = text(re.search(r"^(\d+) ", days, re.MULTILINE).group(1))
+    assert "姓名" in text(re.search(r"^(\d+) ", times, re.MULTILINE).group(1))
+    text("王秀英")
+    confirm = text(resident_id())
+    assert "如皋市公安局" in confirm and "血样只用于查找失踪人员身份" in confirm
+    booked = text("1")
+    assert_accessible(page, "sms-simulator-zh-360-03-booked")
+    assert_valid_html(page.content(), "sms-simulator-zh-360-03-booked")
+
+    db.session.expire_all()
+    appointment = db.session.scalars(select(Appointment)).one()
+    assert booked.startswith(f"热线回复：受理编号{appointment.item.reference}") or \
+        f"受理编号{appointment.item.reference}" in booked
+    assert appointment.item.channel == Channel.SMS.value and appointment.site.name == "如皋市公安局"
+    assert appointment.applicant_phone == "+8613900139000"
+    # The thread shows the whole conversation, with the name and identity number kept out of it.
+    thread = page.locator("#sms-thread, ol").first.inner_text()
+    assert resident_id() not in thread and "王秀英" not in thread
