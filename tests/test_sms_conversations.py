@@ -405,3 +405,132 @@ def test_inside_a_conversation_only_words_change_the_reply_language(text, fallba
     from portal.sms.conversation import reply_language
 
     assert reply_language(text, fallback) == language
+
+
+# Found by trying to break the hotline ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["Help me, a man is dragging a child into a van at the station",
+                                  "帮助我们！火车站有人强行抱走一个小孩"])
+def test_help_followed_by_a_cry_for_help_becomes_an_urgent_tip(client, body):
+    reply = say(client, body)
+    tip = the_tip()
+    assert tip.description == body and tip.item.priority == Priority.URGENT.value
+    assert tip.item.reference in reply
+
+
+def test_help_followed_by_other_words_is_kept_for_staff_and_gets_the_menu(client):
+    reply = say(client, "帮助我找一下孩子，他2008年走失了")
+    assert "1 举报线索" in reply
+    inbound = db.session.scalars(select(InboundMessage)).one()
+    assert inbound.item_id is not None and inbound.item.kind == ItemKind.SMS_MESSAGE.value
+
+
+def test_a_danger_message_without_keyword_becomes_an_urgent_tip_at_once(client):
+    reply = say(client, "救命！火车站有人抢孩子")
+    assert the_tip().item.priority == Priority.URGENT.value and "受理编号" in reply
+
+
+@pytest.mark.parametrize("body", ["查询我儿子的下落，他2008年在成都火车站走失", "预约采血需要带什么证件？"])
+def test_words_after_status_or_book_that_the_flow_does_not_use_reach_staff(client, body):
+    say(client, body)
+    inbound = db.session.scalars(select(InboundMessage)).one()
+    assert inbound.item_id is not None and inbound.item.kind == ItemKind.SMS_MESSAGE.value
+    assert inbound.body == body
+
+
+def test_an_identity_number_in_any_message_is_kept_out_of_the_message_log(client):
+    from tests.sampling_helpers import resident_id
+
+    say(client, f"预约 王秀英 {resident_id()}")
+    say(client, f"你好 我的身份证是{resident_id('19900101', '002')}", sender=OTHER_SENDER)
+    bodies = list(db.session.scalars(select(InboundMessage.body)))
+    assert not any(resident_id() in body or resident_id("19900101", "002") in body for body in bodies)
+    assert all("[identity number]" in body for body in bodies)
+
+
+def test_an_opt_out_word_is_honoured_even_inside_a_burst(app, app_factory):
+    bursting = app_factory(sms_burst_per_minute=3)
+    with bursting.app_context():
+        phone = bursting.test_client()
+        for n in range(4):
+            say(phone, f"hello {n}")
+        assert say(phone, "退订")
+        assert optout.is_opted_out(phone_hash(SENDER))
+
+
+def test_a_place_that_starts_with_a_chinese_keyword_is_an_answer_not_a_new_flow(client):
+    say(client, "举报 火车站有人强迫小孩乞讨")
+    say(client, "2")
+    assert "什么时候" in say(client, "采血点门口的公交站")
+    db.session.expire_all()
+    assert the_tip().place == "采血点门口的公交站"
+
+
+def test_a_bare_chinese_keyword_still_starts_its_flow_inside_a_conversation(client):
+    say(client, "举报 火车站有人强迫小孩乞讨")
+    assert "谁在预约" in say(client, "预约")
+
+
+def test_a_reference_and_code_sent_during_the_tip_questions_is_a_progress_check_not_tip_text(client):
+    reply = say(client, "举报 火车站有小孩乞讨")
+    reference = re.search(r"TY-[2-9A-Z]{4}-[2-9A-Z]{4}", reply).group(0)
+    code = re.search(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}", reply).group(0)
+    say(client, f"{reference} {code}")
+    db.session.expire_all()
+    assert code not in the_tip().description
+    assert not any(code in body for body in db.session.scalars(select(InboundMessage.body)))
+
+
+def test_a_reference_and_code_with_other_words_is_a_progress_check(client):
+    reply = say(client, "举报 火车站有小孩乞讨", sender=OTHER_SENDER)
+    reference = re.search(r"TY-[2-9A-Z]{4}-[2-9A-Z]{4}", reply).group(0)
+    code = re.search(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}", reply).group(0)
+    assert reference in say(client, f"进度 {reference} {code}")
+    assert not any(code in body for body in db.session.scalars(select(InboundMessage.body)))
+
+
+@pytest.mark.parametrize("first", ["1", "?", "。。。"])
+def test_choosing_report_after_a_message_without_words_asks_what_was_seen(client, first):
+    say(client, first)
+    reply = say(client, "1")
+    assert count(Tip) == 0 and "请告诉我们您看到的情况" in reply
+    say(client, "车站有个小孩一直哭")
+    db.session.expire_all()
+    assert the_tip().description == "车站有个小孩一直哭"
+
+
+@pytest.mark.parametrize("body", ["S T O P", "Ｓｔｏｐ", "stop."])
+def test_an_opt_out_twilio_would_not_recognise_is_confirmed_by_the_hotline(client, body):
+    assert say(client, body)
+    assert optout.is_opted_out(phone_hash(SENDER))
+
+
+@pytest.mark.postgres
+def test_simultaneous_first_tips_from_one_number_each_become_a_tip(app):
+    import threading
+
+    import requests
+    from twilio.request_validator import RequestValidator
+
+    from tests.conftest import TWILIO_TEST_TOKEN
+    from tests.helpers import live_server
+
+    bodies = [f"举报 火车站看到被拐小孩 {n}" for n in range(4)]
+    barrier = threading.Barrier(len(bodies))
+
+    def send(base: str, body: str) -> None:
+        url = f"{base}/sms/inbound"
+        params = sms_params(body, message_sid="SM" + uuid.uuid4().hex)
+        headers = {"X-Twilio-Signature": RequestValidator(TWILIO_TEST_TOKEN).compute_signature(url, params)}
+        barrier.wait(30)
+        requests.post(url, data=params, headers=headers, timeout=60)
+
+    with live_server(app) as base:
+        threads = [threading.Thread(target=send, args=(base, body)) for body in bodies]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    db.session.expire_all()
+    assert count(Tip) == len(bodies)

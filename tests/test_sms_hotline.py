@@ -290,7 +290,7 @@ def test_numbered_answers_accept_full_width_digits(text, number):
     assert choice(text) == number
 
 
-@pytest.mark.parametrize("text", ["one", "1 yes", "", "1.5"])
+@pytest.mark.parametrize("text", ["one", "1 yes", "", "1.5", "-1", "+1", "12345"])
 def test_anything_but_a_bare_number_is_no_numbered_answer(text):
     assert choice(text) is None
 
@@ -310,7 +310,7 @@ def test_nul_characters_in_an_sms_are_dropped_and_the_tip_is_kept(client):
     assert db.session.scalars(select(Tip)).one().description == "火车站有个小孩"
 
 
-@pytest.mark.parametrize("word", ["STOP", "stop", "Unsubscribe", "ＳＴＯＰ", "cancel"])
+@pytest.mark.parametrize("word", ["STOP", "stop", "Unsubscribe", " cancel "])
 def test_a_twilio_opt_out_word_alone_is_kept_and_left_for_twilio_to_confirm(client, word):
     response = signed_post(client, sms_params(word, message_sid="SM" + uuid.uuid4().hex))
     assert response.status_code == 200

@@ -29,15 +29,17 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import InboundMessage, SmsConversation, SmsMedia, Tip, as_utc
-from portal.sms.keywords import Keyword
+from portal.sms.keywords import Keyword, KeywordMatch
 
 if TYPE_CHECKING:
     from portal.config import Settings
@@ -184,13 +186,17 @@ def save(phone_hash: str, conversation: Conversation, now: datetime) -> None:
         "item_id": conversation.item_id,
         "updated_at": now,
     }
-    changed = db.session.execute(
-        update(SmsConversation).where(SmsConversation.phone_hash == phone_hash).values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
-        db.session.add(SmsConversation(phone_hash=phone_hash, started_at=now, **values))
-        db.session.flush()
+    statement = (update(SmsConversation).where(SmsConversation.phone_hash == phone_hash).values(**values)
+                 .execution_options(synchronize_session=False))
+    if db.session.execute(statement).rowcount:
+        return
+    try:
+        # Two first messages from one number at once both find no row: the unique phone_hash lets
+        # one insert win; the other, rolled back to its savepoint, updates the winner's row.
+        with db.session.begin_nested():
+            db.session.add(SmsConversation(phone_hash=phone_hash, started_at=now, **values))
+    except IntegrityError:
+        db.session.execute(statement)
 
 
 # Messages that become part of a tip ----------------------------------------------------------
@@ -231,12 +237,54 @@ def reply_language(text: str, fallback: str) -> str:
     return fallback
 
 
-def handle(turn: Turn, keyword: Keyword | None, rest: str) -> Reply:
+def has_words(text: str) -> bool:
+    """True when `text` holds a Chinese character or an English word (not only numbers, codes, marks)."""
+    return bool(re.search(r"[\u3400-\u9fff]|[A-Za-z]{3,}", text or ""))
+
+
+def _without_codes(text: str) -> str:
+    """`text` without references, follow-up codes and numbers (any run of letters and digits
+    holding a digit), leaving the words."""
+    return re.sub(r"[A-Za-z0-9\-]*[0-9][A-Za-z0-9\-]*", " ", unicodedata.normalize("NFKC", text or ""))
+
+
+def _body_kept_as_sent(turn: Turn) -> bool:
+    """False when a flow stored a placeholder instead of this message's text."""
+    from portal.sms.inbox import without_identity_numbers
+
+    return turn.inbound.body == without_identity_numbers(turn.text)
+
+
+def _keep_for_staff(turn: Turn) -> None:
+    """Keep this message as an SMS item of its own, so staff read words the flow does not use."""
+    from portal.intake import new_item
+    from portal.models import Channel, ItemKind
+
+    item = new_item(ItemKind.SMS_MESSAGE, Channel.SMS, deadline_days=turn.settings.feedback_deadline_days)
+    db.session.flush()
+    turn.inbound.item_id = item.id
+
+
+def handle(turn: Turn, found: KeywordMatch | None) -> Reply:
     """Answer one message (see the module docstring), in the current transaction.
 
-    `keyword`: a KEYWORD_FLOWS key found at the start of the message, or None; `rest`: the text
-    after it. Returns the reply; the caller records it and commits.
+    `found`: the keyword the message starts with (`portal.sms.keywords.match`), or None. Before a
+    flow is chosen:
+
+    - inside a conversation, a Chinese keyword that runs on into other words ("采血点门口的公交站"
+      answering "where?") is an answer, not a keyword;
+    - HELP / 帮助 followed by words ("帮助我们！有人抢孩子") is a message, not a request for help;
+    - a reference with a follow-up code is a progress check, whatever the message says (so the
+      code never lands in a tip's text);
+    - a message telling of danger (`portal.sms.danger`), with no conversation under way, is a
+      lead: it becomes an (urgent) tip at once.
+
+    The words after BOOK, STATUS or CANCEL BOOKING that the flow does not use are kept for staff
+    as an SMS item. Returns the reply; the caller records it and commits.
     """
+    from portal.sms.danger import mentions_danger
+    from portal.sms.keywords import holds_reference_and_code
+
     row = load(turn.phone_hash)
     expired = row is not None and is_expired(row, turn.now, turn.settings.sms_conversation_idle_minutes)
     if expired:
@@ -244,9 +292,23 @@ def handle(turn: Turn, keyword: Keyword | None, rest: str) -> Reply:
         forget(turn.phone_hash)
         row = None
 
-    if keyword is not None and keyword in KEYWORD_FLOWS:
+    keyword = found.keyword if found is not None and found.keyword in KEYWORD_FLOWS else None
+    rest = found.rest if found is not None else ""
+    if keyword is not None and row is not None and not found.bounded:  # type: ignore[union-attr]
+        keyword = None
+    if keyword is Keyword.HELP and has_words(rest):
+        keyword = None
+    if keyword is None and holds_reference_and_code(turn.text):
+        keyword, rest = Keyword.STATUS, turn.text
+    if keyword is None and row is None and mentions_danger(turn.text):
+        keyword, rest = Keyword.TIP, turn.text
+
+    if keyword is not None:
         conversation = Conversation(flow=KEYWORD_FLOWS[keyword], language=turn.language)
         reply = flow(conversation.flow).start(turn, conversation, rest)
+        if (keyword in (Keyword.BOOK, Keyword.STATUS, Keyword.CANCEL_BOOKING) and turn.inbound.item_id is None
+                and conversation.item_id is None and _body_kept_as_sent(turn) and has_words(_without_codes(rest))):
+            _keep_for_staff(turn)
     elif row is not None:
         conversation = _from_row(row)
         turn.language = reply_language(turn.text, conversation.language)

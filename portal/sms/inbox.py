@@ -17,11 +17,14 @@ The order, for every message (all in one transaction, committed before the webho
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from stdnum.cn import ric
 
 from portal import clock
 from portal.extensions import db
@@ -62,6 +65,20 @@ def sender_phone(raw: str) -> str:
         return raw.strip()
 
 
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])[0-9０-９]{17}[0-9０-９XxＸｘ](?![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])")
+ID_NUMBER_PLACEHOLDER = "[identity number]"
+
+
+def without_identity_numbers(text: str) -> str:
+    """`text` with every valid resident identity number (GB 11643-1999, checked by python-stdnum,
+    full-width digits too) replaced by "[identity number]": the message log is plain text, and an
+    identity number is kept only encrypted, where it is used (a booking's attendee)."""
+    def replace(found: re.Match[str]) -> str:
+        return ID_NUMBER_PLACEHOLDER if ric.is_valid(unicodedata.normalize("NFKC", found.group(0))) else found.group(0)
+
+    return _ID_NUMBER.sub(replace, text or "")
+
+
 def _store_inbound(sms: InboundSms, phone: str, language: str, now: "datetime | None" = None) -> InboundMessage:
     """Insert the message and flush, so a second delivery fails here, before anything else is made.
 
@@ -74,7 +91,7 @@ def _store_inbound(sms: InboundSms, phone: str, language: str, now: "datetime | 
         from_phone=phone or None,
         from_phone_hash=phone_hash(phone),
         to_number=sms.to[:32] or None,
-        body=sms.body,
+        body=without_identity_numbers(sms.body),
         language=language,
         received_at=now or clock.now(),
     )
@@ -150,20 +167,16 @@ def receive(sms: InboundSms, settings: "Settings") -> str:
     inbound = _store_inbound(sms, phone, language, now)
     _keep_media(inbound, sms.media_urls)
 
-    if _is_burst(sender_hash, inbound, now, settings):
-        inbound.burst = True
-        inbound.item_id = _burst_item(sender_hash, now, settings)
-        db.session.commit()
-        logger.warning("SMS %s: part of a burst from one number; kept, not answered", sms.provider_message_id)
-        return ""
-
     found = match(sms.body)
     word = whole_word(sms.body)
+    # Twilio acts on (and confirms) only its own words exactly as one word; "Ｓｔｏｐ" or "S T O P"
+    # are opt-outs to the hotline alone, so the hotline confirms them itself.
+    twilio_word = (sms.body or "").strip().upper() in TWILIO_CONFIRMS
     if found is not None and found.keyword is Keyword.OPT_OUT:
         optout.opt_out(sender_hash)
         conversation.forget(sender_hash)
         # TD is the Chinese carriers' opt-out word: whoever uses it reads Chinese.
-        reply = "" if word in TWILIO_CONFIRMS else replies.opted_out("zh" if word == "TD" else language)
+        reply = "" if twilio_word else replies.opted_out("zh" if word == "TD" else language)
         if reply:
             _record_reply(inbound, phone, reply)
         db.session.commit()
@@ -173,18 +186,25 @@ def receive(sms: InboundSms, settings: "Settings") -> str:
         word in TWILIO_ONLY_OPT_IN_WORDS and optout.is_opted_out(sender_hash)
     ):
         optout.opt_in(sender_hash)
-        reply = "" if word in TWILIO_CONFIRMS else replies.opted_in(language)
+        reply = "" if twilio_word else replies.opted_in(language)
         if reply:
             _record_reply(inbound, phone, reply)
         db.session.commit()
         logger.info("SMS %s: opt-in recorded", sms.provider_message_id)
         return reply
 
+    if _is_burst(sender_hash, inbound, now, settings):
+        inbound.burst = True
+        inbound.item_id = _burst_item(sender_hash, now, settings)
+        db.session.commit()
+        logger.warning("SMS %s: part of a burst from one number; kept, not answered", sms.provider_message_id)
+        return ""
+
     turn = conversation.Turn(
         inbound=inbound, phone=phone, phone_hash=sender_hash, text=sms.body, language=language,
         settings=settings, now=now, has_media=bool(sms.media_urls),
     )
-    answer = conversation.handle(turn, found.keyword if found else None, found.rest if found else "")
+    answer = conversation.handle(turn, found)
     withheld = optout.is_opted_out(sender_hash)
     _record_reply(inbound, phone, answer.stored_text, withheld=withheld)
     db.session.commit()

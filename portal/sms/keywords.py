@@ -86,6 +86,9 @@ class KeywordMatch:
 
     keyword: Keyword
     rest: str = ""
+    # Whether the keyword stands apart: the message ends after it, or a space or punctuation
+    # follows ("采血 …", "采血：…"), rather than running on into other words ("采血点门口…").
+    bounded: bool = True
 
 
 def fold(text: str) -> str:
@@ -160,17 +163,33 @@ def match(body: str) -> KeywordMatch | None:
         end = _keyword_end(text, start, spelling)
         if end is not None:
             rest = text[skip_separators(text, end):].strip()
-            return KeywordMatch(keyword, rest)
+            return KeywordMatch(keyword, rest, bounded=end >= len(text) or is_separator(text[end]))
     return None
+
+
+_CHOICE = re.compile(r"\s*(\d{1,4})\s*[.。!！?？,，、]?\s*")
+
+
+_REFERENCE_SYMBOL = "[23456789ABCDEFGHJKMNPQRSTVWXYZ]"  # portal.security.references.ALPHABET
+_REFERENCE_AND_CODE = re.compile(
+    rf"TY[\s\-]*(?:{_REFERENCE_SYMBOL}[\s\-]*){{7}}{_REFERENCE_SYMBOL}"  # TY-7K3M-9Q2P
+    rf".{{0,20}}?(?:{_REFERENCE_SYMBOL}[\s\-]*){{15}}{_REFERENCE_SYMBOL}",  # then 7K3M-9Q2P-XH4T-R8WB
+    re.DOTALL,
+)
+
+
+def holds_reference_and_code(text: str) -> bool:
+    """True when `text` holds a reference number followed by something shaped like a follow-up
+    code (any case, width, spaces or hyphens): a progress check, whatever words are around it."""
+    return bool(_REFERENCE_AND_CODE.search(unicodedata.normalize("NFKC", text or "").upper()))
 
 
 def choice(text: str) -> int | None:
-    """The number a numbered answer picks ("2", "２", " 2。"), or None when the message is not
-    just a number. 0 means "skip" where a question is optional."""
-    folded = whole_word(text)
-    if folded.isdigit() and folded.isascii() and len(folded) <= 4:
-        return int(folded)
-    return None
+    """The number a numbered answer picks ("2", "２", " 2。", "①"), or None when the message is
+    not just a number ("-1", "+1", "1.5" and "1 yes" are not). 0 means "skip" where a question
+    is optional."""
+    found = _CHOICE.fullmatch(unicodedata.normalize("NFKC", text or ""))
+    return int(found.group(1)) if found and found.group(1).isascii() else None
 
 
 def is_more(text: str) -> bool:

@@ -22,11 +22,14 @@ CHOICES = {1: "tip", 2: "book", 3: "status", 4: "cancel", 5: "help"}
 
 
 def kept_text(inbound_ids: list[int]) -> str:
-    """The texts of these stored messages, oldest first, one per line (empty ones left out)."""
+    """The texts of these stored messages, oldest first, one per line. Messages without words (a
+    bare "1", "?", a photo) are left out: they say nothing about what was seen."""
+    from portal.sms.conversation import has_words
+
     bodies = db.session.scalars(
         select(InboundMessage.body).where(InboundMessage.id.in_(inbound_ids)).order_by(InboundMessage.id)
     )
-    return "\n".join(body.strip() for body in bodies if body and body.strip())
+    return "\n".join(body.strip() for body in bodies if has_words(body))
 
 
 class MenuFlow:
