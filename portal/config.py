@@ -130,7 +130,7 @@ class Settings:
     # SMS hotline (issue 5). A conversation (tip, booking, cancellation) idle this long starts afresh.
     sms_conversation_idle_minutes: int = 30
     # More messages than this from one number within a minute are stored and flagged, not answered.
-    sms_burst_per_minute: int = 10
+    sms_burst_per_minute: int = 20
 
     @property
     def is_production(self) -> bool:

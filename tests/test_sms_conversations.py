@@ -105,7 +105,28 @@ def test_an_answer_that_is_not_yes_or_no_is_added_to_the_tip_and_the_question_is
 def test_a_danger_word_flags_the_tip_urgent_without_any_answer(client):
     say(client, "举报 有人在超市门口强行把孩子抱走")
     tip = the_tip()
-    assert tip.child_in_danger and tip.item.priority == Priority.URGENT.value
+    assert tip.item.priority == Priority.URGENT.value and count(UrgentAlert) == 1
+    # "Child in danger" stays what the sender answers: here, not yet asked.
+    assert not tip.child_in_danger
+    say(client, "2")
+    db.session.expire_all()
+    assert not the_tip().child_in_danger and the_tip().item.priority == Priority.URGENT.value
+
+
+def test_an_answer_to_the_danger_question_without_words_adds_nothing_to_the_tip(client):
+    say(client, "举报 公园有个孩子")
+    reply = say(client, "3")
+    assert "有危险吗" in reply and "已补充" not in reply
+    db.session.expire_all()
+    assert the_tip().description == "公园有个孩子"
+
+
+@pytest.mark.parametrize(("word", "reply_words"), [("退出", "已结束"), ("取消", "已结束"), ("exit", "Stopped")])
+def test_an_exit_word_ends_a_conversation_and_changes_nothing(client, word, reply_words):
+    say(client, "预约")
+    assert reply_words in say(client, word)
+    assert count(SmsConversation) == 0
+    assert "1 举报线索" in say(client, "2") or "1 report a lead" in say(client, "2")
 
 
 def test_a_danger_word_in_a_later_answer_flags_the_tip_urgent(client):
@@ -149,7 +170,7 @@ def test_a_first_message_without_keyword_becomes_the_start_of_the_tip_when_the_s
 
 def test_several_messages_before_choosing_1_all_become_the_tip(client):
     say(client, "hello")
-    assert "Message kept" in say(client, "I saw a girl at the bus station")
+    assert "staff will read it" in say(client, "I saw a girl at the bus station")
     say(client, "1")
     db.session.expire_all()
     assert the_tip().description == "hello\nI saw a girl at the bus station"
@@ -262,6 +283,8 @@ def test_a_tip_from_an_opted_out_number_is_kept_but_the_reply_is_withheld(client
     assert count(Tip) == 1
     withheld = db.session.scalars(select(OutboundMessage).where(OutboundMessage.body.contains("受理编号"))).one()
     assert withheld.status == OutboundStatus.OPTED_OUT.value and withheld.sent_at is None
+    # Staff are not told they may text a number that gets no texts.
+    assert not the_tip().may_contact_by_sms
 
 
 # Bursts --------------------------------------------------------------------------------------------

@@ -505,10 +505,12 @@ def move_appointment(
 
 
 def cancel_appointment(
-    appointment: Appointment, *, actor_id: int | None = None, actor_kind: str = "public"
+    appointment: Appointment, *, actor_id: int | None = None, actor_kind: str = "public",
+    send_notice: bool = True,
 ) -> Appointment:
     """Cancel a booked appointment (the caller commits): status cancelled, the places freed, the
     identity numbers free to book again, the cancellation SMS queued, an audit event recorded.
+    `send_notice=False` queues no cancellation SMS: for the SMS hotline, whose reply says so.
 
     Raises NotChangeable when it is no longer booked or has started.
     """
@@ -529,7 +531,8 @@ def cancel_appointment(
     loaded = db.session.identity_map.get(db.session.identity_key(Slot, slot_id))  # type: ignore[arg-type]
     if loaded is not None:
         db.session.expire(loaded, ["booked"])
-    notices.queue_cancellation(appointment)
+    if send_notice:
+        notices.queue_cancellation(appointment)
     close_finished_appointment(appointment.item_id)
     audit.record("appointment_cancelled", actor_id=actor_id, actor_kind=actor_kind, item_id=appointment.item_id,
                  changes={"status": (AppointmentStatus.BOOKED.value, AppointmentStatus.CANCELLED.value)})

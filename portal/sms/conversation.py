@@ -39,7 +39,8 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import InboundMessage, SmsConversation, SmsMedia, Tip, as_utc
-from portal.sms.keywords import Keyword, KeywordMatch
+from portal.sms import replies
+from portal.sms.keywords import Keyword, KeywordMatch, is_exit
 
 if TYPE_CHECKING:
     from portal.config import Settings
@@ -271,6 +272,7 @@ def handle(turn: Turn, found: KeywordMatch | None) -> Reply:
     `found`: the keyword the message starts with (`portal.sms.keywords.match`), or None. Before a
     flow is chosen:
 
+    - inside a conversation, 退出 / 取消 / EXIT alone ends it, changing nothing;
     - inside a conversation, a Chinese keyword that runs on into other words ("采血点门口的公交站"
       answering "where?") is an answer, not a keyword;
     - HELP / 帮助 followed by words ("帮助我们！有人抢孩子") is a message, not a request for help;
@@ -291,6 +293,13 @@ def handle(turn: Turn, found: KeywordMatch | None) -> Reply:
         turn.language = reply_language(turn.text, row.language or turn.language)  # type: ignore[union-attr]
         forget(turn.phone_hash)
         row = None
+
+    if row is not None and is_exit(turn.text, row.flow):
+        forget(turn.phone_hash)
+        language = reply_language(turn.text, row.language or turn.language)
+        if row.item_id is not None:
+            turn.inbound.item_id = row.item_id
+        return Reply(replies.conversation_stopped(language))
 
     keyword = found.keyword if found is not None and found.keyword in KEYWORD_FLOWS else None
     rest = found.rest if found is not None else ""

@@ -71,6 +71,11 @@ OPT_OUT_WORDS = frozenset(
 OPT_IN_WORDS = frozenset({"START", "UNSTOP", "恢复"})
 # Twilio also opts a number back in on YES; the hotline honours that only for an opted-out number.
 TWILIO_ONLY_OPT_IN_WORDS = frozenset({"YES"})
+# Inside a conversation, the whole message ends it (nothing is booked or cancelled); outside one
+# they are ordinary messages. Not QUIT or CANCEL: those are Twilio's opt-out words.
+EXIT_WORDS = frozenset({"退出", "取消", "结束", "算了", "不用了", "EXIT", "退出预约"})
+# ...except in a cancellation, where 取消 ("cancel") could mean "yes, cancel it": asked again there.
+AMBIGUOUS_IN_CANCELLATION = frozenset({"取消"})
 MORE_WORDS = frozenset({"MORE", "M", "更多", "下一页", "下页"})
 YES_WORDS = frozenset({"1", "YES", "Y", "是", "是的", "有", "对", "确认", "确定", "好"})
 NO_WORDS = frozenset({"2", "NO", "N", "否", "不", "不是", "没有", "无", "取消"})
@@ -190,6 +195,12 @@ def choice(text: str) -> int | None:
     is optional."""
     found = _CHOICE.fullmatch(unicodedata.normalize("NFKC", text or ""))
     return int(found.group(1)) if found and found.group(1).isascii() else None
+
+
+def is_exit(text: str, flow: str = "") -> bool:
+    """True when the whole message asks to leave the conversation `flow` (退出, 取消, EXIT, …)."""
+    word = whole_word(text)
+    return word in EXIT_WORDS and not (flow == "cancel" and word in AMBIGUOUS_IN_CANCELLATION)
 
 
 def is_more(text: str) -> bool:

@@ -43,6 +43,12 @@ def tip_ask_danger_again(language: str) -> str:
         return _("Added to your tip. Is a child in danger right now? Reply 1 yes or 2 no.")
 
 
+def tip_ask_danger_only(language: str) -> str:
+    """An answer to the danger question that is neither yes nor no, and says nothing more."""
+    with force_locale(language):
+        return _("Is a child in danger right now? Reply 1 yes or 2 no. In an emergency call 110.")
+
+
 def tip_in_danger(language: str) -> str:
     """A child is in danger now: call 110, or text 12110 plus the area code; then asks where."""
     with force_locale(language):
@@ -96,9 +102,15 @@ def menu_choose(language: str) -> str:
     """A further message while the menu waits for a number: kept, and the choices repeated."""
     with force_locale(language):
         return _(
-            "Message kept. Reply with a number: 1 report a lead, 2 book free blood sampling, "
-            "3 check progress, 4 cancel a booking, 5 help."
+            "We have your message and staff will read it. To do more, reply with a number: 1 report a lead, "
+            "2 book free blood sampling, 3 check progress, 4 cancel a booking, 5 help."
         )
+
+
+def conversation_stopped(language: str) -> str:
+    """After 退出 / 取消 / EXIT inside a conversation: it ended, nothing more was changed."""
+    with force_locale(language):
+        return _("Stopped. Nothing more was changed. Send any message to see the menu. In an emergency call 110.")
 
 
 def help_text(language: str) -> str:

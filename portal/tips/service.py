@@ -196,16 +196,25 @@ def find_tip_for_follow_up(reference_text: str, code_text: str) -> Tip | None:
     return tip if follow_up_code_matches(tip, code_text) else None
 
 
+def mark_urgent(tip: Tip) -> bool:
+    """Make the tip urgent and alert the officers on duty (a danger word in an SMS), in the current
+    transaction (the caller commits). `child_in_danger` is left as the tipster answered: it means
+    they said so. Returns True when this changed the priority."""
+    if tip.item.priority == Priority.URGENT.value:
+        return False
+    tip.item.priority = Priority.URGENT.value
+    db.session.flush()
+    alert_duty_officers(tip.item)
+    return True
+
+
 def mark_child_in_danger(tip: Tip) -> bool:
-    """Record, after the tip was made, that a child is in danger right now (an SMS answer, or a
-    danger word in a later message): the tip becomes urgent and the officers on duty are alerted,
-    as if the form had said so. In the current transaction (the caller commits). Returns True
-    when this changed the tip, False when it was already marked."""
+    """Record, after the tip was made, that the tipster says a child is in danger right now (an SMS
+    answer): `child_in_danger` is set, the tip becomes urgent and the officers on duty are
+    alerted, as if the form had said so. In the current transaction (the caller commits).
+    Returns True when this changed the tip, False when it was already marked."""
     if tip.child_in_danger and tip.item.priority == Priority.URGENT.value:
         return False
     tip.child_in_danger = True
-    if tip.item.priority != Priority.URGENT.value:
-        tip.item.priority = Priority.URGENT.value
-        db.session.flush()
-        alert_duty_officers(tip.item)
+    mark_urgent(tip)
     return True

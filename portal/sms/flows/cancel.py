@@ -147,7 +147,8 @@ class CancelFlow:
             return Reply(replies.cancel_confirm(reference, site_name, when, turn.language))
         conversation.end()
         try:
-            cancel_appointment(appointment, actor_kind="public")
+            # The reply says it is cancelled: no second SMS from the outbox saying the same.
+            cancel_appointment(appointment, actor_kind="public", send_notice=False)
         except NotChangeable:
             db.session.refresh(appointment)
             return Reply(refusal(appointment, turn.language) or replies.cancel_refused_passed(reference, turn.language))

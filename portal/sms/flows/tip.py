@@ -10,8 +10,8 @@ what was seen. The questions, each answer added to the same tip:
     where   optional (0 skips)
     when    optional (0 skips); then a closing message
 
-A danger word (`portal.sms.danger`) in any message of the conversation also flags the tip
-urgent. A message that does not answer the danger question is added to the tip's description
+A danger word (`portal.sms.danger`) in any message of the conversation also makes the tip urgent
+(the "child in danger" answer stays as the sender gave it). A message that does not answer the danger question is added to the tip's description
 and the question is asked again.
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 from portal.extensions import db
 from portal.forms import InvalidMobileNumber, normalise_mobile
 from portal.models import Channel, Tip, TipCategory
-from portal.sms import replies
-from portal.sms.conversation import Conversation, Reply, Turn, register
+from portal.sms import optout, replies
+from portal.sms.conversation import Conversation, Reply, Turn, has_words, register
 from portal.sms.danger import mentions_danger
 from portal.sms.keywords import choice, yes_or_no
 from portal.tips import service as tips
@@ -59,18 +59,22 @@ class TipFlow:
         from portal.sms.flows.menu import fold_kept_item_into
 
         contact = _contact_phone(turn)
+        # A number that opted out gets no SMS, a staff question included: staff must not expect one.
+        reachable = contact is not None and not optout.is_opted_out(turn.phone_hash)
         receipt = tips.create_tip(
             channel=Channel.SMS,
             category=TipCategory.OTHER,
             description=description[:DESCRIPTION_MAX],
-            child_in_danger=mentions_danger(description),
+            child_in_danger=False,  # until the sender answers the question
             contact_phone=contact,
-            may_contact_by_sms=contact is not None,
+            may_contact_by_sms=reachable,
             deadline_days=turn.settings.feedback_deadline_days,
             display_minutes=0,  # the reply carries the code; no page will show it again
             details=TipDetails(language=turn.language),
         )
         db.session.flush()
+        if mentions_danger(description):
+            tips.mark_urgent(receipt.tip)
         conversation.item_id = receipt.tip.item_id
         conversation.data["tip_id"] = receipt.tip.id
         earlier = [message_id for message_id in conversation.data.pop("earlier_messages", [])
@@ -104,14 +108,15 @@ class TipFlow:
             return Reply(replies.menu(turn.language))
         turn.inbound.item_id = tip.item_id
         if mentions_danger(text):
-            tips.mark_child_in_danger(tip)
+            tips.mark_urgent(tip)
 
         if conversation.step == "danger":
             in_danger = yes_or_no(text)
             if in_danger is None:
-                if text:
+                if has_words(text):  # more about what was seen ("3" or "?" add nothing)
                     tip.description = f"{tip.description}\n{text}"[:DESCRIPTION_MAX]
-                return Reply(replies.tip_ask_danger_again(turn.language))
+                    return Reply(replies.tip_ask_danger_again(turn.language))
+                return Reply(replies.tip_ask_danger_only(turn.language))
             conversation.goto("where")
             if in_danger:
                 tips.mark_child_in_danger(tip)
