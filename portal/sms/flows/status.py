@@ -52,6 +52,7 @@ from portal.security.references import (
 from portal.sms import replies
 from portal.sms.conversation import Conversation, Reply, Turn, register
 from portal.sms.hotline import language_of
+from portal.sms.segments import shortened
 from portal.tips.followup import LookupOutcome, check_follow_up, conversation as tip_conversation
 from portal.tips.followup import count_failure, is_locked
 from portal.tips.labels import public_progress_key
@@ -111,20 +112,23 @@ def keep_language(turn: Turn, conversation: Conversation) -> None:
 
 def booking_progress(appointment: Appointment, reference: str, language: str) -> str:
     """The progress reply for a booking: its status, the site and the local date, weekday and
-    time (the site's time zone), and what to do next."""
+    time (the site's time zone), and what to do next. A site name too long for two segments is
+    cut short (`shortened`; a Chinese name makes an English reply UCS-2)."""
     site = appointment.site
     slot = appointment.slot
     when = format_local_datetime(slot.starts_at, site.timezone, language)
     status = appointment.status
     if status == AppointmentStatus.CANCELLED.value:
-        return replies.booking_progress_cancelled(reference, site.name, when, language)
-    if status == AppointmentStatus.CHECKED_IN.value:
-        return replies.booking_progress_checked_in(reference, site.name, when, language)
-    if status == AppointmentStatus.NO_SHOW.value:
-        return replies.booking_progress_no_show(reference, site.name, when, language)
-    if slot.starts_at <= utcnow():
-        return replies.booking_progress_passed(reference, site.name, when, language)
-    return replies.booking_progress_booked(reference, site.name, when, language)
+        reply = replies.booking_progress_cancelled
+    elif status == AppointmentStatus.CHECKED_IN.value:
+        reply = replies.booking_progress_checked_in
+    elif status == AppointmentStatus.NO_SHOW.value:
+        reply = replies.booking_progress_no_show
+    elif slot.starts_at <= utcnow():
+        reply = replies.booking_progress_passed
+    else:
+        reply = replies.booking_progress_booked
+    return shortened(lambda name: reply(reference, name, when, language), site.name)
 
 
 def tip_progress(tip: Tip, reference: str, status_url: str, language: str) -> str:
