@@ -21,8 +21,11 @@ its tries over many references. Every failed check of a tip (wrong code, unknown
 locked reference) also counts against the sending number, in the same guard table under an HMAC
 of the number's lookup hash; FOLLOW_UP_MAX_FAILURES failures within FOLLOW_UP_LOCK_MINUTES lock
 the number out of progress checks for FOLLOW_UP_LOCK_MINUTES. A right answer does not clear the
-number's count (or one real tip would buy unlimited guesses). This is the SMS channel's
-counterpart of the web's per-address RATELIMIT_STATUS_LOOKUP, which needs an HTTP client.
+number's count (or one real tip would buy unlimited guesses). As for the reference, each check
+is counted before it is made (`portal.tips.followup.claim_attempt`; a right answer is then taken
+back), so messages sent at the same moment get no more checks than messages sent one by one.
+This is the SMS channel's counterpart of the web's per-address RATELIMIT_STATUS_LOOKUP, which
+needs an HTTP client.
 
 Audit: the web records no audit event for a progress check (the tipster or family reads their
 own item, no staff member reads personal data), and neither does this flow.
@@ -54,7 +57,7 @@ from portal.sms.conversation import Conversation, Reply, Turn, register
 from portal.sms.hotline import language_of
 from portal.sms.segments import shortened
 from portal.tips.followup import LookupOutcome, check_follow_up, conversation as tip_conversation
-from portal.tips.followup import count_failure, is_locked
+from portal.tips.followup import claim_attempt, is_locked, take_back
 from portal.tips.labels import public_progress_key
 
 # The HMAC purpose of a sending number's row in the follow-up guard table.
@@ -203,16 +206,19 @@ class StatusFlow:
                          stored=replies.status_ask_code(replies.REDACTED_REFERENCE, language))
 
         conversation.end()
-        result = check_follow_up(reference, code, max_failures=settings.follow_up_max_failures,
-                                 lock_minutes=settings.follow_up_lock_minutes, now=turn.now)
+        max_failures, lock_minutes = settings.follow_up_max_failures, settings.follow_up_lock_minutes
+        # Counted before the check, so that messages sent at once get no more checks than one by one.
+        sender_try = claim_attempt(sender_key, max_failures=max_failures, lock_minutes=lock_minutes, now=turn.now)
+        if not sender_try.may_check:
+            return Reply(replies.status_locked(lock_minutes, language))
+        result = check_follow_up(reference, code, max_failures=max_failures, lock_minutes=lock_minutes, now=turn.now)
         if result.outcome is LookupOutcome.FOUND and result.tip is not None:
+            take_back(sender_try)  # only failures count against the number
             url = f"{settings.public_base_url}{TIPS_STATUS_PATH}"
             return Reply(tip_progress(result.tip, reference, url, language),
                          stored=tip_progress(result.tip, replies.REDACTED_REFERENCE, url, language))
-        sender_locked = count_failure(sender_key, max_failures=settings.follow_up_max_failures,
-                                      lock_minutes=settings.follow_up_lock_minutes, now=turn.now)
-        if result.outcome is LookupOutcome.LOCKED or sender_locked:
-            return Reply(replies.status_locked(settings.follow_up_lock_minutes, language))
+        if result.outcome is LookupOutcome.LOCKED or sender_try.locks_if_wrong:
+            return Reply(replies.status_locked(lock_minutes, language))
         return Reply(replies.status_not_found(language))
 
 
