@@ -10,7 +10,7 @@ Each try is counted *before* its code is checked (`claim_attempt`), by one INSER
 DO UPDATE … RETURNING (`failures = failures + 1` in the database, never read, changed in Python
 and written back), and the decision is made from the count the database returns: however many
 tries arrive at once, at most FOLLOW_UP_MAX_FAILURES per lock window are ever checked against
-the code's hash; the rest are answered LOCKED unchecked. On PostgreSQL the statement holds the
+the code's hash (until a right code clears the count); the rest are answered LOCKED unchecked. On PostgreSQL the statement holds the
 row until the caller commits, so tries of one reference wait for each other; on SQLite the
 database's single writer does the same. A right code then clears the count (`clear_guard`).
 
