@@ -18,6 +18,9 @@ character or a surrogate pair that would straddle a boundary starts the next seg
 Twilio's optional "Smart Encoding" (which replaces curly quotes and the like by GSM characters)
 is not applied: the portal's texts are counted as they are written.
 
+`shortened` cuts a name (a site's, up to 200 characters) inside a reply only as far as the reply
+needs to fit two segments.
+
 The GSM character set comes from the `gsm0338` codec (PyPI), not from a table typed here.
 """
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import gsm0338  # noqa: F401 - importing it registers the "gsm03.38" codec
 
@@ -36,6 +40,8 @@ GSM_SINGLE, GSM_CONCATENATED = 160, 153
 UCS_SINGLE, UCS_CONCATENATED = 70, 67
 # The portal's limit for every reply and notice (WRITING.md).
 MAX_SEGMENTS = 2
+# The fewest characters of a name that `shortened` keeps before its "…".
+SHORTEST_NAME = 4
 
 _CODEC = "gsm03.38"
 # The codec maps U+001B to the escape septet, which announces an extension character: it is not
@@ -109,3 +115,29 @@ def fits_two_segments(text: str) -> bool:
     """True when `text` goes out in at most two segments: 306 GSM-7 septets, or 134 UTF-16 code
     units as soon as one character needs UCS-2 (WRITING.md's limit for every SMS the portal sends)."""
     return segments(text) <= MAX_SEGMENTS
+
+
+def shortened(render: Callable[[str], str], name: str) -> str:
+    """`render(name)`, with `name` cut short only if the whole text would not fit two segments
+    (`fits_two_segments`): the longest cut that fits, keeping at least SHORTEST_NAME characters of
+    the name, ending in "…" - or in "..." when the whole text is GSM-7, because "…" is not in the
+    GSM alphabet and would turn the message into UCS-2 (134 characters instead of 306).
+
+    Returns that text. It can still be longer than two segments when even the shortest cut does
+    not fit: a caller whose text may have no room for a name needs a variant without it.
+    `render` is called about log2(len(name)) times; raises only what `render` raises.
+    """
+    text = render(name)
+    if fits_two_segments(text) or len(name) <= SHORTEST_NAME:
+        return text
+    mark = "..." if count(text).encoding == GSM_7 else "…"
+    # A longer cut never takes fewer segments, so the longest cut that fits is found by bisection.
+    fitting, low, high = None, SHORTEST_NAME, len(name) - 1
+    while low <= high:
+        keep = (low + high) // 2
+        attempt = render(name[:keep] + mark)
+        if fits_two_segments(attempt):
+            fitting, low = attempt, keep + 1
+        else:
+            high = keep - 1
+    return fitting if fitting is not None else render(name[:SHORTEST_NAME] + mark)

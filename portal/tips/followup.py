@@ -6,9 +6,17 @@ follow-up codes. Wrong codes are counted per reference *as typed*, whether or no
 reference, in rows that hold only an HMAC of it: a locked reference and one that does not exist
 behave identically, and the table cannot be read as a list of references.
 
-The same counter (`is_locked`, `count_failure`) serves other keys that need a failures lock
-without an HTTP request to rate-limit: the SMS hotline counts each sending number's failed
-progress checks with it (`portal.sms.flows.status`).
+Each try is counted *before* its code is checked (`claim_attempt`), by one INSERT … ON CONFLICT
+DO UPDATE … RETURNING (`failures = failures + 1` in the database, never read, changed in Python
+and written back), and the decision is made from the count the database returns: however many
+tries arrive at once, at most FOLLOW_UP_MAX_FAILURES per lock window are ever checked against
+the code's hash (until a right code clears the count); the rest are answered LOCKED unchecked. On PostgreSQL the statement holds the
+row until the caller commits, so tries of one reference wait for each other; on SQLite the
+database's single writer does the same. A right code then clears the count (`clear_guard`).
+
+The same counter serves other keys that need a failures lock without an HTTP request to
+rate-limit: the SMS hotline counts each sending number's failed progress checks with it
+(`portal.sms.flows.status`), taking the count back when the check succeeds (`take_back`).
 """
 
 from __future__ import annotations
@@ -19,11 +27,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import BindParameter, bindparam, case, delete, null, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.extensions import db
 from portal.models import FollowUpGuard, Tip, TipFollowUp, TipPhoto, TipQuestion, utcnow
+from portal.models.base import UTCDateTime
 from portal.security.crypto import lookup_hash
 from portal.security.references import normalise_reference
 from portal.tips.service import find_tip_for_follow_up
@@ -63,68 +73,124 @@ def check_follow_up(
     """Check a typed reference number and follow-up code, counting wrong codes per reference.
 
     `max_failures` wrong codes within `lock_minutes` lock the reference for `lock_minutes`
-    (UTC clock). While locked, even the right code gives LOCKED. A right code clears the count.
-    Writes to the session; the caller commits.
+    (UTC clock). While locked, even the right code gives LOCKED, and the code is not checked.
+    The try is counted before the check (`claim_attempt`); a right code clears the count.
+    Writes to the session; the caller commits (until then, on PostgreSQL, other tries of the
+    same reference wait).
     """
     now = now or utcnow()
     key = _guard_key(reference_text)
-    if is_locked(key, now):
+    attempt = claim_attempt(key, max_failures=max_failures, lock_minutes=lock_minutes, now=now)
+    if not attempt.may_check:
         return LookupResult(LookupOutcome.LOCKED)
     tip = find_tip_for_follow_up(reference_text, code_text)
     if tip is not None:
-        guard = _guard(key)
-        if guard is not None:
-            db.session.delete(guard)
+        clear_guard(key)
         return LookupResult(LookupOutcome.FOUND, tip)
-    if count_failure(key, max_failures=max_failures, lock_minutes=lock_minutes, now=now):
+    if attempt.locks_if_wrong:
         return LookupResult(LookupOutcome.LOCKED)
     return LookupResult(LookupOutcome.NOT_FOUND)
 
 
-def _guard(key: str) -> FollowUpGuard | None:
-    return db.session.scalar(select(FollowUpGuard).where(FollowUpGuard.reference_hash == key))
+@dataclass(frozen=True)
+class Attempt:
+    """One try counted against a guard key by `claim_attempt`, before its answer is checked.
+
+    `number`: the count the database returned after adding this try (1 for the first try of a
+    window; more than `max_failures` once the key is locked). `max_failures`: the limit it was
+    counted against.
+    """
+
+    key: str
+    number: int
+    max_failures: int
+
+    @property
+    def may_check(self) -> bool:
+        """True when this try may be checked: one of the first `max_failures` of its window."""
+        return self.number <= self.max_failures
+
+    @property
+    def locks_if_wrong(self) -> bool:
+        """True when this try was the last allowed one: the key is locked unless it was right."""
+        return self.number >= self.max_failures
+
+
+def _at(moment: datetime) -> BindParameter[datetime]:
+    return bindparam(None, moment, type_=UTCDateTime())
 
 
 def is_locked(key: str, now: datetime) -> bool:
-    """True while the guard row `key` (an HMAC, 64 hex characters) is locked at UTC `now`."""
-    guard = _guard(key)
-    return guard is not None and guard.locked_until is not None and guard.locked_until > now
+    """True while the guard row `key` (an HMAC, 64 hex characters) is locked at UTC `now`.
+
+    A read, for answering early; `claim_attempt` is the check that holds under concurrency.
+    """
+    locked_until = db.session.scalar(select(FollowUpGuard.locked_until).where(FollowUpGuard.reference_hash == key))
+    return locked_until is not None and locked_until > now
 
 
-def count_failure(key: str, *, max_failures: int, lock_minutes: int, now: datetime) -> bool:
-    """Count one failure against the guard row `key` (an HMAC, 64 hex characters); return True
-    when the key is now locked.
+def claim_attempt(key: str, *, max_failures: int, lock_minutes: int, now: datetime) -> Attempt:
+    """Count one try against the guard row `key` (an HMAC, 64 hex characters) before it is checked.
 
-    `max_failures` failures within `lock_minutes` (counted from the first, UTC `now`) lock the key
-    for `lock_minutes`; a lock that has run out, or failures older than that, start the count
-    again. Writes to the session; the caller commits.
+    One atomic statement (INSERT … ON CONFLICT DO UPDATE … RETURNING, PostgreSQL and SQLite):
+    a locked key (until some UTC time after `now`) keeps its lock and returns a number above
+    `max_failures`; a lock that has run out, or a first try at or before `now - lock_minutes`,
+    starts a new window at `now` with this try as number 1; otherwise the count goes up by one.
+    The try numbered `max_failures` locks the key for `lock_minutes` from `now` at once, so a
+    parallel try sees the lock; a right answer then takes it away (`clear_guard`, `take_back`).
+    Writes to the session (the caller commits; the row stays locked for other transactions
+    until then). Returns the Attempt; check its answer only when `Attempt.may_check`.
     """
     window = timedelta(minutes=lock_minutes)
-    guard = _guard(key)
-    if guard is None:
-        guard = _new_guard(key, now)
-    elif guard.locked_until is not None or guard.first_failure_at <= now - window:
-        # A lock that has run out, or old failures: start counting again.
-        guard.failures, guard.first_failure_at, guard.locked_until = 0, now, None
-    guard.failures += 1
-    if guard.failures >= max_failures:
-        guard.locked_until = now + window
-        return True
-    return False
+    guard = FollowUpGuard.__table__.c
+    lock = _at(now + window)
+    lock_on_first = lock if max_failures <= 1 else null()
+    locked = guard.locked_until.is_not(None) & (guard.locked_until > _at(now))
+    # Tested only when not locked: a lock that has run out, or a window that has.
+    restart = guard.locked_until.is_not(None) | (guard.first_failure_at <= _at(now - window))
+    counted = guard.failures + 1
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(FollowUpGuard.__table__)
+        .values(reference_hash=key, failures=1, first_failure_at=now,
+                locked_until=now + window if max_failures <= 1 else None)
+        .on_conflict_do_update(
+            index_elements=[guard.reference_hash],
+            set_={
+                "failures": case(
+                    (locked, case((guard.failures >= max_failures, counted), else_=max_failures + 1)),
+                    (restart, 1),
+                    else_=counted,
+                ),
+                "first_failure_at": case((locked, guard.first_failure_at), (restart, _at(now)),
+                                         else_=guard.first_failure_at),
+                "locked_until": case((locked, guard.locked_until), (restart, lock_on_first),
+                                     (counted >= max_failures, lock), else_=null()),
+            },
+        )
+        .returning(guard.failures)
+    )
+    number = db.session.execute(statement).scalar_one()
+    return Attempt(key=key, number=int(number), max_failures=max_failures)
 
 
-def _new_guard(key: str, now: datetime) -> FollowUpGuard:
-    savepoint = db.session.begin_nested()
-    guard = FollowUpGuard(reference_hash=key, failures=0, first_failure_at=now)
-    db.session.add(guard)
-    try:
-        savepoint.commit()
-    except IntegrityError:
-        # Another request counted a failure for the same reference at the same moment.
-        savepoint.rollback()
-        guard = db.session.scalar(select(FollowUpGuard).where(FollowUpGuard.reference_hash == key))
-        assert guard is not None
-    return guard
+def take_back(attempt: Attempt) -> None:
+    """Uncount a checked try whose answer was right, where a right answer must not clear the
+    earlier failures (the SMS sender's count): the count goes down by one, and the lock this try
+    set, if it was the last allowed one, is lifted. Call it in the transaction that claimed the
+    try (which still holds the row). Writes to the session; the caller commits."""
+    guard = FollowUpGuard.__table__.c
+    db.session.execute(
+        update(FollowUpGuard.__table__)
+        .where(guard.reference_hash == attempt.key, guard.failures > 0)
+        .values(failures=guard.failures - 1,
+                locked_until=case((guard.failures - 1 < attempt.max_failures, null()), else_=guard.locked_until))
+    )
+
+
+def clear_guard(key: str) -> None:
+    """Forget the count of the guard row `key` (a right follow-up code). Writes to the session."""
+    db.session.execute(delete(FollowUpGuard.__table__).where(FollowUpGuard.__table__.c.reference_hash == key))
 
 
 def forget_old_guards(now: datetime, keep_hours: int = 24) -> int:

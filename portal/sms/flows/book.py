@@ -66,7 +66,7 @@ from portal.sampling.views import filter_area
 from portal.sms import replies
 from portal.sms.conversation import Conversation, Reply, Turn, attach_messages, register
 from portal.sms.keywords import choice, fold, is_more, yes_or_no
-from portal.sms.segments import fits_two_segments
+from portal.sms.segments import fits_two_segments, shortened
 
 logger = logging.getLogger(__name__)
 
@@ -77,16 +77,6 @@ ROLES = {1: ApplicantRole.PARENT, 2: ApplicantRole.RELATIVE, 3: ApplicantRole.SE
 DAYS_PER_PAGE = 5
 NAME_MAX = 100  # as the web form's Length(max=100)
 REFUSAL_SCOPE = "sms-sampling-identity-refusal"
-
-def shortened(render: Callable[[str], str], name: str) -> str:
-    """`render(name)`, with `name` cut short (ending in …) only if the whole text would not fit
-    two segments; the shortest cut keeps 4 characters."""
-    text = render(name)
-    keep = len(name) - 1
-    while not fits_two_segments(text) and keep >= 4:
-        text = render(name[:keep] + "…")
-        keep -= 1
-    return text
 
 
 @dataclass(frozen=True)

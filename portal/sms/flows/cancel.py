@@ -34,6 +34,7 @@ from portal.sms import replies
 from portal.sms.conversation import Conversation, Reply, Turn, register
 from portal.sms.flows.status import keep_language, read_reference_and_code
 from portal.sms.keywords import choice
+from portal.sms.segments import shortened
 
 CANCEL_CHOICES = MAX_UPCOMING_BOOKINGS_PER_PHONE
 
@@ -69,6 +70,19 @@ def refusal(appointment: Appointment, language: str) -> str | None:
 
 def _when(appointment: Appointment, language: str) -> str:
     return format_local_datetime(appointment.slot.starts_at, appointment.site.timezone, language)
+
+
+def confirm_text(appointment: Appointment, language: str) -> str:
+    """The confirmation question for cancelling `appointment`: its reference, site (cut short
+    when the reply would not fit two segments, see `shortened`) and local date, weekday and time."""
+    reference, when = appointment.item.reference, _when(appointment, language)
+    return shortened(lambda name: replies.cancel_confirm(reference, name, when, language), appointment.site.name)
+
+
+def done_text(appointment: Appointment, language: str) -> str:
+    """The reply once `appointment` is cancelled: reference, site (cut short when needed) and time."""
+    reference, when = appointment.item.reference, _when(appointment, language)
+    return shortened(lambda name: replies.cancel_done(reference, name, when, language), appointment.site.name)
 
 
 def _own(appointment_id: object, turn: Turn) -> Appointment | None:
@@ -117,8 +131,7 @@ class CancelFlow:
             return Reply(refused)
         conversation.data["appointment_id"] = appointment.id
         conversation.goto("confirm")
-        return Reply(replies.cancel_confirm(appointment.item.reference, appointment.site.name,
-                                            _when(appointment, turn.language), turn.language))
+        return Reply(confirm_text(appointment, turn.language))
 
     def answer(self, turn: Turn, conversation: Conversation) -> Reply:
         """A number from the list, or 1 / 2 to the confirmation."""
@@ -138,13 +151,12 @@ class CancelFlow:
         if appointment is None:  # erased meanwhile (retention): start afresh
             conversation.end()
             return Reply(replies.cancel_none(turn.language))
-        reference, site_name = appointment.item.reference, appointment.site.name
-        when = _when(appointment, turn.language)
+        reference = appointment.item.reference
         if picked == 2:
             conversation.end()
             return Reply(replies.cancel_kept(reference, turn.language))
         if picked != 1:
-            return Reply(replies.cancel_confirm(reference, site_name, when, turn.language))
+            return Reply(confirm_text(appointment, turn.language))
         conversation.end()
         try:
             # The reply says it is cancelled: no second SMS from the outbox saying the same.
@@ -152,7 +164,7 @@ class CancelFlow:
         except NotChangeable:
             db.session.refresh(appointment)
             return Reply(refusal(appointment, turn.language) or replies.cancel_refused_passed(reference, turn.language))
-        return Reply(replies.cancel_done(reference, site_name, when, turn.language))
+        return Reply(done_text(appointment, turn.language))
 
 
 register("cancel", CancelFlow())

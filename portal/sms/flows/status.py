@@ -21,8 +21,11 @@ its tries over many references. Every failed check of a tip (wrong code, unknown
 locked reference) also counts against the sending number, in the same guard table under an HMAC
 of the number's lookup hash; FOLLOW_UP_MAX_FAILURES failures within FOLLOW_UP_LOCK_MINUTES lock
 the number out of progress checks for FOLLOW_UP_LOCK_MINUTES. A right answer does not clear the
-number's count (or one real tip would buy unlimited guesses). This is the SMS channel's
-counterpart of the web's per-address RATELIMIT_STATUS_LOOKUP, which needs an HTTP client.
+number's count (or one real tip would buy unlimited guesses). As for the reference, each check
+is counted before it is made (`portal.tips.followup.claim_attempt`; a right answer is then taken
+back), so messages sent at the same moment get no more checks than messages sent one by one.
+This is the SMS channel's counterpart of the web's per-address RATELIMIT_STATUS_LOOKUP, which
+needs an HTTP client.
 
 Audit: the web records no audit event for a progress check (the tipster or family reads their
 own item, no staff member reads personal data), and neither does this flow.
@@ -52,8 +55,9 @@ from portal.security.references import (
 from portal.sms import replies
 from portal.sms.conversation import Conversation, Reply, Turn, register
 from portal.sms.hotline import language_of
+from portal.sms.segments import shortened
 from portal.tips.followup import LookupOutcome, check_follow_up, conversation as tip_conversation
-from portal.tips.followup import count_failure, is_locked
+from portal.tips.followup import claim_attempt, is_locked, take_back
 from portal.tips.labels import public_progress_key
 
 # The HMAC purpose of a sending number's row in the follow-up guard table.
@@ -111,20 +115,23 @@ def keep_language(turn: Turn, conversation: Conversation) -> None:
 
 def booking_progress(appointment: Appointment, reference: str, language: str) -> str:
     """The progress reply for a booking: its status, the site and the local date, weekday and
-    time (the site's time zone), and what to do next."""
+    time (the site's time zone), and what to do next. A site name too long for two segments is
+    cut short (`shortened`; a Chinese name makes an English reply UCS-2)."""
     site = appointment.site
     slot = appointment.slot
     when = format_local_datetime(slot.starts_at, site.timezone, language)
     status = appointment.status
     if status == AppointmentStatus.CANCELLED.value:
-        return replies.booking_progress_cancelled(reference, site.name, when, language)
-    if status == AppointmentStatus.CHECKED_IN.value:
-        return replies.booking_progress_checked_in(reference, site.name, when, language)
-    if status == AppointmentStatus.NO_SHOW.value:
-        return replies.booking_progress_no_show(reference, site.name, when, language)
-    if slot.starts_at <= utcnow():
-        return replies.booking_progress_passed(reference, site.name, when, language)
-    return replies.booking_progress_booked(reference, site.name, when, language)
+        reply = replies.booking_progress_cancelled
+    elif status == AppointmentStatus.CHECKED_IN.value:
+        reply = replies.booking_progress_checked_in
+    elif status == AppointmentStatus.NO_SHOW.value:
+        reply = replies.booking_progress_no_show
+    elif slot.starts_at <= utcnow():
+        reply = replies.booking_progress_passed
+    else:
+        reply = replies.booking_progress_booked
+    return shortened(lambda name: reply(reference, name, when, language), site.name)
 
 
 def tip_progress(tip: Tip, reference: str, status_url: str, language: str) -> str:
@@ -199,16 +206,19 @@ class StatusFlow:
                          stored=replies.status_ask_code(replies.REDACTED_REFERENCE, language))
 
         conversation.end()
-        result = check_follow_up(reference, code, max_failures=settings.follow_up_max_failures,
-                                 lock_minutes=settings.follow_up_lock_minutes, now=turn.now)
+        max_failures, lock_minutes = settings.follow_up_max_failures, settings.follow_up_lock_minutes
+        # Counted before the check, so that messages sent at once get no more checks than one by one.
+        sender_try = claim_attempt(sender_key, max_failures=max_failures, lock_minutes=lock_minutes, now=turn.now)
+        if not sender_try.may_check:
+            return Reply(replies.status_locked(lock_minutes, language))
+        result = check_follow_up(reference, code, max_failures=max_failures, lock_minutes=lock_minutes, now=turn.now)
         if result.outcome is LookupOutcome.FOUND and result.tip is not None:
+            take_back(sender_try)  # only failures count against the number
             url = f"{settings.public_base_url}{TIPS_STATUS_PATH}"
             return Reply(tip_progress(result.tip, reference, url, language),
                          stored=tip_progress(result.tip, replies.REDACTED_REFERENCE, url, language))
-        sender_locked = count_failure(sender_key, max_failures=settings.follow_up_max_failures,
-                                      lock_minutes=settings.follow_up_lock_minutes, now=turn.now)
-        if result.outcome is LookupOutcome.LOCKED or sender_locked:
-            return Reply(replies.status_locked(settings.follow_up_lock_minutes, language))
+        if result.outcome is LookupOutcome.LOCKED or sender_try.locks_if_wrong:
+            return Reply(replies.status_locked(lock_minutes, language))
         return Reply(replies.status_not_found(language))
 
 
