@@ -247,3 +247,21 @@ def test_a_closure_notice_too_long_for_the_address_points_to_the_website_instead
     assert url in chinese and fits_two_segments(chinese)
     short = closure_text("TY-7K3M-9Q2P", "Nantong Police", "Wednesday 30 September 2026, 12:40pm", url, "en")
     assert url in short
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_booking_notice_fits_two_segments_whatever_the_site_name_length(app, language):
+    from portal.sampling import notices
+    from portal.sms.segments import fits_two_segments
+
+    when = "2026年9月30日（星期三）下午12:40" if language == "zh" else "Wednesday 30 September 2026, 12:40pm"
+    for name in ("南" * 200, "Nantong " * 25):
+        texts = [notices.confirmation_text("TY-7K3M-9Q2P", name, when, language),
+                 notices.reminder_text("TY-7K3M-9Q2P", name, when, language),
+                 notices.change_text("TY-7K3M-9Q2P", name, when, language),
+                 notices.cancellation_text("TY-7K3M-9Q2P", name, when, language),
+                 notices.checked_in_text("TY-7K3M-9Q2P", name, language),
+                 notices.closure_text("TY-7K3M-9Q2P", name, when, "https://hotline.example.cn/sampling/manage", language)]
+        for text in texts:
+            assert fits_two_segments(text), text
+            assert "TY-7K3M-9Q2P" in text

@@ -12,6 +12,8 @@ cancelled or moved after its reminder was queued never gets that reminder.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -38,12 +40,21 @@ MANAGE_PATH = "/sampling/manage"
 
 def _fit(parts: list[str], language: str) -> str:
     # Drop trailing advice rather than run into a third segment.
+    from portal.sms.segments import fits_two_segments
+
     while len(parts) > 1:
         joined = ("" if language == "zh" else " ").join(parts)
-        if len(joined) <= SMS_LIMIT_CHINESE:
+        if fits_two_segments(joined):
             return joined
         parts = parts[:-1]
     return parts[0]
+
+
+def _fit_site(site_name: str, parts: Callable[[str], list[str]], language: str) -> str:
+    """`_fit(parts(site_name))`, with a site name too long for two segments cut short (…)."""
+    from portal.sms.segments import shortened
+
+    return shortened(lambda name: _fit(parts(name), language), site_name)
 
 
 def _when(appointment: Appointment, language: str) -> str:
@@ -54,9 +65,9 @@ def _when(appointment: Appointment, language: str) -> str:
 def confirmation_text(reference: str, site_name: str, when: str, language: str) -> str:
     """The booking confirmation: reference, local date, weekday and time, site; then advice."""
     with force_locale(language):
-        return _fit([
+        return _fit_site(site_name, lambda site: [
             gettext("Reference %(reference)s. Free blood sampling booked: %(time)s, %(site)s.",
-                    reference=reference, time=when, site=site_name),
+                    reference=reference, time=when, site=site),
             gettext("Bring your identity card."),
         ], language)
 
@@ -64,9 +75,9 @@ def confirmation_text(reference: str, site_name: str, when: str, language: str) 
 def reminder_text(reference: str, site_name: str, when: str, language: str) -> str:
     """The reminder the day before."""
     with force_locale(language):
-        return _fit([
+        return _fit_site(site_name, lambda site: [
             gettext("Reference %(reference)s. Reminder: free blood sampling %(time)s, %(site)s.",
-                    reference=reference, time=when, site=site_name),
+                    reference=reference, time=when, site=site),
             gettext("Bring your identity card."),
         ], language)
 
@@ -74,18 +85,18 @@ def reminder_text(reference: str, site_name: str, when: str, language: str) -> s
 def change_text(reference: str, site_name: str, when: str, language: str) -> str:
     """The notice that a booking moved to a new time."""
     with force_locale(language):
-        return _fit([
+        return _fit_site(site_name, lambda site: [
             gettext("Reference %(reference)s. Your sampling appointment is now %(time)s, %(site)s.",
-                    reference=reference, time=when, site=site_name),
+                    reference=reference, time=when, site=site),
         ], language)
 
 
 def cancellation_text(reference: str, site_name: str, when: str, language: str) -> str:
     """The notice that a booking was cancelled."""
     with force_locale(language):
-        return _fit([
+        return _fit_site(site_name, lambda site: [
             gettext("Reference %(reference)s. Your sampling appointment %(time)s, %(site)s is cancelled.",
-                    reference=reference, time=when, site=site_name),
+                    reference=reference, time=when, site=site),
             gettext("You can book again at any time."),
         ], language)
 
@@ -93,9 +104,9 @@ def cancellation_text(reference: str, site_name: str, when: str, language: str) 
 def checked_in_text(reference: str, site_name: str, language: str) -> str:
     """After check-in: the sample is taken, and what happens next."""
     with force_locale(language):
-        return _fit([
+        return _fit_site(site_name, lambda site: [
             gettext("Reference %(reference)s. Thank you: your sample was taken at %(site)s.",
-                    reference=reference, site=site_name),
+                    reference=reference, site=site),
             gettext("It is compared with the national database. We contact you only if there is a possible match."),
         ], language)
 
@@ -107,17 +118,20 @@ def closure_text(reference: str, site_name: str, when: str, manage_url: str, lan
     Chinese site name counts as UCS-2, 134 characters), the notice says where to find the page
     on the website instead of spelling out its address.
     """
-    from portal.sms.segments import fits_two_segments
+    from portal.sms.segments import fits_two_segments, shortened
 
-    with force_locale(language):
+    def pick(site: str) -> str:
         closed = gettext("Reference %(reference)s. %(site)s is closed on %(time)s.",
-                         reference=reference, site=site_name, time=when)
+                         reference=reference, site=site, time=when)
         candidates = [
             f"{closed}{word_space(language)}" + gettext("Choose another time: %(url)s", url=manage_url),
             f"{closed}{word_space(language)}" + gettext("Choose another time on our website."),
             closed,
         ]
-    return next((text for text in candidates if fits_two_segments(text)), candidates[-1])
+        return next((text for text in candidates if fits_two_segments(text)), candidates[-1])
+
+    with force_locale(language):
+        return shortened(pick, site_name)
 
 
 def _send(appointment: Appointment, body: str, purpose: str, not_before: datetime | None = None) -> OutboundMessage | None:
