@@ -101,3 +101,27 @@ def test_a_sampling_slot_is_booked_by_sms_through_the_simulator(app, live_server
     # The thread shows the whole conversation, with the name and identity number kept out of it.
     thread = page.locator("#sms-thread, ol").first.inner_text()
     assert resident_id() not in thread and "王秀英" not in thread
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_staff_read_an_sms_tip_conversation_on_a_phone(app, live_server, browser, language):
+    """The item page of a tip reported by SMS shows the conversation in order, at 360 pixels, in
+    both languages, accessible and valid."""
+    from tests.factories import create_staff
+    from tests.staff_support import sign_in_page
+    from tests.test_sms_hotline import signed_post, sms_params
+
+    phone = app.test_client()
+    for body in ("举报 火车站北广场有个小女孩跟着一个男人乞讨，孩子一直在哭", "2", "南通站北广场出口", "今天下午3点"):
+        assert signed_post(phone, sms_params(body)).status_code == 200
+    staff = create_staff()
+    db.session.commit()
+    reference = db.session.scalars(select(Tip)).one().item.reference
+
+    page = new_page(browser, language, width=360, height=800)
+    sign_in_page(page, live_server, staff.username)
+    page.goto(f"{live_server}/staff/items/{reference}")
+    thread = page.locator("[role=region] table.staff-table", has_text="今天下午3点").first.inner_text()
+    assert thread.index("乞讨") < thread.index("南通站北广场出口") < thread.index("今天下午3点")
+    assert_accessible(page, f"staff-sms-tip-{language}-360")
+    assert_valid_html(page.content(), f"staff-sms-tip-{language}-360")
