@@ -557,3 +557,72 @@ def test_simultaneous_first_tips_from_one_number_each_become_a_tip(app):
             thread.join(60)
     db.session.expire_all()
     assert count(Tip) == len(bodies)
+
+
+# Found in code review -------------------------------------------------------------------------------
+
+
+def test_a_danger_word_after_staff_lowered_the_priority_raises_it_again_and_reopens_the_alert(client):
+    from portal.models import AuditEvent
+
+    say(client, "举报 超市门口有人强行把孩子抱走")
+    tip = the_tip()
+    alert = db.session.scalars(select(UrgentAlert)).one()
+    alert.acknowledged_at = tip.item.received_at
+    tip.item.priority = Priority.NORMAL.value  # staff judged it not urgent
+    db.session.commit()
+
+    say(client, "2")
+    say(client, "他们还在打孩子")  # the answer to "where?" holds a danger word
+    db.session.expire_all()
+    tip = the_tip()
+    assert tip.item.priority == Priority.URGENT.value and tip.place == "他们还在打孩子"
+    alert = db.session.scalars(select(UrgentAlert)).one()
+    assert alert.acknowledged_at is None
+    # Raised at the first message, and again now: both audited as the public's doing.
+    raised = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "change_priority")
+                                .order_by(AuditEvent.id)).all()
+    assert len(raised) == 2 and {event.actor_kind for event in raised} == {"public"}
+    assert {event.item_id for event in raised} == {tip.item_id}
+
+
+def test_a_kept_message_staff_have_seen_is_linked_to_the_tip_not_deleted(app, client):
+    from portal.models import AuditEvent, ItemLink
+    from tests.factories import create_staff
+    from tests.staff_support import browser, sign_in
+
+    say(client, "我在车站看到一个小孩被大人拉着走")
+    kept = db.session.scalars(select(IntakeItem)).one()
+    staff = create_staff()
+    db.session.commit()
+    officer = browser(app)
+    sign_in(officer, staff.username)
+    assert officer.get(f"/staff/items/{kept.reference}").status_code == 200
+    say(client, "1")
+    db.session.expire_all()
+    tip = the_tip()
+    assert db.session.get(IntakeItem, kept.id) is not None
+    assert db.session.scalars(select(AuditEvent.item_id).where(AuditEvent.action == "view_item")).all() == [kept.id]
+    link = db.session.scalars(select(ItemLink)).one()
+    assert {link.item_id, link.other_item_id} == {kept.id, tip.item_id}
+
+
+def test_the_worker_clears_the_answers_of_idle_conversations_but_remembers_they_expired(client, monkeypatch):
+    from portal.sms.conversation import forget_idle_conversations
+
+    clock = control_clock(monkeypatch)
+    say(client, "举报 车站有个孩子")
+    forget_idle_conversations(clock.advance(minutes=31))
+    raw = db.session.execute(sql_text("SELECT data FROM sms_conversation")).scalar_one()
+    assert raw is None
+    assert "已结束" in say(client, "2")
+    forget_idle_conversations(clock.advance(hours=25))
+    assert count(SmsConversation) == 0
+
+
+@pytest.mark.parametrize("body", ["TY-7K3M-9Q2P", "TY-7K3M-9Q2P 7K3M9Q2PXH4TR8WB"])
+def test_a_first_message_that_is_only_a_reference_is_a_progress_check_answered_in_chinese(client, body):
+    reply = say(client, body)
+    assert re.search(r"[\u4e00-\u9fff]", reply)
+    assert count(IntakeItem) == 0  # never kept as a plain message tying the reference to this phone
+    assert not any("7K3M" in text for text in db.session.scalars(select(InboundMessage.body)))

@@ -1,5 +1,6 @@
 """`flask --app wsgi sms-receive`: try the SMS hotline from a terminal, without a phone or a provider.
-Registering the commands also registers the SMS area's periodic jobs (`portal.sms.media`)."""
+Registering the commands also registers the SMS area's periodic jobs (`portal.sms.media`,
+`portal.sms.conversation`)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ def receive_locally(sender: str, body: str) -> tuple[int, str]:
 def register(app: Flask) -> None:
     """Add the `sms-receive` command to the app's CLI, and this area's periodic jobs to the worker."""
     from portal.sms import media  # noqa: F401  (registers its periodic job: MMS pictures into tip photos)
+    from portal.outbox.worker import periodic_job
+    from portal.sms.conversation import forget_idle_conversations
+
+    periodic_job(forget_idle_conversations)
 
     @app.cli.command("sms-receive")
     @click.option("--from", "sender", default="+8613800138000", show_default=True, help="the sender's number")

@@ -200,6 +200,29 @@ def save(phone_hash: str, conversation: Conversation, now: datetime) -> None:
         db.session.execute(statement)
 
 
+# Forgetting ------------------------------------------------------------------------------------
+
+# An expired conversation's row is kept, without its answers, this long: the number's next
+# message can still say "your earlier conversation ended".
+EXPIRED_MARKER_HOURS = 24
+
+
+def forget_idle_conversations(now: datetime) -> None:
+    """Worker job (registered by `portal.sms.commands`): clear the answers (a booking's name and identity number, encrypted) of every
+    conversation idle for SMS_CONVERSATION_IDLE_MINUTES, and delete rows idle for a day. `now`: UTC."""
+    from flask import current_app
+
+    idle = current_app.config["SETTINGS"].sms_conversation_idle_minutes
+    db.session.execute(update(SmsConversation)
+                       .where(SmsConversation.updated_at <= now - timedelta(minutes=idle),
+                              SmsConversation.data.is_not(None))
+                       .values(data=None).execution_options(synchronize_session=False))
+    db.session.execute(delete(SmsConversation)
+                       .where(SmsConversation.updated_at <= now - timedelta(hours=EXPIRED_MARKER_HOURS))
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
 # Messages that become part of a tip ----------------------------------------------------------
 
 
@@ -221,19 +244,20 @@ def attach_messages(inbound_ids: list[int], item_id: int) -> None:
 # The dispatcher --------------------------------------------------------------------------------
 
 
-_ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+_ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def reply_language(text: str, fallback: str) -> str:
-    """The language to answer `text` in, inside a conversation: Chinese if it holds any CJK
-    character, English if it holds an English word (three or more Latin letters in a row), else
-    the conversation's `fallback` — a bare number, a photo, "Y", a reference (TY-7K3M-9Q2P) or an
-    identity number ending in X say nothing about the sender's language."""
+    """The language to answer `text` in: Chinese if it holds any CJK character, English if it
+    holds an English word (two or more Latin letters, outside any run that holds a digit), else
+    `fallback` (the conversation's language; Chinese for a first message) - a bare number, a
+    photo, "Y", a reference (TY-7K3M-9Q2P), a follow-up code or an identity number ending in X
+    say nothing about the sender's language."""
     from portal.sms.hotline import language_of
 
     if language_of(text) == "zh" and any(ch.isalpha() for ch in text or ""):
         return "zh"
-    if _ENGLISH_WORD.search(text or ""):
+    if _ENGLISH_WORD.search(_without_codes(text)):
         return "en"
     return fallback
 
@@ -277,7 +301,7 @@ def handle(turn: Turn, found: KeywordMatch | None) -> Reply:
       answering "where?") is an answer, not a keyword;
     - HELP / 帮助 followed by words ("帮助我们！有人抢孩子") is a message, not a request for help;
     - a reference with a follow-up code is a progress check, whatever the message says (so the
-      code never lands in a tip's text);
+      code never lands in a tip's text), and so is a reference alone outside a conversation;
     - a message telling of danger (`portal.sms.danger`), with no conversation under way, is a
       lead: it becomes an (urgent) tip at once.
 
@@ -285,7 +309,7 @@ def handle(turn: Turn, found: KeywordMatch | None) -> Reply:
     as an SMS item. Returns the reply; the caller records it and commits.
     """
     from portal.sms.danger import mentions_danger
-    from portal.sms.keywords import holds_reference_and_code
+    from portal.sms.keywords import holds_reference, holds_reference_and_code
 
     row = load(turn.phone_hash)
     expired = row is not None and is_expired(row, turn.now, turn.settings.sms_conversation_idle_minutes)
@@ -307,7 +331,9 @@ def handle(turn: Turn, found: KeywordMatch | None) -> Reply:
         keyword = None
     if keyword is Keyword.HELP and has_words(rest):
         keyword = None
-    if keyword is None and holds_reference_and_code(turn.text):
+    if keyword is None and (holds_reference_and_code(turn.text) or (row is None and holds_reference(turn.text))):
+        # Never kept as a plain message: that would tie a reference (perhaps of a tip made
+        # anonymously on the web) to this phone number in the message log.
         keyword, rest = Keyword.STATUS, turn.text
     if keyword is None and row is None and mentions_danger(turn.text):
         keyword, rest = Keyword.TIP, turn.text

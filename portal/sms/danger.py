@@ -1,5 +1,6 @@
-"""Danger words: a hotline tip that uses one of these is flagged urgent at once, as if the sender
-had answered "yes, a child is in danger right now".
+"""Danger words: a hotline tip that uses one of these is made urgent at once (the officers on duty
+are alerted), before the sender has answered "is a child in danger right now?"; a message without
+keyword that uses one becomes such a tip.
 
 The lists favour false alarms over missed ones: an urgent tip only moves to the top of the queue
 and alerts the officers on duty, who judge it. Each word names an act or a threat happening to a

@@ -33,7 +33,6 @@ from portal.intake import new_item
 from portal.models import Channel, InboundMessage, ItemKind, OutboundMessage, OutboundStatus, SmsMedia
 from portal.security.crypto import phone_hash
 from portal.sms import conversation, optout, replies
-from portal.sms.hotline import language_of
 from portal.sms.keywords import TWILIO_ONLY_OPT_IN_WORDS, Keyword, match, whole_word
 from portal.sms.provider import InboundSms
 
@@ -163,7 +162,8 @@ def receive(sms: InboundSms, settings: "Settings") -> str:
     now = clock.now()
     phone = sender_phone(sms.from_phone)
     sender_hash = phone_hash(phone)
-    language = language_of(sms.body)
+    # A reference, a code or a number says nothing about the sender's language: Chinese then.
+    language = conversation.reply_language(sms.body, "zh")
     inbound = _store_inbound(sms, phone, language, now)
     _keep_media(inbound, sms.media_urls)
 
@@ -218,7 +218,7 @@ def keep_after_error(sms: InboundSms, settings: "Settings") -> str:
     Returns the reply text: "we have your message" when it was stored (or already was), "please
     send it again" when it could not be. Never raises.
     """
-    language = language_of(sms.body)
+    language = conversation.reply_language(sms.body, "zh")
     try:
         db.session.rollback()
         phone = sender_phone(sms.from_phone)

@@ -183,6 +183,15 @@ _REFERENCE_AND_CODE = re.compile(
 )
 
 
+_REFERENCE = re.compile(rf"TY[\s\-]*(?:{_REFERENCE_SYMBOL}[\s\-]*){{7}}{_REFERENCE_SYMBOL}(?![0-9A-Z])")
+
+
+def holds_reference(text: str) -> bool:
+    """True when `text` holds a reference number with its TY prefix (TY-7K3M-9Q2P, any case,
+    width, spaces or hyphens)."""
+    return bool(_REFERENCE.search(unicodedata.normalize("NFKC", text or "").upper()))
+
+
 def holds_reference_and_code(text: str) -> bool:
     """True when `text` holds a reference number followed by something shaped like a follow-up
     code (any case, width, spaces or hyphens): a progress check, whatever words are around it."""

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from sqlalchemy.exc import IntegrityError
 
+from portal import audit
 from portal.extensions import db
 from portal.intake import new_item, unused_reference
 from portal.models import Channel, IntakeItem, ItemKind, Priority, Tip, TipCategory, utcnow
@@ -199,11 +200,16 @@ def find_tip_for_follow_up(reference_text: str, code_text: str) -> Tip | None:
 def mark_urgent(tip: Tip) -> bool:
     """Make the tip urgent and alert the officers on duty (a danger word in an SMS), in the current
     transaction (the caller commits). `child_in_danger` is left as the tipster answered: it means
-    they said so. Returns True when this changed the priority."""
-    if tip.item.priority == Priority.URGENT.value:
+    they said so. Also when staff had lowered the priority: the new words are new information,
+    so the tip is raised again, its alert re-opened, and the change audited as the public's.
+    Returns True when this changed the priority."""
+    before = tip.item.priority
+    if before == Priority.URGENT.value:
         return False
     tip.item.priority = Priority.URGENT.value
     db.session.flush()
+    audit.record("change_priority", actor_kind="public", item_id=tip.item_id,
+                 changes={"priority": (before, Priority.URGENT.value)})
     alert_duty_officers(tip.item)
     return True
 

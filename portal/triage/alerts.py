@@ -27,8 +27,14 @@ def alert_duty_officers(item: IntakeItem) -> UrgentAlert | None:
     """
     if item.priority != Priority.URGENT.value:
         return None
-    alert = UrgentAlert(item_id=item.id, raised_at=clock.now())
-    db.session.add(alert)
+    # One alert row per item: an item made urgent again (a new danger word after staff lowered
+    # its priority) re-opens its alert, unacknowledged, rather than adding a second.
+    alert = db.session.scalars(select(UrgentAlert).where(UrgentAlert.item_id == item.id)).first()
+    if alert is None:
+        alert = UrgentAlert(item_id=item.id, raised_at=clock.now())
+        db.session.add(alert)
+    else:
+        alert.raised_at, alert.acknowledged_at, alert.acknowledged_by_id = clock.now(), None, None
     with force_locale("zh"):
         body = _("Tuanyuan Portal: urgent tip %(reference)s. A child may be in danger now. Open the staff console at once.",
                  reference=item.reference)

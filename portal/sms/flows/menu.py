@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.intake import new_item
-from portal.models import Channel, InboundMessage, IntakeItem, ItemKind, ItemStatus
+from portal.models import AuditEvent, Channel, InboundMessage, IntakeItem, ItemKind, ItemLink, ItemStatus
 from portal.sms import replies
 from portal.sms.conversation import MENU, Conversation, Reply, Turn, flow, register
 from portal.sms.keywords import choice
@@ -73,19 +73,26 @@ class MenuFlow:
 
 def fold_kept_item_into(kept_item_id: int | None, inbound_ids: list[int], tip_item_id: int) -> None:
     """After a tip was made from messages first kept as an SMS item: move the messages to the tip,
-    and remove the SMS item when nobody has started work on it (still new), so the queue does not
-    show the same words twice. An item staff already moved on is left as it is."""
+    and remove the SMS item when nobody has opened or worked on it (still new, no audit event),
+    so the queue does not show the same words twice. An item staff have seen stays as it was,
+    linked to the tip, with its messages: the record of who saw them is kept whole."""
     from portal.sms.conversation import attach_messages
 
     kept = db.session.get(IntakeItem, kept_item_id) if kept_item_id else None
     if kept is None or kept.kind != ItemKind.SMS_MESSAGE.value:
         attach_messages(inbound_ids, tip_item_id)
         return
-    if kept.status == ItemStatus.NEW.value:
+    seen = db.session.scalar(select(AuditEvent.id).where(AuditEvent.item_id == kept.id).limit(1)) is not None
+    if kept.status == ItemStatus.NEW.value and not seen:
         attach_messages(inbound_ids, tip_item_id)
         db.session.flush()
         db.session.delete(kept)
         db.session.flush()
+        return
+    kept_messages = set(db.session.scalars(select(InboundMessage.id).where(InboundMessage.item_id == kept.id)))
+    attach_messages([message_id for message_id in inbound_ids if message_id not in kept_messages], tip_item_id)
+    first, second = sorted((kept.id, tip_item_id))
+    db.session.add(ItemLink(item_id=first, other_item_id=second))
 
 
 register(MENU, MenuFlow())
