@@ -33,7 +33,14 @@ from portal.intake import new_item
 from portal.models import Channel, InboundMessage, ItemKind, OutboundMessage, OutboundStatus, SmsMedia
 from portal.security.crypto import phone_hash
 from portal.sms import conversation, optout, replies
-from portal.sms.keywords import TWILIO_ONLY_OPT_IN_WORDS, Keyword, match, whole_word
+from portal.sms.keywords import (
+    TWILIO_ONLY_OPT_IN_WORDS,
+    TWILIO_OPT_IN_WORDS,
+    TWILIO_OPT_OUT_WORDS,
+    Keyword,
+    match,
+    whole_word,
+)
 from portal.sms.provider import InboundSms
 
 if TYPE_CHECKING:
@@ -45,8 +52,7 @@ logger = logging.getLogger(__name__)
 
 REPLY_PURPOSE = "hotline_reply"
 # Opt-out and opt-in words that Twilio itself confirms to the sender; the others we confirm.
-TWILIO_CONFIRMS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
-                             "START", "UNSTOP", "YES"})
+TWILIO_CONFIRMS = TWILIO_OPT_OUT_WORDS | TWILIO_OPT_IN_WORDS
 # Messages of one burst within this many minutes are gathered in one item for staff.
 BURST_ITEM_MINUTES = 10
 

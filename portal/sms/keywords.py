@@ -41,6 +41,8 @@ from dataclasses import dataclass
 
 
 class Keyword(str, enum.Enum):
+    """What a message asks for; see the module docstring for the words of each."""
+
     TIP = "tip"
     BOOK = "book"
     STATUS = "status"
@@ -65,12 +67,13 @@ START_KEYWORDS: tuple[tuple[Keyword, str], ...] = (
     (Keyword.HELP, "帮助"),
     (Keyword.HELP, "HELP"),
 )
-OPT_OUT_WORDS = frozenset(
-    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "退订", "TD"}
-)
+# Twilio's own words (Advanced Opt-Out defaults): Twilio acts on them, and confirms them itself.
+TWILIO_OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
+TWILIO_OPT_IN_WORDS = frozenset({"START", "UNSTOP", "YES"})
+OPT_OUT_WORDS = TWILIO_OPT_OUT_WORDS | {"退订", "TD"}
 OPT_IN_WORDS = frozenset({"START", "UNSTOP", "恢复"})
 # Twilio also opts a number back in on YES; the hotline honours that only for an opted-out number.
-TWILIO_ONLY_OPT_IN_WORDS = frozenset({"YES"})
+TWILIO_ONLY_OPT_IN_WORDS = TWILIO_OPT_IN_WORDS - OPT_IN_WORDS
 # Inside a conversation, the whole message ends it (nothing is booked or cancelled); outside one
 # they are ordinary messages. Not QUIT or CANCEL: those are Twilio's opt-out words.
 EXIT_WORDS = frozenset({"退出", "取消", "结束", "算了", "不用了", "EXIT", "退出预约"})
