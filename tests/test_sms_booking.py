@@ -43,6 +43,7 @@ from portal.sampling.booking import (
     UnderAge,
     book_appointment,
 )
+from portal.sampling import notices
 from portal.sampling.notices import CONFIRMATION_PURPOSE, REMINDER_PURPOSE
 from portal.sampling.slots import available_days, local_day, open_slots
 from portal.sms import replies
@@ -575,7 +576,7 @@ def test_every_booking_reply_fits_two_segments_with_the_longest_real_values(app,
         replies.book_identity_number_mistyped(language),
         replies.book_identity_number_invalid(language),
         replies.book_confirm(None, when, "002X", replies.book_note_reply_1_or_2(language), language),
-        replies.book_booked(reference, longest, when, language),
+        notices.confirmation_text(reference, longest, when, language),
         replies.book_already_booked_by_you(reference, longest, when, language),
         replies.book_nothing_booked(language),
         replies.book_refused(language),

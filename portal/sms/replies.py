@@ -494,15 +494,6 @@ def book_confirm(site: str | None, when: str, id_last4: str, note: str, language
         return _with_note(note, text, language)
 
 
-def book_booked(reference: str, site: str, when: str, language: str) -> str:
-    """The booking is made: the hotline's reply is the booking's confirmation SMS (the same text
-    the web's bookings get by SMS: reference first, local date, weekday and time, the site, then
-    "bring your identity card" when it fits)."""
-    from portal.sampling.notices import confirmation_text
-
-    return confirmation_text(reference, site, when, language)
-
-
 def book_already_booked_by_you(reference: str, site: str, when: str, language: str) -> str:
     """The identity number already has an upcoming booking made from this same phone: that booking."""
     with force_locale(language):

@@ -26,7 +26,7 @@ one neutral answer, and those refusals count towards RATELIMIT_SAMPLING_IDENTITY
 phone number here, per client address on the web). The name and the identity number live only
 in the conversation's encrypted data until the booking stores them in its encrypted columns.
 
-The reply to the final "1" is the booking's confirmation SMS (the web's confirmation text), so
+The reply to the final "1" is the booking's confirmation SMS (`confirmation_sms`, the web's text), so
 `book_appointment` is told not to queue a second copy; the day-before reminder is queued as for
 any booking.
 """
@@ -57,6 +57,7 @@ from portal.sampling.booking import (
     TooManyBookingsForPhone,
     UnderAge,
     book_appointment,
+    confirmation_sms,
     check_bookable,
     check_party_fits,
 )
@@ -454,14 +455,12 @@ class BookFlow:
             )
         except BookingError as error:
             return self._refused(turn, conversation, error)
-        site, slot = appointment.site, appointment.slot
-        when = format_local_datetime(slot.starts_at, site.timezone, turn.language)  # type: ignore[union-attr]
         conversation.item_id = appointment.item_id
         attach_messages([message_id for message_id in data.get("messages", []) if message_id != turn.inbound.id],
                         appointment.item_id)
         conversation.end()
-        reference = appointment.item.reference
-        return Reply(shortened(lambda name: replies.book_booked(reference, name, when, turn.language), site.name))
+        return Reply(confirmation_sms(appointment.item.reference, appointment.site, appointment.slot,  # type: ignore[arg-type]
+                                      turn.language))
 
     # Refusals -------------------------------------------------------------------------------------
 
