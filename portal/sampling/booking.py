@@ -37,7 +37,7 @@ from portal.models import (
 )
 from portal.sampling import notices
 from portal.sampling.identity import identity_hash
-from portal.sampling.notices import CONFIRMATION_PURPOSE, SMS_LIMIT_CHINESE  # noqa: F401  (re-exported)
+from portal.sampling.notices import CONFIRMATION_PURPOSE  # noqa: F401  (re-exported)
 from portal.sampling.slots import closed_days, horizon, local_day, minimum_notice
 from portal.security.crypto import phone_hash, resident_id_hash
 
@@ -266,8 +266,9 @@ def confirmation_sms(reference: str, site: SamplingSite, slot: Slot, language: s
     """The SMS confirming a booking, in `language` ('zh' or 'en'), within two segments.
 
     Leads with the reference, then the local date, weekday and time and the site; nothing
-    personal (WRITING.md). If a very long site name would take it past SMS_LIMIT_CHINESE, the
-    closing advice is left off rather than splitting into a third segment.
+    personal (WRITING.md). If a very long site name would take it past two segments
+    (`portal.sms.segments.fits_two_segments`), the closing advice is left off, and then the site
+    name is cut short (…), rather than splitting into a third segment.
     """
     when = format_local_datetime(slot.starts_at, site.timezone, language)
     return notices.confirmation_text(reference, site.name, when, language)
