@@ -239,18 +239,26 @@ def upcoming_bookings_for_phone(phone_hash: str) -> int:
     return db.session.scalar(query) or 0
 
 
-def own_active_booking(id_hashes: Sequence[str] | str, browser_key: str) -> Appointment | None:
+def own_active_booking(id_hashes: Sequence[str] | str, browser_key: str | None = None, *,
+                       phone_hash: str | None = None) -> Appointment | None:
     """The active appointment holding one of these identity hashes (`AttendeeDetails.identity_hash`;
-    a plain string is read as a normalised resident identity number) that the same browser made,
-    or None. Lets a second click of "Book" show the booking it duplicates instead of an error."""
+    a plain string is read as a normalised resident identity number) that the same browser made
+    (`browser_key`) or that was booked with the same mobile number (`phone_hash`, the applicant's
+    lookup hash: the SMS hotline's sender), or None. Lets a second "Book" show the booking it
+    duplicates instead of an error. Raises ValueError unless exactly one of `browser_key` and
+    `phone_hash` is given."""
+    if (browser_key is None) == (phone_hash is None):
+        raise ValueError("give exactly one of browser_key and phone_hash")
     hashes = [resident_id_hash(id_hashes)] if isinstance(id_hashes, str) else list(id_hashes)
+    same_booker = (Appointment.browser_key == browser_key if browser_key is not None
+                   else Appointment.applicant_phone_hash == phone_hash)
     query = (
         select(Appointment)
         .join(Attendee, Attendee.appointment_id == Appointment.id)
         .where(
             Attendee.id_number_hash.in_(hashes),
             Attendee.active_booking,
-            Appointment.browser_key == browser_key,
+            same_booker,
         )
     )
     return db.session.scalars(query.limit(1)).first()

@@ -44,7 +44,7 @@ from portal.extensions import db, limiter
 from portal.forms import InvalidMobileNumber, normalise_mobile
 from portal.forms.fields import InvalidResidentId, ResidentIdCheckFailed
 from portal.i18n import format_day, format_local_datetime, format_local_time
-from portal.models import ApplicantRole, Appointment, Attendee, Channel, DocumentType, SamplingSite, Slot
+from portal.models import ApplicantRole, Channel, DocumentType, SamplingSite, Slot
 from portal.sampling.booking import (
     AlreadyBooked,
     AttendeeDetails,
@@ -58,10 +58,11 @@ from portal.sampling.booking import (
     UnderAge,
     book_appointment,
     confirmation_sms,
+    own_active_booking,
     check_bookable,
     check_party_fits,
 )
-from portal.sampling.identity import identity_hash, normalise_document_number
+from portal.sampling.identity import normalise_document_number
 from portal.sampling.slots import available_days, local_day, slots_for_day
 from portal.sampling.views import filter_area
 from portal.sms import replies
@@ -185,17 +186,6 @@ def _count_refusal(turn: Turn) -> None:
             limiter.limiter.hit(item, REFUSAL_SCOPE, turn.phone_hash)
     except Exception as exc:  # noqa: BLE001
         logger.warning("SMS booking: refusal not counted (%s)", type(exc).__name__)
-
-
-def _own_active_booking(id_number: str, sender_hash: str) -> Appointment | None:
-    """The upcoming booking of this identity number made from this same phone, or None."""
-    query = (
-        select(Appointment)
-        .join(Attendee, Attendee.appointment_id == Appointment.id)
-        .where(Attendee.id_number_hash == identity_hash(DocumentType.RESIDENT_ID, id_number),
-               Attendee.active_booking, Appointment.applicant_phone_hash == sender_hash)
-    )
-    return db.session.scalars(query.limit(1)).first()
 
 
 # The flow ---------------------------------------------------------------------------------------------
@@ -468,7 +458,7 @@ class BookFlow:
         """The reply to a refused booking: the conversation ends, or goes back to the question that
         can put it right (another time, day or site), every other answer kept."""
         if isinstance(error, AlreadyBooked):
-            own = _own_active_booking(conversation.data["id_number"], turn.phone_hash)
+            own = own_active_booking(conversation.data["id_number"], phone_hash=turn.phone_hash)
             conversation.end()
             if own is not None:
                 site, slot = own.site, own.slot
