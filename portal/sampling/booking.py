@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Sequence
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
@@ -225,17 +225,24 @@ def _upcoming_booking_exists(id_hashes: Sequence[str]) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def upcoming_bookings_for_phone(phone_hash: str) -> int:
-    """How many booked, not yet started appointments were made with this mobile number's hash."""
-    query = (
-        select(func.count(Appointment.id))
+def upcoming_for_phone(phone_hash: str) -> Select[tuple[Appointment]]:
+    """The query for the booked, not yet started (UTC now) appointments made with this mobile
+    number's lookup hash, soonest first (the same slot start: booked first). Slot is joined."""
+    return (
+        select(Appointment)
         .join(Slot, Appointment.slot_id == Slot.id)
         .where(
             Appointment.applicant_phone_hash == phone_hash,
             Appointment.status == AppointmentStatus.BOOKED.value,
             Slot.starts_at > utcnow(),
         )
+        .order_by(Slot.starts_at, Appointment.id)
     )
+
+
+def upcoming_bookings_for_phone(phone_hash: str) -> int:
+    """How many booked, not yet started appointments were made with this mobile number's hash."""
+    query = upcoming_for_phone(phone_hash).order_by(None).with_only_columns(func.count(Appointment.id))
     return db.session.scalar(query) or 0
 
 

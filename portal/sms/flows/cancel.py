@@ -24,12 +24,16 @@ the same answer as an unknown one, so trying references teaches nothing.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from portal.extensions import db
 from portal.i18n import format_local_datetime, format_local_datetime_without_year
-from portal.models import Appointment, AppointmentStatus, Slot, utcnow
-from portal.sampling.booking import MAX_UPCOMING_BOOKINGS_PER_PHONE, NotChangeable, cancel_appointment, find_for_manage
+from portal.models import Appointment, AppointmentStatus, utcnow
+from portal.sampling.booking import (
+    MAX_UPCOMING_BOOKINGS_PER_PHONE,
+    NotChangeable,
+    cancel_appointment,
+    find_for_manage,
+    upcoming_for_phone,
+)
 from portal.sms import replies
 from portal.sms.conversation import Conversation, Reply, Turn, register
 from portal.sms.flows.status import keep_language, read_reference_and_code
@@ -41,17 +45,7 @@ CANCEL_CHOICES = MAX_UPCOMING_BOOKINGS_PER_PHONE
 
 def upcoming_appointments(phone_hash: str) -> list[Appointment]:
     """This number's booked appointments that have not started (UTC now), soonest first."""
-    query = (
-        select(Appointment)
-        .join(Slot, Appointment.slot_id == Slot.id)
-        .where(
-            Appointment.applicant_phone_hash == phone_hash,
-            Appointment.status == AppointmentStatus.BOOKED.value,
-            Slot.starts_at > utcnow(),
-        )
-        .order_by(Slot.starts_at, Appointment.id)
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(upcoming_for_phone(phone_hash)))
 
 
 def refusal(appointment: Appointment, language: str) -> str | None:
