@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Sequence
 
 from sqlalchemy import Select, func, or_, select, update
@@ -467,12 +467,18 @@ def _claim_appointment(appointment: Appointment, **values: Any) -> None:
         raise NotChangeable(appointment.id)
 
 
+def is_changeable(appointment: Appointment, now: datetime | None = None) -> bool:
+    """Whether the appointment can still be moved or cancelled: it is booked and its slot has not
+    started at `now` (UTC; default the current time). False is what NotChangeable reports."""
+    return (
+        appointment.status == AppointmentStatus.BOOKED.value
+        and appointment.slot is not None
+        and appointment.slot.starts_at > (now if now is not None else utcnow())
+    )
+
+
 def _check_changeable(appointment: Appointment) -> None:
-    if (
-        appointment.status != AppointmentStatus.BOOKED.value
-        or appointment.slot is None
-        or appointment.slot.starts_at <= utcnow()
-    ):
+    if not is_changeable(appointment):
         raise NotChangeable(appointment.id)
 
 

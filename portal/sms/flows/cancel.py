@@ -26,12 +26,13 @@ from __future__ import annotations
 
 from portal.extensions import db
 from portal.i18n import format_local_datetime, format_local_datetime_without_year
-from portal.models import Appointment, AppointmentStatus, utcnow
+from portal.models import Appointment, AppointmentStatus
 from portal.sampling.booking import (
     MAX_UPCOMING_BOOKINGS_PER_PHONE,
     NotChangeable,
     cancel_appointment,
     find_for_manage,
+    is_changeable,
     upcoming_for_phone,
 )
 from portal.sms import replies
@@ -50,16 +51,16 @@ def upcoming_appointments(phone_hash: str) -> list[Appointment]:
 
 def refusal(appointment: Appointment, language: str) -> str | None:
     """Why this booking can no longer be cancelled, as a reply, or None when it can (the same
-    conditions as `portal.sampling.booking.cancel_appointment`'s NotChangeable)."""
+    conditions as `portal.sampling.booking.cancel_appointment`'s NotChangeable: `is_changeable`)."""
+    if is_changeable(appointment):
+        return None
     reference = appointment.item.reference
     status = appointment.status
     if status == AppointmentStatus.CANCELLED.value:
         return replies.cancel_refused_cancelled(reference, language)
     if status == AppointmentStatus.CHECKED_IN.value:
         return replies.cancel_refused_checked_in(reference, language)
-    if status != AppointmentStatus.BOOKED.value or appointment.slot.starts_at <= utcnow():
-        return replies.cancel_refused_passed(reference, language)
-    return None
+    return replies.cancel_refused_passed(reference, language)
 
 
 def _when(appointment: Appointment, language: str) -> str:
