@@ -187,6 +187,17 @@ def check_bookable(slot: Slot) -> None:
         raise SiteClosed(site.id)  # not open for booking that far ahead yet
 
 
+def check_slot_takes(slot: Slot, places: int) -> None:
+    """Raise the BookingError a booking of `places` places in `slot` would meet now: SiteClosed or
+    SlotInPast (`check_bookable`), PartyTooLarge (`check_party_fits`), or SlotFull when fewer
+    than `places` places are left. A check before the booking, for the pages and questions that
+    choose a time; `take_places` still decides when two bookings race."""
+    check_bookable(slot)
+    check_party_fits(slot, places)
+    if slot.places_left < places:
+        raise SlotFull(slot.id)
+
+
 def age_on(id_number: str, day: date) -> int:
     """Whole years of age on local `day` of the person with normalised resident identity number
     `id_number` (birth date from its digits 7-14, GB 11643-1999). Raises ValueError if the number

@@ -59,8 +59,7 @@ from portal.sampling.booking import (
     book_appointment,
     confirmation_sms,
     own_active_booking,
-    check_bookable,
-    check_party_fits,
+    check_slot_takes,
 )
 from portal.sampling.identity import normalise_document_number
 from portal.sampling.slots import available_days, local_day, slots_for_day
@@ -373,10 +372,7 @@ class BookFlow:
         try:
             if slot is None or slot.site_id != site.id:
                 raise SlotNotFound(slot_id)
-            check_bookable(slot)
-            check_party_fits(slot, 1)
-            if slot.places_left < 1:
-                raise SlotFull(slot.id)
+            check_slot_takes(slot, 1)
         except BookingError as error:
             return self._offer_again(turn, conversation, error)
         conversation.data["slot_id"] = slot.id
