@@ -39,7 +39,6 @@ code is never stored in plain text (THREATS.md).
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from portal.i18n import LANGUAGES, format_local_datetime
 from portal.models import Appointment, AppointmentStatus, Tip, utcnow
@@ -50,6 +49,7 @@ from portal.security.references import (
     FOLLOW_UP_CODE_LENGTH,
     REFERENCE_LENGTH,
     REFERENCE_PREFIX,
+    letters_and_digits,
     normalise_reference,
 )
 from portal.sms import replies
@@ -69,10 +69,6 @@ TIPS_STATUS_PATH = "/tips/status"
 _REFERENCE_IN_TEXT = re.compile(f"{REFERENCE_PREFIX}([{ALPHABET}]{{{REFERENCE_LENGTH}}})")
 
 
-def _letters_and_digits(text: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", text or "").upper())
-
-
 def read_reference_and_code(text: str) -> tuple[str | None, str]:
     """The reference number (canonical `TY-XXXX-XXXX`) and the follow-up code typed in `text`.
 
@@ -83,7 +79,7 @@ def read_reference_and_code(text: str) -> tuple[str | None, str]:
     code). Returns (None, "") when there is no reference, and (reference, "") when no code
     follows. Never raises; a mistyped code simply matches nothing.
     """
-    cleaned = _letters_and_digits(text)
+    cleaned = letters_and_digits(text)
     found = _REFERENCE_IN_TEXT.search(cleaned)
     if found is not None:
         body, after = found.group(1), cleaned[found.end():]
@@ -168,7 +164,7 @@ class StatusFlow:
         if conversation.step == "code" and conversation.data.get("reference"):
             keep_language(turn, conversation)
             reference = str(conversation.data["reference"])
-            cleaned = _letters_and_digits(text)
+            cleaned = letters_and_digits(text)
             again, code = read_reference_and_code(text)
             # A code alone is read as the code; a reference and a code sent again, as both.
             if again is not None and code and len(cleaned) >= REFERENCE_LENGTH + FOLLOW_UP_CODE_LENGTH:
