@@ -47,7 +47,8 @@ from portal.sampling import notices
 from portal.sampling.notices import CONFIRMATION_PURPOSE, REMINDER_PURPOSE
 from portal.sampling.slots import available_days, local_day, open_slots
 from portal.sms import replies
-from portal.sms.flows.book import ID_PLACEHOLDER, NAME_PLACEHOLDER, page_of, refusal_note
+from portal.sms.flows.book import NAME_PLACEHOLDER, page_of, refusal_note
+from portal.sms.inbox import ID_NUMBER_PLACEHOLDER as ID_PLACEHOLDER
 from portal.sms.segments import fits_two_segments
 from tests.conftest import _empty_all_tables
 from tests.factories import create_site

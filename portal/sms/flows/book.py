@@ -9,7 +9,7 @@ The questions, one per message, each answered with a number (full-width digits t
     day      the site's days with free times (date and weekday), at most DAYS_PER_PAGE a message
     time     the day's free times (local clock times)
     name     the applicant's full name            (the stored message keeps only NAME_PLACEHOLDER)
-    id       the resident identity number         (the stored message keeps only ID_PLACEHOLDER)
+    id       the resident identity number         (the stored message keeps only ID_NUMBER_PLACEHOLDER)
     confirm  site, local date/weekday/time, the number's last 4 characters, what the sample is
              used for (the web's consent, in short): 1 agree and book / 2 cancel
 
@@ -61,22 +61,23 @@ from portal.sampling.booking import (
     own_active_booking,
     check_slot_takes,
 )
+from portal.sampling.forms import FULL_NAME_MAX
 from portal.sampling.identity import normalise_document_number
 from portal.sampling.slots import available_days, local_day, slots_for_day
 from portal.sampling.views import filter_area
 from portal.sms import replies
 from portal.sms.conversation import Conversation, Reply, Turn, attach_messages, register
+from portal.sms.inbox import ID_NUMBER_PLACEHOLDER
 from portal.sms.keywords import choice, fold, is_more, yes_or_no
 from portal.sms.segments import fits_two_segments, shortened
 
 logger = logging.getLogger(__name__)
 
-# What the message log keeps instead of the name and the identity number (the same in both languages).
+# What the message log keeps instead of the name (the same in both languages); an identity number
+# is kept as inbox.ID_NUMBER_PLACEHOLDER, as the inbox writes one found in any other message.
 NAME_PLACEHOLDER = "[name]"
-ID_PLACEHOLDER = "[identity number]"
 ROLES = {1: ApplicantRole.PARENT, 2: ApplicantRole.RELATIVE, 3: ApplicantRole.SEEKING_BIRTH_FAMILY}
 DAYS_PER_PAGE = 5
-NAME_MAX = 100  # as the web form's Length(max=100)
 REFUSAL_SCOPE = "sms-sampling-identity-refusal"
 
 
@@ -384,14 +385,14 @@ class BookFlow:
         turn.keep_body_as(NAME_PLACEHOLDER)
         name = " ".join(text.split())
         # MORE / 更多 here asks for a list that is no longer shown: it is no name either.
-        if not name or len(name) > NAME_MAX or not any(ch.isalpha() for ch in name) or is_more(name):
+        if not name or len(name) > FULL_NAME_MAX or not any(ch.isalpha() for ch in name) or is_more(name):
             return Reply(replies.book_ask_name_again(turn.language))
         conversation.data["name"] = name
         conversation.goto("id")
         return Reply(replies.book_ask_identity_number(turn.language))
 
     def _identity_number(self, turn: Turn, conversation: Conversation, text: str) -> Reply:
-        turn.keep_body_as(ID_PLACEHOLDER)
+        turn.keep_body_as(ID_NUMBER_PLACEHOLDER)
         try:
             # The web form's own normalisation and check (GB 11643-1999 via python-stdnum).
             number = normalise_document_number(DocumentType.RESIDENT_ID, text)
