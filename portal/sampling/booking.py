@@ -236,16 +236,17 @@ def _upcoming_booking_exists(id_hashes: Sequence[str]) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def upcoming_for_phone(phone_hash: str) -> Select[tuple[Appointment]]:
-    """The query for the booked, not yet started (UTC now) appointments made with this mobile
-    number's lookup hash, soonest first (the same slot start: booked first). Slot is joined."""
+def upcoming_for_phone(phone_hash: str, now: datetime | None = None) -> Select[tuple[Appointment]]:
+    """The query for the booked appointments made with this mobile number's lookup hash whose
+    slot has not started at `now` (UTC; default the current time), soonest first (the same slot
+    start: booked first). Slot is joined."""
     return (
         select(Appointment)
         .join(Slot, Appointment.slot_id == Slot.id)
         .where(
             Appointment.applicant_phone_hash == phone_hash,
             Appointment.status == AppointmentStatus.BOOKED.value,
-            Slot.starts_at > utcnow(),
+            Slot.starts_at > (now if now is not None else utcnow()),
         )
         .order_by(Slot.starts_at, Appointment.id)
     )

@@ -24,6 +24,8 @@ the same answer as an unknown one, so trying references teaches nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from portal.extensions import db
 from portal.i18n import format_local_datetime, format_local_datetime_without_year
 from portal.models import Appointment, AppointmentStatus
@@ -44,15 +46,16 @@ from portal.sms.segments import shortened
 CANCEL_CHOICES = MAX_UPCOMING_BOOKINGS_PER_PHONE
 
 
-def upcoming_appointments(phone_hash: str) -> list[Appointment]:
-    """This number's booked appointments that have not started (UTC now), soonest first."""
-    return list(db.session.scalars(upcoming_for_phone(phone_hash)))
+def upcoming_appointments(phone_hash: str, now: datetime) -> list[Appointment]:
+    """This number's booked appointments that have not started at `now` (UTC), soonest first."""
+    return list(db.session.scalars(upcoming_for_phone(phone_hash, now)))
 
 
-def refusal(appointment: Appointment, language: str) -> str | None:
-    """Why this booking can no longer be cancelled, as a reply, or None when it can (the same
-    conditions as `portal.sampling.booking.cancel_appointment`'s NotChangeable: `is_changeable`)."""
-    if is_changeable(appointment):
+def refusal(appointment: Appointment, now: datetime, language: str) -> str | None:
+    """Why this booking can no longer be cancelled at `now` (UTC), as a reply, or None when it can
+    (the same conditions as `portal.sampling.booking.cancel_appointment`'s NotChangeable:
+    `is_changeable`)."""
+    if is_changeable(appointment, now):
         return None
     reference = appointment.item.reference
     status = appointment.status
@@ -102,7 +105,7 @@ class CancelFlow:
                 conversation.end()
                 return Reply(replies.cancel_not_found(turn.language))
             return self._offer(turn, conversation, appointment)
-        upcoming = upcoming_appointments(turn.phone_hash)
+        upcoming = upcoming_appointments(turn.phone_hash, turn.now)
         if not upcoming:
             conversation.end()
             return Reply(replies.cancel_none(turn.language))
@@ -120,7 +123,7 @@ class CancelFlow:
 
     def _offer(self, turn: Turn, conversation: Conversation, appointment: Appointment) -> Reply:
         conversation.item_id = appointment.item_id  # the messages join the booking's item for staff
-        refused = refusal(appointment, turn.language)
+        refused = refusal(appointment, turn.now, turn.language)
         if refused is not None:
             conversation.end()
             return Reply(refused)
@@ -158,7 +161,7 @@ class CancelFlow:
             cancel_appointment(appointment, actor_kind="public", send_notice=False)
         except NotChangeable:
             db.session.refresh(appointment)
-            return Reply(refusal(appointment, turn.language) or replies.cancel_refused_passed(reference, turn.language))
+            return Reply(refusal(appointment, turn.now, turn.language) or replies.cancel_refused_passed(reference, turn.language))
         return Reply(done_text(appointment, turn.language))
 
 

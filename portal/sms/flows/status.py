@@ -39,9 +39,10 @@ code is never stored in plain text (THREATS.md).
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from portal.i18n import LANGUAGES, format_local_datetime
-from portal.models import Appointment, AppointmentStatus, Tip, utcnow
+from portal.models import Appointment, AppointmentStatus, Tip
 from portal.sampling.booking import find_for_manage
 from portal.security.crypto import lookup_hash
 from portal.security.references import (
@@ -109,10 +110,11 @@ def keep_language(turn: Turn, conversation: Conversation) -> None:
         turn.language = conversation.language = started_in
 
 
-def booking_progress(appointment: Appointment, reference: str, language: str) -> str:
+def booking_progress(appointment: Appointment, reference: str, now: datetime, language: str) -> str:
     """The progress reply for a booking: its status, the site and the local date, weekday and
-    time (the site's time zone), and what to do next. A site name too long for two segments is
-    cut short (`shortened`; a Chinese name makes an English reply UCS-2)."""
+    time (the site's time zone), and what to do next; a booking whose slot started before `now`
+    (UTC, the message's time) has passed. A site name too long for two segments is cut short
+    (`shortened`; a Chinese name makes an English reply UCS-2)."""
     site = appointment.site
     slot = appointment.slot
     when = format_local_datetime(slot.starts_at, site.timezone, language)
@@ -123,7 +125,7 @@ def booking_progress(appointment: Appointment, reference: str, language: str) ->
         reply = replies.booking_progress_checked_in
     elif status == AppointmentStatus.NO_SHOW.value:
         reply = replies.booking_progress_no_show
-    elif slot.starts_at <= utcnow():
+    elif slot.starts_at <= now:
         reply = replies.booking_progress_passed
     else:
         reply = replies.booking_progress_booked
@@ -191,7 +193,7 @@ class StatusFlow:
         appointment = find_for_manage(reference, turn.phone)
         if appointment is not None:
             conversation.end()
-            return Reply(booking_progress(appointment, reference, language))
+            return Reply(booking_progress(appointment, reference, turn.now, language))
 
         # From here on, the way a tip goes: the same for an unknown reference and another phone's booking.
         turn.keep_body_as(STORED_BODY)
