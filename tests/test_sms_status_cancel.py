@@ -125,6 +125,13 @@ def test_text_without_a_reference_reads_as_none(text):
     assert read_reference_and_code(text) == (None, "")
 
 
+def test_a_lock_of_one_minute_says_1_minute_and_longer_ones_minutes(app):
+    assert "Wait 1 minute, then try again." in replies.status_locked(1, "en")
+    assert "Wait 30 minutes, then try again." in replies.status_locked(30, "en")
+    assert "请等待1分钟后再试" in replies.status_locked(1, "zh")
+    assert "请等待30分钟后再试" in replies.status_locked(30, "zh")
+
+
 # Progress of a booking -----------------------------------------------------------------------
 
 

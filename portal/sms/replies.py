@@ -8,7 +8,7 @@ of the GSM 7-bit alphabet otherwise (153 per segment). Source: 3GPP TS 23.038 an
 
 from __future__ import annotations
 
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale, gettext as _, ngettext
 
 # Replaces the follow-up code in the stored copy of a reply: the code is a secret kept only as
 # an HMAC (THREATS.md), so it must not sit in plain text in the outbox table.
@@ -195,12 +195,12 @@ def status_not_found(language: str) -> str:
 
 
 def status_locked(minutes: int, language: str) -> str:
-    """Too many wrong tries (for the reference or from this phone): wait `minutes`."""
+    """Too many wrong tries (for the reference or from this phone): wait `minutes` ("1 minute")."""
     with force_locale(language):
-        return _(
-            "There have been too many tries. Wait %(minutes)s minutes, then try again. In an emergency "
-            "call 110.",
-            minutes=minutes,
+        return ngettext(
+            "There have been too many tries. Wait %(num)s minute, then try again. In an emergency call 110.",
+            "There have been too many tries. Wait %(num)s minutes, then try again. In an emergency call 110.",
+            minutes,
         )
 
 
