@@ -318,7 +318,8 @@ def cancel_choose(bookings: list[tuple[str, str]], language: str) -> str:
 
 
 def cancel_done(reference: str, site_name: str, when: str, language: str) -> str:
-    """The booking is cancelled (the cancellation SMS is queued as well, as on the web)."""
+    """The booking is cancelled. This reply is the only message about it: the SMS cancel flow
+    queues no cancellation SMS (`cancel_appointment(..., send_notice=False)`), unlike the web."""
     with force_locale(language):
         return _(
             "Booking %(reference)s at %(site)s, %(time)s is cancelled. To book again, send BOOK.",

@@ -13,8 +13,8 @@ applicant's mobile number hash, never by the reference alone.
   it." Only 1 and 2 count (not YES/NO words: "取消" means "no" elsewhere in the hotline and would
   keep a booking its sender meant to cancel); anything else asks again.
 - 1 cancels through `portal.sampling.booking.cancel_appointment`, the function the web uses
-  (places freed, identity numbers free to book again, the cancellation SMS queued, an audit
-  event with actor kind "public"); a booking that meanwhile can no longer be changed gets the
+  (places freed, identity numbers free to book again, an audit event with actor kind "public";
+  no cancellation SMS is queued: the reply says it is cancelled); a booking that meanwhile can no longer be changed gets the
   same refusal as when it was asked for (the web's NotChangeable: already cancelled, checked in,
   not come, or started).
 
