@@ -9,7 +9,8 @@ The questions, one per message, each answered with a number (full-width digits t
     day      the site's days with free times (date and weekday), at most DAYS_PER_PAGE a message
     time     the day's free times (local clock times)
     name     the applicant's full name            (the stored message keeps only NAME_PLACEHOLDER)
-    id       the resident identity number         (the stored message keeps only ID_NUMBER_PLACEHOLDER)
+    id       the resident identity number         (the stored message keeps only
+                                                   inbox.ID_NUMBER_PLACEHOLDER)
     confirm  site, local date/weekday/time, the number's last 4 characters, what the sample is
              used for (the web's consent, in short): 1 agree and book / 2 cancel
 
@@ -26,9 +27,9 @@ one neutral answer, and those refusals count towards RATELIMIT_SAMPLING_IDENTITY
 phone number here, per client address on the web). The name and the identity number live only
 in the conversation's encrypted data until the booking stores them in its encrypted columns.
 
-The reply to the final "1" is the booking's confirmation SMS (`confirmation_sms`, the web's text), so
-`book_appointment` is told not to queue a second copy; the day-before reminder is queued as for
-any booking.
+The reply to the final "1" is the booking's confirmation SMS (`confirmation_sms`, the web's
+text), so `book_appointment` is told not to queue a second copy; the day-before reminder is
+queued as for any booking.
 """
 
 from __future__ import annotations
@@ -57,9 +58,9 @@ from portal.sampling.booking import (
     TooManyBookingsForPhone,
     UnderAge,
     book_appointment,
+    check_slot_takes,
     confirmation_sms,
     own_active_booking,
-    check_slot_takes,
 )
 from portal.sampling.forms import FULL_NAME_MAX
 from portal.sampling.identity import normalise_document_number
@@ -446,8 +447,8 @@ class BookFlow:
         attach_messages([message_id for message_id in data.get("messages", []) if message_id != turn.inbound.id],
                         appointment.item_id)
         conversation.end()
-        return Reply(confirmation_sms(appointment.item.reference, appointment.site, appointment.slot,  # type: ignore[arg-type]
-                                      turn.language))
+        reference, site, slot = appointment.item.reference, appointment.site, appointment.slot
+        return Reply(confirmation_sms(reference, site, slot, turn.language))  # type: ignore[arg-type]
 
     # Refusals -------------------------------------------------------------------------------------
 

@@ -14,9 +14,9 @@ applicant's mobile number hash, never by the reference alone.
   keep a booking its sender meant to cancel); anything else asks again.
 - 1 cancels through `portal.sampling.booking.cancel_appointment`, the function the web uses
   (places freed, identity numbers free to book again, an audit event with actor kind "public";
-  no cancellation SMS is queued: the reply says it is cancelled); a booking that meanwhile can no longer be changed gets the
-  same refusal as when it was asked for (the web's NotChangeable: already cancelled, checked in,
-  not come, or started).
+  no cancellation SMS is queued: the reply says it is cancelled); a booking that meanwhile can
+  no longer be changed gets the same refusal as when it was asked for (the web's NotChangeable:
+  already cancelled, checked in, not come, or started).
 
 No per-number failure count here, unlike STATUS: a reference of another phone's booking gets
 the same answer as an unknown one, so trying references teaches nothing.
@@ -161,7 +161,8 @@ class CancelFlow:
             cancel_appointment(appointment, actor_kind="public", send_notice=False)
         except NotChangeable:
             db.session.refresh(appointment)
-            return Reply(refusal(appointment, turn.now, turn.language) or replies.cancel_refused_passed(reference, turn.language))
+            return Reply(refusal(appointment, turn.now, turn.language)
+                         or replies.cancel_refused_passed(reference, turn.language))
         return Reply(done_text(appointment, turn.language))
 
 
