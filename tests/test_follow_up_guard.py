@@ -20,7 +20,7 @@ from portal.sms import replies
 from portal.tips.followup import claim_attempt, is_locked
 from tests.factories import create_tip
 from tests.test_sms_hotline import signed_post, sms_params
-from tests.test_sms_status_cancel import send
+from tests.sms_support import send
 from tests.tips_helpers import EN, csrf_of
 
 TRIES = 30

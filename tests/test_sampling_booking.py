@@ -22,7 +22,6 @@ from portal.models import (
     utcnow,
 )
 from portal.sampling.booking import (
-    SMS_LIMIT_CHINESE,
     AlreadyBooked,
     PartyTooLarge,
     SiteClosed,
@@ -34,6 +33,7 @@ from portal.sampling.booking import (
     take_places,
 )
 from portal.security.crypto import lookup_hash
+from portal.sms.segments import fits_two_segments
 from tests.factories import create_site, create_slot
 from tests.sampling_helpers import next_weekday, resident_id, slot_at
 
@@ -220,7 +220,7 @@ def longest_case() -> tuple[SamplingSite, Slot]:
 def test_the_chinese_sms_fits_two_segments_and_leads_with_the_reference(app):
     site, slot = longest_case()
     body = confirmation_sms("TY-7K3M-9Q2P", site, slot, "zh")
-    assert len(body) <= SMS_LIMIT_CHINESE
+    assert fits_two_segments(body)
     assert body.startswith("受理编号TY-7K3M-9Q2P")
     assert "2026年12月30日（星期三）上午10:40" in body and site.name in body
     assert "身份证" in body
@@ -229,6 +229,6 @@ def test_the_chinese_sms_fits_two_segments_and_leads_with_the_reference(app):
 def test_the_english_sms_with_a_chinese_site_name_also_fits_two_segments(app):
     site, slot = longest_case()
     body = confirmation_sms("TY-7K3M-9Q2P", site, slot, "en")
-    assert len(body) <= SMS_LIMIT_CHINESE
+    assert fits_two_segments(body)
     assert body.startswith("Reference TY-7K3M-9Q2P.")
     assert "Wednesday 30 December 2026, 10:40am" in body and site.name in body

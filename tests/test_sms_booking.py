@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import uuid
-import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -43,42 +41,25 @@ from portal.sampling.booking import (
     UnderAge,
     book_appointment,
 )
+from portal.sampling import notices
 from portal.sampling.notices import CONFIRMATION_PURPOSE, REMINDER_PURPOSE
 from portal.sampling.slots import available_days, local_day, open_slots
 from portal.sms import replies
-from portal.sms.flows.book import ID_PLACEHOLDER, NAME_PLACEHOLDER, page_of, refusal_note
+from portal.sms.flows.book import NAME_PLACEHOLDER, page_of, refusal_note
+from portal.sms.inbox import ID_NUMBER_PLACEHOLDER as ID_PLACEHOLDER
 from portal.sms.segments import fits_two_segments
 from tests.conftest import _empty_all_tables
 from tests.factories import create_site
 from tests.sampling_helpers import book_on_web, demo_sites, person, resident_id  # noqa: F401
+from tests.sms_support import app  # noqa: F401  (the conversations' app)
+from tests.sms_support import send as say
 from tests.staff_support import control_clock
-from tests.test_sms_hotline import SENDER, signed_post, sms_params
+from tests.test_sms_hotline import SENDER
 
 OTHER_PHONE = "+8613900139000"
 ID_NUMBER = resident_id("19800101", "001")
 ID_ENDING_IN_X = resident_id("19800101", "018")
 LONGEST_SITE = "启东市公安局汇龙镇中心派出所"  # the longest name in the real Nantong list
-
-
-@pytest.fixture
-def app(app_factory):
-    """The test app, with limits a whole conversation cannot reach: the burst limit counts every
-    message of a number within a minute, and tests send a conversation's messages at once."""
-    built = app_factory(sms_burst_per_minute=1000, ratelimit_public_post="1000 per minute",
-                        ratelimit_sampling_identity_refusals="1000 per minute")
-    with built.app_context():
-        _empty_all_tables()
-    with built.app_context():
-        yield built
-        db.session.remove()
-
-
-def say(client, body: str, sender: str = SENDER) -> str:
-    """Send one signed SMS; return the hotline's reply text ("" for none)."""
-    response = signed_post(client, sms_params(body, message_sid="SM" + uuid.uuid4().hex, sender=sender))
-    assert response.status_code == 200
-    message = ET.fromstring(response.get_data(as_text=True)).find("Message")
-    return message.text or "" if message is not None else ""
 
 
 def number_of(reply: str, label: str) -> str:
@@ -575,7 +556,7 @@ def test_every_booking_reply_fits_two_segments_with_the_longest_real_values(app,
         replies.book_identity_number_mistyped(language),
         replies.book_identity_number_invalid(language),
         replies.book_confirm(None, when, "002X", replies.book_note_reply_1_or_2(language), language),
-        replies.book_booked(reference, longest, when, language),
+        notices.confirmation_text(reference, longest, when, language),
         replies.book_already_booked_by_you(reference, longest, when, language),
         replies.book_nothing_booked(language),
         replies.book_refused(language),

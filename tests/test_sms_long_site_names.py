@@ -16,7 +16,8 @@ from portal.sampling.booking import cancel_appointment
 from portal.sms import replies
 from portal.sms.segments import count, fits_two_segments, segments, shortened
 from tests.factories import create_site, create_slot
-from tests.test_sms_status_cancel import _longest_when, book, send, status_of, when
+from tests.sms_support import app, send  # noqa: F401  (the conversations' app)
+from tests.test_sms_status_cancel import _longest_when, book, status_of, when
 
 # A real kind of name, 28 characters: an English reply with it took three segments.
 POLICE_STATION = "南通市公安局经济技术开发区分局中兴街道竹行派出所户籍室"
@@ -25,19 +26,6 @@ ENGLISH_200 = ("Nantong Public Security Bureau, Economic and Technological Devel
                "Zhongxing Street Zhuhang Police Station, Household Registration Office, Window " * 2)[:200]
 LONG_NAMES = {"chinese": CHINESE_200, "english": ENGLISH_200}
 KEYWORDS = {"zh": ("查询", "取消预约"), "en": ("STATUS", "CANCEL BOOKING")}
-
-
-@pytest.fixture
-def app(app_factory):
-    """The test app with a burst limit these conversations cannot reach."""
-    from tests.conftest import _empty_all_tables
-
-    built = app_factory(sms_burst_per_minute=1000)
-    with built.app_context():
-        _empty_all_tables()
-    with built.app_context():
-        yield built
-        db.session.remove()
 
 
 def _set_status(appointment: Appointment, status: AppointmentStatus) -> None:

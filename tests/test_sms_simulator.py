@@ -235,3 +235,15 @@ def test_the_page_form_carries_a_csrf_token(client):
 )
 def test_the_reply_text_is_read_from_the_twiml_answer(twiml, text):
     assert reply_text(twiml) == text
+
+
+def test_the_providers_delivery_report_is_shown_in_the_staff_words_not_the_providers(client):
+    delivered = queue_message(PHONE, "A delivered reply", "tip_question")
+    delivered.status, delivered.sent_at, delivered.provider_message_id = OutboundStatus.SENT.value, utcnow(), "SM1"
+    delivered.delivery_status = "delivered"
+    db.session.commit()
+
+    page = client.get("/dev/sms", headers=EN)
+    thread = page.get_data(as_text=True).split('id="sms-thread"', 1)[1].split("</ol>", 1)[0]
+    assert "(provider: Delivered to the phone)" in thread
+    assert "provider: delivered" not in thread

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,37 +30,15 @@ from portal.security.crypto import lookup_hash
 from portal.sms.flows.status import STORED_BODY, read_reference_and_code, sender_guard_key
 from tests.factories import create_site, create_slot, create_tip
 from tests.sampling_helpers import places_taken, resident_id
+from tests.sms_support import app, send  # noqa: F401  (the conversations' app)
 from tests.staff_support import control_clock
-from tests.test_sms_hotline import SENDER, signed_post, sms_params
+from tests.test_sms_hotline import SENDER
 
 OTHER_PHONE = "+8613900139000"
 # The longest site name of the real list (portal/demo/sampling-sites-nantong-2021.csv).
 LONGEST_SITE = "启东市公安局汇龙镇中心派出所"
 CODE_PATTERN = re.compile(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}")
 PUBLIC_URL = "https://hotline.example.cn"
-
-
-@pytest.fixture
-def app(app_factory):
-    """The test app with a burst limit these conversations cannot reach (the burst rule has its
-    own tests in test_sms_hotline.py)."""
-    from tests.conftest import _empty_all_tables
-
-    built = app_factory(sms_burst_per_minute=1000)
-    with built.app_context():
-        _empty_all_tables()
-    with built.app_context():
-        yield built
-        db.session.remove()
-
-
-def send(client, body: str, sender: str = SENDER, url: str | None = None) -> str:
-    """Send one signed SMS; return the hotline's reply text ("" for none)."""
-    params = sms_params(body, sender=sender)
-    response = signed_post(client, params, url=url) if url else signed_post(client, params)
-    assert response.status_code == 200
-    message = ET.fromstring(response.get_data(as_text=True)).find("Message")
-    return "" if message is None else (message.text or "")
 
 
 def book(slot, phone: str = SENDER, *, language: str = "zh", channel: Channel = Channel.SMS,
@@ -123,6 +100,13 @@ def test_a_reference_and_code_are_read_in_any_case_width_and_spacing(text, refer
 @pytest.mark.parametrize("text", ["", "hello", "查询进度", "TY-7K3", "1234"])
 def test_text_without_a_reference_reads_as_none(text):
     assert read_reference_and_code(text) == (None, "")
+
+
+def test_a_lock_of_one_minute_says_1_minute_and_longer_ones_minutes(app):
+    assert "Wait 1 minute, then try again." in replies.status_locked(1, "en")
+    assert "Wait 30 minutes, then try again." in replies.status_locked(30, "en")
+    assert "请等待1分钟后再试" in replies.status_locked(1, "zh")
+    assert "请等待30分钟后再试" in replies.status_locked(30, "zh")
 
 
 # Progress of a booking -----------------------------------------------------------------------

@@ -116,3 +116,17 @@ def test_staff_see_the_delivery_report_and_messages_not_sent_to_an_opted_out_num
     assert "未送达（错误代码30003）" in chinese["undelivered"]
     assert "未发送：该号码已退订" in chinese["opted out"]
     assert "结果不明：重发前请先核实" in chinese["unknown"]
+
+
+def test_the_delivery_report_on_a_chinese_page_joins_status_and_time_with_a_chinese_comma(app):
+    receipt = create_tip(contact_phone="+8613900139000", may_contact_by_sms=True)
+    message = queue_message("+8613900139000", "question delivered", "tip_question", item_id=receipt.tip.item_id)
+    message.status, message.sent_at, message.provider_message_id = OutboundStatus.SENT.value, utcnow(), "SM1"
+    message.delivery_status, message.delivery_updated_at = "delivered", utcnow()
+    db.session.commit()
+
+    chinese = _officer_page(app, receipt.reference, ZH)
+    english = _officer_page(app, receipt.reference, EN)
+
+    assert "已送达手机，" in chinese and "已送达手机, " not in chinese
+    assert "Delivered to the phone, " in english

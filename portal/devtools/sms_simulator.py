@@ -86,7 +86,8 @@ def _status_words(message: OutboundMessage, tz: str) -> str:
     if status == OutboundStatus.QUEUED.value and message.not_before and message.not_before > utcnow():
         words = _("%(status)s, due %(time)s", status=words, time=format_local_datetime(message.not_before, tz))
     if message.delivery_status:
-        words = _("%(status)s (provider: %(delivery)s)", status=words, delivery=message.delivery_status)
+        words = _("%(status)s (provider: %(delivery)s)", status=words,
+                  delivery=label("delivery_status", message.delivery_status))
     return words
 
 

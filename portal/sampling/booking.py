@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Sequence
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
@@ -37,7 +37,7 @@ from portal.models import (
 )
 from portal.sampling import notices
 from portal.sampling.identity import identity_hash
-from portal.sampling.notices import CONFIRMATION_PURPOSE, SMS_LIMIT_CHINESE  # noqa: F401  (re-exported)
+from portal.sampling.notices import CONFIRMATION_PURPOSE  # noqa: F401  (re-exported)
 from portal.sampling.slots import closed_days, horizon, local_day, minimum_notice
 from portal.security.crypto import phone_hash, resident_id_hash
 
@@ -187,6 +187,17 @@ def check_bookable(slot: Slot) -> None:
         raise SiteClosed(site.id)  # not open for booking that far ahead yet
 
 
+def check_slot_takes(slot: Slot, places: int) -> None:
+    """Raise the BookingError a booking of `places` places in `slot` would meet now: SiteClosed or
+    SlotInPast (`check_bookable`), PartyTooLarge (`check_party_fits`), or SlotFull when fewer
+    than `places` places are left. A check before the booking, for the pages and questions that
+    choose a time; `take_places` still decides when two bookings race."""
+    check_bookable(slot)
+    check_party_fits(slot, places)
+    if slot.places_left < places:
+        raise SlotFull(slot.id)
+
+
 def age_on(id_number: str, day: date) -> int:
     """Whole years of age on local `day` of the person with normalised resident identity number
     `id_number` (birth date from its digits 7-14, GB 11643-1999). Raises ValueError if the number
@@ -225,32 +236,48 @@ def _upcoming_booking_exists(id_hashes: Sequence[str]) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def upcoming_bookings_for_phone(phone_hash: str) -> int:
-    """How many booked, not yet started appointments were made with this mobile number's hash."""
-    query = (
-        select(func.count(Appointment.id))
+def upcoming_for_phone(phone_hash: str, now: datetime | None = None) -> Select[tuple[Appointment]]:
+    """The query for the booked appointments made with this mobile number's lookup hash whose
+    slot has not started at `now` (UTC; default the current time), soonest first (the same slot
+    start: booked first). Slot is joined."""
+    return (
+        select(Appointment)
         .join(Slot, Appointment.slot_id == Slot.id)
         .where(
             Appointment.applicant_phone_hash == phone_hash,
             Appointment.status == AppointmentStatus.BOOKED.value,
-            Slot.starts_at > utcnow(),
+            Slot.starts_at > (now if now is not None else utcnow()),
         )
+        .order_by(Slot.starts_at, Appointment.id)
     )
+
+
+def upcoming_bookings_for_phone(phone_hash: str) -> int:
+    """How many booked, not yet started appointments were made with this mobile number's hash."""
+    query = upcoming_for_phone(phone_hash).order_by(None).with_only_columns(func.count(Appointment.id))
     return db.session.scalar(query) or 0
 
 
-def own_active_booking(id_hashes: Sequence[str] | str, browser_key: str) -> Appointment | None:
+def own_active_booking(id_hashes: Sequence[str] | str, browser_key: str | None = None, *,
+                       phone_hash: str | None = None) -> Appointment | None:
     """The active appointment holding one of these identity hashes (`AttendeeDetails.identity_hash`;
-    a plain string is read as a normalised resident identity number) that the same browser made,
-    or None. Lets a second click of "Book" show the booking it duplicates instead of an error."""
+    a plain string is read as a normalised resident identity number) that the same browser made
+    (`browser_key`) or that was booked with the same mobile number (`phone_hash`, the applicant's
+    lookup hash: the SMS hotline's sender), or None. Lets a second "Book" show the booking it
+    duplicates instead of an error. Raises ValueError unless exactly one of `browser_key` and
+    `phone_hash` is given."""
+    if (browser_key is None) == (phone_hash is None):
+        raise ValueError("give exactly one of browser_key and phone_hash")
     hashes = [resident_id_hash(id_hashes)] if isinstance(id_hashes, str) else list(id_hashes)
+    same_booker = (Appointment.browser_key == browser_key if browser_key is not None
+                   else Appointment.applicant_phone_hash == phone_hash)
     query = (
         select(Appointment)
         .join(Attendee, Attendee.appointment_id == Appointment.id)
         .where(
             Attendee.id_number_hash.in_(hashes),
             Attendee.active_booking,
-            Appointment.browser_key == browser_key,
+            same_booker,
         )
     )
     return db.session.scalars(query.limit(1)).first()
@@ -266,8 +293,9 @@ def confirmation_sms(reference: str, site: SamplingSite, slot: Slot, language: s
     """The SMS confirming a booking, in `language` ('zh' or 'en'), within two segments.
 
     Leads with the reference, then the local date, weekday and time and the site; nothing
-    personal (WRITING.md). If a very long site name would take it past SMS_LIMIT_CHINESE, the
-    closing advice is left off rather than splitting into a third segment.
+    personal (WRITING.md). If a very long site name would take it past two segments
+    (`portal.sms.segments.fits_two_segments`), the closing advice is left off, and then the site
+    name is cut short (…), rather than splitting into a third segment.
     """
     when = format_local_datetime(slot.starts_at, site.timezone, language)
     return notices.confirmation_text(reference, site.name, when, language)
@@ -451,12 +479,18 @@ def _claim_appointment(appointment: Appointment, **values: Any) -> None:
         raise NotChangeable(appointment.id)
 
 
+def is_changeable(appointment: Appointment, now: datetime | None = None) -> bool:
+    """Whether the appointment can still be moved or cancelled: it is booked and its slot has not
+    started at `now` (UTC; default the current time). False is what NotChangeable reports."""
+    return (
+        appointment.status == AppointmentStatus.BOOKED.value
+        and appointment.slot is not None
+        and appointment.slot.starts_at > (now if now is not None else utcnow())
+    )
+
+
 def _check_changeable(appointment: Appointment) -> None:
-    if (
-        appointment.status != AppointmentStatus.BOOKED.value
-        or appointment.slot is None
-        or appointment.slot.starts_at <= utcnow()
-    ):
+    if not is_changeable(appointment):
         raise NotChangeable(appointment.id)
 
 

@@ -51,6 +51,8 @@ DOCUMENT_LABELS = {
     DocumentType.TAIWAN_PERMIT.value: _l("Mainland travel permit for Taiwan residents"),
     DocumentType.FOREIGN_PERMANENT_RESIDENCE.value: _l("Foreigner's permanent residence ID card"),
 }
+# A person's full name, on these forms and in the SMS booking's name question.
+FULL_NAME_MAX = 100
 SEX_LABELS = {"female": _l("Female"), "male": _l("Male"), "unknown": _l("Not sure")}
 SAMPLED_BEFORE_LABELS = {"no": _l("No"), "yes": _l("Yes"), "unknown": _l("Not sure")}
 _DATE_OR_YEAR = re.compile(r"(\d{4})(?:-(\d{1,2})-(\d{1,2}))?")
@@ -176,7 +178,7 @@ class AttendeeForm(Form):
 
     name = StringField(_l("Full name"), validators=[
         DataRequired(message=_l("Enter the full name of each person")),
-        Length(max=100, message=_l("Full name must be 100 characters or fewer")),
+        Length(max=FULL_NAME_MAX, message=_l("Full name must be 100 characters or fewer")),
     ])
     relationship = SelectField(_l("Relationship to the person looked for"),
                                choices=_choices(RELATIONSHIP_LABELS), validate_choice=False,
@@ -244,7 +246,7 @@ class AgencyForm(PortalForm):
     ])
     contact_name = StringField(_l("Your full name"), validators=[
         DataRequired(message=_l("Enter your full name")),
-        Length(max=100, message=_l("Full name must be 100 characters or fewer")),
+        Length(max=FULL_NAME_MAX, message=_l("Full name must be 100 characters or fewer")),
     ])
     phone = TypedStringField(_l("Your mobile number"), validators=[
         DataRequired(message=_l("Enter a mobile number, like 138 0013 8000")), MobileNumber(),

@@ -3,7 +3,7 @@ before, change, cancellation, "sample taken", and the notice of a closure over a
 
 No message carries more than the reference, the site and the time (WRITING.md, THREATS.md):
 no names, no identity numbers. Each is written in the language the family booked in and kept
-within two SMS segments (SMS_LIMIT_CHINESE characters).
+within two SMS segments (`portal.sms.segments.fits_two_segments`).
 
 Whether a reminder is still due is decided when the worker is about to send it
 (`reminder_still_due`, registered as the outbox send check of REMINDER_PURPOSE): a booking
@@ -32,8 +32,6 @@ CHANGE_PURPOSE = "booking_change"
 CANCELLATION_PURPOSE = "booking_cancellation"
 CHECKED_IN_PURPOSE = "booking_checked_in"
 CLOSURE_PURPOSE = "booking_site_closed"
-# Two UCS-2 segments (WRITING.md): any Chinese character makes the whole SMS UCS-2.
-SMS_LIMIT_CHINESE = 134
 DEFAULT_REMINDER_TIME = "10:00"
 MANAGE_PATH = "/sampling/manage"
 

@@ -20,7 +20,7 @@ from portal.extensions import db, public_post_limit
 from portal.i18n import format_day, format_hours, format_local_time, join_list, weekday_name
 from portal.models import ApplicantRole, SamplingSite, Slot
 from portal.sampling import bp, draft
-from portal.sampling.booking import BookingError, SlotFull, check_bookable, check_party_fits
+from portal.sampling.booking import BookingError, check_slot_takes
 from portal.sampling.forms import (
     AgencyForm,
     AttendeesForm,
@@ -83,11 +83,10 @@ def _slot_still_fits(answers: dict[str, Any]) -> Slot | None:
     if slot is None:
         return None
     try:
-        check_bookable(slot)
-        check_party_fits(slot, party_size(answers))
+        check_slot_takes(slot, party_size(answers))
     except BookingError:
         return None
-    return slot if slot.places_left >= party_size(answers) else None
+    return slot
 
 
 def continue_to(answers: dict[str, Any], endpoint: str, **values: Any) -> Response:
@@ -341,10 +340,7 @@ def choose_time(site_id: int, day: str) -> str | Response:
             form.slot.errors = [str(CHOOSE_A_SHOWN_TIME)]
         else:
             try:
-                check_bookable(slot)
-                check_party_fits(slot, places)
-                if slot.places_left < places:
-                    raise SlotFull(slot.id)
+                check_slot_takes(slot, places)
             except BookingError as error:
                 form.slot.errors = [public_message_for(error)]
                 form.slot.data = None

@@ -21,8 +21,9 @@ def _random_symbols(count: int) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(count))
 
 
-def _clean(text: str) -> str:
-    """NFKC-fold (full-width to ASCII), upper-case, and drop everything but letters and digits."""
+def letters_and_digits(text: str) -> str:
+    """`text` NFKC-folded (full-width to ASCII), upper-cased, with everything but the letters A-Z
+    and the digits 0-9 dropped: what a typed reference or code is read from. None reads as ""."""
     folded = unicodedata.normalize("NFKC", text or "").upper()
     return re.sub(r"[^0-9A-Z]", "", folded)
 
@@ -38,7 +39,7 @@ def normalise_reference(text: str) -> str | None:
 
     Accepts any case, spaces, hyphens, full-width characters, and the prefix left off.
     """
-    cleaned = _clean(text)
+    cleaned = letters_and_digits(text)
     if cleaned.startswith(REFERENCE_PREFIX) and len(cleaned) == len(REFERENCE_PREFIX) + REFERENCE_LENGTH:
         cleaned = cleaned[len(REFERENCE_PREFIX):]
     if len(cleaned) != REFERENCE_LENGTH or any(ch not in ALPHABET for ch in cleaned):
@@ -57,5 +58,5 @@ def normalise_follow_up_code(text: str) -> str:
 
     Never raises: a malformed code simply normalises to something that matches no stored hash.
     """
-    cleaned = _clean(text)
+    cleaned = letters_and_digits(text)
     return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))

@@ -8,7 +8,7 @@ of the GSM 7-bit alphabet otherwise (153 per segment). Source: 3GPP TS 23.038 an
 
 from __future__ import annotations
 
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale, gettext as _, ngettext
 
 # Replaces the follow-up code in the stored copy of a reply: the code is a secret kept only as
 # an HMAC (THREATS.md), so it must not sit in plain text in the outbox table.
@@ -195,12 +195,12 @@ def status_not_found(language: str) -> str:
 
 
 def status_locked(minutes: int, language: str) -> str:
-    """Too many wrong tries (for the reference or from this phone): wait `minutes`."""
+    """Too many wrong tries (for the reference or from this phone): wait `minutes` ("1 minute")."""
     with force_locale(language):
-        return _(
-            "There have been too many tries. Wait %(minutes)s minutes, then try again. In an emergency "
-            "call 110.",
-            minutes=minutes,
+        return ngettext(
+            "There have been too many tries. Wait %(num)s minute, then try again. In an emergency call 110.",
+            "There have been too many tries. Wait %(num)s minutes, then try again. In an emergency call 110.",
+            minutes,
         )
 
 
@@ -318,7 +318,8 @@ def cancel_choose(bookings: list[tuple[str, str]], language: str) -> str:
 
 
 def cancel_done(reference: str, site_name: str, when: str, language: str) -> str:
-    """The booking is cancelled (the cancellation SMS is queued as well, as on the web)."""
+    """The booking is cancelled. This reply is the only message about it: the SMS cancel flow
+    queues no cancellation SMS (`cancel_appointment(..., send_notice=False)`), unlike the web."""
     with force_locale(language):
         return _(
             "Booking %(reference)s at %(site)s, %(time)s is cancelled. To book again, send BOOK.",
@@ -492,15 +493,6 @@ def book_confirm(site: str | None, when: str, id_last4: str, note: str, language
                      "%(last4)s. Your blood sample is used only to identify missing people. Reply 1 to agree "
                      "and book, 2 to cancel.", time=when, last4=id_last4)
         return _with_note(note, text, language)
-
-
-def book_booked(reference: str, site: str, when: str, language: str) -> str:
-    """The booking is made: the hotline's reply is the booking's confirmation SMS (the same text
-    the web's bookings get by SMS: reference first, local date, weekday and time, the site, then
-    "bring your identity card" when it fits)."""
-    from portal.sampling.notices import confirmation_text
-
-    return confirmation_text(reference, site, when, language)
 
 
 def book_already_booked_by_you(reference: str, site: str, when: str, language: str) -> str:

@@ -1,15 +1,17 @@
 """The SMS hotline webhooks: `POST /sms/inbound`, called by the provider for every incoming SMS, and
 `POST /sms/status`, its delivery-status callback for each message the portal sent.
 
-Verify the signature → normalise the sender → store the message once → decide the reply (a pure
-function) → answer TwiML with status 200. After the signature check the answer is always 200
-TwiML, even when something inside fails: the provider would otherwise show the sender nothing.
+Verify the signature → normalise the sender → store the message once → decide the reply
+(`portal.sms.inbox.receive` and the conversation flows) → answer TwiML with status 200. After the
+signature check the answer is always 200 TwiML, even when something inside fails: the provider
+would otherwise show the sender nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
+from typing import TYPE_CHECKING
 
 from flask import Response, abort, current_app, request
 
@@ -18,7 +20,10 @@ from portal.models import utcnow
 from portal.sms import bp
 from portal.sms.delivery import record_delivery_report
 from portal.sms.inbox import DuplicateMessage, keep_after_error, receive
-from portal.sms.provider import InvalidInbound, InvalidStatusCallback, get_provider
+from portal.sms.provider import InvalidInbound, InvalidStatusCallback, SmsProvider, get_provider
+
+if TYPE_CHECKING:
+    from portal.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +39,15 @@ def public_request_url(public_base_url: str) -> str:
     # root_url already holds the script root (a mount prefix); PUBLIC_BASE_URL must include it too.
     base = public_base_url or request.root_url.rstrip("/")
     return f"{base}{request.path}" + (f"?{query}" if query else "")
+
+
+def _verify_signature(settings: Settings, provider: SmsProvider, what: str) -> None:
+    """Abort with 403 unless the current request carries the provider's valid signature of the
+    public URL it called (`public_request_url`) and its form. `what` names the webhook in the log."""
+    signature = request.headers.get(provider.signature_header)
+    if not provider.verify_request(public_request_url(settings.public_base_url), request.form, signature):
+        logger.warning("%s: refused a request without a valid signature", what)
+        abort(403)
 
 
 def _twiml(body_and_type: tuple[str, str]) -> Response:
@@ -56,10 +70,7 @@ def inbound() -> Response:
     """The provider's webhook for an incoming SMS: 403 unless correctly signed, else always 200 with a reply."""
     settings = current_app.config["SETTINGS"]
     provider = get_provider(settings)
-    signature = request.headers.get(provider.signature_header)
-    if not provider.verify_request(public_request_url(settings.public_base_url), request.form, signature):
-        logger.warning("SMS webhook: refused a request without a valid signature")
-        abort(403)
+    _verify_signature(settings, provider, "SMS webhook")
 
     try:
         sms = provider.parse_inbound(request.form)
@@ -86,10 +97,7 @@ def delivery_status() -> Response:
     because the provider treats any other answer as a failure."""
     settings = current_app.config["SETTINGS"]
     provider = get_provider(settings)
-    signature = request.headers.get(provider.signature_header)
-    if not provider.verify_request(public_request_url(settings.public_base_url), request.form, signature):
-        logger.warning("SMS status callback: refused a request without a valid signature")
-        abort(403)
+    _verify_signature(settings, provider, "SMS status callback")
     try:
         record_delivery_report(provider.parse_status_callback(request.form), utcnow())
     except InvalidStatusCallback:

@@ -160,7 +160,8 @@ def _delivery_report(message: OutboundMessage) -> str:
     if message.delivery_error_code:
         text = _("%(status)s (error %(code)s)", status=text, code=message.delivery_error_code)
     if message.delivery_updated_at:
-        text = f"{text}, {format_local_datetime(message.delivery_updated_at, _site_timezone())}"
+        text = _("%(status)s, %(time)s", status=text,
+                 time=format_local_datetime(message.delivery_updated_at, _site_timezone()))
     return text
 
 

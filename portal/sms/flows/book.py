@@ -9,7 +9,8 @@ The questions, one per message, each answered with a number (full-width digits t
     day      the site's days with free times (date and weekday), at most DAYS_PER_PAGE a message
     time     the day's free times (local clock times)
     name     the applicant's full name            (the stored message keeps only NAME_PLACEHOLDER)
-    id       the resident identity number         (the stored message keeps only ID_PLACEHOLDER)
+    id       the resident identity number         (the stored message keeps only
+                                                   inbox.ID_NUMBER_PLACEHOLDER)
     confirm  site, local date/weekday/time, the number's last 4 characters, what the sample is
              used for (the web's consent, in short): 1 agree and book / 2 cancel
 
@@ -26,9 +27,9 @@ one neutral answer, and those refusals count towards RATELIMIT_SAMPLING_IDENTITY
 phone number here, per client address on the web). The name and the identity number live only
 in the conversation's encrypted data until the booking stores them in its encrypted columns.
 
-The reply to the final "1" is the booking's confirmation SMS (the web's confirmation text), so
-`book_appointment` is told not to queue a second copy; the day-before reminder is queued as for
-any booking.
+The reply to the final "1" is the booking's confirmation SMS (`confirmation_sms`, the web's
+text), so `book_appointment` is told not to queue a second copy; the day-before reminder is
+queued as for any booking.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from portal.extensions import db, limiter
 from portal.forms import InvalidMobileNumber, normalise_mobile
 from portal.forms.fields import InvalidResidentId, ResidentIdCheckFailed
 from portal.i18n import format_day, format_local_datetime, format_local_time
-from portal.models import ApplicantRole, Appointment, Attendee, Channel, DocumentType, SamplingSite, Slot
+from portal.models import ApplicantRole, Channel, DocumentType, SamplingSite, Slot
 from portal.sampling.booking import (
     AlreadyBooked,
     AttendeeDetails,
@@ -57,25 +58,27 @@ from portal.sampling.booking import (
     TooManyBookingsForPhone,
     UnderAge,
     book_appointment,
-    check_bookable,
-    check_party_fits,
+    check_slot_takes,
+    confirmation_sms,
+    own_active_booking,
 )
-from portal.sampling.identity import identity_hash, normalise_document_number
+from portal.sampling.forms import FULL_NAME_MAX
+from portal.sampling.identity import normalise_document_number
 from portal.sampling.slots import available_days, local_day, slots_for_day
 from portal.sampling.views import filter_area
 from portal.sms import replies
 from portal.sms.conversation import Conversation, Reply, Turn, attach_messages, register
+from portal.sms.inbox import ID_NUMBER_PLACEHOLDER
 from portal.sms.keywords import choice, fold, is_more, yes_or_no
 from portal.sms.segments import fits_two_segments, shortened
 
 logger = logging.getLogger(__name__)
 
-# What the message log keeps instead of the name and the identity number (the same in both languages).
+# What the message log keeps instead of the name (the same in both languages); an identity number
+# is kept as inbox.ID_NUMBER_PLACEHOLDER, as the inbox writes one found in any other message.
 NAME_PLACEHOLDER = "[name]"
-ID_PLACEHOLDER = "[identity number]"
 ROLES = {1: ApplicantRole.PARENT, 2: ApplicantRole.RELATIVE, 3: ApplicantRole.SEEKING_BIRTH_FAMILY}
 DAYS_PER_PAGE = 5
-NAME_MAX = 100  # as the web form's Length(max=100)
 REFUSAL_SCOPE = "sms-sampling-identity-refusal"
 
 
@@ -184,17 +187,6 @@ def _count_refusal(turn: Turn) -> None:
             limiter.limiter.hit(item, REFUSAL_SCOPE, turn.phone_hash)
     except Exception as exc:  # noqa: BLE001
         logger.warning("SMS booking: refusal not counted (%s)", type(exc).__name__)
-
-
-def _own_active_booking(id_number: str, sender_hash: str) -> Appointment | None:
-    """The upcoming booking of this identity number made from this same phone, or None."""
-    query = (
-        select(Appointment)
-        .join(Attendee, Attendee.appointment_id == Appointment.id)
-        .where(Attendee.id_number_hash == identity_hash(DocumentType.RESIDENT_ID, id_number),
-               Attendee.active_booking, Appointment.applicant_phone_hash == sender_hash)
-    )
-    return db.session.scalars(query.limit(1)).first()
 
 
 # The flow ---------------------------------------------------------------------------------------------
@@ -382,10 +374,7 @@ class BookFlow:
         try:
             if slot is None or slot.site_id != site.id:
                 raise SlotNotFound(slot_id)
-            check_bookable(slot)
-            check_party_fits(slot, 1)
-            if slot.places_left < 1:
-                raise SlotFull(slot.id)
+            check_slot_takes(slot, 1)
         except BookingError as error:
             return self._offer_again(turn, conversation, error)
         conversation.data["slot_id"] = slot.id
@@ -397,14 +386,14 @@ class BookFlow:
         turn.keep_body_as(NAME_PLACEHOLDER)
         name = " ".join(text.split())
         # MORE / 更多 here asks for a list that is no longer shown: it is no name either.
-        if not name or len(name) > NAME_MAX or not any(ch.isalpha() for ch in name) or is_more(name):
+        if not name or len(name) > FULL_NAME_MAX or not any(ch.isalpha() for ch in name) or is_more(name):
             return Reply(replies.book_ask_name_again(turn.language))
         conversation.data["name"] = name
         conversation.goto("id")
         return Reply(replies.book_ask_identity_number(turn.language))
 
     def _identity_number(self, turn: Turn, conversation: Conversation, text: str) -> Reply:
-        turn.keep_body_as(ID_PLACEHOLDER)
+        turn.keep_body_as(ID_NUMBER_PLACEHOLDER)
         try:
             # The web form's own normalisation and check (GB 11643-1999 via python-stdnum).
             number = normalise_document_number(DocumentType.RESIDENT_ID, text)
@@ -454,14 +443,12 @@ class BookFlow:
             )
         except BookingError as error:
             return self._refused(turn, conversation, error)
-        site, slot = appointment.site, appointment.slot
-        when = format_local_datetime(slot.starts_at, site.timezone, turn.language)  # type: ignore[union-attr]
         conversation.item_id = appointment.item_id
         attach_messages([message_id for message_id in data.get("messages", []) if message_id != turn.inbound.id],
                         appointment.item_id)
         conversation.end()
-        reference = appointment.item.reference
-        return Reply(shortened(lambda name: replies.book_booked(reference, name, when, turn.language), site.name))
+        reference, site, slot = appointment.item.reference, appointment.site, appointment.slot
+        return Reply(confirmation_sms(reference, site, slot, turn.language))  # type: ignore[arg-type]
 
     # Refusals -------------------------------------------------------------------------------------
 
@@ -469,7 +456,7 @@ class BookFlow:
         """The reply to a refused booking: the conversation ends, or goes back to the question that
         can put it right (another time, day or site), every other answer kept."""
         if isinstance(error, AlreadyBooked):
-            own = _own_active_booking(conversation.data["id_number"], turn.phone_hash)
+            own = own_active_booking(conversation.data["id_number"], phone_hash=turn.phone_hash)
             conversation.end()
             if own is not None:
                 site, slot = own.site, own.slot

@@ -13,10 +13,10 @@ applicant's mobile number hash, never by the reference alone.
   it." Only 1 and 2 count (not YES/NO words: "取消" means "no" elsewhere in the hotline and would
   keep a booking its sender meant to cancel); anything else asks again.
 - 1 cancels through `portal.sampling.booking.cancel_appointment`, the function the web uses
-  (places freed, identity numbers free to book again, the cancellation SMS queued, an audit
-  event with actor kind "public"); a booking that meanwhile can no longer be changed gets the
-  same refusal as when it was asked for (the web's NotChangeable: already cancelled, checked in,
-  not come, or started).
+  (places freed, identity numbers free to book again, an audit event with actor kind "public";
+  no cancellation SMS is queued: the reply says it is cancelled); a booking that meanwhile can
+  no longer be changed gets the same refusal as when it was asked for (the web's NotChangeable:
+  already cancelled, checked in, not come, or started).
 
 No per-number failure count here, unlike STATUS: a reference of another phone's booking gets
 the same answer as an unknown one, so trying references teaches nothing.
@@ -24,12 +24,19 @@ the same answer as an unknown one, so trying references teaches nothing.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
 
 from portal.extensions import db
 from portal.i18n import format_local_datetime, format_local_datetime_without_year
-from portal.models import Appointment, AppointmentStatus, Slot, utcnow
-from portal.sampling.booking import MAX_UPCOMING_BOOKINGS_PER_PHONE, NotChangeable, cancel_appointment, find_for_manage
+from portal.models import Appointment, AppointmentStatus
+from portal.sampling.booking import (
+    MAX_UPCOMING_BOOKINGS_PER_PHONE,
+    NotChangeable,
+    cancel_appointment,
+    find_for_manage,
+    is_changeable,
+    upcoming_for_phone,
+)
 from portal.sms import replies
 from portal.sms.conversation import Conversation, Reply, Turn, register
 from portal.sms.flows.status import keep_language, read_reference_and_code
@@ -39,33 +46,24 @@ from portal.sms.segments import shortened
 CANCEL_CHOICES = MAX_UPCOMING_BOOKINGS_PER_PHONE
 
 
-def upcoming_appointments(phone_hash: str) -> list[Appointment]:
-    """This number's booked appointments that have not started (UTC now), soonest first."""
-    query = (
-        select(Appointment)
-        .join(Slot, Appointment.slot_id == Slot.id)
-        .where(
-            Appointment.applicant_phone_hash == phone_hash,
-            Appointment.status == AppointmentStatus.BOOKED.value,
-            Slot.starts_at > utcnow(),
-        )
-        .order_by(Slot.starts_at, Appointment.id)
-    )
-    return list(db.session.scalars(query))
+def upcoming_appointments(phone_hash: str, now: datetime) -> list[Appointment]:
+    """This number's booked appointments that have not started at `now` (UTC), soonest first."""
+    return list(db.session.scalars(upcoming_for_phone(phone_hash, now)))
 
 
-def refusal(appointment: Appointment, language: str) -> str | None:
-    """Why this booking can no longer be cancelled, as a reply, or None when it can (the same
-    conditions as `portal.sampling.booking.cancel_appointment`'s NotChangeable)."""
+def refusal(appointment: Appointment, now: datetime, language: str) -> str | None:
+    """Why this booking can no longer be cancelled at `now` (UTC), as a reply, or None when it can
+    (the same conditions as `portal.sampling.booking.cancel_appointment`'s NotChangeable:
+    `is_changeable`)."""
+    if is_changeable(appointment, now):
+        return None
     reference = appointment.item.reference
     status = appointment.status
     if status == AppointmentStatus.CANCELLED.value:
         return replies.cancel_refused_cancelled(reference, language)
     if status == AppointmentStatus.CHECKED_IN.value:
         return replies.cancel_refused_checked_in(reference, language)
-    if status != AppointmentStatus.BOOKED.value or appointment.slot.starts_at <= utcnow():
-        return replies.cancel_refused_passed(reference, language)
-    return None
+    return replies.cancel_refused_passed(reference, language)
 
 
 def _when(appointment: Appointment, language: str) -> str:
@@ -107,7 +105,7 @@ class CancelFlow:
                 conversation.end()
                 return Reply(replies.cancel_not_found(turn.language))
             return self._offer(turn, conversation, appointment)
-        upcoming = upcoming_appointments(turn.phone_hash)
+        upcoming = upcoming_appointments(turn.phone_hash, turn.now)
         if not upcoming:
             conversation.end()
             return Reply(replies.cancel_none(turn.language))
@@ -125,7 +123,7 @@ class CancelFlow:
 
     def _offer(self, turn: Turn, conversation: Conversation, appointment: Appointment) -> Reply:
         conversation.item_id = appointment.item_id  # the messages join the booking's item for staff
-        refused = refusal(appointment, turn.language)
+        refused = refusal(appointment, turn.now, turn.language)
         if refused is not None:
             conversation.end()
             return Reply(refused)
@@ -163,7 +161,8 @@ class CancelFlow:
             cancel_appointment(appointment, actor_kind="public", send_notice=False)
         except NotChangeable:
             db.session.refresh(appointment)
-            return Reply(refusal(appointment, turn.language) or replies.cancel_refused_passed(reference, turn.language))
+            return Reply(refusal(appointment, turn.now, turn.language)
+                         or replies.cancel_refused_passed(reference, turn.language))
         return Reply(done_text(appointment, turn.language))
 
 

@@ -39,10 +39,10 @@ code is never stored in plain text (THREATS.md).
 from __future__ import annotations
 
 import re
-import unicodedata
+from datetime import datetime
 
 from portal.i18n import LANGUAGES, format_local_datetime
-from portal.models import Appointment, AppointmentStatus, Tip, utcnow
+from portal.models import Appointment, AppointmentStatus, Tip
 from portal.sampling.booking import find_for_manage
 from portal.security.crypto import lookup_hash
 from portal.security.references import (
@@ -50,6 +50,7 @@ from portal.security.references import (
     FOLLOW_UP_CODE_LENGTH,
     REFERENCE_LENGTH,
     REFERENCE_PREFIX,
+    letters_and_digits,
     normalise_reference,
 )
 from portal.sms import replies
@@ -69,10 +70,6 @@ TIPS_STATUS_PATH = "/tips/status"
 _REFERENCE_IN_TEXT = re.compile(f"{REFERENCE_PREFIX}([{ALPHABET}]{{{REFERENCE_LENGTH}}})")
 
 
-def _letters_and_digits(text: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", text or "").upper())
-
-
 def read_reference_and_code(text: str) -> tuple[str | None, str]:
     """The reference number (canonical `TY-XXXX-XXXX`) and the follow-up code typed in `text`.
 
@@ -83,7 +80,7 @@ def read_reference_and_code(text: str) -> tuple[str | None, str]:
     code). Returns (None, "") when there is no reference, and (reference, "") when no code
     follows. Never raises; a mistyped code simply matches nothing.
     """
-    cleaned = _letters_and_digits(text)
+    cleaned = letters_and_digits(text)
     found = _REFERENCE_IN_TEXT.search(cleaned)
     if found is not None:
         body, after = found.group(1), cleaned[found.end():]
@@ -113,10 +110,11 @@ def keep_language(turn: Turn, conversation: Conversation) -> None:
         turn.language = conversation.language = started_in
 
 
-def booking_progress(appointment: Appointment, reference: str, language: str) -> str:
+def booking_progress(appointment: Appointment, reference: str, now: datetime, language: str) -> str:
     """The progress reply for a booking: its status, the site and the local date, weekday and
-    time (the site's time zone), and what to do next. A site name too long for two segments is
-    cut short (`shortened`; a Chinese name makes an English reply UCS-2)."""
+    time (the site's time zone), and what to do next; a booking whose slot started before `now`
+    (UTC, the message's time) has passed. A site name too long for two segments is cut short
+    (`shortened`; a Chinese name makes an English reply UCS-2)."""
     site = appointment.site
     slot = appointment.slot
     when = format_local_datetime(slot.starts_at, site.timezone, language)
@@ -127,7 +125,7 @@ def booking_progress(appointment: Appointment, reference: str, language: str) ->
         reply = replies.booking_progress_checked_in
     elif status == AppointmentStatus.NO_SHOW.value:
         reply = replies.booking_progress_no_show
-    elif slot.starts_at <= utcnow():
+    elif slot.starts_at <= now:
         reply = replies.booking_progress_passed
     else:
         reply = replies.booking_progress_booked
@@ -168,7 +166,7 @@ class StatusFlow:
         if conversation.step == "code" and conversation.data.get("reference"):
             keep_language(turn, conversation)
             reference = str(conversation.data["reference"])
-            cleaned = _letters_and_digits(text)
+            cleaned = letters_and_digits(text)
             again, code = read_reference_and_code(text)
             # A code alone is read as the code; a reference and a code sent again, as both.
             if again is not None and code and len(cleaned) >= REFERENCE_LENGTH + FOLLOW_UP_CODE_LENGTH:
@@ -195,7 +193,7 @@ class StatusFlow:
         appointment = find_for_manage(reference, turn.phone)
         if appointment is not None:
             conversation.end()
-            return Reply(booking_progress(appointment, reference, language))
+            return Reply(booking_progress(appointment, reference, turn.now, language))
 
         # From here on, the way a tip goes: the same for an unknown reference and another phone's booking.
         turn.keep_body_as(STORED_BODY)
