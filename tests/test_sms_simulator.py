@@ -247,3 +247,25 @@ def test_the_providers_delivery_report_is_shown_in_the_staff_words_not_the_provi
     thread = page.get_data(as_text=True).split('id="sms-thread"', 1)[1].split("</ol>", 1)[0]
     assert "(provider: Delivered to the phone)" in thread
     assert "provider: delivered" not in thread
+
+
+def test_the_thread_shows_a_reply_right_after_its_message_before_notices_queued_meanwhile(app):
+    from portal.devtools.sms_simulator import conversation
+
+    phone = "+8613800138000"
+    digest = phone_hash(phone)
+    arrived = utcnow()
+    message = InboundMessage(provider_message_id="SM" + "1" * 32, from_phone=phone, from_phone_hash=digest,
+                             body="1", received_at=arrived)
+    db.session.add(message)
+    db.session.flush()
+    queue_message(phone, "明天上午9:00请到采血点采血。", "sampling_reminder", not_before=arrived + timedelta(days=1))
+    db.session.flush()
+    db.session.add(OutboundMessage(to_phone=phone, to_phone_hash=digest, body="受理编号TY-7K3M-9Q2P：您已预约",
+                                   purpose="hotline_reply", in_reply_to_id=message.id,
+                                   status=OutboundStatus.REPLIED.value, sent_at=arrived + timedelta(seconds=1),
+                                   created_at=arrived + timedelta(seconds=1)))
+    db.session.commit()
+    with app.test_request_context("/dev/sms"):
+        bodies = [entry.text for entry in conversation(phone, "Asia/Shanghai")]
+    assert bodies == ["1", "受理编号TY-7K3M-9Q2P：您已预约", "明天上午9:00请到采血点采血。"]

@@ -102,16 +102,19 @@ def conversation(phone: str, tz: str) -> list[ThreadEntry]:
         select(OutboundMessage).where(OutboundMessage.to_phone_hash == digest)
         .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc()).limit(THREAD_LIMIT)
     )
+    received = list(received)
+    arrived = {m.id: m.received_at for m in received}
     entries = [
         ThreadEntry("in", m.body, m.received_at, format_local_datetime(m.received_at, tz), None,
                     "zh-CN" if m.language == "zh" else _lang_of(m.body), m.id)
         for m in received
     ] + [
-        ThreadEntry("out", m.body, m.created_at, format_local_datetime(m.sent_at or m.created_at, tz),
-                    _status_words(m, tz), _lang_of(m.body), m.id)
+        # A reply sits right after the message it answers, before any notice queued meanwhile
+        # (a booking's reminder is written a moment before the reply that confirms the booking).
+        ThreadEntry("out", m.body, arrived.get(m.in_reply_to_id, m.created_at),
+                    format_local_datetime(m.sent_at or m.created_at, tz), _status_words(m, tz), _lang_of(m.body), m.id)
         for m in written
     ]
-    # A reply is written in the same instant as the message it answers: the message comes first.
     entries.sort(key=lambda entry: (entry.at, entry.direction != "in", entry.id))
     return entries[-THREAD_LIMIT:]
 
