@@ -28,7 +28,7 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 backlog = 2048
 
 # No access log: gunicorn's would name every client address, and tips must leave none behind
-# (THREATS.md, "identifying a tipster"). Errors still go to standard error.
+# (docs/threat-model.md#identifying-a-tipster). Errors still go to standard error.
 accesslog = None
 errorlog = "-"
 loglevel = "info"
@@ -36,3 +36,23 @@ loglevel = "info"
 # X-Forwarded-Proto is trusted only from the proxy on this machine; the portal's own ProxyFix
 # (TRUSTED_PROXY_COUNT) decides about X-Forwarded-For.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker: object) -> None:
+    """Send no `Server: gunicorn` header: it tells an attacker what to look up, and helps no visitor.
+
+    Gunicorn writes that header itself, with no setting to turn it off, so each worker drops the
+    line from the headers gunicorn adds (`Response.default_headers`). Tested by
+    tests/test_gunicorn.py, which starts the real gunicorn with this file.
+    """
+    from gunicorn.http import wsgi
+
+    original = wsgi.Response.default_headers
+    if getattr(original, "without_server", False):
+        return
+
+    def default_headers(self: wsgi.Response) -> list[str]:
+        return [line for line in original(self) if not line.lower().startswith("server:")]
+
+    default_headers.without_server = True  # type: ignore[attr-defined]
+    wsgi.Response.default_headers = default_headers  # type: ignore[method-assign]

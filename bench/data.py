@@ -24,11 +24,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import Column, Table, text
+from sqlalchemy import Table, text
 from sqlalchemy.engine import Connection
 
-from portal.models import IntakeItem, ItemStatus, Outcome, Tip, TipCategory
-from portal.security.references import ALPHABET, REFERENCE_LENGTH, REFERENCE_PREFIX
+from portal.core.models import IntakeItem, ItemStatus, Outcome, Tip, TipCategory
+from portal.core.security.references import ALPHABET, REFERENCE_LENGTH, REFERENCE_PREFIX
 
 SPREAD_DAYS = 120
 # Generated references end in a symbol that new_reference() also uses, so they look real; they are

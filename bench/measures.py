@@ -57,15 +57,14 @@ TIP_ANSWERS = {
     "contact_phone": "138 0013 8000",
     "may_contact_by_sms": "y",
 }
-# The same tipster on the journey's question pages (portal/tips/views.py), by page; the place
+# The same tipster on the journey's question pages (portal/web/tips/views.py), by page; the place
 # pages choose 四川省 › 成都市 › 金牛区 from their lists (bench/measures.py: _step_answers).
 _SEEN = datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)
 JOURNEY_ANSWERS: dict[str, dict[str, str]] = {
     "/tips/report": {"child_in_danger": "no"},
     "/tips/report/what": {"category": TIP_ANSWERS["category"], "description": TIP_ANSWERS["description"]},
     "/tips/report/where/place": {"place": "火车北站广场，售票厅东边的台阶上"},
-    "/tips/report/when": {"seen_day": str(_SEEN.day), "seen_month": str(_SEEN.month), "seen_year": str(_SEEN.year),
-                          "seen_time": "afternoon"},
+    "/tips/report/when": {"seen_date": _SEEN.isoformat(), "seen_time": "afternoon"},
     "/tips/report/who": {"child_age": "六岁左右", "child_sex": "boy", "child_clothing": "红色外套，没有穿鞋",
                          "adults_description": "四十岁左右的男人，身高约一米七，穿黑色夹克，外地口音"},
     "/tips/report/photos": {"action": "continue"},
@@ -203,7 +202,7 @@ class DraftTemplates:
 
 
 def _template_drafts(ctx: Context, count: int = 16) -> DraftTemplates:
-    from portal.security.crypto import lookup_hash
+    from portal.core.security.crypto import lookup_hash
     from portal.tips.drafts import _PURPOSE, DRAFT_COOKIE
 
     engine = create_engine(ctx.database_url)
@@ -227,7 +226,7 @@ def _ready_drafts(ctx: Context, templates: DraftTemplates, run: int, count: int)
     """`count` drafts ready to send, for tip_send.lua: copies of the template drafts' rows (the same
     encrypted answers, each with a new secret id of its own), each paired with one template's
     session cookie and CSRF token from its check page. Written outside the timed run."""
-    from portal.security.crypto import lookup_hash
+    from portal.core.security.crypto import lookup_hash
     from portal.tips.drafts import _PURPOSE, DRAFT_COOKIE
 
     tokens = [secrets.token_urlsafe(24) for _ in range(count)]

@@ -111,8 +111,8 @@ def migrate_and_create_floor(env: dict[str, str], floor_url: str) -> "Flask":
     from flask_migrate import upgrade
 
     from bench.floor_app import metadata
-    from portal import create_app
-    from portal.config import Settings
+    from portal.app import create_app
+    from portal.core.config import Settings
 
     app = create_app(settings=Settings.from_env(env))
     with app.app_context():

@@ -10,7 +10,9 @@ Cleans up (servers, schema, rate-limit keys, temporary files) and exits 0 whatev
 
 Environment: BENCH_DATABASE_URL (default: this machine's `test` database), BENCH_REDIS_URL
 (default redis://127.0.0.1:6379/14; without Redis the limits live in each worker's memory),
-BENCH_WORKERS (default 2), BENCH_QUICK=1 (a short run that only checks the harness; nothing written).
+BENCH_WORKERS (default 2), BENCH_QUICK=1 (a short run that only checks the harness; nothing written),
+BENCH_ONLY=sms (a comma-separated list of tips, sms, queue: only those measures, for comparing two
+commits back to back; nothing written).
 """
 
 from __future__ import annotations
@@ -70,6 +72,10 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+# The measures, in the order they run; BENCH_ONLY picks some of them.
+MEASURES = frozenset({"tips", "sms", "queue"})
+
+
 def run() -> int:
     """Run every measure and report; return the exit code."""
     started = time.monotonic()
@@ -85,6 +91,11 @@ def run() -> int:
     warnings: list[str] = []
     if quick:
         warnings.append("BENCH_QUICK=1: a short run that checks the harness; the figures are not comparable")
+    only = {key.strip() for key in os.environ.get("BENCH_ONLY", "").split(",") if key.strip()}
+    if only - MEASURES:
+        raise ValueError(f"BENCH_ONLY: unknown measures {sorted(only - MEASURES)}; choose from {sorted(MEASURES)}")
+    if only:
+        warnings.append(f"BENCH_ONLY={','.join(sorted(only))}: the other measures were not run")
 
     ratelimit_uri = redis_url
     if not redis_available(redis_url):
@@ -138,6 +149,8 @@ def run() -> int:
                     QueueSide(plan.large_queue, portal_large, large_url, large_account),
                 )),
             ):
+                if only and key not in only:
+                    continue
                 log(f"{title}:")
                 try:
                     results[key] = measure()
@@ -177,8 +190,8 @@ def run() -> int:
     log(report.text_table(results["summary"]))
     for warning in warnings:
         log(f"note: {warning}")
-    if quick:
-        log("(BENCH_QUICK=1: nothing written)")
+    if quick or only:
+        log("(BENCH_QUICK or BENCH_ONLY: nothing written)")
     else:
         for problem in report.write(results):
             log(f"note: {problem}")

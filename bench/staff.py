@@ -38,8 +38,8 @@ class StaffAccount:
 def create_staff_account(app: Flask) -> StaffAccount:
     """Create a triage officer (sees the whole queue) with a random password, enrolled in two-step
     sign-in with a new TOTP secret, through the portal's own account function; return its credentials."""
-    from portal.extensions import db
-    from portal.permissions import Role
+    from portal.core.extensions import db
+    from portal.core.permissions import Role
     from portal.staff.accounts import create_staff_user
     from portal.staff.totp import new_secret
 

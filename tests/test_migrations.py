@@ -6,33 +6,20 @@ never disturbs the suite's shared one.
 
 from __future__ import annotations
 
-import uuid
+from datetime import date
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
-from portal import create_app
-from portal.extensions import db
-from portal.search import include_object
-from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, _with_search_path, make_settings
-
-
-def _fresh_database_url(tmp_path) -> tuple[str, callable]:
-    if ON_POSTGRES:
-        schema = f"mig_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-
-        return _with_search_path(TEST_DATABASE_URL, schema), drop
-    return f"sqlite:///{tmp_path / 'migrations.sqlite3'}", lambda: None
+from portal.app import create_app
+from portal.core.extensions import db
+from portal.core.search import include_object
+from tests.support.database import fresh_database_url
+from tests.support.old_schema import old_booking, old_site, old_tip
+from tests.support.settings import make_settings
 
 
 def _tables() -> set[str]:
@@ -42,7 +29,7 @@ def _tables() -> set[str]:
 
 
 def test_upgrade_downgrade_upgrade_and_models_match_head(tmp_path):
-    url, drop = _fresh_database_url(tmp_path)
+    url, drop = fresh_database_url(tmp_path)
     app = create_app({"TESTING": True}, settings=make_settings(url))
     try:
         with app.app_context():
@@ -65,3 +52,65 @@ def test_upgrade_downgrade_upgrade_and_models_match_head(tmp_path):
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_every_upgrade_after_the_first_bookings_keeps_the_rows_already_stored(tmp_path):
+    """Migration 0010 (the calendar sequence) once rebuilt the appointment table on SQLite with foreign keys on, and the
+    drop of the old table deleted every attendee (ON DELETE CASCADE). Each step from 0007 on
+    must keep every row, and leave foreign keys on afterwards."""
+    url, drop = fresh_database_url(tmp_path)
+    app = create_app({"TESTING": True}, settings=make_settings(url))
+    try:
+        with app.app_context():
+            upgrade(revision="0007")
+            site_id = old_site()
+            old_booking(site_id, "TY-PXFX-VN8C", ["NT20261207-001"], 20)
+            old_booking(site_id, "TY-W8K5-X6N5", ["NT20261207-002", None], 40)
+            db.session.commit()
+            before = _row_counts()
+            assert before["attendee"] == 3 and before["appointment"] == 2
+            script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+            steps = [revision.revision for revision in script.walk_revisions("0007", "heads")][::-1][1:]
+            assert steps, "no migration after 0007"
+            for step in steps:
+                db.session.remove()
+                upgrade(revision=step)
+                after = _row_counts()
+                assert {table: after[table] for table in before} == before, f"rows lost by migration {step}"
+            if db.engine.dialect.name == "sqlite":
+                with db.engine.connect() as connection:
+                    assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()
+
+
+def test_tips_seen_on_a_day_before_0013_keep_that_day_as_their_edtf_date(tmp_path):
+    url, drop = fresh_database_url(tmp_path)
+    app = create_app({"TESTING": True}, settings=make_settings(url))
+    try:
+        with app.app_context():
+            upgrade(revision="0012")
+            given = old_tip("TY-PXFX-VN8C", date(2025, 11, 3))
+            not_given = old_tip("TY-W8K5-X6N5", None)
+            db.session.commit()
+            db.session.remove()
+            upgrade(revision="0013")
+            seen = dict(db.session.execute(text("SELECT id, seen_date FROM tip")).all())
+            assert seen == {given: "2025-11-03", not_given: None}
+            assert db.session.execute(text("SELECT seen_on FROM tip WHERE id = :id"), {"id": given}).scalar_one() \
+                in (date(2025, 11, 3), "2025-11-03")
+            db.session.remove()
+            downgrade(revision="0012")
+            assert "seen_date" not in {column["name"] for column in inspect(db.engine).get_columns("tip")}
+            assert db.session.execute(text("SELECT count(*) FROM tip")).scalar_one() == 2
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()
+
+
+def _row_counts() -> dict[str, int]:
+    """Rows in each table of the database as it is now."""
+    return {name: db.session.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in _tables()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.nu_checker import assert_valid_html, html_errors
+from tests.support.nu_checker import assert_valid_html, html_errors
 
 pytestmark = pytest.mark.slow
 

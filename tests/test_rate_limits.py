@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from tests.helpers import csrf_token, parse_page, text_of
+from tests.support.helpers import csrf_token, parse_page, text_of
 
 LIMIT = "3 per minute"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -72,7 +72,7 @@ def test_the_tip_question_pages_are_limited_too(app_factory):
 
 
 def test_sending_a_tip_counts_against_the_shared_public_limit(app_factory):
-    from tests.tips_helpers import fill_journey
+    from tests.support.tips import fill_journey
 
     client = app_factory(ratelimit_public_post=LIMIT).test_client()
     for _ in range(3):

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.helpers import check_page, get_page
-from tests.tips_helpers import send_tip, visitor_client
+from tests.support.helpers import check_page, get_page
+from tests.support.tips import send_tip, visitor_client
 
 
 def public_pages(app) -> list[str]:

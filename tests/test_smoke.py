@@ -1,9 +1,6 @@
 """The app starts, serves its start page in both languages, and reports its health."""
 
-from sqlalchemy import text
-
-from portal.extensions import db
-from tests.helpers import get_page, text_of
+from tests.support.helpers import get_page, text_of
 
 
 def test_start_page_is_chinese_by_default(client):

@@ -157,7 +157,7 @@ def _intake_item_columns():
 
 
 # Text search that works for Chinese (no spaces between words): trigram indexes.
-# Their names are listed in portal.search.SEARCH_OBJECTS, which keeps autogenerate away from them.
+# Their names are listed in portal.core.search.SEARCH_OBJECTS, which keeps autogenerate away from them.
 _FTS_TABLES = (('tip_fts', 'tip', 'description'), ('inbound_message_fts', 'inbound_message', 'body'))
 _TRGM_INDEXES = (('ix_tip_description_trgm', 'tip', 'description'), ('ix_inbound_message_body_trgm', 'inbound_message', 'body'))
 

@@ -1,7 +1,7 @@
 """`/dev/sms`: try the SMS hotline from a browser, without a phone or a Twilio number.
 
 A person types a phone number and a message and presses Send. The message goes to the real
-webhook (`POST /sms/inbound`) signed exactly as Twilio signs it (`portal.sms.simulate`), so the
+webhook (`POST /sms/inbound`) signed exactly as Twilio signs it (`portal.core.sms.simulate`), so the
 signature check, storing, keywords, conversations and replies all run as in production. The page
 then shows the hotline's answer and the whole conversation of that number: every message
 received from it and every message the portal wrote to it (replies, booking notices, staff
@@ -10,7 +10,7 @@ questions), oldest first, with what became of each.
 Post/Redirect/Get: the number, and the last answer for it, are kept in the session, so a
 refresh sends nothing again. The last answer is kept there as the phone received it, follow-up
 code included, because the stored copy of a tip's reply never holds the code: acceptable on a
-development machine only, which is the only place this page exists (`portal.devtools`).
+development machine only, which is the only place this page exists (`portal.devtools.blueprint`).
 """
 
 from __future__ import annotations
@@ -26,13 +26,17 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from portal.devtools import bp
-from portal.extensions import db
-from portal.forms import MobileNumber, PortalForm, TypedStringField, display_mobile
-from portal.i18n import format_local_datetime
-from portal.models import InboundMessage, OutboundMessage, OutboundStatus, utcnow
-from portal.security.crypto import phone_hash
-from portal.sms.simulate import deliver_locally
+from portal.devtools.blueprint import bp
+from portal.core.extensions import db
+from portal.core.identity import display_mobile
+from portal.forms import MobileNumber, PortalForm, TypedStringField
+from portal.core.i18n import format_local_datetime
+from portal.core.models import InboundMessage, OutboundMessage, OutboundStatus, utcnow
+from portal.core.security.crypto import phone_hash
+from portal.core.sms.simulate import deliver_locally
+from portal.hotline.flows.book import NAME_PLACEHOLDER
+from portal.hotline.incoming import ID_NUMBER_PLACEHOLDER
+from portal.hotline.keywords import TWILIO_WORDS
 from portal.staff.labels import LABELS, label
 
 # A mainland mobile number reserved for examples, as in the hints of the web forms.
@@ -76,6 +80,19 @@ class ThreadEntry:
     id: int
 
 
+def _placeholder_words() -> dict[str, str]:
+    """What the stored placeholders read as in the page's language (the message log keeps them in
+    one fixed form, `[name]` and `[identity number]`, whatever the sender wrote in)."""
+    return {NAME_PLACEHOLDER: _("[name]"), ID_NUMBER_PLACEHOLDER: _("[identity number]")}
+
+
+def shown_text(stored: str, words: dict[str, str]) -> str:
+    """A stored message as the page shows it: each placeholder in `words` replaced by its words."""
+    for placeholder, shown in words.items():
+        stored = stored.replace(placeholder, shown)
+    return stored
+
+
 def _lang_of(text: str) -> str:
     return "zh-CN" if _CHINESE.search(text or "") else "en"
 
@@ -83,7 +100,7 @@ def _lang_of(text: str) -> str:
 def _status_words(message: OutboundMessage, tz: str) -> str:
     status = message.status
     words = label("sms_status", status) if status in LABELS["sms_status"] else status
-    if status == OutboundStatus.QUEUED.value and message.not_before and message.not_before > utcnow():
+    if status == OutboundStatus.QUEUED and message.not_before and message.not_before > utcnow():
         words = _("%(status)s, due %(time)s", status=words, time=format_local_datetime(message.not_before, tz))
     if message.delivery_status:
         words = _("%(status)s (provider: %(delivery)s)", status=words,
@@ -102,16 +119,17 @@ def conversation(phone: str, tz: str) -> list[ThreadEntry]:
         select(OutboundMessage).where(OutboundMessage.to_phone_hash == digest)
         .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc()).limit(THREAD_LIMIT)
     )
-    received = list(received)
+    received = list(received)  # type: ignore[assignment]  # a list from here on
     arrived = {m.id: m.received_at for m in received}
+    words = _placeholder_words()
     entries = [
-        ThreadEntry("in", m.body, m.received_at, format_local_datetime(m.received_at, tz), None,
+        ThreadEntry("in", shown_text(m.body, words), m.received_at, format_local_datetime(m.received_at, tz), None,
                     "zh-CN" if m.language == "zh" else _lang_of(m.body), m.id)
         for m in received
     ] + [
         # A reply sits right after the message it answers, before any notice queued meanwhile
         # (a booking's reminder is written a moment before the reply that confirms the booking).
-        ThreadEntry("out", m.body, arrived.get(m.in_reply_to_id, m.created_at),
+        ThreadEntry("out", m.body, arrived.get(m.in_reply_to_id, m.created_at),  # type: ignore[arg-type]  # get(None) gives the default
                     format_local_datetime(m.sent_at or m.created_at, tz), _status_words(m, tz), _lang_of(m.body), m.id)
         for m in written
     ]
@@ -143,7 +161,8 @@ def sms() -> str | Response:
             if sending:
                 delivery = deliver_locally(current_app._get_current_object(), phone, _typed_body(),  # type: ignore[attr-defined]
                                            request.root_url)
-                session[LATEST_KEY] = {"phone": phone, "status": delivery.status, "reply": delivery.reply}
+                session[LATEST_KEY] = {"phone": phone, "status": delivery.status, "reply": delivery.reply,
+                                       "twilio_word": _typed_body().strip().upper() in TWILIO_WORDS}
             return redirect(url_for("devtools.sms"), 303)
     phone = session.get(PHONE_KEY) or DEMO_NUMBER
     if not form.is_submitted():

@@ -19,28 +19,19 @@ from sqlalchemy.exc import IntegrityError
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
-from portal import audit
-from portal.extensions import db
-from portal.i18n import LANGUAGES, format_local_datetime
-from portal.intake import close_finished_appointment, new_item
-from portal.models import (
-    ApplicantRole,
-    Appointment,
-    AppointmentStatus,
-    Attendee,
-    Channel,
-    DocumentType,
-    ItemKind,
-    SamplingSite,
-    Slot,
-    utcnow,
-)
+from portal.core import audit
+from portal.core.extensions import db
+from portal.core.i18n import LANGUAGES, format_local_datetime
+from portal.core.intake import close_finished_appointment, find_by_reference, new_item
+from portal.core.models import ApplicantRole, Appointment, AppointmentStatus, Attendee, Channel, DocumentType, ItemKind, SamplingSite, Slot, utcnow
 from portal.sampling import notices
 from portal.sampling.identity import identity_hash
 from portal.sampling.notices import CONFIRMATION_PURPOSE  # noqa: F401  (re-exported)
 from portal.sampling.slots import closed_days, horizon, local_day, minimum_notice
-from portal.security.crypto import phone_hash, resident_id_hash
+from portal.core.security.crypto import hashes_match, phone_hash, resident_id_hash
 
+# A person's full name, on the web forms and in the SMS booking's name question (characters).
+FULL_NAME_MAX = 100
 # People younger than this on the day of the appointment cannot book for themselves: a parent or
 # guardian books for them (a product rule; the web form has no guardian route yet, so it refuses).
 MINIMUM_AGE_WITHOUT_GUARDIAN = 14
@@ -81,12 +72,13 @@ class SlotInPast(BookingError):
 
 
 class AlreadyBooked(BookingError):
-    """An attendee's identity number already has an upcoming appointment (THREATS.md: slot exhaustion)."""
+    """An attendee's identity number already has an upcoming appointment
+    (docs/threat-model.md#exhausting-sampling-slots)."""
 
 
 class TooManyBookingsForPhone(BookingError):
     """The applicant's mobile number already has MAX_UPCOMING_BOOKINGS_PER_PHONE upcoming
-    appointments (THREATS.md: exhausting sampling slots; every booking also sends an SMS to it)."""
+    appointments (docs/threat-model.md#exhausting-sampling-slots: every booking also sends an SMS to it)."""
 
 
 class RepeatedIdentityNumber(BookingError):
@@ -129,7 +121,7 @@ class AttendeeDetails:
         """Whole years of age on `day` when known (resident identity number or described age)."""
         if self.identity_unknown:
             age = (self.description or {}).get("age")
-            return int(age) if isinstance(age, int) or str(age or "").isdigit() else None
+            return int(age) if isinstance(age, int) or str(age or "").isdigit() else None  # type: ignore[arg-type]  # an int or digits here
         if DocumentType(self.document_type) is DocumentType.RESIDENT_ID and self.id_number:
             return age_on(self.id_number, day)
         return None
@@ -157,7 +149,7 @@ def take_places(slot_id: int, places: int) -> bool:
         .values(booked=Slot.booked + places)
         .execution_options(synchronize_session=False)
     )
-    taken = result.rowcount == 1
+    taken = result.rowcount == 1  # type: ignore[attr-defined]  # CursorResult
     if taken:
         # A Slot already loaded in this session would otherwise show the old count.
         loaded = db.session.identity_map.get(db.session.identity_key(Slot, slot_id))  # type: ignore[arg-type]
@@ -216,7 +208,7 @@ def _release_past_bookings(id_hashes: Sequence[str]) -> None:
     finished = (
         select(Appointment.id)
         .join(Slot, Appointment.slot_id == Slot.id)
-        .where(or_(Slot.starts_at <= utcnow(), Appointment.status != AppointmentStatus.BOOKED.value))
+        .where(or_(Slot.starts_at <= utcnow(), Appointment.status != AppointmentStatus.BOOKED))
     )
     db.session.execute(
         update(Attendee)
@@ -245,7 +237,7 @@ def upcoming_for_phone(phone_hash: str, now: datetime | None = None) -> Select[t
         .join(Slot, Appointment.slot_id == Slot.id)
         .where(
             Appointment.applicant_phone_hash == phone_hash,
-            Appointment.status == AppointmentStatus.BOOKED.value,
+            Appointment.status == AppointmentStatus.BOOKED,
             Slot.starts_at > (now if now is not None else utcnow()),
         )
         .order_by(Slot.starts_at, Appointment.id)
@@ -290,15 +282,18 @@ def _is_active_id_number_clash(error: IntegrityError) -> bool:
 
 
 def confirmation_sms(reference: str, site: SamplingSite, slot: Slot, language: str) -> str:
-    """The SMS confirming a booking, in `language` ('zh' or 'en'), within two segments.
+    """The SMS hotline's reply confirming a booking made by SMS, in `language` ('zh' or 'en'),
+    within three segments (a booking notice: docs/writing.md#how-long-an-sms-may-be).
 
-    Leads with the reference, then the local date, weekday and time and the site; nothing
-    personal (WRITING.md). If a very long site name would take it past two segments
-    (`portal.sms.segments.fits_two_segments`), the closing advice is left off, and then the site
-    name is cut short (…), rather than splitting into a third segment.
+    Leads with the reference, then the local date, weekday and time, the site and its place;
+    then to bring the identity card, that an SMS booking is for one person and how to book for
+    another, and how to change or cancel. Nothing personal
+    (docs/writing.md#nothing-personal-in-a-message). Cut, when too long, as `notices.fit_notice` says.
     """
     when = format_local_datetime(slot.starts_at, site.timezone, language)
-    return notices.confirmation_text(reference, site.name, when, language)
+    return notices.sms_booking_confirmation_text(
+        reference, site.name, notices.site_place(site.name, site.address, site.city), when, notices.manage_url(),
+        language)
 
 
 def book_appointment(
@@ -328,7 +323,7 @@ def book_appointment(
     SMS confirmation to the applicant in their `language` in the same transaction.
     `guardian_consent`: a parent or guardian agreed for attendees younger than
     MINIMUM_AGE_WITHOUT_GUARDIAN on the slot's local day (without it they are refused).
-    `browser_key`: `portal.security.browser.browser_key("booking")` of the booking browser, or None.
+    `browser_key`: `portal.core.security.browser.browser_key("booking")` of the booking browser, or None.
     `case_details`: the answers about the person being looked for (stored encrypted as JSON).
     The confirmation SMS and the day-before reminder (portal.sampling.notices) are queued;
     with `send_confirmation=False` only the reminder (the SMS hotline's reply to the booking
@@ -416,8 +411,8 @@ def _write_booking(
     appointment = Appointment(
         item=item,
         slot_id=slot.id,
-        status=AppointmentStatus.BOOKED.value,
-        applicant_role=ApplicantRole(applicant_role).value,
+        status=AppointmentStatus.BOOKED,
+        applicant_role=ApplicantRole(applicant_role),
         applicant_name=applicant_name,
         applicant_phone=applicant_phone,
         applicant_phone_hash=phone_hash(applicant_phone),
@@ -428,7 +423,7 @@ def _write_booking(
         guardian_consent=guardian_consent,
         case_details=json.dumps(case_details, ensure_ascii=False) if case_details else None,
     )
-    for position, (person, id_hash) in enumerate(zip(people, id_hashes)):
+    for position, (person, id_hash) in enumerate(zip(people, id_hashes, strict=True)):
         relationship = person.relationship
         appointment.attendees.append(
             Attendee(
@@ -440,7 +435,7 @@ def _write_booking(
                 phone_hash=phone_hash(person.phone) if person.phone else None,
                 is_applicant=applicant_attends and position == 0,
                 active_booking=True,
-                document_type=DocumentType(person.document_type).value,
+                document_type=DocumentType(person.document_type),
                 identity_unknown=person.identity_unknown,
                 description=json.dumps(person.description, ensure_ascii=False) if person.description else None,
             )
@@ -469,13 +464,13 @@ def _claim_appointment(appointment: Appointment, **values: Any) -> None:
         update(Appointment)
         .where(
             Appointment.id == appointment.id,
-            Appointment.status == AppointmentStatus.BOOKED.value,
+            Appointment.status == AppointmentStatus.BOOKED,
             Appointment.slot_id == appointment.slot_id,
         )
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult
         raise NotChangeable(appointment.id)
 
 
@@ -483,7 +478,7 @@ def is_changeable(appointment: Appointment, now: datetime | None = None) -> bool
     """Whether the appointment can still be moved or cancelled: it is booked and its slot has not
     started at `now` (UTC; default the current time). False is what NotChangeable reports."""
     return (
-        appointment.status == AppointmentStatus.BOOKED.value
+        appointment.status == AppointmentStatus.BOOKED
         and appointment.slot is not None
         and appointment.slot.starts_at > (now if now is not None else utcnow())
     )
@@ -494,30 +489,64 @@ def _check_changeable(appointment: Appointment) -> None:
         raise NotChangeable(appointment.id)
 
 
+def _check_ages_on(appointment: Appointment, slot: Slot) -> None:
+    """Raise UnderAge when, without a guardian's consent, an attendee would be younger than
+    MINIMUM_AGE_WITHOUT_GUARDIAN on `slot`'s local day (a move to an earlier day can do that)."""
+    if appointment.guardian_consent:
+        return
+    day = local_day(slot.site, slot.starts_at)
+    for position, attendee in enumerate(appointment.attendees):
+        description = json.loads(attendee.description) if attendee.description else None
+        person = AttendeeDetails(attendee.name, attendee.relationship_to_missing, attendee.id_number,
+                                 document_type=attendee.document_type, identity_unknown=attendee.identity_unknown,
+                                 description=description)
+        try:
+            age = person.age_on(day)
+        except ValueError:
+            age = None
+        if age is not None and age < MINIMUM_AGE_WITHOUT_GUARDIAN:
+            raise UnderAge(position)
+
+
 def move_appointment(
-    appointment: Appointment, new_slot_id: int, *, actor_id: int | None = None, actor_kind: str = "public"
+    appointment: Appointment, new_slot_id: int, *, actor_id: int | None = None, actor_kind: str = "public",
+    site_id: int | None = None,
 ) -> Appointment:
-    """Move a booked appointment to `new_slot_id` at the same site, in one step (the caller commits).
+    """Move a booked appointment to `new_slot_id`, at its site or another one, in one step (the
+    caller commits).
 
-    Inside one SAVEPOINT: the appointment row is updated conditionally (still booked, still on
-    its old slot), the party's places are taken in the new slot with the conditional UPDATE of
-    `take_places`, and the old slot's places are released; if the new slot has no room the
-    savepoint is rolled back and nothing changed. The two slot rows are always changed in
-    ascending id order, so two moves in opposite directions cannot deadlock. Queues the change
-    SMS and a new reminder (the old reminder stops being current), and records an audit event.
+    The new slot meets every rule of a booking: its site is active and open that day, the time
+    is within the site's minimum notice and booking horizon (`check_bookable`), the party fits
+    its capacity, and, without a guardian's consent, nobody is under 14 on the new day. Inside
+    one SAVEPOINT: the appointment row is updated conditionally (still booked, still on its old
+    slot; its calendar SEQUENCE one higher), the party's places are taken in the new slot with
+    the conditional UPDATE of `take_places`, and the old slot's places are released; if the new
+    slot has no room the savepoint is rolled back and nothing changed. The two slot rows are
+    always changed in ascending id order, so two moves in opposite directions cannot deadlock.
+    A move to another site also moves the intake item's region (staff find it under the new
+    site's city). Queues one change SMS (the new time and site) and a new reminder for the day
+    before (the old reminder stops being current), and records an audit event.
 
-    Raises NotChangeable, SlotNotFound, SiteClosed, SlotInPast, PartyTooLarge or SlotFull (all BookingError).
+    `site_id`: when given, the new slot must be at that site (the staff desk moves bookings only
+    within the site it works for).
+
+    Raises NotChangeable, SlotNotFound (no such slot, the booking's own, or one outside `site_id`),
+    SiteClosed, SlotInPast, PartyTooLarge, UnderAge or SlotFull (all BookingError).
     """
     _check_changeable(appointment)
     new_slot = db.session.get(Slot, new_slot_id) if 0 < new_slot_id < 2**31 else None
-    if new_slot is None or new_slot.site_id != appointment.slot.site_id or new_slot.id == appointment.slot_id:  # type: ignore[union-attr]
+    if (new_slot is None or new_slot.id == appointment.slot_id
+            or (site_id is not None and new_slot.site_id != site_id)):
         raise SlotNotFound(new_slot_id)
     check_bookable(new_slot)
     check_party_fits(new_slot, appointment.party_size)
+    _check_ages_on(appointment, new_slot)
     old_slot_id = appointment.slot_id
+    new_site = new_slot.site
+    other_site = new_slot.site_id != appointment.slot.site_id  # type: ignore[union-attr]
     places = appointment.party_size
     with db.session.begin_nested():
-        _claim_appointment(appointment, slot_id=new_slot.id)
+        _claim_appointment(appointment, slot_id=new_slot.id, calendar_sequence=Appointment.calendar_sequence + 1)
         if old_slot_id < new_slot.id:  # type: ignore[operator]
             _release_places(old_slot_id, places)  # type: ignore[arg-type]
             if not take_places(new_slot.id, places):
@@ -526,6 +555,8 @@ def move_appointment(
             if not take_places(new_slot.id, places):
                 raise SlotFull(new_slot.id)
             _release_places(old_slot_id, places)  # type: ignore[arg-type]
+        if other_site:
+            appointment.item.region_text = new_site.city
     db.session.expire(appointment)
     for slot_id in (old_slot_id, new_slot.id):
         loaded = db.session.identity_map.get(db.session.identity_key(Slot, slot_id))  # type: ignore[arg-type]
@@ -533,7 +564,7 @@ def move_appointment(
             db.session.expire(loaded, ["booked"])
     notices.queue_change(appointment)
     audit.record("appointment_moved", actor_id=actor_id, actor_kind=actor_kind, item_id=appointment.item_id,
-                 fields=["slot"])
+                 fields=["slot", "site"] if other_site else ["slot"])
     db.session.flush()
     return appointment
 
@@ -543,7 +574,8 @@ def cancel_appointment(
     send_notice: bool = True,
 ) -> Appointment:
     """Cancel a booked appointment (the caller commits): status cancelled, the places freed, the
-    identity numbers free to book again, the cancellation SMS queued, an audit event recorded.
+    identity numbers free to book again, the calendar SEQUENCE one higher (the .ics now says
+    STATUS:CANCELLED), the cancellation SMS queued, an audit event recorded.
     `send_notice=False` queues no cancellation SMS: for the SMS hotline, whose reply says so.
 
     Raises NotChangeable when it is no longer booked or has started.
@@ -551,7 +583,8 @@ def cancel_appointment(
     _check_changeable(appointment)
     slot_id = appointment.slot_id
     with db.session.begin_nested():
-        _claim_appointment(appointment, status=AppointmentStatus.CANCELLED.value, cancelled_at=utcnow())
+        _claim_appointment(appointment, status=AppointmentStatus.CANCELLED, cancelled_at=utcnow(),
+                           calendar_sequence=Appointment.calendar_sequence + 1)
         _release_places(slot_id, appointment.party_size)  # type: ignore[arg-type]
         db.session.execute(
             update(Attendee)
@@ -569,7 +602,7 @@ def cancel_appointment(
         notices.queue_cancellation(appointment)
     close_finished_appointment(appointment.item_id)
     audit.record("appointment_cancelled", actor_id=actor_id, actor_kind=actor_kind, item_id=appointment.item_id,
-                 changes={"status": (AppointmentStatus.BOOKED.value, AppointmentStatus.CANCELLED.value)})
+                 changes={"status": (AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED)})
     db.session.flush()
     return appointment
 
@@ -578,13 +611,10 @@ def find_for_manage(reference_text: str, phone_e164: str) -> Appointment | None:
     """The appointment with this reference whose applicant's mobile number is `phone_e164`, or None.
 
     Both must match; the caller shows the same answer for an unknown reference and a wrong
-    number (THREATS.md: reading someone else's booking).
+    number (docs/threat-model.md#reading-someone-elses-tip-or-booking).
     """
-    from portal.intake import find_by_reference
-    from portal.security.crypto import hashes_match
-
     item = find_by_reference(reference_text)
-    if item is None or item.kind != ItemKind.APPOINTMENT.value or item.appointment is None:
+    if item is None or item.kind != ItemKind.APPOINTMENT or item.appointment is None:
         # Same work as a real comparison, so the time taken says nothing either.
         hashes_match(phone_e164, "0" * 64, "phone")
         return None

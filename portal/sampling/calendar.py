@@ -12,7 +12,7 @@ import qrcode.image.svg
 from flask_babel import force_locale, gettext
 from icalendar import Calendar, Event
 
-from portal.models import Appointment, utcnow
+from portal.core.models import Appointment, AppointmentStatus, utcnow
 
 
 def reference_qr_svg(reference: str) -> bytes:
@@ -29,24 +29,42 @@ def reference_qr_svg(reference: str) -> bytes:
 
 
 def appointment_ics(appointment: Appointment, language: str) -> bytes:
-    """One VEVENT from the slot's start to its end, with times in the site's zone (TZID, and the
-    zone's VTIMEZONE added), the site's address as LOCATION and the reference in the summary."""
+    """The booking as one VEVENT, always the same event: UID from the reference, and SEQUENCE the
+    booking's `calendar_sequence` (one higher after each move or the cancellation), so a calendar
+    that imported an earlier copy replaces it (RFC 5545 §3.8.4.7, §3.8.7.4).
+
+    From the slot's start to its end, with times in the site's zone (TZID, and the zone's
+    VTIMEZONE added), the site's address as LOCATION and the reference in the summary. STATUS is
+    CONFIRMED while booked (also once checked in or missed: the visit itself is not undone), and
+    CANCELLED, with the summary starting "Cancelled:", once cancelled. `language`: 'zh' or 'en'.
+    """
     site = appointment.site
     slot = appointment.slot
     assert slot is not None
     zone = ZoneInfo(site.timezone)
     reference = appointment.item.reference
+    cancelled = appointment.status == AppointmentStatus.CANCELLED
     with force_locale(language):
         summary = gettext("Free blood sampling, reference %(reference)s", reference=reference)
-        description = gettext(
-            "Bring the identity documents of everyone giving a sample. Reference %(reference)s.",
-            reference=reference,
-        )
+        if cancelled:
+            summary = gettext("Cancelled: %(summary)s", summary=summary)
+            description = gettext(
+                "This appointment is cancelled. Do not go to the sampling site for it. Reference %(reference)s.",
+                reference=reference,
+            )
+        else:
+            description = gettext(
+                "Bring the identity documents of everyone giving a sample. Reference %(reference)s.",
+                reference=reference,
+            )
     calendar = Calendar()
     calendar.add("prodid", "-//Tuanyuan Portal//Sampling//EN")
     calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
     event = Event()
     event.add("uid", f"{reference}@tuanyuan-portal")
+    event.add("sequence", appointment.calendar_sequence or 0)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("dtstamp", utcnow())
     event.add("dtstart", slot.starts_at.astimezone(zone))
     event.add("dtend", slot.ends_at.astimezone(zone))

@@ -1,29 +1,31 @@
 """What the sampling pages tell people: what to bring, tailored to who is booking, and what
-happens after sampling (PRODUCT.md: a match is reviewed and confirmed by a second sample)."""
+happens after sampling (docs/product.md#after-sampling: a match is reviewed and confirmed by a second sample)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
-from portal.models import ApplicantRole
+from portal.core.models import ApplicantRole
 
-_BRING = {
-    ApplicantRole.PARENT.value: [
+_BRING: dict[str, list[Any]] = {  # keyed by ApplicantRole, looked up by the stored value
+    ApplicantRole.PARENT: [
         _l("The identity document of each person giving a sample."),
         _l("Your police report number or receipt, if you have one."),
         _l("Photos of the person you are looking for, if you have them."),
     ],
-    ApplicantRole.RELATIVE.value: [
+    ApplicantRole.RELATIVE: [
         _l("The identity document of each person giving a sample."),
         _l("If a parent of the person you are looking for cannot come, bring some of that parent's personal "
            "belongings, such as a toothbrush, a comb or a razor. Put each in its own paper bag."),
         _l("Your police report number or receipt, if you have one."),
     ],
-    ApplicantRole.SEEKING_BIRTH_FAMILY.value: [
+    ApplicantRole.SEEKING_BIRTH_FAMILY: [
         _l("Your identity document."),
         _l("Anything from your childhood that may help, such as photos or adoption papers."),
     ],
-    ApplicantRole.AGENCY.value: [
+    ApplicantRole.AGENCY: [
         _l("A letter from your agency and your own identity document."),
         _l("The care records of the person you bring, if you have them."),
     ],
@@ -39,7 +41,7 @@ AFTER_SAMPLING = [
 
 def what_to_bring(role: str) -> list[str]:
     """The "what to bring" lines for an applicant role (ApplicantRole value), translated."""
-    return [str(line) for line in _BRING.get(role, _BRING[ApplicantRole.PARENT.value])]
+    return [str(line) for line in _BRING.get(role, _BRING[ApplicantRole.PARENT])]
 
 
 def after_sampling() -> list[str]:
@@ -61,5 +63,5 @@ STATUS_LABELS = {
 
 
 def status_label(status: str) -> str:
-    """The words for an appointment status, the same on every page (WRITING.md)."""
+    """The words for an appointment status, the same on every page (docs/writing.md#one-thing-one-name)."""
     return str(STATUS_LABELS.get(status, status))

@@ -1,5 +1,5 @@
-"""At the sampling site: the day list, check-in, samples with their tube numbers, walk-ins and
-no-shows. Channel-agnostic domain code; the staff pages (staff_views.py) call it."""
+"""At the sampling site: the day list, check-in, walk-ins and no-shows (samples and their tube
+numbers: samples.py). Channel-agnostic domain code; the staff pages (staff_views.py) call it."""
 
 from __future__ import annotations
 
@@ -10,25 +10,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from portal import audit
-from portal.extensions import db
-from portal.i18n import format_local_time
-from portal.intake import close_finished_appointment, new_item
-from portal.models import (
-    ApplicantRole,
-    Appointment,
-    AppointmentStatus,
-    Attendee,
-    Channel,
-    DocumentType,
-    ItemKind,
-    SamplingSite,
-    Slot,
-    utcnow,
-)
-from portal.sampling import notices
+from portal.core import audit
+from portal.core.extensions import db
+from portal.core.i18n import format_local_time
+from portal.core.intake import close_finished_appointment, find_by_reference, new_item
+from portal.core.models import ApplicantRole, Appointment, AppointmentStatus, Attendee, Channel, DocumentType, ItemKind, SamplingSite, Slot, utcnow
 from portal.sampling.booking import AttendeeDetails, BookingError, NotChangeable
-from portal.security.crypto import phone_hash
+from portal.core.security.crypto import phone_hash
 
 
 class NotHere(BookingError):
@@ -38,7 +26,7 @@ class NotHere(BookingError):
 @dataclass(frozen=True)
 class DayRow:
     """One line of a site's day list: the appointment and its local start, written as every page
-    writes times (上午9:20 · 9:20am, `portal.i18n.format_clock`)."""
+    writes times (上午9:20 · 9:20am, `portal.core.i18n.format_clock`)."""
 
     appointment: Appointment
     local_time: str
@@ -57,7 +45,7 @@ def day_list(site: SamplingSite, day: date) -> list[DayRow]:
     booked = db.session.scalars(
         select(Appointment).join(Slot, Appointment.slot_id == Slot.id)
         .where(Slot.site_id == site.id, Slot.starts_at >= begins, Slot.starts_at < ends,
-               Appointment.status != AppointmentStatus.CANCELLED.value)
+               Appointment.status != AppointmentStatus.CANCELLED)
         .order_by(Slot.starts_at, Appointment.id)
     ).all()
     return [DayRow(a, format_local_time(a.slot.starts_at, site.timezone)) for a in booked]
@@ -74,11 +62,11 @@ def check_in(appointment: Appointment, site: SamplingSite, *, actor_id: int) -> 
         raise NotHere(appointment.id)
     result = db.session.execute(
         update(Appointment)
-        .where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.BOOKED.value)
-        .values(status=AppointmentStatus.CHECKED_IN.value, checked_in_at=utcnow())
+        .where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.BOOKED)
+        .values(status=AppointmentStatus.CHECKED_IN, checked_in_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult
         raise NotChangeable(appointment.id)
     db.session.execute(update(Attendee).where(Attendee.appointment_id == appointment.id)
                        .values(active_booking=False).execution_options(synchronize_session=False))
@@ -87,30 +75,7 @@ def check_in(appointment: Appointment, site: SamplingSite, *, actor_id: int) -> 
         db.session.expire(attendee)
     close_finished_appointment(appointment.item_id)
     audit.record("appointment_checked_in", actor_id=actor_id, item_id=appointment.item_id,
-                 changes={"status": (AppointmentStatus.BOOKED.value, AppointmentStatus.CHECKED_IN.value)})
-
-
-def record_samples(appointment: Appointment, tube_numbers: dict[int, str], *, actor_id: int) -> int:
-    """Record the sample tube number of each attendee ({attendee id: tube number}; blank ones
-    skipped) of a checked-in appointment, and queue the "sample taken" SMS once, when the first
-    sample is recorded. Returns how many samples were recorded now. Raises NotChangeable when
-    the appointment is not checked in."""
-    if appointment.status != AppointmentStatus.CHECKED_IN.value:
-        raise NotChangeable(appointment.id)
-    had_any = any(a.sample_taken_at for a in appointment.attendees)
-    recorded = 0
-    for attendee in appointment.attendees:
-        tube = (tube_numbers.get(attendee.id) or "").strip()
-        if tube and tube != attendee.sample_tube_number:
-            attendee.sample_tube_number = tube[:40]
-            attendee.sample_taken_at = utcnow()
-            recorded += 1
-    if recorded:
-        audit.record("samples_recorded", actor_id=actor_id, item_id=appointment.item_id, fields=["sample_tube_number"])
-        if not had_any:
-            notices.queue_checked_in(appointment)
-    db.session.flush()
-    return recorded
+                 changes={"status": (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)})
 
 
 def register_walk_in(site: SamplingSite, people: Sequence[AttendeeDetails], *, applicant_phone: str | None,
@@ -129,9 +94,9 @@ def register_walk_in(site: SamplingSite, people: Sequence[AttendeeDetails], *, a
     db.session.add(slot)
     first = people[0]
     appointment = Appointment(
-        item=item, slot=slot, walk_in=True, status=AppointmentStatus.CHECKED_IN.value,
-        applicant_role=ApplicantRole(first.relationship).value if first.relationship in ApplicantRole._value2member_map_
-        else ApplicantRole.PARENT.value,
+        item=item, slot=slot, walk_in=True, status=AppointmentStatus.CHECKED_IN,
+        applicant_role=ApplicantRole(first.relationship) if first.relationship in ApplicantRole._value2member_map_
+        else ApplicantRole.PARENT,
         applicant_name=first.name, applicant_phone=applicant_phone,
         applicant_phone_hash=phone_hash(applicant_phone) if applicant_phone else None,
         party_size=len(people), consent_given_at=now, language=language, checked_in_at=now,
@@ -141,7 +106,7 @@ def register_walk_in(site: SamplingSite, people: Sequence[AttendeeDetails], *, a
             name=person.name, relationship_to_missing=getattr(person.relationship, "value", person.relationship),
             id_number=person.id_number, id_number_hash=person.identity_hash, phone=person.phone,
             phone_hash=phone_hash(person.phone) if person.phone else None, is_applicant=position == 0,
-            active_booking=False, document_type=DocumentType(person.document_type).value,
+            active_booking=False, document_type=DocumentType(person.document_type),
         ))
     db.session.add(appointment)
     db.session.flush()
@@ -155,7 +120,7 @@ def mark_no_shows(now: datetime | None = None, site: SamplingSite | None = None,
     every site); the caller commits. `now`: UTC instant. Returns how many were marked."""
     now = now or utcnow()
     query = select(Appointment).join(Slot, Appointment.slot_id == Slot.id).where(
-        Appointment.status == AppointmentStatus.BOOKED.value, Slot.starts_at < now)
+        Appointment.status == AppointmentStatus.BOOKED, Slot.starts_at < now)
     if site is not None:
         query = query.where(Slot.site_id == site.id)
     marked = 0
@@ -166,15 +131,15 @@ def mark_no_shows(now: datetime | None = None, site: SamplingSite | None = None,
             continue  # the day has not ended yet: they may still come
         result = db.session.execute(
             update(Appointment)
-            .where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.BOOKED.value)
-            .values(status=AppointmentStatus.NO_SHOW.value).execution_options(synchronize_session=False))
-        if result.rowcount:
+            .where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.BOOKED)
+            .values(status=AppointmentStatus.NO_SHOW).execution_options(synchronize_session=False))
+        if result.rowcount:  # type: ignore[attr-defined]  # CursorResult
             db.session.execute(update(Attendee).where(Attendee.appointment_id == appointment.id)
                                .values(active_booking=False).execution_options(synchronize_session=False))
             close_finished_appointment(appointment.item_id)
             audit.record("appointment_no_show", actor_id=actor_id, actor_kind="staff" if actor_id else "system",
                          item_id=appointment.item_id,
-                         changes={"status": (AppointmentStatus.BOOKED.value, AppointmentStatus.NO_SHOW.value)})
+                         changes={"status": (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW)})
             marked += 1
     db.session.flush()
     return marked
@@ -183,8 +148,6 @@ def mark_no_shows(now: datetime | None = None, site: SamplingSite | None = None,
 def find_at_site(reference_text: str, site_ids: Sequence[int]) -> Appointment | None:
     """The appointment with this reference (typed or scanned from its QR code) at one of the
     sites, or None."""
-    from portal.intake import find_by_reference
-
     item = find_by_reference(reference_text)
     if item is None or item.appointment is None:
         return None
@@ -192,5 +155,4 @@ def find_at_site(reference_text: str, site_ids: Sequence[int]) -> Appointment | 
     return appointment if appointment.slot.site_id in site_ids else None
 
 
-__all__ = ["DayRow", "NotHere", "check_in", "day_list", "find_at_site", "mark_no_shows", "record_samples",
-           "register_walk_in"]
+__all__ = ["DayRow", "NotHere", "check_in", "day_list", "find_at_site", "mark_no_shows", "register_walk_in"]

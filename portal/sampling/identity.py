@@ -2,7 +2,7 @@
 lookup hash that lets the database allow one active booking per document.
 
 Resident identity cards are checked fully by `python-stdnum` (`stdnum.cn.ric`, GB 11643-1999,
-through `portal.forms.normalise_resident_id`). For the other documents only the published shape
+through `portal.core.identity.normalise_resident_id`). For the other documents only the published shape
 of the number is checked (no public checksum):
 
 - passport: 5 to 20 letters and digits (Chinese passports are E or G followed by 8 characters);
@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from portal.forms.fields import normalise_resident_id
-from portal.models import DocumentType
-from portal.security.crypto import lookup_hash, resident_id_hash
+from portal.core.identity import normalise_resident_id
+from portal.core.models import DocumentType
+from portal.core.security.crypto import lookup_hash, resident_id_hash
 
 _SHAPES: dict[DocumentType, re.Pattern[str]] = {
     DocumentType.PASSPORT: re.compile(r"[A-Z0-9]{5,20}"),
@@ -39,7 +39,7 @@ def normalise_document_number(document_type: DocumentType | str, text: str) -> s
     """Return the document number in its stored form (upper case, no spaces or hyphens).
 
     Full-width characters are folded. Raises InvalidDocumentNumber when the number cannot be
-    this document's (for a resident identity card: portal.forms' InvalidResidentId, a subclass
+    this document's (for a resident identity card: portal.core.identity's InvalidResidentId, a subclass
     of ValueError, with its more precise reason).
     """
     kind = DocumentType(document_type)

@@ -1,8 +1,9 @@
 """Importing published lists of sampling sites (CSV).
 
 Published lists give what they give: a unit name, a city, weekday hours, a consultation phone
-often without its area code, rarely an address (PRODUCT.md). The import keeps those values as
-published and never overwrites a site that already exists, so staff can complete the rest.
+often without its area code, rarely an address (docs/product.md#published-lists-of-sampling-sites).
+The import keeps those values as published and never overwrites a site that already exists, so
+staff can complete the rest.
 
 CSV columns: name, city, province, weekday_hours, phone, fee, notes, source (UTF-8, a BOM is
 accepted). A site is identified by (province, name).
@@ -20,8 +21,8 @@ from typing import Iterable, TextIO
 
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import OpeningPeriod, SamplingSite
+from portal.core.extensions import db
+from portal.core.models import OpeningPeriod, SamplingSite
 
 REQUIRED_COLUMNS = ("name", "city", "province", "weekday_hours")
 WEEKDAYS = range(5)  # Monday to Friday: the published hours are weekday hours
@@ -87,7 +88,7 @@ def parse_weekday_hours(text: str) -> list[tuple[time, time]]:
             raise ValueError(f"hours {part.strip()!r} do not close after they open")
         periods.append((opens, closes))
     periods.sort()
-    for (_, earlier_close), (later_open, _) in zip(periods, periods[1:]):
+    for (_, earlier_close), (later_open, _) in zip(periods, periods[1:], strict=False):
         if later_open < earlier_close:
             raise ValueError(f"hours {folded!r} overlap")
     return periods

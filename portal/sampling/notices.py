@@ -1,9 +1,12 @@
 """The SMS a sampling appointment sends, through the outbox: confirmation, the reminder the day
 before, change, cancellation, "sample taken", and the notice of a closure over a booked day.
 
-No message carries more than the reference, the site and the time (WRITING.md, THREATS.md):
-no names, no identity numbers. Each is written in the language the family booked in and kept
-within two SMS segments (`portal.sms.segments.fits_two_segments`).
+No message carries more than the reference, the site and the time: no names, no identity numbers
+(docs/writing.md#nothing-personal-in-a-message, docs/threat-model.md#what-a-text-message-may-carry).
+Each is written in the language the family booked in. The booking notices (confirmation,
+reminder, change, cancellation, closure) take at most three SMS segments, since they carry the
+site's place and how to change or cancel, cut in the order of docs/writing.md#how-long-an-sms-may-be
+(`fit_notice`); the "sample taken" message keeps within two.
 
 Whether a reminder is still due is decided when the worker is about to send it
 (`reminder_still_due`, registered as the outbox send check of REMINDER_PURPOSE): a booking
@@ -18,13 +21,21 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 
-from portal.extensions import db
-from portal.i18n import format_local_datetime, word_space
-from portal.models import Appointment, AppointmentStatus, OutboundMessage, utcnow
-from portal.outbox import queue_message
-from portal.outbox.worker import send_check
+from portal.core.extensions import db
+from portal.core.i18n import format_local_datetime, word_space
+from portal.core.models import Appointment, AppointmentStatus, OutboundMessage, utcnow
+from portal.core.outbox import queue_message
+from portal.core.outbox.worker import send_check
+from portal.core.sms.segments import (
+    MAX_NOTICE_SEGMENTS,
+    SHORTEST_NAME,
+    cut_mark,
+    fits_segments,
+    fits_two_segments,
+    shortened,
+)
 
 CONFIRMATION_PURPOSE = "booking_confirmation"
 REMINDER_PURPOSE = "booking_reminder"
@@ -37,9 +48,7 @@ MANAGE_PATH = "/sampling/manage"
 
 
 def _fit(parts: list[str], language: str) -> str:
-    # Drop trailing advice rather than run into a third segment.
-    from portal.sms.segments import fits_two_segments
-
+    # Drop trailing advice rather than run into a third segment (the "sample taken" message).
     while len(parts) > 1:
         joined = ("" if language == "zh" else " ").join(parts)
         if fits_two_segments(joined):
@@ -50,9 +59,86 @@ def _fit(parts: list[str], language: str) -> str:
 
 def _fit_site(site_name: str, parts: Callable[[str], list[str]], language: str) -> str:
     """`_fit(parts(site_name))`, with a site name too long for two segments cut short (…)."""
-    from portal.sms.segments import shortened
-
     return shortened(lambda name: _fit(parts(name), language), site_name)
+
+
+def site_place(name: str, address: str | None, city: str) -> str:
+    """Where the site is, for a booking notice: its address, or (most published lists give none)
+    its city; "" when the site's name already says it (南通市公安局 in 南通市)."""
+    place = (address or "").strip() or city.strip()
+    return "" if not place or place in name else place
+
+
+def how_to_change(url: str, language: str) -> list[str]:
+    """How to change or cancel a booking, fullest first: the manage page's address when it is an
+    absolute URL (PUBLIC_BASE_URL set; otherwise "our website") and the SMS keyword; then the
+    keyword alone (the first cut when a notice is too long)."""
+    with force_locale(language):
+        if url.startswith(("https://", "http://")):
+            full = gettext("To change or cancel: %(url)s or send CANCEL BOOKING.", url=url)
+        else:
+            full = gettext("To change or cancel, use our website or send CANCEL BOOKING.")
+        return [full, gettext("To cancel, send CANCEL BOOKING.")]
+
+
+def bring_advice(people: int, language: str) -> str:
+    """What to bring, for a party of `people`: one person is told to bring their identity card;
+    two or more, that everyone giving a sample brings their own."""
+    with force_locale(language):
+        if people <= 1:
+            return gettext("Bring your identity card.")
+        return gettext("Each person brings their own identity card.")
+
+
+def fit_notice(lead: Callable[[str, str], str], site_name: str, place: str, extras: list[str],
+               change: list[str], language: str) -> str:
+    """A booking notice within MAX_NOTICE_SEGMENTS (three) segments.
+
+    `lead(site, place)` is the sentence with the reference, the local day and time, the site and
+    its place; `extras` sentences follow (advice), then the first of `change` (how to change or
+    cancel, fullest first). When the longest real values do not fit, it is cut in this order
+    (docs/writing.md#how-long-an-sms-may-be): how to change or cancel, down to the keyword (the
+    last of `change`); the place (address or city) shortened with "…" (at least SHORTEST_NAME
+    characters); the site's name shortened likewise; only then, the `extras` from the last (an
+    English text with a Chinese site name is UCS-2, 201 characters: the least needed advice goes
+    first). The reference, the day and the time are never cut.
+    """
+    space = word_space(language)
+
+    def render(site: str, where: str, how: str | None, advice: list[str]) -> str:
+        return space.join([lead(site, where), *advice, *([how] if how else [])])
+
+    def fits(text: str) -> bool:
+        return fits_segments(text, MAX_NOTICE_SEGMENTS)
+
+    keyword = change[-1] if change else None
+    ways: list[str | None] = list(change) or [None]
+    for how in ways:
+        text = render(site_name, place, how, extras)
+        if fits(text):
+            return text
+    for kept in range(len(extras), -1, -1):
+        text = render(site_name, place, keyword, extras[:kept])
+        if fits(text):
+            return text
+        cut = _cut_names(render, site_name, place, keyword, extras[:kept])
+        if cut is not None:
+            return cut
+    return render(site_name, place, keyword, [])
+
+
+def _cut_names(render: Callable[[str, str, str | None, list[str]], str], site_name: str, place: str,
+               how: str | None, advice: list[str]) -> str | None:
+    """The notice with the place, then also the site's name, shortened (…) to fit three segments;
+    None when even the shortest cuts do not fit."""
+    if place:
+        text = shortened(lambda where: render(site_name, where, how, advice), place, MAX_NOTICE_SEGMENTS)
+        if fits_segments(text, MAX_NOTICE_SEGMENTS):
+            return text
+    mark = cut_mark(render(site_name, place, how, advice))
+    short_place = place if len(place) <= SHORTEST_NAME else place[:SHORTEST_NAME] + mark
+    text = shortened(lambda site: render(site, short_place, how, advice), site_name, MAX_NOTICE_SEGMENTS)
+    return text if fits_segments(text, MAX_NOTICE_SEGMENTS) else None
 
 
 def _when(appointment: Appointment, language: str) -> str:
@@ -60,43 +146,64 @@ def _when(appointment: Appointment, language: str) -> str:
     return format_local_datetime(appointment.slot.starts_at, site.timezone, language)  # type: ignore[union-attr]
 
 
-def confirmation_text(reference: str, site_name: str, when: str, language: str) -> str:
-    """The booking confirmation: reference, local date, weekday and time, site; then advice."""
+def _where(site: str, place: str) -> str:
+    return gettext("%(site)s (%(place)s)", site=site, place=place) if place else site
+
+
+def confirmation_text(reference: str, site_name: str, place: str, when: str, people: int, manage_url: str,
+                      language: str) -> str:
+    """The booking confirmation: reference, how many people, local date, weekday and time, site and
+    its place; what to bring (plural-correct); how to change or cancel. `place`: `site_place`;
+    `manage_url`: the manage page's address (`manage_url()`). Within three segments (`fit_notice`)."""
     with force_locale(language):
-        return _fit_site(site_name, lambda site: [
-            gettext("Reference %(reference)s. Free blood sampling booked: %(time)s, %(site)s.",
-                    reference=reference, time=when, site=site),
-            gettext("Bring your identity card."),
-        ], language)
+        return fit_notice(lambda site, where: ngettext(
+            "Reference %(reference)s. Free blood sampling booked for %(num)d person: %(time)s, %(site)s.",
+            "Reference %(reference)s. Free blood sampling booked for %(num)d people: %(time)s, %(site)s.",
+            people, reference=reference, time=when, site=_where(site, where),
+        ), site_name, place, [bring_advice(people, language)], how_to_change(manage_url, language), language)
 
 
-def reminder_text(reference: str, site_name: str, when: str, language: str) -> str:
-    """The reminder the day before."""
+def sms_booking_confirmation_text(reference: str, site_name: str, place: str, when: str, manage_url: str,
+                                  language: str) -> str:
+    """The reply that confirms a booking made by SMS: as `confirmation_text` for one person, and
+    that an SMS booking is for one person, with how to book for another. Within three segments."""
     with force_locale(language):
-        return _fit_site(site_name, lambda site: [
-            gettext("Reference %(reference)s. Reminder: free blood sampling %(time)s, %(site)s.",
-                    reference=reference, time=when, site=site),
-            gettext("Bring your identity card."),
-        ], language)
+        return fit_notice(lambda site, where: gettext(
+            "Reference %(reference)s. Free blood sampling booked for you only: %(time)s, %(site)s.",
+            reference=reference, time=when, site=_where(site, where),
+        ), site_name, place, [
+            gettext("To book for another person, send BOOK again."),
+            bring_advice(1, language),
+        ], how_to_change(manage_url, language), language)
 
 
-def change_text(reference: str, site_name: str, when: str, language: str) -> str:
-    """The notice that a booking moved to a new time."""
+def reminder_text(reference: str, site_name: str, place: str, when: str, people: int, manage_url: str,
+                  language: str) -> str:
+    """The reminder the day before: as the confirmation, within three segments."""
     with force_locale(language):
-        return _fit_site(site_name, lambda site: [
-            gettext("Reference %(reference)s. Your sampling appointment is now %(time)s, %(site)s.",
-                    reference=reference, time=when, site=site),
-        ], language)
+        return fit_notice(lambda site, where: gettext(
+            "Reference %(reference)s. Reminder: free blood sampling %(time)s, %(site)s.",
+            reference=reference, time=when, site=_where(site, where),
+        ), site_name, place, [bring_advice(people, language)], how_to_change(manage_url, language), language)
+
+
+def change_text(reference: str, site_name: str, place: str, when: str, people: int, manage_url: str,
+                language: str) -> str:
+    """The notice that a booking moved to a new time (and perhaps a new site), within three segments."""
+    with force_locale(language):
+        return fit_notice(lambda site, where: gettext(
+            "Reference %(reference)s. Your sampling appointment is now %(time)s, %(site)s.",
+            reference=reference, time=when, site=_where(site, where),
+        ), site_name, place, [bring_advice(people, language)], how_to_change(manage_url, language), language)
 
 
 def cancellation_text(reference: str, site_name: str, when: str, language: str) -> str:
-    """The notice that a booking was cancelled."""
+    """The notice that a booking was cancelled, within three segments."""
     with force_locale(language):
-        return _fit_site(site_name, lambda site: [
-            gettext("Reference %(reference)s. Your sampling appointment %(time)s, %(site)s is cancelled.",
-                    reference=reference, time=when, site=site),
-            gettext("You can book again at any time."),
-        ], language)
+        return fit_notice(lambda site, where: gettext(
+            "Reference %(reference)s. Your sampling appointment %(time)s, %(site)s is cancelled.",
+            reference=reference, time=when, site=site,
+        ), site_name, "", [gettext("You can book again at any time.")], [], language)
 
 
 def checked_in_text(reference: str, site_name: str, language: str) -> str:
@@ -112,24 +219,25 @@ def checked_in_text(reference: str, site_name: str, language: str) -> str:
 def closure_text(reference: str, site_name: str, when: str, manage_url: str, language: str) -> str:
     """The notice that the site will be closed at the booked time, with the manage page to move.
 
-    Within two segments: when the manage page's address does not fit (an English text with a
-    Chinese site name counts as UCS-2, 134 characters), the notice says where to find the page
-    on the website instead of spelling out its address.
+    Within three segments, cut as `fit_notice` says: when the manage page's address does not fit
+    (an English text with a Chinese site name counts as UCS-2, 201 characters), the notice says
+    to choose another time on the website instead of spelling out the address; then the site's
+    name is shortened (…).
     """
-    from portal.sms.segments import fits_two_segments, shortened
-
-    def pick(site: str) -> str:
-        closed = gettext("Reference %(reference)s. %(site)s is closed on %(time)s.",
-                         reference=reference, site=site, time=when)
-        candidates = [
-            f"{closed}{word_space(language)}" + gettext("Choose another time: %(url)s", url=manage_url),
-            f"{closed}{word_space(language)}" + gettext("Choose another time on our website."),
-            closed,
-        ]
-        return next((text for text in candidates if fits_two_segments(text)), candidates[-1])
-
     with force_locale(language):
-        return shortened(pick, site_name)
+        return fit_notice(lambda site, where: gettext(
+            "Reference %(reference)s. %(site)s is closed on %(time)s.", reference=reference, site=site, time=when,
+        ), site_name, "", [], [gettext("Choose another time: %(url)s", url=manage_url),
+                               gettext("Choose another time on our website.")], language)
+
+
+def _notice_values(appointment: Appointment) -> tuple[str, str, str, str, int, str, str]:
+    """(reference, site name, place, local time, party size, manage URL, language) of a booking's
+    confirmation, reminder and change notices."""
+    site = appointment.site
+    language = appointment.language
+    return (appointment.item.reference, site.name, site_place(site.name, site.address, site.city),
+            _when(appointment, language), appointment.party_size, manage_url(), language)
 
 
 def _send(appointment: Appointment, body: str, purpose: str, not_before: datetime | None = None) -> OutboundMessage | None:
@@ -167,10 +275,7 @@ def queue_confirmation(appointment: Appointment, send_confirmation: bool = True)
     itself (the SMS hotline answers the booking message with it).
     """
     if send_confirmation:
-        site = appointment.site
-        _send(appointment, confirmation_text(appointment.item.reference, site.name,
-                                             _when(appointment, appointment.language), appointment.language),
-              CONFIRMATION_PURPOSE)
+        _send(appointment, confirmation_text(*_notice_values(appointment)), CONFIRMATION_PURPOSE)
     queue_reminder(appointment)
 
 
@@ -185,23 +290,16 @@ def queue_reminder(appointment: Appointment) -> None:
     if due <= utcnow():
         appointment.reminder_message_id = None
         return
-    site = appointment.site
-    message = _send(
-        appointment,
-        reminder_text(appointment.item.reference, site.name, _when(appointment, appointment.language), appointment.language),
-        REMINDER_PURPOSE,
-        not_before=due,
-    )
+    message = _send(appointment, reminder_text(*_notice_values(appointment)), REMINDER_PURPOSE, not_before=due)
     if message is not None:
         db.session.flush()
         appointment.reminder_message_id = message.id
 
 
 def queue_change(appointment: Appointment) -> None:
-    """Queue the notice of the new time, and a reminder for it."""
-    site = appointment.site
-    _send(appointment, change_text(appointment.item.reference, site.name, _when(appointment, appointment.language),
-                                   appointment.language), CHANGE_PURPOSE)
+    """Queue the notice of the new time and site (one SMS, sent now), and a reminder for it (due
+    the day before)."""
+    _send(appointment, change_text(*_notice_values(appointment)), CHANGE_PURPOSE)
     queue_reminder(appointment)
 
 
@@ -234,7 +332,7 @@ def reminder_still_due(message_id: int) -> bool:
     appointment = db.session.query(Appointment).filter(Appointment.reminder_message_id == message_id).first()
     return (
         appointment is not None
-        and appointment.status == AppointmentStatus.BOOKED.value
+        and appointment.status == AppointmentStatus.BOOKED
         and appointment.slot is not None
         and appointment.slot.starts_at > utcnow()
     )

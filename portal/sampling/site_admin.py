@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from portal import audit
-from portal.extensions import db
-from portal.models import Appointment, AppointmentStatus, OpeningPeriod, SamplingSite, SiteClosure, Slot, utcnow
+from portal.core import audit
+from portal.core.extensions import db
+from portal.core.models import Appointment, AppointmentStatus, OpeningPeriod, SamplingSite, SiteClosure, Slot, utcnow
 from portal.sampling import notices, slots
-from portal.staff.csv_export import safe_cell
+from portal.core.csv_export import safe_cell
 
 EXPORT_COLUMNS = ("name", "city", "province", "weekday_hours", "phone", "fee", "notes", "source",
                   "district", "address", "accessibility_notes", "slot_minutes", "places_per_slot",
@@ -54,7 +54,7 @@ def booked_in_days(site: SamplingSite, first: date, last: date) -> list[Appointm
         select(Appointment)
         .join(Slot, Appointment.slot_id == Slot.id)
         .where(Slot.site_id == site.id, Slot.starts_at >= begins, Slot.starts_at < ends,
-               Appointment.status == AppointmentStatus.BOOKED.value)
+               Appointment.status == AppointmentStatus.BOOKED)
         .order_by(Slot.starts_at)
     ))
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import SamplingSite, SiteClosure, Slot, utcnow
+from portal.core.extensions import db
+from portal.core.models import Appointment, SamplingSite, SiteClosure, Slot, utcnow
 
 # Families need time to travel; a slot starting sooner than this is not offered (nor bookable).
 # Each site sets its own (`minimum_notice_minutes`); this is the default of a new site.
@@ -190,7 +190,7 @@ def nearest_free_slots(
         return []
     days = [local_day(site, slot.starts_at) for slot in candidates]
     closed = closed_days(site, min(days), max(days))
-    open_ones = [slot for slot, day in zip(candidates, days) if day not in closed]
+    open_ones = [slot for slot, day in zip(candidates, days, strict=True) if day not in closed]
     open_ones.sort(key=lambda slot: (abs((slot.starts_at - wanted).total_seconds()), slot.starts_at))
     return sorted(open_ones[:limit], key=lambda slot: slot.starts_at)
 
@@ -208,6 +208,4 @@ def reopen_future_slots(site: SamplingSite, now: datetime | None = None, days: i
 
 
 def _has_appointments(slot_id: int) -> bool:
-    from portal.models import Appointment
-
     return db.session.scalar(select(Appointment.id).where(Appointment.slot_id == slot_id).limit(1)) is not None

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models import StaffUser
-from portal.permissions import Role
+from portal.core.extensions import db
+from portal.core.models import StaffUser
+from portal.core.permissions import Role
 from portal.staff import totp
 from portal.staff.auth import hash_password
 from portal.staff.passwords import MIN_PASSWORD_LENGTH, PROBLEMS, password_problem
+from portal.core import clock
 
 __all__ = ["AccountError", "LastAdmin", "MIN_PASSWORD_LENGTH", "create_staff_user", "reset_account", "set_active", "set_role"]
 
@@ -73,12 +74,12 @@ def create_staff_user(
             raise AccountError(f"an account named {username!r} already exists (upper and lower case count as the same)",
                                "taken")
         existing.password_hash = hash_password(password)
-        existing.role = role.value
+        existing.role = role
         existing.active = True
         existing.session_generation = (existing.session_generation or 0) + 1
         user = existing
     else:
-        user = StaffUser(username=username, password_hash=hash_password(password), role=role.value, active=True,
+        user = StaffUser(username=username, password_hash=hash_password(password), role=role, active=True,
                          session_generation=0)
         db.session.add(user)
     if totp_secret is not None:
@@ -87,8 +88,6 @@ def create_staff_user(
 
 
 def _enrol(user: StaffUser, secret: str) -> None:
-    from portal import clock
-
     user.totp_secret = secret
     user.totp_enrolled_at = clock.now()
     user.totp_last_step = None
@@ -97,13 +96,13 @@ def _enrol(user: StaffUser, secret: str) -> None:
 def _other_active_admins(user: StaffUser) -> int:
     return db.session.scalar(
         select(func.count()).select_from(StaffUser).where(
-            StaffUser.role == Role.ADMIN.value, StaffUser.active.is_(True), StaffUser.id != user.id
+            StaffUser.role == Role.ADMIN, StaffUser.active.is_(True), StaffUser.id != user.id
         )
     ) or 0
 
 
 def _ensure_not_last_admin(user: StaffUser) -> None:
-    if user.role == Role.ADMIN.value and user.active and _other_active_admins(user) == 0:
+    if user.role == Role.ADMIN and user.active and _other_active_admins(user) == 0:
         raise LastAdmin("this is the last active admin account", "last_admin")
 
 
@@ -119,7 +118,7 @@ def set_role(user: StaffUser, role: Role) -> None:
     """Give an account another role. Raises LastAdmin when it would leave no active admin."""
     if role is not Role.ADMIN:
         _ensure_not_last_admin(user)
-    user.role = role.value
+    user.role = role
 
 
 def reset_account(user: StaffUser, new_password: str) -> None:

@@ -13,11 +13,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal import audit
-from portal.extensions import db
-from portal.models import StaffUser
-from portal.permissions import Permission, Role, requires
-from portal.staff import bp
+from portal.core import audit
+from portal.core.extensions import db
+from portal.core.models import StaffUser
+from portal.core.permissions import Permission, Role, requires
+from portal.staff.blueprint import bp
 from portal.staff.accounts import AccountError, LastAdmin, create_staff_user, reset_account, set_active, set_role
 from portal.staff.forms import AccountForm, AccountRoleForm
 from portal.staff.views import working_groups

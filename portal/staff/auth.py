@@ -14,11 +14,12 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, select
 from werkzeug.wrappers import Response
 
-from portal import clock
-from portal.extensions import db, login_manager
-from portal.models import StaffSession, StaffUser, as_utc
-from portal.permissions import Permission, role_allows
-from portal.security.crypto import lookup_hash
+from portal.core import clock
+from portal.core.extensions import db, login_manager
+from portal.core.models import StaffSession, StaffUser, as_utc
+from portal.core.permissions import Permission, role_allows
+from portal.core.security.crypto import lookup_hash
+from portal.core.audit import install_append_only_guard
 
 _hasher = PasswordHasher()
 # A real hash of a string nobody types, checked when the username is unknown so that the time
@@ -73,7 +74,7 @@ def _load_user(user_id: str) -> StaffUser | None:
 # (seconds since the epoch, UTC) for idle expiry, and the random token of its server-side row.
 SESSION_GENERATION = "staff_generation"
 SESSION_LAST_SEEN = "staff_last_seen"
-SESSION_TOKEN = "staff_session"
+SESSION_TOKEN = "staff_session"  # noqa: S105 - a session key's name, not a secret
 
 
 def _token_hash(token: str) -> str:
@@ -113,7 +114,7 @@ def forget_old_sessions(now: datetime, max_hours: int) -> int:
     UTC instant): they can no longer be used (see `_session_is_stale`), and sessions that ended
     by idling or by "sign out everywhere" leave their rows behind. Returns how many; caller commits."""
     result = db.session.execute(delete(StaffSession).where(StaffSession.started_at < now - timedelta(hours=max_hours)))
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # CursorResult
 
 
 def _session_is_stale(user: StaffUser) -> str | None:
@@ -173,6 +174,4 @@ def init_app(app: Flask) -> None:
     """Configure Flask-Login: the login page and strong session protection."""
     login_manager.login_view = "staff.login"
     login_manager.session_protection = "strong"
-    from portal.audit import install_append_only_guard
-
     install_append_only_guard()

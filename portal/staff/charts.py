@@ -26,7 +26,7 @@ def text_width(text: str, font: float = FONT) -> float:
 
 def _legend_lines(names: list[str]) -> list[list[tuple[int, str]]]:
     lines: list[list[tuple[int, str]]] = [[]]
-    x = LEFT
+    x: float = LEFT  # label widths are fractional
     for k, name in enumerate(names):
         width = 18 + text_width(name) + 14
         if lines[-1] and x + width > WIDTH - RIGHT:
@@ -101,7 +101,7 @@ def bar_chart(
             parts.append(f'<text x="{centre:.1f}" y="{HEIGHT - BOTTOM + 19}" text-anchor="middle" font-size="{FONT}" '
                          f'fill="#0b0c0c">{escape(category)}</text>')
     for row, line in enumerate(legend):
-        x = LEFT
+        x: float = LEFT
         y = 6 + LEGEND_LINE * row
         for k, name in line:
             parts.append(f'<rect x="{x}" y="{y}" width="14" height="14" fill="{PALETTE[k % len(PALETTE)]}"/>')

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import SamplingSite, WorkingGroup
-from portal.permissions import Role
+from portal.core.extensions import db
+from portal.core.models import SamplingSite, WorkingGroup
+from portal.core.permissions import Role
 from portal.staff.accounts import AccountError, create_staff_user
+from portal.triage.redaction import run_retention
 
 
 def register(app: Flask) -> None:
-    """Add this area's commands to the app's CLI (and register its periodic job with the worker)."""
-    from portal.staff import jobs  # noqa: F401  (registers its periodic job)
+    """Add this area's commands to the app's CLI."""
 
     app.cli.add_command(create_staff)
     app.cli.add_command(retention)
@@ -72,9 +72,9 @@ def create_staff(
     click.echo(f"Created staff account {user.username!r} with role {role}{extra}.")
     if totp_secret is None:
         click.echo("Two-step sign-in: the person scans a QR code with an authenticator app at their first sign-in.")
-    if role == Role.GROUP_MEMBER.value and user.working_group is None:
+    if role == Role.GROUP_MEMBER and user.working_group is None:
         click.echo("Warning: a group member sees only their working group's items; give one with --group.", err=True)
-    if role == Role.SITE_STAFF.value and not site_ids:
+    if role == Role.SITE_STAFF and not site_ids:
         click.echo("Warning: site staff see only their sites' appointments; give them with --site ID.", err=True)
 
 
@@ -86,10 +86,6 @@ def retention(days: int | None) -> None:
 
     Meant to run once a day (cron or a systemd timer). The figures stay; each erasure is audited.
     """
-    from flask import current_app
-
-    from portal.triage.redaction import run_retention
-
     days = days if days is not None else current_app.config["SETTINGS"].retention_days
     if days < 1:
         raise click.ClickException("--days must be at least 1")

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.forms import MobileNumber, PortalForm, TypedStringField
-from portal.models import ItemStatus
-from portal.query_args import in_day_range
+from portal.forms import MaxLength, MobileNumber, PortalForm, TypedStringField
+from portal.core.models import ItemStatus
+from portal.core.query_args import in_day_range
 from portal.staff.labels import choices, label
 from portal.staff.queue import OPEN, QueueFilters
 
@@ -45,7 +45,7 @@ class LoginForm(PortalForm):
             """Keep passwords exactly as typed; strip every other field as PortalForm does."""
             if unbound_field.field_class is PasswordField:
                 return unbound_field.bind(form=form, **options)
-            return super().bind_field(form, unbound_field, options)
+            return super().bind_field(form, unbound_field, options)  # type: ignore[misc]  # WTForms gives Meta its bases at run time
 
     username = StringField(
         _l("Username"), validators=[DataRequired(_l("Enter your username")), Length(max=80)]
@@ -95,10 +95,10 @@ class MoveForm(PortalForm):
             self.target.errors = list(self.target.errors) + [
                 _l("This page is out of date. Reload the page, then try again.")]
             ok = False
-        if self.target.data == ItemStatus.CLOSED.value and not self.outcome.data:
+        if self.target.data == ItemStatus.CLOSED and not self.outcome.data:
             self.outcome.errors = list(self.outcome.errors) + [_l("Choose why the item is closed")]
             ok = False
-        if self.target.data == ItemStatus.ASSIGNED.value and self.working_group.data is None:
+        if self.target.data == ItemStatus.ASSIGNED and self.working_group.data is None:
             self.working_group.errors = list(self.working_group.errors) + [_l("Choose the working group that will verify this lead")]
             ok = False
         return ok
@@ -112,7 +112,7 @@ class PriorityForm(PortalForm):
     reason = TextAreaField(
         _l("Why are you changing the priority?"),
         validators=[DataRequired(_l("Enter why you are changing the priority")),
-                    Length(max=1000, message=_l("Reason must be 1,000 characters or fewer"))],
+                    MaxLength(1000, _l("Reason must be 1,000 characters or fewer"))],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -135,7 +135,7 @@ class NoteForm(PortalForm):
 
     note = TextAreaField(
         _l("Internal note"),
-        validators=[DataRequired(_l("Enter the note")), Length(max=5000, message=_l("Note must be 5,000 characters or fewer"))],
+        validators=[DataRequired(_l("Enter the note")), MaxLength(5000, _l("Note must be 5,000 characters or fewer"))],
     )
 
 
@@ -155,12 +155,22 @@ class RedactForm(PortalForm):
     redact_reason = TextAreaField(
         _l("Why must it be redacted?"),
         validators=[DataRequired(_l("Enter why this field must be redacted")),
-                    Length(max=1000, message=_l("Reason must be 1,000 characters or fewer"))],
+                    MaxLength(1000, _l("Reason must be 1,000 characters or fewer"))],
     )
 
     def __init__(self, *args: Any, fields: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.field.choices = fields or []
+
+
+class RevealContactForm(PortalForm):
+    """Show a tipster's masked contact details in full, with the reason (kept as a note, audited)."""
+
+    reveal_reason = TextAreaField(
+        _l("Why do you need the full contact details?"),
+        validators=[DataRequired(_l("Enter why you need the full contact details")),
+                    MaxLength(1000, _l("Reason must be 1,000 characters or fewer"))],
+    )
 
 
 class QueueFilterForm(PortalForm):

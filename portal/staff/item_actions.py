@@ -9,18 +9,23 @@ from __future__ import annotations
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from portal.extensions import db
-from portal.models import ItemStatus, Outcome, Priority, WorkingGroup
-from portal.permissions import Permission, requires, role_allows
-from portal.staff import bp, items
-from portal.staff.forms import ContactForm, GroupForm, LinkForm, MoveForm, NoteForm, PriorityForm, RedactForm
+from portal.core.extensions import db
+from portal.core.models import ItemStatus, Outcome, Priority, WorkingGroup
+from portal.core.permissions import Permission, requires, role_allows
+from portal.staff import items
+from portal.staff.blueprint import bp
+from portal.staff.forms import (
+    ContactForm, GroupForm, LinkForm, MoveForm, NoteForm, PriorityForm, RedactForm, RevealContactForm,
+)
 from portal.staff.labels import label
 from portal.staff.queue import find_visible_item
 from portal.staff.views import render_item, visible_item_or_404, working_groups
 from portal.triage import alerts, workflow
 from portal.triage.redaction import NotRedactable, redact, redactable_fields
+from portal.core.models import IntakeItem, UrgentAlert
 
 def _back(reference: str) -> Response:
     return redirect(url_for("staff.item", reference=reference), 303)
@@ -63,7 +68,7 @@ def move_item(reference: str) -> Response | tuple[str, int]:
         form.target.errors = [_workflow_message(exc.code)]
         return render_item(found, form, 409 if exc.code == "stale" else 400)
     db.session.commit()
-    flash(_("Status changed to %(status)s", status=label("status", target.value)))
+    flash(_("Status changed to %(status)s", status=label("status", target)))
     return _back(found.reference)
 
 
@@ -103,8 +108,6 @@ def change_group(reference: str) -> Response | tuple[str, int]:
 def take_item(reference: str) -> Response:
     """Make the signed-in officer responsible for the item."""
     found = visible_item_or_404(reference)
-    from flask_wtf import FlaskForm
-
     if not FlaskForm().validate_on_submit():
         abort(400)
     if workflow.take(found, actor_id=current_user.id):
@@ -189,14 +192,26 @@ def update_contact(reference: str) -> Response | tuple[str, int]:
     return _back(found.reference)
 
 
+@bp.post("/items/<reference>/reveal-contact")
+@requires(Permission.EDIT_ITEM)
+def reveal_contact(reference: str) -> tuple[str, int]:
+    """Show a tip's masked contact details in full, once, in this answer (not after a reload):
+    the reason is kept as an internal note, and the reveal and the view are audited."""
+    found = visible_item_or_404(reference)
+    if not items.contact_is_masked(found):
+        abort(404)
+    form = RevealContactForm()
+    if not form.validate_on_submit():
+        return render_item(found, form, 400)
+    items.reveal_contact(found, reason=form.reveal_reason.data, actor_id=current_user.id)
+    db.session.commit()
+    return render_item(found, reveal_contact=True)
+
+
 @bp.post("/alerts/<int:alert_id>/acknowledge")
 @requires(Permission.ACKNOWLEDGE_ALERT)
 def acknowledge_alert(alert_id: int) -> Response:
     """Take an urgent alert in hand: the banner goes away for everyone; opens the item."""
-    from flask_wtf import FlaskForm
-
-    from portal.models import IntakeItem, UrgentAlert
-
     if not FlaskForm().validate_on_submit():
         abort(400)
     alert = db.session.get(UrgentAlert, alert_id)

@@ -8,18 +8,20 @@ their audit events in the caller's transaction (the caller commits).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal import audit
-from portal.extensions import db
-from portal.forms.fields import display_mobile
-from portal.security.masking import mask_identity_number, mask_mobile, mask_name
-from portal.i18n import format_day, format_local_datetime
-from portal.models import AuditEvent, InboundMessage, IntakeItem, StaffUser, Tip, as_utc
-from portal.security.crypto import phone_hash
+from portal.core import audit, clock
+from portal.core.extensions import db
+from portal.core.identity import display_mobile
+from portal.core.security.masking import mask_identity_number, mask_mobile, mask_name
+from portal.core.i18n import current_language, format_local_datetime
+from portal.core.models import AuditEvent, InboundMessage, IntakeItem, ItemNote, StaffUser, Tip, as_utc
+from portal.core.security.crypto import phone_hash
 from portal.staff.labels import label
+from portal.tips.answers import seen_words
 
 HISTORY_LIMIT = 200
 
@@ -39,20 +41,22 @@ class ItemDetails:
 
     rows: list[tuple[str, str]] = field(default_factory=list)
     attendees: list[dict[str, str]] = field(default_factory=list)
-    messages: list[dict[str, str]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
 
 
-def item_details(item: IntakeItem, site_timezone: str) -> ItemDetails:
+def item_details(item: IntakeItem, site_timezone: str, *, reveal_contact: bool = False) -> ItemDetails:
     """Build the kind-specific details of `item` for the current language.
 
-    A tip's contact details are masked unless the tipster agreed to be contacted; an attendee's
-    identity number is always masked to its last four characters; an SMS sender is masked. The
-    follow-up code is never shown. `site_timezone`: IANA zone for times of items with no site.
+    A tip's contact details (a web tipster's, or an SMS tipster's number) are masked unless the
+    tipster agreed to be contacted, or `reveal_contact` (the staff member gave a reason:
+    `reveal_contact` below); an attendee's identity number is always masked to its last four
+    characters; an SMS sender is masked in the message list. The follow-up code is never shown.
+    `site_timezone`: IANA zone for times of items with no site.
     """
     details = ItemDetails()
     if item.tip is not None:
-        _tip_details(item, details)
+        _tip_details(item, details, reveal=reveal_contact)
     if item.appointment is not None:
         _appointment_details(item, details)
     messages = db.session.scalars(
@@ -75,17 +79,20 @@ def item_details(item: IntakeItem, site_timezone: str) -> ItemDetails:
 
 
 def _when_words(tip: Tip) -> str:
-    """When it was seen, in the staff member's language: from the web journey's date and time of
+    """When it was seen, in the staff member's language: from the web journey's date, as precise
+    as the tipster gave it (Tuesday 3 November 2026, November 2026, about 2026), and time of
     day when given (not the words stored in the tipster's language), else the text as sent."""
-    from portal.tips.labels import TIME_OF_DAY_LABELS
-
-    parts = [format_day(tip.seen_on)] if tip.seen_on else []
-    if tip.seen_time and tip.seen_time != "not_sure" and tip.seen_time in TIME_OF_DAY_LABELS:
-        parts.append(str(TIME_OF_DAY_LABELS[tip.seen_time]))
-    return " ".join(parts) or tip.seen_when or _("Not sure")
+    seen_date = tip.seen_date or (tip.seen_on.isoformat() if tip.seen_on else None)
+    return seen_words(seen_date, tip.seen_time) or tip.seen_when or _("Not sure")
 
 
-def _tip_details(item: IntakeItem, details: ItemDetails) -> None:
+def contact_is_masked(item: IntakeItem) -> bool:
+    """True when `item` is a tip with contact details its tipster did not agree to show staff."""
+    tip = item.tip
+    return tip is not None and not tip.may_contact_by_sms and bool(tip.contact_name or tip.contact_phone)
+
+
+def _tip_details(item: IntakeItem, details: ItemDetails, reveal: bool = False) -> None:
     tip = item.tip
     assert tip is not None
     details.rows += [
@@ -96,7 +103,7 @@ def _tip_details(item: IntakeItem, details: ItemDetails) -> None:
         (_("Child in danger now"), _("Yes") if tip.child_in_danger else _("No")),
         (_("May be contacted by SMS"), _("Yes") if tip.may_contact_by_sms else _("No")),
     ]
-    if tip.may_contact_by_sms:
+    if tip.may_contact_by_sms or reveal:
         name, phone = tip.contact_name or "", display_mobile(tip.contact_phone)
         suffix = ""
     else:
@@ -132,7 +139,7 @@ def _appointment_details(item: IntakeItem, details: ItemDetails) -> None:
             {
                 "name": attendee.name or "–",
                 "relationship": label("applicant_role", attendee.relationship_to_missing),
-                "id_number": mask_identity_number(attendee.id_number) or "–",
+                "id_number": mask_identity_number(attendee.id_number, current_language()) or "–",
                 "phone": display_mobile(attendee.phone) or "–",
             }
         )
@@ -160,6 +167,23 @@ def audit_history(item: IntakeItem, limit: int = HISTORY_LIMIT) -> list[tuple[Au
 def record_view(item: IntakeItem, details: ItemDetails, actor_id: int) -> AuditEvent:
     """Record that `actor_id` opened `item` and saw `details.fields` (caller commits)."""
     return audit.record("view_item", actor_id=actor_id, item_id=item.id, fields=details.fields)
+
+
+def reveal_contact(item: IntakeItem, *, reason: str, actor_id: int) -> None:
+    """Record that `actor_id` is shown the masked contact details of tip `item` in full, with
+    their reason (kept as an internal note, as a priority change's is) and an audit event naming
+    the fields, never their values (caller commits, then shows the page with `reveal_contact`).
+
+    Raises NotATip when `item` is not a tip, ValueError for an empty reason.
+    """
+    tip = item.tip
+    if tip is None:
+        raise NotATip(item.reference)
+    if not reason.strip():
+        raise ValueError("a reason is needed to reveal contact details")
+    db.session.add(ItemNote(item_id=item.id, author_id=actor_id, body=reason.strip(), created_at=clock.now()))
+    shown = [name for name, value in (("contact_name", tip.contact_name), ("contact_phone", tip.contact_phone)) if value]
+    audit.record("reveal_contact", actor_id=actor_id, item_id=item.id, fields=shown + ["note"])
 
 
 def update_contact(item: IntakeItem, *, actor_id: int, name: str | None, phone: str | None) -> None:

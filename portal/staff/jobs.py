@@ -6,12 +6,10 @@ from datetime import datetime
 
 from flask import current_app
 
-from portal.extensions import db
-from portal.outbox.worker import periodic_job
+from portal.core.extensions import db
 from portal.staff.auth import forget_old_sessions
 
 
-@periodic_job
 def forget_old_staff_sessions(now: datetime) -> None:
     """Delete staff session records older than STAFF_SESSION_MAX_HOURS (they can no longer be
     used). `now`: the pass's UTC instant. Commits its own work."""

@@ -10,76 +10,62 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from portal.models import (
-    ApplicantRole,
-    AppointmentStatus,
-    Channel,
-    ItemKind,
-    ItemStatus,
-    Outcome,
-    Priority,
-)
-from portal.permissions import Role
+from portal.core.models import ApplicantRole, AppointmentStatus, Channel, ItemKind, ItemStatus, Outcome, Priority
+from portal.core.permissions import Role
 from portal.tips.labels import CATEGORY_LABELS
 
 LABELS: dict[str, dict[Any, Any]] = {
     "kind": {
-        ItemKind.TIP.value: _l("Tip"),
-        ItemKind.APPOINTMENT.value: _l("Sampling appointment"),
-        ItemKind.SMS_MESSAGE.value: _l("SMS message"),
+        ItemKind.TIP: _l("Tip"),
+        ItemKind.APPOINTMENT: _l("Sampling appointment"),
+        ItemKind.SMS_MESSAGE: _l("SMS message"),
     },
     "channel": {
-        Channel.WEB.value: _l("Website"),
-        Channel.SMS.value: _l("SMS"),
-        Channel.STAFF.value: _l("Entered by staff"),
+        Channel.WEB: _l("Website"),
+        Channel.SMS: _l("SMS"),
+        Channel.STAFF: _l("Entered by staff"),
     },
     "status": {
-        ItemStatus.NEW.value: _l("New"),
-        ItemStatus.TRIAGED.value: _l("Triaged"),
-        ItemStatus.ASSIGNED.value: _l("Assigned"),
-        ItemStatus.VERIFYING.value: _l("Verifying"),
-        ItemStatus.CLOSED.value: _l("Closed"),
+        ItemStatus.NEW: _l("New"),
+        ItemStatus.TRIAGED: _l("Triaged"),
+        ItemStatus.ASSIGNED: _l("Assigned"),
+        ItemStatus.VERIFYING: _l("Verifying"),
+        ItemStatus.CLOSED: _l("Closed"),
     },
     # A sampling appointment's own status (AppointmentStatus), as its audit history shows it.
-    "appointment_status": {
-        "booked": _l("Booked"),
-        "cancelled": _l("Cancelled"),
-        "checked_in": _l("Checked in"),
-        "no_show": _l("Did not come"),
-    },
     "outcome": {
-        Outcome.CONFIRMED_LEAD.value: _l("Forwarded as a confirmed lead"),
-        Outcome.CHILD_FOUND.value: _l("Child found"),
-        Outcome.NOT_SUBSTANTIATED.value: _l("Not substantiated"),
-        Outcome.DUPLICATE.value: _l("Duplicate"),
-        Outcome.SPAM.value: _l("Spam"),
+        Outcome.CONFIRMED_LEAD: _l("Forwarded as a confirmed lead"),
+        Outcome.CHILD_FOUND: _l("Child found"),
+        Outcome.NOT_SUBSTANTIATED: _l("Not substantiated"),
+        Outcome.DUPLICATE: _l("Duplicate"),
+        Outcome.SPAM: _l("Spam"),
     },
     "priority": {
-        Priority.URGENT.value: _l("Urgent"),
-        Priority.HIGH.value: _l("High"),
-        Priority.NORMAL.value: _l("Normal"),
-        Priority.LOW.value: _l("Low"),
+        Priority.URGENT: _l("Urgent"),
+        Priority.HIGH: _l("High"),
+        Priority.NORMAL: _l("Normal"),
+        Priority.LOW: _l("Low"),
     },
     # The tipster chose from these words; staff read the same ones.
-    "category": {category.value: words for category, words in CATEGORY_LABELS.items()},
+    "category": {category: words for category, words in CATEGORY_LABELS.items()},
     "appointment_status": {
-        AppointmentStatus.BOOKED.value: _l("Booked"),
-        AppointmentStatus.CANCELLED.value: _l("Cancelled"),
-        AppointmentStatus.CHECKED_IN.value: _l("Checked in"),
-        AppointmentStatus.NO_SHOW.value: _l("Did not come"),
+        AppointmentStatus.BOOKED: _l("Booked"),
+        AppointmentStatus.CANCELLED: _l("Cancelled"),
+        AppointmentStatus.CHECKED_IN: _l("Checked in"),
+        AppointmentStatus.NO_SHOW: _l("Did not come"),
     },
     "applicant_role": {
-        ApplicantRole.PARENT.value: _l("Parent"),
-        ApplicantRole.RELATIVE.value: _l("Relative"),
-        ApplicantRole.SEEKING_BIRTH_FAMILY.value: _l("Looking for their birth family"),
-        ApplicantRole.AGENCY.value: _l("Agency bringing an unidentified person"),
+        ApplicantRole.PARENT: _l("Parent"),
+        ApplicantRole.RELATIVE: _l("Relative"),
+        ApplicantRole.SEEKING_BIRTH_FAMILY: _l("Looking for their birth family"),
+        ApplicantRole.AGENCY: _l("Agency bringing an unidentified person"),
     },
     "role": {
-        Role.ADMIN.value: _l("Administrator"),
-        Role.TRIAGE_OFFICER.value: _l("Triage officer"),
-        Role.GROUP_MEMBER.value: _l("Working group member"),
-        Role.SITE_STAFF.value: _l("Sampling site staff"),
-        Role.SUPERVISOR.value: _l("Supervisor"),
+        Role.ADMIN: _l("Administrator"),
+        Role.TRIAGE_OFFICER: _l("Triage officer"),
+        Role.GROUP_MEMBER: _l("Working group member"),
+        Role.SITE_STAFF: _l("Sampling site staff"),
+        Role.SUPERVISOR: _l("Supervisor"),
     },
     "overdue": {True: _l("Overdue"), False: ""},
     "duplicate_reason": {
@@ -121,6 +107,7 @@ LABELS: dict[str, dict[Any, Any]] = {
         "closure_notice_queued": _l("Told the family of a closure"),
         "closure_removed": _l("Removed a closure of a sampling site"),
         "samples_recorded": _l("Recorded samples taken"),
+        "tube_number_corrected": _l("Corrected a tube number"),
         "site_saved": _l("Saved a sampling site"),
         "sites_exported": _l("Exported the sampling sites"),
         "sites_imported": _l("Imported sampling sites"),
@@ -128,6 +115,7 @@ LABELS: dict[str, dict[Any, Any]] = {
         "view_day_list": _l("Opened the day list"),
         "walk_in_registered": _l("Registered a walk-in"),
         "update_contact": _l("Changed the contact details"),
+        "reveal_contact": _l("Showed the masked contact details, giving a reason"),
         "change_status": _l("Changed the status"),
         "change_priority": _l("Changed the priority"),
         "change_group": _l("Changed the working group"),
@@ -183,6 +171,7 @@ LABELS: dict[str, dict[Any, Any]] = {
         "sms_body": _l("SMS message text"),
         "slot": _l("Time"),
         "sample_tube_number": _l("Sample tube number"),
+        "attendee_id": _l("Attendee (record number)"),
         "child_age": _l("Child's approximate age"),
         "child_sex": _l("Child's sex"),
         "child_height": _l("Child's height"),

@@ -13,20 +13,20 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal import audit, clock
-from portal.extensions import db, limiter
-from portal.i18n import format_local_datetime
-from portal.models import StaffUser
-from portal.permissions import Permission, public_staff_view, requires
-from portal.security.redirects import safe_next
-from portal.staff import bp, throttle, totp
+from portal.core import audit, clock
+from portal.core.extensions import db, limiter
+from portal.core.i18n import format_local_datetime
+from portal.core.models import StaffUser
+from portal.core.permissions import Permission, public_staff_view, requires
+from portal.core.security.redirects import safe_next
+from portal.staff import throttle, totp
+from portal.staff.blueprint import bp
 from portal.staff.accounts import end_other_sessions, normalise_username
 from portal.staff.auth import SESSION_GENERATION, check_password, end_session, start_session
 from portal.staff.forms import CodeForm, LoginForm
 
 PENDING = "staff_pending"
 PENDING_SECONDS = 300
-GENERIC_ERROR_TEXT = "Enter a correct username and password"
 
 
 def _login_limit() -> str:
@@ -82,7 +82,7 @@ def login() -> Response | tuple[str, int]:
         # Unknown names are not recorded: they are often a password typed into the wrong box.
         audit.record("login_failed", actor_id=user.id if user is not None else None, fields=["password"])
         db.session.commit()
-        form.username.errors = [_(GENERIC_ERROR_TEXT)]
+        form.username.errors = [_("Enter a correct username and password")]
     if form.errors:
         status = 400
     return render_template("staff/login.html", form=form), status

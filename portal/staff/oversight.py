@@ -13,16 +13,17 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from portal import audit, clock
-from portal.extensions import db
-from portal.models import AuditEvent, Channel, IntakeItem, Outcome, StaffUser
-from portal.permissions import Permission, requires
-from portal.query_args import query_date, query_id
-from portal.security.references import normalise_reference
-from portal.staff import bp, stats
+from portal.core import audit, clock
+from portal.core.extensions import db
+from portal.core.models import AuditEvent, Channel, IntakeItem, Outcome, StaffUser
+from portal.core.permissions import Permission, requires
+from portal.core.query_args import query_date, query_id
+from portal.core.security.references import normalise_reference
+from portal.staff import stats
+from portal.staff.blueprint import bp
 from portal.staff.accounts import normalise_username
 from portal.staff.charts import bar_chart
-from portal.staff.csv_export import csv_response
+from portal.core.csv_export import csv_response
 from portal.staff.labels import LABELS, label
 from portal.staff.queue import IS_OPEN
 

@@ -3,9 +3,10 @@
 Routes on the staff blueprint, each declaring its permission (the blueprint's guard enforces it):
 asking is an edit of the item, seeing photos a view of it. A question is always shown to the
 tipster on /tips/status; when the tipster agreed to SMS contact, an SMS through the outbox tells
-them there is one. The SMS carries only the reference number (THREATS.md: an SMS may be read by
-someone else holding the phone), never the question. Every showing of answers and photos is
-audited. `templates/staff/_tip_followup.html` is included by the item page.
+them there is one. The SMS carries only the reference number, never the question: an SMS may be
+read by someone else holding the phone (docs/threat-model.md#what-a-text-message-may-carry).
+Every showing of answers and photos is audited. `templates/staff/_tip_followup.html` is included
+by the item page.
 """
 
 from __future__ import annotations
@@ -19,22 +20,23 @@ from flask import abort, current_app, flash, redirect, request, send_file, url_f
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 from werkzeug.wrappers import Response
 
-from portal import audit, clock
-from portal.extensions import db
-from portal.forms import PortalForm
-from portal.models import IntakeItem, Tip, TipPhoto, TipQuestion
-from portal.outbox import queue_message
-from portal.permissions import Permission, requires, role_allows
-from portal.staff import bp
+from portal.core import audit, clock
+from portal.core.extensions import db
+from portal.forms import MaxLength, PortalForm
+from portal.core.models import IntakeItem, Tip, TipPhoto, TipQuestion
+from portal.core.outbox import queue_message
+from portal.core.permissions import Permission, requires, role_allows
+from portal.staff.blueprint import bp
 from portal.staff.labels import LABELS
 from portal.staff.queue import find_visible_item
 from portal.tips.followup import Conversation, conversation
-from portal.tips import regions
+from portal.core import regions
 from portal.tips.labels import SEX_LABELS
-from portal.tips.photos import photo_path
+from portal.core.photos import photo_path
+from portal.staff import views as staff_views
 
 QUESTION_MAX = 1000
 # A text that arrives at night can be seen by whoever the tipster fears; notices to tipsters
@@ -71,7 +73,7 @@ class QuestionForm(PortalForm):
         _l("Ask the tipster a question"),
         validators=[
             DataRequired(message=_l("Enter your question")),
-            Length(max=QUESTION_MAX, message=_l("The question must be 1,000 characters or fewer")),
+            MaxLength(QUESTION_MAX, _l("The question must be 1,000 characters or fewer")),
         ],
     )
 
@@ -99,8 +101,6 @@ def ask_tipster(reference: str) -> Response | tuple[str, int]:
     item, tip = _tip_item(reference)
     form = QuestionForm()
     if not form.validate_on_submit():
-        from portal.staff import views as staff_views
-
         return staff_views.render_item(item, form, 400)
     by_sms = bool(tip.may_contact_by_sms and tip.contact_phone)
     question = TipQuestion(tip_id=tip.id, asked_by_id=current_user.id, text=form.question.data, sent_by_sms=by_sms)
@@ -108,7 +108,7 @@ def ask_tipster(reference: str) -> Response | tuple[str, int]:
     if by_sms:
         settings = current_app.config["SETTINGS"]
         base_url = settings.public_base_url or request.url_root.rstrip("/")
-        queue_message(tip.contact_phone, question_sms(item.reference, tip.language or "zh", base_url), "tip_question",
+        queue_message(tip.contact_phone, question_sms(item.reference, tip.language or "zh", base_url), "tip_question",  # type: ignore[arg-type]  # by_sms means a phone
                       item_id=item.id, not_before=polite_send_time(clock.now(), settings.site_timezone))
     audit.record("ask_tipster", actor_id=current_user.id, item_id=item.id, fields=["question"])
     db.session.commit()

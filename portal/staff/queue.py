@@ -19,20 +19,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, false, or_, select, text, true, tuple_
 from sqlalchemy.orm import joinedload
 
-from portal import clock
-from portal.extensions import db
-from portal.models import Appointment, IntakeItem, ItemKind, ItemStatus, Slot, StaffUser, staff_site
-from portal.models.base import UTCDateTime
-from portal.permissions import Role
-from portal.query_args import in_day_range, in_int_range
-from portal.search import matching_items
-from portal.security.references import normalise_reference
+from portal.core import clock
+from portal.core.extensions import db
+from portal.core.models import Appointment, IntakeItem, ItemKind, ItemStatus, Slot, StaffUser, staff_site
+from portal.core.models.base import UTCDateTime
+from portal.core.permissions import Role
+from portal.core.query_args import in_day_range, in_int_range
+from portal.core.search import matching_items
+from portal.core.security.references import normalise_reference
 
 PAGE_SIZE = 50
 QUEUE_LIMIT = PAGE_SIZE
 OPEN, ALL = "open", "all"
 
-_SEE_EVERYTHING = frozenset({Role.ADMIN.value, Role.TRIAGE_OFFICER.value, Role.SUPERVISOR.value})
+_SEE_EVERYTHING = frozenset({Role.ADMIN, Role.TRIAGE_OFFICER, Role.SUPERVISOR})
 # Written as SQL text, not a bound parameter, so that PostgreSQL can prove the query matches
 # the partial indexes' predicate `status <> 'closed'`.
 IS_OPEN = text("intake_item.status <> 'closed'")
@@ -45,18 +45,18 @@ def visible_items_filter(user: StaffUser) -> ColumnElement[bool]:
     """
     if user.role in _SEE_EVERYTHING:
         return true()
-    if user.role == Role.GROUP_MEMBER.value:
+    if user.role == Role.GROUP_MEMBER:
         if user.working_group_id is None:
             return false()
         return IntakeItem.working_group_id == user.working_group_id
-    if user.role == Role.SITE_STAFF.value:
+    if user.role == Role.SITE_STAFF:
         at_my_sites = (
             select(Appointment.item_id)
             .join(Slot, Slot.id == Appointment.slot_id)
             .join(staff_site, staff_site.c.site_id == Slot.site_id)
             .where(staff_site.c.staff_user_id == user.id)
         )
-        return (IntakeItem.kind == ItemKind.APPOINTMENT.value) & IntakeItem.id.in_(at_my_sites)
+        return (IntakeItem.kind == ItemKind.APPOINTMENT) & IntakeItem.id.in_(at_my_sites)
     return false()
 
 
@@ -87,7 +87,7 @@ class QueueFilters:
         """The WHERE clauses for these filters, for `user` (for "assigned to me") at `now` (UTC)."""
         found: list[ColumnElement[bool]] = [visible_items_filter(user)]
         if self.status == OPEN:
-            found.append(IS_OPEN)
+            found.append(IS_OPEN)  # type: ignore[arg-type]  # a text() clause
         elif self.status != ALL:
             found.append(IntakeItem.status == self.status)
         if self.kind:
@@ -104,7 +104,7 @@ class QueueFilters:
                 mine = or_(mine, IntakeItem.working_group_id == user.working_group_id)
             found.append(mine)
         if self.overdue:
-            found += [IS_OPEN, IntakeItem.feedback_due_at < bindparam("overdue_now", now, type_=UTCDateTime())]
+            found += [IS_OPEN, IntakeItem.feedback_due_at < bindparam("overdue_now", now, type_=UTCDateTime())]  # type: ignore[list-item]  # a text() clause
         zone = ZoneInfo(self.timezone)
         if self.received_from is not None:
             start = datetime.combine(self.received_from, time(0), tzinfo=zone)
@@ -209,6 +209,6 @@ def is_overdue(item: IntakeItem, now: datetime) -> bool:
     """True when an open item's feedback deadline (UTC) has passed at `now` (aware UTC)."""
     return (
         item.feedback_due_at is not None
-        and item.status != ItemStatus.CLOSED.value
+        and item.status != ItemStatus.CLOSED
         and item.feedback_due_at < now
     )

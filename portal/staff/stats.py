@@ -20,18 +20,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models import (
-    Appointment,
-    Attendee,
-    AppointmentStatus,
-    Channel,
-    IntakeItem,
-    ItemStatus,
-    SamplingSite,
-    Slot,
-    WorkingGroup,
-)
+from portal.core.extensions import db
+from portal.core.models import Appointment, Attendee, AppointmentStatus, Channel, IntakeItem, ItemStatus, SamplingSite, Slot, WorkingGroup
 
 
 def month_bounds(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
@@ -79,9 +69,9 @@ def intake_per_day(now: datetime, tz: str, days: int = 30) -> list[tuple[date, d
 def open_by_status() -> dict[str, int]:
     """How many items are in each open status."""
     rows = dict(db.session.execute(
-        select(IntakeItem.status, func.count()).where(IntakeItem.status != ItemStatus.CLOSED.value).group_by(IntakeItem.status)
+        select(IntakeItem.status, func.count()).where(IntakeItem.status != ItemStatus.CLOSED).group_by(IntakeItem.status)
     ).all())
-    return {s.value: rows.get(s.value, 0) for s in ItemStatus if s is not ItemStatus.CLOSED}
+    return {s.value: rows.get(s, 0) for s in ItemStatus if s is not ItemStatus.CLOSED}
 
 
 def _deadline_rows(start: datetime, end: datetime, group_id: int | None = None, any_group: bool = True):  # type: ignore[no-untyped-def]
@@ -121,11 +111,11 @@ def bookings_per_month(now: datetime, tz: str, months: int = 6) -> list[tuple[tu
         select(Slot.starts_at, Appointment.status).join(Slot, Slot.id == Appointment.slot_id)
         .where(Slot.starts_at >= start, Slot.starts_at < end)
     ):
-        if status == AppointmentStatus.CANCELLED.value:
+        if status == AppointmentStatus.CANCELLED:
             continue
         key = _month_key(starts_at, tz)
         counts[key]["booked"] += 1
-        if status == AppointmentStatus.CHECKED_IN.value:
+        if status == AppointmentStatus.CHECKED_IN:
             counts[key]["attended"] += 1
     return [(key, {"booked": counts[key]["booked"], "attended": counts[key]["attended"]}) for key in keys]
 
@@ -182,7 +172,7 @@ def monthly_report(year: int, month: int, now: datetime, tz: str, outcomes: list
         .where(Slot.starts_at >= start, Slot.starts_at < end)
     ):
         row = site_rows.setdefault(site_id, UnitRow(unit=name, kind="site", closed={o: 0 for o in outcomes}))
-        if status != AppointmentStatus.CANCELLED.value:
+        if status != AppointmentStatus.CANCELLED:
             row.bookings += 1
     # Samples are counted per person: a party of two checked in gives two samples once their
     # tube numbers are recorded.

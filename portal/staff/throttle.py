@@ -16,7 +16,7 @@ ON CONFLICT), never read, changed in Python and written back, so parallel attemp
 counts; and each attempt is counted before its password is checked (`begin_attempt`), so a burst
 of parallel guesses gets no more checks than one guess after another.
 
-The time comes from `portal.clock`, so tests move it instead of waiting.
+The time comes from `portal.core.clock`, so tests move it instead of waiting.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from sqlalchemy import ColumnElement, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from portal import clock
-from portal.extensions import db
-from portal.models import LoginThrottle
-from portal.models.base import UTCDateTime
-from portal.security.crypto import lookup_hash
+from portal.core import clock
+from portal.core.extensions import db
+from portal.core.models import LoginThrottle
+from portal.core.models.base import UTCDateTime
+from portal.core.security.crypto import lookup_hash
 
 SLOW_DOWN_AFTER = 3
 ACCOUNT, ADDRESS = "account", "address"
@@ -140,7 +140,7 @@ def begin_attempt(username: str, address: str) -> Refusal | None:
                 last_failure_at=func.coalesce(LoginThrottle.last_failure_at, _at(now)))
         .execution_options(synchronize_session=False)
     )
-    if counted.rowcount == 1:
+    if counted.rowcount == 1:  # type: ignore[attr-defined]  # CursorResult
         return None
     row = _row(ACCOUNT, username)
     if row is not None:

@@ -17,8 +17,8 @@ import qrcode.image.svg
 from markupsafe import Markup
 from sqlalchemy import or_, update
 
-from portal.extensions import db
-from portal.models import StaffUser
+from portal.core.extensions import db
+from portal.core.models import StaffUser
 
 ISSUER = "Tuanyuan Portal"
 STEP_SECONDS = 30
@@ -99,7 +99,7 @@ def claim_step(user: StaffUser, step: int) -> bool:
         .values(totp_last_step=step)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult
         return False
     db.session.expire(user, ["totp_last_step"])
     return True

@@ -1,7 +1,7 @@
 """Staff console views: the queue (filters, search, key-set pages, CSV), an item with its
 history, and the banner of urgent alerts on every page.
 
-Every view declares the permission it needs (`portal.permissions.requires`); the blueprint's
+Every view declares the permission it needs (`portal.core.permissions.requires`); the blueprint's
 guard enforces it before the view runs. Item views also check the account's scope and answer
 404 for items it may not see, exactly as for items that do not exist.
 """
@@ -16,13 +16,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal import audit, clock
-from portal.extensions import db
-from portal.models import IntakeItem, ItemKind, ItemLink, ItemNote, OutboundMessage, OutboundStatus, StaffUser, WorkingGroup, as_utc
-from portal.permissions import Permission, requires, role_allows
-from portal.security.masking import mask_mobile
-from portal.staff import bp, items
-from portal.staff.csv_export import csv_response
+from portal.core import audit, clock
+from portal.core.extensions import db
+from portal.core.models import IntakeItem, ItemKind, ItemLink, ItemNote, OutboundMessage, OutboundStatus, StaffUser, WorkingGroup, as_utc
+from portal.core.permissions import Permission, requires, role_allows
+from portal.core.security.masking import mask_mobile
+from portal.staff import items
+from portal.staff.blueprint import bp
+from portal.core.csv_export import csv_response
 from portal.staff.forms import (
     ContactForm,
     GroupForm,
@@ -32,13 +33,14 @@ from portal.staff.forms import (
     PriorityForm,
     QueueFilterForm,
     RedactForm,
+    RevealContactForm,
 )
 from portal.staff.labels import label
 from portal.staff.queue import filtered_query, find_visible_item, is_overdue, queue_page, visible_items_filter
 from portal.triage import alerts, workflow
 from portal.triage.duplicates import suggested_duplicates
 from portal.triage.redaction import redactable_fields
-from portal.i18n import format_local_datetime
+from portal.core.i18n import format_local_datetime
 
 EXPORT_LIMIT = 100_000
 
@@ -140,7 +142,7 @@ def _thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]
         if message.purpose == alerts.DUTY_ALERT_PURPOSE:
             continue  # to the duty officers, not part of the conversation
         # The time is when it went (sent), or when it is due (still to be sent), else when it was written.
-        when = message.sent_at or (message.not_before if message.status == OutboundStatus.QUEUED.value else None)
+        when = message.sent_at or (message.not_before if message.status == OutboundStatus.QUEUED else None)
         thread.append({"received": format_local_datetime(when or message.created_at, tz),
                        "at": as_utc(when or message.created_at),
                        "sender": mask_mobile(message.to_phone), "body": message.body,
@@ -165,13 +167,14 @@ def _delivery_report(message: OutboundMessage) -> str:
     return text
 
 
-def render_item(item: IntakeItem, form: Any = None, code: int = 200) -> tuple[str, int]:
+def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_contact: bool = False) -> tuple[str, int]:
     """Show the item page and record the view (every showing of personal data is audited).
 
-    `form`: a submitted form with errors, shown in place of its empty twin.
+    `form`: a submitted form with errors, shown in place of its empty twin. `reveal_contact`:
+    show a tip's masked contact details in full (only after `items.reveal_contact` recorded why).
     """
     user = current_user
-    details = items.item_details(item, _site_timezone())
+    details = items.item_details(item, _site_timezone(), reveal_contact=reveal_contact)
     notes = db.session.execute(
         select(ItemNote, StaffUser.username).outerjoin(StaffUser, StaffUser.id == ItemNote.author_id)
         .where(ItemNote.item_id == item.id).order_by(ItemNote.created_at)
@@ -183,8 +186,8 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200) -> tuple[st
     db.session.commit()
     groups = working_groups()
     # A sampling booking is not a lead: no status moves, priority, hand-over, duplicates or
-    # redaction; its item closes by itself (portal.intake.close_finished_appointment).
-    is_booking = item.kind == ItemKind.APPOINTMENT.value
+    # redaction; its item closes by itself (portal.core.intake.close_finished_appointment).
+    is_booking = item.kind == ItemKind.APPOINTMENT
     targets = [] if is_booking else [
         t for t in workflow.allowed_moves(item.status) if _can(workflow.MOVE_PERMISSION.get(t, Permission.TRIAGE))]
 
@@ -207,6 +210,7 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200) -> tuple[st
         item=item, details=details, thread=thread, notes=notes, history=history, now=clock.now(),
         can_edit=_can(Permission.EDIT_ITEM), can_triage=can_triage, is_booking=is_booking,
         contact_form=pick(ContactForm),
+        reveal_form=pick(RevealContactForm) if items.contact_is_masked(item) and not reveal_contact else None,
         move_form=pick(MoveForm, targets=targets or None, groups=groups, expected=item.status),
         move_targets=targets,
         priority_form=pick(PriorityForm, priority=item.priority),

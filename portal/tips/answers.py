@@ -12,10 +12,10 @@ from typing import Any, Callable
 
 from flask_babel import gettext as _
 
-from portal.forms.fields import display_mobile
-from portal.i18n import format_day
-from portal.models import TipCategory, TipPhoto
-from portal.tips import regions
+from portal.core.identity import display_mobile
+from portal.core.partial_dates import Precision, from_edtf, partial_date_words
+from portal.core.models import TipCategory, TipPhoto
+from portal.core import regions
 from portal.tips.labels import CATEGORY_LABELS, SEX_LABELS, TIME_OF_DAY_LABELS
 from portal.tips.service import TipDetails
 
@@ -62,24 +62,42 @@ def chosen_place(answers: dict[str, Any]) -> regions.Place:
     return regions.place(answers.get("province"), answers.get("city"), answers.get("district"))
 
 
-def seen_on(answers: dict[str, Any]) -> date | None:
-    """The date given on the "when" page, or None (not given, or not a real date)."""
+def seen_date(answers: dict[str, Any]) -> str | None:
+    """The date given on the "when" page as far as the tipster knew it, as EDTF (2026-11-03,
+    2026-11, 2026~...; portal.core.partial_dates), or None when not given.
+
+    A draft saved before the page had one box holds the three boxes' answers (seen_day,
+    seen_month, seen_year) instead: they are read as a day while such a draft lives."""
+    if "seen_date" in answers:
+        return answers["seen_date"] or None
     try:
-        return date(int(answers["seen_year"]), int(answers["seen_month"]), int(answers["seen_day"]))
+        return date(int(answers["seen_year"]), int(answers["seen_month"]), int(answers["seen_day"])).isoformat()
     except (KeyError, TypeError, ValueError):
         return None
 
 
+def seen_words(seen_date_edtf: str | None, seen_time: str | None, language: str | None = None) -> str | None:
+    """When it was seen, in words, or None when neither the date nor the time was given.
+
+    `seen_date_edtf`: the date as far as the tipster knew it (EDTF); an exact day is written with
+    its weekday. `seen_time`: a key of TIME_OF_DAY_LABELS ("not_sure" says nothing).
+    "Monday 3 November 2025, Evening (6pm to 10pm)" · "2025年11月3日（星期一）傍晚（18点至22点）";
+    "November 2025, Evening (6pm to 10pm)" · "2025年11月，傍晚（18点至22点）"."""
+    found = from_edtf(seen_date_edtf)
+    date_words = partial_date_words(seen_date_edtf, language, weekday=True) or None
+    time_words = str(TIME_OF_DAY_LABELS[seen_time]) if seen_time in TIME_OF_DAY_LABELS and seen_time != "not_sure" else None
+    if not (date_words and time_words):
+        return date_words or time_words
+    if found is not None and found.precision is Precision.DAY:
+        # "Sunday 29 November 2026, Morning" · "2026年11月29日（星期日）上午": each language's own joining.
+        return _("%(date)s, %(time_of_day)s", date=date_words, time_of_day=time_words)
+    # Not a day: Chinese needs a comma too ("2026年11月，上午", not "2026年11月上午").
+    return _("%(partial_date)s, %(time_of_day)s", partial_date=date_words, time_of_day=time_words)
+
+
 def when_words(answers: dict[str, Any], language: str | None = None) -> str | None:
-    """The date (with weekday) and rough time in words, or None when neither was given."""
-    day = seen_on(answers)
-    day_words = format_day(day, language) if day is not None else None
-    time_key = answers.get("seen_time")
-    time_words = str(TIME_OF_DAY_LABELS[time_key]) if time_key in TIME_OF_DAY_LABELS and time_key != "not_sure" else None
-    if day_words and time_words:
-        # "Sunday 29 November 2026, morning" · "2026年11月29日（星期日）上午": each language's own joining.
-        return _("%(date)s, %(time_of_day)s", date=day_words, time_of_day=time_words)
-    return day_words or time_words
+    """The answers of the "when" page in words (see `seen_words`), or None when not given."""
+    return seen_words(seen_date(answers), answers.get("seen_time"), language)
 
 
 def _lines(pairs: list[tuple[str, Any]]) -> str:
@@ -123,7 +141,7 @@ def check_rows(answers: dict[str, Any], photos: list[TipPhoto], step_url: Callab
 
     category = answers.get("category")
     try:
-        category_words = CATEGORY_LABELS[TipCategory(category)]
+        category_words = CATEGORY_LABELS[TipCategory(category or "")]
     except ValueError:
         category_words = None
     place = chosen_place(answers)
@@ -170,7 +188,7 @@ class TipFields:
         return TipDetails(
             region_code=place.code,
             region_name=place.names or None,
-            seen_on=seen_on(self.answers),
+            seen_date=seen_date(self.answers),
             seen_time=time_key if time_key in TIME_OF_DAY_LABELS else None,
             child_age=self.answers.get("child_age") or None,
             child_sex=sex if sex in SEX_LABELS else None,

@@ -2,9 +2,14 @@
 tipster's answers.
 
 A reference number is locked for FOLLOW_UP_LOCK_MINUTES after FOLLOW_UP_MAX_FAILURES wrong
-follow-up codes. Wrong codes are counted per reference *as typed*, whether or not a tip has that
-reference, in rows that hold only an HMAC of it: a locked reference and one that does not exist
-behave identically, and the table cannot be read as a list of references.
+follow-up codes *from one trier*: the channel says who is trying (on the web an HMAC of the
+client address, by SMS the sending number's hash), and the lock holds for that trier only. So a
+stranger who knows only a reference locks themselves out, never the real tipster on another
+address or phone (docs/threat-model.md#reading-someone-elses-tip-or-booking says what this
+trades). Wrong codes are counted per reference *as typed*, whether or not a tip has that
+reference, in rows that hold only an HMAC of reference and trier together: a locked reference
+and one that does not exist behave identically, and the table cannot be read as a list of
+references.
 
 Each try is counted *before* its code is checked (`claim_attempt`), by one INSERT … ON CONFLICT
 DO UPDATE … RETURNING (`failures = failures + 1` in the database, never read, changed in Python
@@ -16,7 +21,7 @@ database's single writer does the same. A right code then clears the count (`cle
 
 The same counter serves other keys that need a failures lock without an HTTP request to
 rate-limit: the SMS hotline counts each sending number's failed progress checks with it
-(`portal.sms.flows.status`), taking the count back when the check succeeds (`take_back`).
+(`portal.hotline.flows.status`), taking the count back when the check succeeds (`take_back`).
 """
 
 from __future__ import annotations
@@ -31,11 +36,11 @@ from sqlalchemy import BindParameter, bindparam, case, delete, null, select, upd
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from portal.extensions import db
-from portal.models import FollowUpGuard, Tip, TipFollowUp, TipPhoto, TipQuestion, utcnow
-from portal.models.base import UTCDateTime
-from portal.security.crypto import lookup_hash
-from portal.security.references import normalise_reference
+from portal.core.extensions import db
+from portal.core.models import FollowUpGuard, Tip, TipFollowUp, TipPhoto, TipQuestion, utcnow
+from portal.core.models.base import UTCDateTime
+from portal.core.security.crypto import lookup_hash
+from portal.core.security.references import normalise_reference
 from portal.tips.service import find_tip_for_follow_up
 
 _GUARD_PURPOSE = "follow-up-guard"
@@ -47,39 +52,51 @@ class LookupOutcome(str, enum.Enum):
     LOCKED = "locked"  # too many wrong codes for this reference (or for this non-existent one)
 
 
+# A wrong code is answered with a warning when this many tries or fewer are left before the lock,
+# on the web and by SMS.
+WARN_WHEN_TRIES_LEFT = 2
+
+
 @dataclass(frozen=True)
 class LookupResult:
     """The outcome of a progress check; `tip` only when FOUND."""
 
     outcome: LookupOutcome
     tip: Tip | None = None
+    # NOT_FOUND only: how many more wrong codes this trier may send for this reference before it
+    # is locked (the same for an existing reference and an unknown one).
+    tries_left: int | None = None
 
 
-def _guard_key(reference_text: str) -> str:
+def _guard_key(reference_text: str, trier: str) -> str:
     reference = normalise_reference(reference_text)
     if reference is None:
         reference = re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", reference_text or "").upper())
-    return lookup_hash(reference, _GUARD_PURPOSE)
+    return lookup_hash(f"{reference}|{trier}", _GUARD_PURPOSE)
 
 
 def check_follow_up(
     reference_text: str,
     code_text: str,
     *,
+    trier: str,
     max_failures: int,
     lock_minutes: int,
     now: datetime | None = None,
 ) -> LookupResult:
-    """Check a typed reference number and follow-up code, counting wrong codes per reference.
+    """Check a typed reference number and follow-up code, counting wrong codes per reference and trier.
 
-    `max_failures` wrong codes within `lock_minutes` lock the reference for `lock_minutes`
-    (UTC clock). While locked, even the right code gives LOCKED, and the code is not checked.
-    The try is counted before the check (`claim_attempt`); a right code clears the count.
-    Writes to the session; the caller commits (until then, on PostgreSQL, other tries of the
-    same reference wait).
+    `trier` names who is trying, opaquely (an HMAC of the client address on the web, the sending
+    number's lookup hash by SMS); it is only ever hashed together with the reference.
+    `max_failures` wrong codes within `lock_minutes` from one trier lock the reference for that
+    trier for `lock_minutes` (UTC clock). While locked, even the right code gives LOCKED, and the
+    code is not checked; other triers are not affected. The try is counted before the check
+    (`claim_attempt`); a right code clears the count. A NOT_FOUND result says how many tries are
+    left (`LookupResult.tries_left`), whether or not the reference exists. Writes to the session;
+    the caller commits (until then, on PostgreSQL, other tries of the same reference and trier wait).
     """
     now = now or utcnow()
-    key = _guard_key(reference_text)
+    key = _guard_key(reference_text, trier)
     attempt = claim_attempt(key, max_failures=max_failures, lock_minutes=lock_minutes, now=now)
     if not attempt.may_check:
         return LookupResult(LookupOutcome.LOCKED)
@@ -89,7 +106,7 @@ def check_follow_up(
         return LookupResult(LookupOutcome.FOUND, tip)
     if attempt.locks_if_wrong:
         return LookupResult(LookupOutcome.LOCKED)
-    return LookupResult(LookupOutcome.NOT_FOUND)
+    return LookupResult(LookupOutcome.NOT_FOUND, tries_left=max_failures - attempt.number)
 
 
 @dataclass(frozen=True)
@@ -203,7 +220,7 @@ def forget_old_guards(now: datetime, keep_hours: int = 24) -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return result.rowcount or 0  # type: ignore[attr-defined]  # CursorResult
 
 
 @dataclass(frozen=True)

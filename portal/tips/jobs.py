@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select, update
 
-from portal.extensions import db
-from portal.models import Tip
-from portal.outbox.worker import periodic_job
+from portal.core.extensions import db
+from portal.core.models import Tip, TipDraft, TipPhoto
+from portal.core.photos import delete_photo_file
+from portal.tips.followup import forget_old_guards
 
 logger = logging.getLogger(__name__)
 
 
-@periodic_job
 def clear_expired_follow_up_codes(now: datetime) -> None:
     """Forget the plain follow-up codes whose display time is over (only their HMAC remains).
 
@@ -27,22 +28,15 @@ def clear_expired_follow_up_codes(now: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    if result.rowcount:
-        logger.info("cleared %s expired follow-up code displays", result.rowcount)
+    if result.rowcount:  # type: ignore[attr-defined]  # CursorResult
+        logger.info("cleared %s expired follow-up code displays", result.rowcount)  # type: ignore[attr-defined]  # CursorResult
 
 
-@periodic_job
 def delete_expired_drafts(now: datetime) -> None:
     """Delete tip drafts past their expiry, with the files of photos never sent, and old lockout rows.
 
     `now`: the pass's UTC instant. Commits its own work.
     """
-    from flask import current_app
-
-    from portal.models import TipDraft, TipPhoto
-    from portal.tips.followup import forget_old_guards
-    from portal.tips.photos import delete_photo_file
-
     folder = current_app.config["SETTINGS"].tip_photo_dir
     expired = db.session.scalars(select(TipDraft).where(TipDraft.expires_at < now)).all()
     for draft in expired:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.tips import regions
+from portal.core import regions
 
 STEPS: tuple[str, ...] = ("danger", "what", "province", "city", "district", "place", "when", "who", "photos", "contact")
 UNKNOWN = "unknown"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from portal.models import ItemStatus, TipCategory
+from portal.core.models import ItemStatus, TipCategory
 
 # In the order the form offers them: the most common reasons first, "something else" last.
 CATEGORY_LABELS: dict[TipCategory, LazyString] = {

@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit
-from portal.extensions import db
-from portal.intake import new_item, unused_reference
-from portal.models import Channel, IntakeItem, ItemKind, Priority, Tip, TipCategory, utcnow
-from portal.security.crypto import hashes_match, lookup_hash, phone_hash
-from portal.security.references import new_follow_up_code, normalise_follow_up_code, normalise_reference
+from portal.core import audit
+from portal.core.extensions import db
+from portal.core.intake import new_item, unused_reference
+from portal.core.models import Channel, IntakeItem, ItemKind, Priority, Tip, TipCategory, utcnow
+from portal.core.partial_dates import from_edtf
+from portal.core.security.crypto import hashes_match, lookup_hash, phone_hash
+from portal.core.security.references import new_follow_up_code, normalise_follow_up_code, normalise_reference
 from portal.triage.alerts import alert_duty_officers
 from portal.triage.priority import TipSignals, tip_priority
 
@@ -28,13 +29,14 @@ class TipDetails:
     """What the web journey adds to a tip beyond the SMS hotline's few words; every field optional.
 
     `region_code`: six-digit GB/T 2260 code of the most precise division chosen; `region_name`:
-    its names (江苏省南通市海门区). `seen_on`: a local calendar day; `seen_time`: a key of
+    its names (江苏省南通市海门区). `seen_date`: the local date as far as the tipster knew it, as
+    EDTF (2026-11-03, 2026-11, 2026~: portal.core.partial_dates); `seen_time`: a key of
     `portal.tips.labels.TIME_OF_DAY_LABELS`; `child_sex`: a key of `SEX_LABELS`.
     """
 
     region_code: str | None = None
     region_name: str | None = None
-    seen_on: date | None = None
+    seen_date: str | None = None
     seen_time: str | None = None
     child_age: str | None = None
     child_sex: str | None = None
@@ -54,6 +56,12 @@ def normalise_plate(text: str | None) -> str | None:
     folded = unicodedata.normalize("NFKC", text or "").upper()
     cleaned = re.sub(r"[\s\-·.•]", "", folded)
     return cleaned[:20] or None
+
+
+def _earliest_day(seen_date: str | None) -> date | None:
+    """The first day an EDTF date can mean (1 November 2026 for 2026-11), or None."""
+    given = from_edtf(seen_date)
+    return given.earliest() if given is not None else None
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ def create_tip(
 ) -> TipReceipt:
     """Create a tip and its intake item in the current transaction (the caller commits).
 
-    `contact_phone` must already be E.164 (see `portal.forms.normalise_mobile`). The priority
+    `contact_phone` must already be E.164 (see `portal.core.identity.normalise_mobile`). The priority
     follows `portal.triage.priority` (a child in danger makes the item urgent, so it tops the
     queue, and an urgent tip alerts the officers on duty: `portal.triage.alerts`). The follow-up code is stored only as an
     HMAC; its plain text is kept encrypted for `display_minutes` so a refresh or print of the
@@ -114,7 +122,7 @@ def create_tip(
         ItemKind.TIP,
         channel,
         priority=tip_priority(TipSignals(
-            child_in_danger=child_in_danger, category=category.value, description=description, now=utcnow(),
+            child_in_danger=child_in_danger, category=category, description=description, now=utcnow(),
             place=place, seen_when=seen_when, has_contact=bool(contact_phone or contact_name),
         )),
         deadline_days=deadline_days,
@@ -124,7 +132,7 @@ def create_tip(
     item.region_code = details.region_code
     tip = Tip(
         item=item,
-        category=category.value,
+        category=category,
         description=description,
         place=place or None,
         seen_when=seen_when or None,
@@ -137,7 +145,8 @@ def create_tip(
         follow_up_code_display=code if display_minutes > 0 else None,
         follow_up_code_display_until=utcnow() + timedelta(minutes=display_minutes) if display_minutes > 0 else None,
         submission_key=submission_key,
-        seen_on=details.seen_on,
+        seen_date=details.seen_date or None,
+        seen_on=_earliest_day(details.seen_date),
         seen_time=details.seen_time,
         child_age=details.child_age or None,
         child_sex=details.child_sex or None,
@@ -175,6 +184,13 @@ def follow_up_code_matches(tip: Tip, typed: str) -> bool:
     return hashes_match(normalise_follow_up_code(typed), tip.follow_up_code_hash, FOLLOW_UP_PURPOSE)
 
 
+def stop_showing_follow_up_code(tip: Tip) -> None:
+    """Erase the plain follow-up code kept for the confirmation page ("I have saved my code",
+    "Exit this page"); only its HMAC remains, so nobody can be shown it again. The caller commits."""
+    tip.follow_up_code_display = None
+    tip.follow_up_code_display_until = None
+
+
 def tip_by_reference(reference: str) -> Tip | None:
     """The tip whose intake item has exactly this canonical reference (`TY-XXXX-XXXX`), or None."""
     return db.session.scalar(select(Tip).join(IntakeItem).where(IntakeItem.reference == reference))
@@ -204,12 +220,12 @@ def mark_urgent(tip: Tip) -> bool:
     so the tip is raised again, its alert re-opened, and the change audited as the public's.
     Returns True when this changed the priority."""
     before = tip.item.priority
-    if before == Priority.URGENT.value:
+    if before == Priority.URGENT:
         return False
-    tip.item.priority = Priority.URGENT.value
+    tip.item.priority = Priority.URGENT
     db.session.flush()
     audit.record("change_priority", actor_kind="public", item_id=tip.item_id,
-                 changes={"priority": (before, Priority.URGENT.value)})
+                 changes={"priority": (before, Priority.URGENT)})
     alert_duty_officers(tip.item)
     return True
 
@@ -219,7 +235,7 @@ def mark_child_in_danger(tip: Tip) -> bool:
     answer): `child_in_danger` is set, the tip becomes urgent and the officers on duty are
     alerted, as if the form had said so. In the current transaction (the caller commits).
     Returns True when this changed the tip, False when it was already marked."""
-    if tip.child_in_danger and tip.item.priority == Priority.URGENT.value:
+    if tip.child_in_danger and tip.item.priority == Priority.URGENT:
         return False
     tip.child_in_danger = True
     mark_urgent(tip)

@@ -9,17 +9,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
-from portal.models import TipPhoto
-from portal.tips.photos import (
-    MAX_PHOTOS,
-    MAX_PIXELS,
-    MAX_REQUEST_PIXELS,
-    CleanPhoto,
-    PhotoRefused,
-    clean_photo,
-    delete_photo_file,
-    store_photo,
-)
+from portal.core.models import TipPhoto
+from portal.core.photos import MAX_PHOTOS, MAX_PIXELS, MAX_REQUEST_PIXELS, CleanPhoto, PhotoRefused, clean_photo, delete_photo_file, store_photo
 
 
 @dataclass

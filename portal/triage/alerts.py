@@ -3,7 +3,7 @@
 An urgent tip queues one SMS per number in DUTY_PHONE_NUMBERS through the outbox (in the same
 transaction as the tip, so the alert exists exactly when the tip does) and raises an alert
 that every staff page shows as a banner until an officer acknowledges it. The SMS carries only
-the reference number (WRITING.md: no personal data in a message).
+the reference number (docs/writing.md#nothing-personal-in-a-message).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import select, update
 
-from portal import audit, clock
-from portal.extensions import db
-from portal.models import IntakeItem, Priority, StaffUser, UrgentAlert
-from portal.outbox import queue_message
+from portal.core import audit, clock
+from portal.core.extensions import db
+from portal.core.models import IntakeItem, Priority, StaffUser, UrgentAlert
+from portal.core.outbox import queue_message
 
 DUTY_ALERT_PURPOSE = "duty_alert"
 
@@ -25,7 +25,7 @@ def alert_duty_officers(item: IntakeItem) -> UrgentAlert | None:
 
     `item` must be flushed (have an id). Returns the alert, or None for an item that is not urgent.
     """
-    if item.priority != Priority.URGENT.value:
+    if item.priority != Priority.URGENT:
         return None
     # One alert row per item: an item made urgent again (a new danger word after staff lowered
     # its priority) re-opens its alert, unacknowledged, rather than adding a second.
@@ -64,7 +64,7 @@ def acknowledge(alert_id: int, user: StaffUser) -> bool:
         .values(acknowledged_at=clock.now(), acknowledged_by_id=user.id)
         .execution_options(synchronize_session=False)
     )
-    if done.rowcount != 1:
+    if done.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult
         return False
     item_id = db.session.scalar(select(UrgentAlert.item_id).where(UrgentAlert.id == alert_id))
     audit.record("acknowledge_alert", actor_id=user.id, item_id=item_id)

@@ -10,8 +10,8 @@ from difflib import SequenceMatcher
 
 from sqlalchemy import ColumnElement, or_, select
 
-from portal.extensions import db
-from portal.models import InboundMessage, IntakeItem, ItemLink, Tip
+from portal.core.extensions import db
+from portal.core.models import InboundMessage, IntakeItem, ItemLink, Tip
 
 NEAR_DAYS = 3
 SIMILAR_RATIO = 0.5
@@ -68,7 +68,7 @@ def suggested_duplicates(item: IntakeItem, visible: ColumnElement[bool], limit: 
         elif tip.place:
             near = near.where(Tip.place == tip.place)
         else:
-            near = near.where(False)
+            near = near.where(False)  # type: ignore[arg-type]  # where(False) matches nothing
         for other_id, description in db.session.execute(near.limit(MAX_CANDIDATES)):
             if SequenceMatcher(None, tip.description or "", description or "").ratio() >= SIMILAR_RATIO:
                 add([other_id], "text")

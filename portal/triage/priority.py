@@ -18,11 +18,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from portal.models import Priority, TipCategory
+from portal.core.models import Priority, TipCategory
 
 RECENT_HOURS = 48
 MIN_DETAIL_CHARS = 15
-_SERIOUS = frozenset({TipCategory.ABDUCTED_OR_TRAFFICKED.value, TipCategory.KNOWN_MISSING_CHILD.value})
+_SERIOUS = frozenset({TipCategory.ABDUCTED_OR_TRAFFICKED, TipCategory.KNOWN_MISSING_CHILD})
 # Words in the free-text "when" answer that mean the sighting is recent, in both languages.
 _RECENT_WORDS = re.compile(r"(今天|今日|刚才|刚刚|昨天|昨晚|今早|今晚|上午|下午|晚上|现在|just now|today|yesterday|tonight|this morning|this afternoon|this evening|an hour ago|hours ago)", re.I)
 

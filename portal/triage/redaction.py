@@ -10,21 +10,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from portal import audit, clock
-from portal.extensions import db
-from portal.models import (
-    InboundMessage,
-    IntakeItem,
-    ItemNote,
-    ItemStatus,
-    OutboundMessage,
-    Outcome,
-    Redaction,
-    TipFollowUp,
-    TipPhoto,
-    TipQuestion,
-)
-from portal.tips.photos import delete_photo_file
+from portal.core import audit, clock
+from portal.core.extensions import db
+from portal.core.models import InboundMessage, IntakeItem, ItemNote, ItemStatus, OutboundMessage, Outcome, Redaction, TipFollowUp, TipPhoto, TipQuestion
+from portal.core.photos import delete_photo_file
 
 REDACTED = "[redacted]"
 TIP_FIELDS = ("description", "place", "seen_when", "contact_name", "contact_phone")
@@ -35,7 +24,7 @@ TIP_DETAIL_FIELDS = (
     "adults_description", "vehicle_description", "vehicle_plate",
 )
 ERASED_HASH = "erased"
-RETENTION_OUTCOMES = (Outcome.NOT_SUBSTANTIATED.value, Outcome.SPAM.value)
+RETENTION_OUTCOMES = (Outcome.NOT_SUBSTANTIATED, Outcome.SPAM)
 
 
 class NotRedactable(ValueError):
@@ -134,7 +123,7 @@ def run_retention(days: int, now: datetime | None = None) -> int:
     cutoff = now - timedelta(days=days)
     ids = list(db.session.scalars(
         select(IntakeItem.id).where(
-            IntakeItem.status == ItemStatus.CLOSED.value,
+            IntakeItem.status == ItemStatus.CLOSED,
             IntakeItem.outcome.in_(RETENTION_OUTCOMES),
             IntakeItem.closed_at < cutoff,
             IntakeItem.personal_data_erased_at.is_(None),

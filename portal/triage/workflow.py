@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit, clock
-from portal.extensions import db
-from portal.models import CaseFileCounter, IntakeItem, ItemKind, ItemLink, ItemNote, ItemStatus, Outcome, Priority
-from portal.permissions import Permission
+from portal.core import audit, clock
+from portal.core.extensions import db
+from portal.core.models import CaseFileCounter, IntakeItem, ItemKind, ItemLink, ItemNote, ItemStatus, Outcome, Priority
+from portal.core.permissions import Permission
 
 S = ItemStatus
 TRANSITIONS: dict[ItemStatus, frozenset[ItemStatus]] = {
@@ -104,22 +104,22 @@ def move(
     booking is cancelled, checked in or not come) for an invalid move and StaleStatus when the item
     is no longer in `expected`.
     """
-    if item.kind == ItemKind.APPOINTMENT.value:
+    if item.kind == ItemKind.APPOINTMENT:
         raise WorkflowError("appointment")
     if target not in TRANSITIONS.get(ItemStatus(expected), frozenset()):
         raise WorkflowError("not_allowed")
     now = clock.now()
-    values: dict[str, object] = {"status": target.value, "updated_at": now}
-    changes: dict[str, tuple[object, object]] = {"status": (expected, target.value)}
+    values: dict[str, object] = {"status": target, "updated_at": now}
+    changes: dict[str, tuple[object, object]] = {"status": (expected, target)}
     if target is S.CLOSED:
         if outcome is None:
             raise WorkflowError("outcome_needed")
-        values.update(outcome=outcome.value, closed_at=now)
-        changes["outcome"] = (None, outcome.value)
+        values.update(outcome=outcome, closed_at=now)
+        changes["outcome"] = (None, outcome)
         if merged_into_id is not None:
             values["merged_into_id"] = merged_into_id
             changes["merged_into_id"] = (None, merged_into_id)
-    elif expected == S.CLOSED.value:
+    elif expected == S.CLOSED:
         values.update(outcome=None, closed_at=None)
         changes["outcome"] = (item.outcome, None)
     if target is S.ASSIGNED:
@@ -134,7 +134,7 @@ def move(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if done.rowcount != 1:
+    if done.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult
         raise StaleStatus()
     db.session.refresh(item)
     if target is S.ASSIGNED and item.case_file_number is None:
@@ -148,14 +148,14 @@ def change_priority(item: IntakeItem, *, priority: Priority, reason: str, actor_
 
     Raises WorkflowError("reason_needed") for an empty reason.
     """
-    if int(priority) == item.priority:
+    if priority == item.priority:
         return False
     if not reason.strip():
         raise WorkflowError("reason_needed")
     before = item.priority
-    item.priority = int(priority)
+    item.priority = priority
     db.session.add(ItemNote(item_id=item.id, author_id=actor_id, body=reason.strip(), created_at=clock.now()))
-    audit.record("change_priority", actor_id=actor_id, item_id=item.id, changes={"priority": (before, int(priority))},
+    audit.record("change_priority", actor_id=actor_id, item_id=item.id, changes={"priority": (before, priority)},
                  fields=["note"])
     return True
 
@@ -209,11 +209,11 @@ def _hold_open_target(into: IntakeItem) -> None:
     """
     held = db.session.execute(
         update(IntakeItem)
-        .where(IntakeItem.id == into.id, IntakeItem.status != S.CLOSED.value, IntakeItem.merged_into_id.is_(None))
+        .where(IntakeItem.id == into.id, IntakeItem.status != S.CLOSED, IntakeItem.merged_into_id.is_(None))
         .values(updated_at=clock.now())
         .execution_options(synchronize_session=False)
     )
-    if held.rowcount != 1:
+    if held.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult
         raise WorkflowError("merge_target_closed")
 
 

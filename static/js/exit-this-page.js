@@ -1,5 +1,6 @@
 /* "Exit this page": leave at once, and leave no history entry to come back to.
- * Without JavaScript the link is a plain link to a neutral page. With it, the click (or pressing
+ * The link goes to /exit, which forgets this browser's answers on the server and in its cookies,
+ * then redirects to a neutral page: without JavaScript that is all. With it, the click (or pressing
  * Shift three times within two seconds) blanks this page and replaces the current history entry,
  * so the Back button does not return here. Loaded from static/: the CSP allows no inline script. */
 (function () {

@@ -10,13 +10,13 @@ import re
 
 import pytest
 
-from portal.extensions import db
-from portal.permissions import Role
-from portal.public.commands import DEMO_SITES_CSV
+from portal.core.extensions import db
+from portal.core.permissions import Role
+from portal.demo.commands import DEMO_SITES_CSV
 from portal.sampling.importer import import_sites
-from tests.browser.conftest import assert_accessible, new_page
-from tests.factories import create_staff
-from tests.staff_support import sign_in_page
+from tests.support.browser import assert_accessible, new_page
+from tests.support.factories import create_staff
+from tests.support.staff import sign_in_page
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ REFERENCE = re.compile(r"TY-[2-9A-Z]{4}-[2-9A-Z]{4}")
 @pytest.fixture
 def demo_sites(app):
     """The real Nantong list, with slots open for the coming four weeks."""
-    from portal.models import utcnow
+    from portal.core.models import utcnow
     from portal.sampling.slots import open_slots
 
     result = import_sites(DEMO_SITES_CSV, timezone="Asia/Shanghai")

@@ -10,17 +10,22 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import Appointment, OutboundMessage
-from tests.browser.conftest import assert_accessible, new_page
-from tests.nu_checker import assert_valid_html
-from tests.sampling_helpers import app, demo_sites, resident_id  # noqa: F401  (fixture: limits a journey cannot reach)
+from portal.core.extensions import db
+from portal.core.models import Appointment, OutboundMessage
+from tests.support.browser import assert_accessible, new_page
+from tests.support.nu_checker import assert_valid_html
+from tests.support.sampling import JOURNEY_LIMITS, resident_id
 
 pytestmark = pytest.mark.slow
 
 REFERENCE = re.compile(r"TY-[2-9A-Z]{4}-[2-9A-Z]{4}")
 WIDTH = 360
 
+
+@pytest.fixture
+def app_settings() -> dict[str, object]:
+    """Form limits a booking journey cannot reach (tests/web/sampling/conftest.py)."""
+    return dict(JOURNEY_LIMITS)
 
 
 class Journey:
@@ -42,7 +47,7 @@ class Journey:
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_two_parents_book_move_and_cancel_at_phone_width(app, live_server, browser, demo_sites, language):  # noqa: F811
+def test_two_parents_book_move_and_cancel_at_phone_width(app, live_server, browser, demo_sites, language):
     page = new_page(browser, language, width=WIDTH, height=740)
     journey = Journey(page, language)
     serial = "1" if language == "zh" else "2"

@@ -11,12 +11,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import InboundMessage, Tip
-from portal.security.crypto import phone_hash
-from tests.browser.conftest import assert_accessible, new_page
-from tests.nu_checker import assert_valid_html
-from tests.sampling_helpers import app, demo_sites  # noqa: F401  (fixtures: higher form limits, the real Nantong sites)
+from portal.core.extensions import db
+from portal.core.models import InboundMessage, Tip
+from portal.core.security.crypto import phone_hash
+from tests.support.browser import assert_accessible, new_page
+from tests.support.nu_checker import assert_valid_html
+from tests.support.sampling import JOURNEY_LIMITS
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +26,12 @@ WORDS = {
     "en": {"phone": "Phone number you are texting from", "body": "Text message", "send": "Send",
            "answered": "The hotline answered:"},
 }
+
+
+@pytest.fixture
+def app_settings() -> dict[str, object]:
+    """One journey books a sampling time by SMS: form limits a booking journey cannot reach."""
+    return dict(JOURNEY_LIMITS)
 
 
 @pytest.mark.parametrize(("language", "width"), [("zh", 360), ("en", 1280)])
@@ -62,8 +68,8 @@ def test_a_tip_typed_into_the_simulator_gets_the_hotlines_answer(app, live_serve
 
 def test_a_sampling_slot_is_booked_by_sms_through_the_simulator(app, live_server, browser, demo_sites):
     """Done when: the simulator books a sampling slot by SMS, from the keyword to the reference."""
-    from portal.models import Appointment, Channel
-    from tests.sampling_helpers import resident_id
+    from portal.core.models import Appointment, Channel
+    from tests.support.sampling import resident_id
 
     page = new_page(browser, "zh", width=360, height=800)
     page.goto(live_server + "/dev/sms")
@@ -107,9 +113,9 @@ def test_a_sampling_slot_is_booked_by_sms_through_the_simulator(app, live_server
 def test_staff_read_an_sms_tip_conversation_on_a_phone(app, live_server, browser, language):
     """The item page of a tip reported by SMS shows the conversation in order, at 360 pixels, in
     both languages, accessible and valid."""
-    from tests.factories import create_staff
-    from tests.staff_support import sign_in_page
-    from tests.test_sms_hotline import signed_post, sms_params
+    from tests.support.factories import create_staff
+    from tests.support.staff import sign_in_page
+    from tests.support.sms import signed_post, sms_params
 
     phone = app.test_client()
     for body in ("举报 火车站北广场有个小女孩跟着一个男人乞讨，孩子一直在哭", "2", "南通站北广场出口", "今天下午3点"):

@@ -14,14 +14,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import AuditEvent, Channel, IntakeItem, OutboundMessage, WorkingGroup
-from portal.permissions import Role
-from tests.browser.conftest import assert_accessible, new_page
-from tests.conftest import _empty_all_tables
-from tests.factories import create_staff, create_tip
-from tests.nu_checker import assert_valid_html
-from tests.staff_support import sign_in_page
+from portal.core.extensions import db
+from portal.core.models import AuditEvent, Channel, IntakeItem, OutboundMessage, WorkingGroup
+from portal.core.permissions import Role
+from tests.support.browser import assert_accessible, new_page
+from tests.support.database import empty_all_tables
+from tests.support.factories import create_staff, create_tip
+from tests.support.nu_checker import assert_valid_html
+from tests.support.staff import sign_in_page
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,7 @@ def app(app_factory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     """The portal with one duty officer's number, so an urgent tip sends an alert."""
     built = app_factory(duty_phone_numbers=(DUTY_NUMBER,))
     with built.app_context():
-        _empty_all_tables()
+        empty_all_tables()
     with built.app_context():
         yield built
         db.session.remove()

@@ -1,0 +1,92 @@
+"""Writing audit events that never hold personal values, and keeping them append-only.
+
+Every view of personal data and every change is recorded as who, when, what action, which item
+and which fields. Before/after values are kept only for the fields named in
+NON_PERSONAL_FIELDS; passing any other field's values raises, so personal data cannot slip in.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from portal.core.extensions import db
+from portal.core.models import AuditEvent
+
+NON_PERSONAL_FIELDS = frozenset({
+    "status", "priority", "working_group_id", "kind", "channel", "feedback_due_at",
+    "outcome", "case_file_number", "assigned_to_id", "merged_into_id", "role", "active",
+    "site_id", "closure_days",  # a sampling site's closure: which site, which local days
+    "attendee_id",  # which person of a booking (a row id; never their name or tube number)
+})
+
+
+class PersonalValueInAudit(ValueError):
+    """Raised when a caller tries to record the value of a personal field in the audit trail."""
+
+
+def record(
+    action: str,
+    *,
+    actor_id: int | None = None,
+    actor_kind: str = "staff",
+    item_id: int | None = None,
+    fields: Iterable[str] = (),
+    changes: dict[str, tuple[Any, Any]] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current session (committed with the caller's transaction).
+
+    `fields`: names of the fields viewed or changed. `changes`: {field: (before, after)} for
+    non-personal fields only; values are stored as strings.
+    Raises PersonalValueInAudit if `changes` names a field outside NON_PERSONAL_FIELDS.
+    """
+    changes = changes or {}
+    personal = set(changes) - NON_PERSONAL_FIELDS
+    if personal:
+        raise PersonalValueInAudit(f"audit changes may not carry values of {sorted(personal)}")
+    field_names = sorted(set(fields) | set(changes))
+    event = AuditEvent(
+        action=action,
+        actor_id=actor_id,
+        actor_kind=actor_kind,
+        item_id=item_id,
+        fields=field_names,
+        changes={name: [_text(before), _text(after)] for name, (before, after) in changes.items()},
+    )
+    db.session.add(event)
+    return event
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(getattr(value, "value", value))
+
+
+def _refuse_changes_to_audit_rows(session: Any, flush_context: Any, instances: Any) -> None:
+    """Before every ORM flush: refuse any change to or deletion of an audit event."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditIsAppendOnly("audit events are never changed or deleted")
+
+
+def _refuse_bulk_statements(state: Any) -> None:
+    """Before every ORM statement: refuse UPDATE or DELETE aimed at the audit table."""
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
+        if state.bind_mapper.class_ is AuditEvent:
+            raise AuditIsAppendOnly("audit events are never changed or deleted")
+
+
+class AuditIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit event (through the ORM)."""
+
+
+def install_append_only_guard() -> None:
+    """Make every ORM session refuse to update or delete audit events (called once at start-up)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", _refuse_changes_to_audit_rows):
+        event.listen(Session, "before_flush", _refuse_changes_to_audit_rows)
+        event.listen(Session, "do_orm_execute", _refuse_bulk_statements)

@@ -1,0 +1,75 @@
+"""`flask --app wsgi ...` commands of this area: `demo-data`."""
+
+from __future__ import annotations
+
+import os
+
+import secrets
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from portal.core.config import ROOT
+from portal.core.extensions import db
+from portal.core.models import SamplingSite, Slot, WorkingGroup
+from portal.core.permissions import Role
+from portal.sampling.commands import report_import
+from portal.sampling.importer import import_sites
+from portal.sampling.slots import open_slots_ahead
+from portal.staff.accounts import create_staff_user
+from portal.staff.totp import new_secret as new_totp_secret
+
+DEMO_SITES_CSV = ROOT / "portal" / "demo" / "sampling-sites-nantong-2021.csv"
+DEMO_USERNAME = "demo-admin"
+# Working groups (专班) that accepted leads are assigned to; a real deployment names its own.
+DEMO_WORKING_GROUPS = ("南通市公安局打拐专班", "海门区公安分局打拐专班")
+
+
+def load_demo_data() -> tuple[int, str, str]:
+    """Import the Nantong sites, open their slots for each site's booking horizon, add the demo
+    working groups (DEMO_WORKING_GROUPS) that accepted leads are assigned to, and give the
+    demo admin account a fresh password and two-factor secret. Idempotent apart from those.
+    Returns (slots created now, the new password, the new TOTP secret); the caller commits."""
+    settings = current_app.config["SETTINGS"]
+    report_import(import_sites(DEMO_SITES_CSV, timezone=settings.site_timezone))
+    created = open_slots_ahead()
+    existing = set(db.session.scalars(select(WorkingGroup.name)))
+    db.session.add_all(WorkingGroup(name=name) for name in DEMO_WORKING_GROUPS if name not in existing)
+    password = secrets.token_urlsafe(12)
+    totp_secret = new_totp_secret()
+    create_staff_user(DEMO_USERNAME, password, Role.ADMIN, replace_password=True, totp_secret=totp_secret)
+    return created, password, totp_secret
+
+
+def register(app: Flask) -> None:
+    """Add this area's commands to the app's CLI."""
+
+    @app.cli.command("demo-data")
+    def demo_data_command() -> None:
+        """Load demo data: the published Nantong sampling sites with slots, and a demo admin account.
+
+        Refused with PORTAL_ENV=production (exit code 1, nothing written): it would create an
+        admin account and print its password.
+        """
+        if current_app.config["SETTINGS"].is_production:
+            raise click.ClickException(
+                "demo-data does not run with PORTAL_ENV=production: it creates an admin account and prints its "
+                "password. Nothing was changed. Create real staff accounts with create-staff, and load "
+                "sampling sites with import-sites."
+            )
+        created, password, totp_secret = load_demo_data()
+        db.session.commit()
+        sites = db.session.scalar(select(func.count()).select_from(SamplingSite))
+        slots = db.session.scalar(select(func.count()).select_from(Slot))
+        click.echo(f"Demo data: {sites} sampling sites, {slots} slots ({created} new), "
+                   f"working groups: {', '.join(DEMO_WORKING_GROUPS)}.")
+        click.echo("")
+        port = os.environ.get("PORT", "5000")
+        click.echo(f"Staff sign-in: http://127.0.0.1:{port}/staff/login")
+        click.echo(f"  username: {DEMO_USERNAME}")
+        click.echo(f"  password: {password}")
+        click.echo(f"  two-step sign-in key: {totp_secret}")
+        click.echo("  (add the key to an authenticator app, or print the current code with")
+        click.echo(f"   .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{totp_secret}').now())\")")
+        click.echo("(A new password and key are set each time this command runs.)")

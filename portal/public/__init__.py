@@ -1,7 +1,0 @@
-"""Public pages: start page, language switch, privacy, health check."""
-
-from flask import Blueprint
-
-bp = Blueprint("public", __name__)
-
-from portal.public import views  # noqa: E402,F401

@@ -1,0 +1,622 @@
+"""Staff sampling pages, on the staff blueprint (so its deny-by-default guard covers them; each
+view declares its permission): site administration (admin), and the sampling desk for site
+staff (day list, check-in, samples, walk-ins, no-shows, booking for a family).
+
+Site staff see only their own sites: another site's pages answer 404, like a site that does
+not exist. Every page that shows personal data records an audit event.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response as FlaskResponse
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from portal.core import audit
+from portal.core.extensions import db
+from portal.core.i18n import current_language, format_day, format_local_datetime
+from portal.core.identity import display_mobile
+from portal.core.models import (
+    ApplicantRole,
+    Appointment,
+    AppointmentStatus,
+    Channel,
+    IntakeItem,
+    SamplingSite,
+    SiteClosure,
+    Slot,
+    utcnow,
+)
+from portal.core.permissions import Permission, Role, requires
+from portal.core.query_args import query_date
+from portal.sampling import desk, samples
+from portal.sampling.booking import (
+    AttendeeDetails,
+    BookingError,
+    NotChangeable,
+    book_appointment,
+    cancel_appointment,
+    move_appointment,
+)
+from portal.sampling.content import status_label
+from portal.forms import ConfirmForm, flat_errors
+from portal.forms.sampling import AttendeesForm
+from portal.sampling.importer import SiteFileError, import_sites, parse_weekday_hours
+from portal.sampling.messages import message_for, tube_problem_message
+from portal.sampling.site_admin import (
+    add_closure,
+    export_sites_csv,
+    periods_text,
+    remove_closure,
+    set_opening_periods,
+)
+from portal.sampling.slots import nearest_free_slots, open_slots, reopen_future_slots
+from portal.staff.sampling_forms import (
+    WEEKDAY_FIELDS,
+    CheckInForm,
+    ClosureForm,
+    ImportForm,
+    RemoveClosureForm,
+    SiteForm,
+    StaffSlotForm,
+    TubeCorrectionForm,
+    samples_form,
+)
+from portal.core.security.masking import mask_identity_number
+from portal.staff.blueprint import bp
+from portal.staff.queue import find_visible_item, visible_items_filter
+from portal.core.tube_numbers import LabelFormat, parse_label_format
+
+
+# ---- scope -------------------------------------------------------------------------------
+
+def _my_site_ids() -> list[int] | None:
+    """The sites the signed-in user works at; None means every site (admin)."""
+    if current_user.role == Role.ADMIN:
+        return None
+    return [site.id for site in current_user.sites]
+
+
+def _my_site(site_id: int) -> SamplingSite:
+    # `site_id` comes from an `<int:…>` URL part (portal.core.query_args.IdConverter): a URL with
+    # anything but an id there is not found before this view runs.
+    site = db.session.get(SamplingSite, site_id)
+    allowed = _my_site_ids()
+    if site is None or (allowed is not None and site.id not in allowed):
+        abort(404)
+    return site
+
+
+def _my_appointment(reference: str) -> Appointment:
+    allowed = _my_site_ids()
+    site_ids = allowed if allowed is not None else list(db.session.scalars(select(SamplingSite.id)))
+    appointment = desk.find_at_site(reference, site_ids)
+    if appointment is None:
+        other = find_visible_item(current_user, reference)
+        if other is not None and other.kind != "appointment":
+            # Not a sampling appointment (a tip, an SMS): its own page, if this user may see it.
+            abort(redirect(url_for("staff.item", reference=other.reference)))
+        abort(404)
+    return appointment
+
+
+def _local_today(site: SamplingSite) -> date:
+    return utcnow().astimezone(ZoneInfo(site.timezone)).date()
+
+
+# ---- site administration (admin) ---------------------------------------------------------
+
+@bp.get("/sampling/sites")
+@requires(Permission.MANAGE_SITES)
+def sampling_sites() -> str:
+    """Every sampling site, with links to edit it, its closures and its day list."""
+    sites = db.session.scalars(select(SamplingSite).order_by(SamplingSite.province, SamplingSite.city,
+                                                             SamplingSite.id)).all()
+    return render_template("staff/sampling/sites.html", sites=sites)
+
+
+def _site_form_data(site: SamplingSite) -> dict[str, Any]:
+    data = {name: getattr(site, name) for name in (
+        "name", "province", "city", "district", "address", "phone", "accessibility_notes", "timezone",
+        "slot_minutes", "places_per_slot", "booking_horizon_days", "minimum_notice_minutes", "active",
+        "tube_label_format")}
+    data["tube_check_algorithm"] = site.tube_check_algorithm or ""
+    for weekday, name in enumerate(WEEKDAY_FIELDS):
+        data[name] = periods_text(site, weekday)
+    return data
+
+
+@bp.route("/sampling/sites/new", methods=["GET", "POST"])
+@bp.route("/sampling/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@requires(Permission.MANAGE_SITES)
+def sampling_site_edit(site_id: int | None = None) -> str | Response:
+    """Create or edit a site: details, opening periods per weekday (several a day), slot length,
+    places, booking horizon and minimum notice. Future slots nobody booked are opened again
+    under the new settings."""
+    site = _my_site(site_id) if site_id is not None else None
+    form = SiteForm(data=_site_form_data(site) if site is not None and request.method == "GET" else None)
+    valid = form.validate_on_submit()
+    typed_format = _typed_label_format(form)
+    if valid and typed_format is not None:
+        other = samples.site_with_same_labels(typed_format, other_than=site.id if site is not None else None)
+        if other is not None:
+            form.tube_label_format.errors = [_(
+                "%(site)s already uses this label format. Labels must differ between sites: start this site's "
+                "format with letters of its own, a site prefix.", site=other.name)]
+            valid = False
+    if valid:
+        if site is None:
+            site = SamplingSite()
+            db.session.add(site)
+        for name in ("name", "province", "city", "timezone", "slot_minutes", "places_per_slot",
+                     "booking_horizon_days", "minimum_notice_minutes", "active"):
+            setattr(site, name, getattr(form, name).data)
+        for name in ("district", "address", "phone", "accessibility_notes"):
+            setattr(site, name, getattr(form, name).data or None)
+        site.tube_label_format = typed_format.template if typed_format else None
+        site.tube_check_algorithm = typed_format.check.code if typed_format and typed_format.check else None
+        set_opening_periods(site, {
+            weekday: parse_weekday_hours(getattr(form, name).data)
+            for weekday, name in enumerate(WEEKDAY_FIELDS) if getattr(form, name).data
+        })
+        db.session.flush()
+        reopen_future_slots(site)
+        audit.record("site_saved", actor_id=current_user.id)
+        db.session.commit()
+        flash(_("Site saved. Its free times are opened again up to its booking horizon."))
+        return redirect(url_for("staff.sampling_sites"), code=303)
+    # The example of the format as typed when it can be read, else of the one saved.
+    shown_format = typed_format if request.method == "POST" else None
+    if shown_format is None and site is not None:
+        shown_format = samples.site_label_format(site)
+    today = _local_today(site) if site is not None else utcnow().date()
+    return render_template("staff/sampling/site_form.html", form=form, site=site, errors=flat_errors(form),
+                           label_example=shown_format.example(today) if shown_format else None)
+
+
+def _typed_label_format(form: SiteForm) -> LabelFormat | None:
+    """The label format typed in the site form, read; None when empty or it cannot be read (the
+    form says why)."""
+    try:
+        return parse_label_format(form.tube_label_format.data, form.tube_check_algorithm.data or None)
+    except ValueError:
+        return None
+
+
+@bp.route("/sampling/sites/<int:site_id>/closures", methods=["GET", "POST"])
+@requires(Permission.MANAGE_SITES)
+def sampling_closures(site_id: int) -> str | Response:
+    """A site's closures, and adding one (a day or a range); families booked on those days are
+    told by SMS and offered other times through the manage page."""
+    site = _my_site(site_id)
+    form = ClosureForm()
+    if form.validate_on_submit():
+        result = add_closure(site, form.starts_on.data, form.ends_on.data or form.starts_on.data, form.reason.data,
+                             actor_id=current_user.id)
+        db.session.commit()
+        flash(_("Closure added. %(count)d families with bookings on those days are being told by text message.",
+                count=result.families_told))
+        return redirect(url_for("staff.sampling_closures", site_id=site.id), code=303)
+    closures = db.session.scalars(select(SiteClosure).where(SiteClosure.site_id == site.id)
+                                  .order_by(SiteClosure.starts_on.desc())).all()
+    return render_template("staff/sampling/closures.html", site=site, form=form, closures=closures,
+                           remove_form=RemoveClosureForm(),
+                           errors=flat_errors(form))
+
+
+@bp.post("/sampling/sites/<int:site_id>/closures/<int:closure_id>/remove")
+@requires(Permission.MANAGE_SITES)
+def sampling_closure_remove(site_id: int, closure_id: int) -> Response:
+    """Remove a closure of the site (admin only, CSRF-checked, audited); the days it covered are
+    opened for booking again."""
+    site = _my_site(site_id)
+    closure = db.session.get(SiteClosure, closure_id)
+    if closure is None or closure.site_id != site.id:
+        abort(404)
+    form = RemoveClosureForm()
+    if not form.validate_on_submit():
+        abort(400)
+    remove_closure(site, closure, actor_id=current_user.id)
+    db.session.commit()
+    flash(_("Closure removed. Families can book those days again."))
+    return redirect(url_for("staff.sampling_closures", site_id=site.id), code=303)
+
+
+@bp.route("/sampling/sites/import", methods=["GET", "POST"])
+@requires(Permission.MANAGE_SITES)
+def sampling_import() -> str | Response:
+    """Import a published list of sites (CSV); bad rows are listed with their line numbers."""
+    form = ImportForm()
+    result = None
+    problem = None
+    if form.validate_on_submit():
+        text = form.file.data.read().decode("utf-8-sig", errors="replace")
+        try:
+            result = import_sites(io.StringIO(text))
+        except SiteFileError as exc:
+            problem = str(exc)
+            db.session.rollback()
+        else:
+            today = utcnow().date()
+            for site in result.created:
+                open_slots(site, today, 28)
+            audit.record("sites_imported", actor_id=current_user.id)
+            db.session.commit()
+    return render_template("staff/sampling/import.html", form=form, result=result, problem=problem,
+                           errors=flat_errors(form))
+
+
+@bp.get("/sampling/sites/export.csv")
+@requires(Permission.MANAGE_SITES)
+def sampling_export() -> Response:
+    """Every site as CSV, in the import's columns plus the details staff completed."""
+    sites = db.session.scalars(select(SamplingSite).order_by(SamplingSite.id)).all()
+    audit.record("sites_exported", actor_id=current_user.id)
+    db.session.commit()
+    response = FlaskResponse("\ufeff" + export_sites_csv(sites), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="sampling-sites.csv"'
+    return response
+
+
+# ---- the sampling desk (site staff) ------------------------------------------------------
+
+@bp.route("/sampling/desk", methods=["GET", "POST"])
+@requires(Permission.SAMPLING_DESK)
+def sampling_desk() -> str | Response:
+    """The site staff's start: their sites, and check-in by reference or QR code scan (a
+    scanner types the code into the box)."""
+    allowed = _my_site_ids()
+    query = select(SamplingSite).order_by(SamplingSite.id)
+    if allowed is not None:
+        query = query.where(SamplingSite.id.in_(allowed))
+    sites = db.session.scalars(query).all()
+    form = CheckInForm()
+    not_found = False
+    if form.validate_on_submit():
+        site_ids = [site.id for site in sites]
+        appointment = desk.find_at_site(form.reference.data, site_ids)
+        if appointment is None:
+            not_found = True
+        else:
+            return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
+    return render_template("staff/sampling/desk.html", sites=sites, form=form, not_found=not_found,
+                           errors=flat_errors(form))
+
+
+@bp.get("/sampling/sites/<int:site_id>/day")
+@requires(Permission.SAMPLING_DESK)
+def sampling_day(site_id: int) -> str:
+    """Who is expected at the site on a day (default: local today), with party size and status."""
+    site = _my_site(site_id)
+    day = query_date(request.args.get("day")) if request.args.get("day") else _local_today(site)
+    if day is None:
+        abort(404)
+    rows = desk.day_list(site, day)
+    for row in rows:
+        audit.record("view_day_list", actor_id=current_user.id, item_id=row.appointment.item_id,
+                     fields=["applicant_name"])
+    db.session.commit()
+    return render_template("staff/sampling/day.html", site=site, day=day, day_text=format_day(day), rows=rows,
+                           status_label=status_label, can_mark_no_shows=day < _local_today(site),
+                           form=ConfirmForm(), previous_day=(day - timedelta(days=1)).isoformat(),
+                           next_day=(day + timedelta(days=1)).isoformat())
+
+
+@bp.post("/sampling/sites/<int:site_id>/no-shows")
+@requires(Permission.SAMPLING_DESK)
+def sampling_no_shows(site_id: int) -> Response:
+    """Mark the site's bookings of past days that were not checked in as no-show."""
+    site = _my_site(site_id)
+    if ConfirmForm().validate_on_submit():
+        count = desk.mark_no_shows(site=site, actor_id=current_user.id)
+        db.session.commit()
+        flash(_("%(count)d bookings marked as did not come.", count=count))
+    return redirect(url_for("staff.sampling_day", site_id=site.id, day=request.args.get("day", "")), code=303)
+
+
+def _attendee_rows(appointment: Appointment) -> list[dict[str, Any]]:
+    rows = []
+    for position, attendee in enumerate(appointment.attendees, start=1):
+        name = attendee.name or _("Person whose identity is unknown")
+        document = mask_identity_number(attendee.id_number, current_language()) if attendee.id_number else "–"
+        rows.append({
+            "id": attendee.id,
+            "position": position,
+            "name": name,
+            "document": document,
+            "label": _("Tube number for %(name)s (document %(document)s)", name=name, document=document),
+            "tube": attendee.sample_tube_number or "",
+            "taken": attendee.sample_taken_at,
+        })
+    return rows
+
+
+def _label_example(appointment: Appointment) -> str | None:
+    """Today's first label in the site's format (the desk's hint), or None: any label."""
+    label_format = samples.site_label_format(appointment.site)
+    return label_format.example(_local_today(appointment.site)) if label_format else None
+
+
+def _samples_form(appointment: Appointment, formdata: Any = None) -> Any:
+    """The tube number boxes of the people with no number saved yet (`formdata`: as posted). A
+    posted box of someone whose number was saved meanwhile (a page opened before) is kept too, so
+    that what was typed in it is refused by its box, never dropped."""
+    example = _label_example(appointment)
+    posted = formdata if formdata is not None else {}
+    people = [(row["id"], row["label"]) for row in _attendee_rows(appointment)
+              if not row["tube"] or str(posted.get(f"tube-{row['id']}") or "").strip()]
+    return samples_form(people, hint=_("Like %(example)s", example=example) if example else None, formdata=formdata)
+
+
+def _correction_form(appointment: Appointment, formdata: Any = None) -> TubeCorrectionForm:
+    form = TubeCorrectionForm(formdata=formdata)
+    people = [SelectChoice(str(row["id"]), _("%(name)s: %(tube)s", name=row["name"], tube=row["tube"]))
+              for row in _attendee_rows(appointment) if row["tube"]]
+    form.attendee.choices = [SelectChoice("", _("Choose the person")), *people] if people else []
+    return form
+
+
+def _visible_reference(item_id: int | None) -> str | None:
+    """The reference of item `item_id` when the signed-in staff member may see it, else None."""
+    if item_id is None:
+        return None
+    return db.session.scalar(select(IntakeItem.reference).where(IntakeItem.id == item_id,
+                                                                 visible_items_filter(current_user)))
+
+
+def _tube_errors(refused: samples.TubeNumbersRefused, appointment: Appointment, field_for: Any) -> None:
+    """Put each refused number's message on its box (`field_for(attendee id)` gives the field);
+    the booking holding a number is named only to staff who may open it."""
+    example = _label_example(appointment)
+    for attendee_id, problem in refused.problems.items():
+        item_id = getattr(problem, "item_id", None)
+        field_for(attendee_id).errors = [tube_problem_message(problem, reference=_visible_reference(item_id),
+                                                              example=example)]
+
+
+def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | None = None,
+                        tubes_form: Any = None, correction_form: TubeCorrectionForm | None = None,
+                        problem: str | None = None) -> str:
+    site = appointment.site
+    # The language switch on a page answering a refused POST returns to the booking's desk page.
+    g.language_return = url_for("staff.sampling_appointment", reference=appointment.item.reference)
+    audit.record("view_appointment", actor_id=current_user.id, item_id=appointment.item_id,
+                 fields=["applicant_name", "applicant_phone", "attendee_name", "attendee_id_number_masked"])
+    db.session.commit()
+    if move_form is None:
+        move_form = StaffSlotForm(formdata=None)
+    if tubes_form is None:
+        tubes_form = _samples_form(appointment)
+    if correction_form is None:
+        correction_form = _correction_form(appointment)
+    if appointment.status == AppointmentStatus.BOOKED:
+        move_form.slot.choices = [
+            SelectChoice(str(slot.id), _("%(text)s (%(note)s)", text=format_local_datetime(slot.starts_at, site.timezone), note=slot.places_left))
+            for slot in nearest_free_slots(site, appointment.slot.starts_at, appointment.party_size, limit=20,
+                                           exclude=appointment.slot_id)
+        ]
+    is_today = appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date() == _local_today(site)
+    errors = flat_errors(tubes_form) + flat_errors(correction_form) + flat_errors(move_form)
+    return render_template(
+        "staff/sampling/appointment.html", appointment=appointment, site=site, reference=appointment.item.reference,
+        attendees=_attendee_rows(appointment), status_label=status_label, move_form=move_form,
+        samples_form=tubes_form, correction_form=correction_form,
+        applicant_phone=display_mobile(appointment.applicant_phone), is_today=is_today, problem=problem,
+        form=ConfirmForm(formdata=None), errors=errors,
+        day_iso=appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date().isoformat(),
+    )
+
+
+@bp.get("/sampling/appointments/<reference>")
+@requires(Permission.SAMPLING_DESK)
+def sampling_appointment(reference: str) -> str:
+    """One appointment at the desk: check in, record samples, move or cancel (audited view)."""
+    return _render_appointment(_my_appointment(reference))
+
+
+@bp.post("/sampling/appointments/<reference>/check-in")
+@requires(Permission.SAMPLING_DESK)
+def sampling_check_in(reference: str) -> str | Response:
+    """Check the family in (only on the appointment's local day, at its site)."""
+    appointment = _my_appointment(reference)
+    if not ConfirmForm().validate_on_submit():
+        return _render_appointment(appointment)
+    try:
+        desk.check_in(appointment, appointment.site, actor_id=current_user.id)
+    except desk.NotHere:
+        db.session.rollback()
+        return _render_appointment(appointment, problem=_("This booking is for another day. Check the reference."))
+    except NotChangeable:
+        db.session.rollback()
+        return _render_appointment(appointment, problem=_("This booking is not waiting for check-in."))
+    db.session.commit()
+    flash(_("Checked in. Record each sample with its tube number."))
+    return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
+
+
+@bp.post("/sampling/appointments/<reference>/samples")
+@requires(Permission.SAMPLING_DESK)
+def sampling_samples(reference: str) -> str | Response:
+    """Record the sample tube number of each attendee. A refused number (already used, not the
+    site's label format, a wrong check character, typed twice) shows the page again with every
+    box as typed and the reason by the box; nothing is saved then."""
+    appointment = _my_appointment(reference)
+    form = _samples_form(appointment, formdata=request.form)
+    if not form.validate_on_submit():
+        return _render_appointment(appointment, tubes_form=form)
+    tubes = {attendee.id: form[f"tube-{attendee.id}"].data for attendee in appointment.attendees
+             if f"tube-{attendee.id}" in form}
+    try:
+        count = samples.record_samples(appointment, tubes, actor_id=current_user.id)
+    except NotChangeable:
+        db.session.rollback()
+        return _render_appointment(appointment, tubes_form=form,
+                                   problem=_("Check the family in before recording samples."))
+    except samples.TubeNumbersRefused as refused:
+        db.session.rollback()
+        _tube_errors(refused, appointment, lambda attendee_id: form[f"tube-{attendee_id}"])
+        return _render_appointment(appointment, tubes_form=form)
+    if count == 0:
+        db.session.rollback()
+        first_box = next(f for f in form if f.type != "CSRFTokenField")
+        first_box.errors = [_("Enter the tube number of at least one person")]
+        return _render_appointment(appointment, tubes_form=form)
+    db.session.commit()
+    flash(ngettext("%(num)d sample recorded.", "%(num)d samples recorded.", count))
+    return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
+
+
+@bp.post("/sampling/appointments/<reference>/tube-correction")
+@requires(Permission.SAMPLING_DESK)
+def sampling_tube_correction(reference: str) -> str | Response:
+    """Correct or remove a saved tube number, with a reason: kept as an internal note on the
+    booking, and audited (who, when, which attendee; never the numbers)."""
+    appointment = _my_appointment(reference)
+    form = _correction_form(appointment, formdata=request.form)
+    if not form.validate_on_submit():
+        return _render_appointment(appointment, correction_form=form)
+    attendee = next(a for a in appointment.attendees if str(a.id) == form.attendee.data)
+    try:
+        tube = samples.correct_tube_number(attendee, form.tube_number.data, form.reason.data,
+                                           actor_id=current_user.id)
+    except samples.NothingToCorrect:
+        db.session.rollback()
+        form.tube_number.errors = [_("That is the tube number already saved. Type the right one.")]
+        return _render_appointment(appointment, correction_form=form)
+    except samples.TubeNumbersRefused as refused:
+        db.session.rollback()
+        _tube_errors(refused, appointment, lambda _attendee_id: form.tube_number)
+        return _render_appointment(appointment, correction_form=form)
+    db.session.commit()
+    flash(_("Tube number corrected. The reason is kept as a note on this booking.") if tube else
+          _("Tube number removed. The reason is kept as a note on this booking."))
+    return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
+
+
+@bp.post("/sampling/appointments/<reference>/move")
+@requires(Permission.SAMPLING_DESK)
+def sampling_move(reference: str) -> str | Response:
+    """Move the booking for the family (the same rules as the public manage page)."""
+    appointment = _my_appointment(reference)
+    form = StaffSlotForm()
+    if form.validate_on_submit():
+        try:
+            move_appointment(appointment, int(form.slot.data), actor_id=current_user.id, actor_kind="staff",
+                             site_id=appointment.slot.site_id)
+        except BookingError as error:
+            db.session.rollback()
+            return _render_appointment(appointment, problem=message_for(error) if not isinstance(error, NotChangeable)
+                                       else _("This booking can no longer be changed."))
+        db.session.commit()
+        flash(_("Booking moved. The family is told by text message."))
+        return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
+    return _render_appointment(appointment, move_form=form)
+
+
+@bp.post("/sampling/appointments/<reference>/cancel")
+@requires(Permission.SAMPLING_DESK)
+def sampling_cancel(reference: str) -> str | Response:
+    """Cancel the booking for the family."""
+    appointment = _my_appointment(reference)
+    if ConfirmForm().validate_on_submit():
+        try:
+            cancel_appointment(appointment, actor_id=current_user.id, actor_kind="staff")
+        except NotChangeable:
+            db.session.rollback()
+            return _render_appointment(appointment, problem=_("This booking can no longer be changed."))
+        db.session.commit()
+        flash(_("Booking cancelled. The family is told by text message."))
+    return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
+
+
+def _people_from(form: AttendeesForm) -> list[AttendeeDetails]:
+    return [AttendeeDetails(e.form.name.data, e.form.relationship.data, e.form.document_number.data,
+                            e.form.phone.data or None, document_type=e.form.document_type.data)
+            for e in form.attendees.entries]
+
+
+def _party_size_arg() -> int:
+    try:
+        return min(max(int(request.args.get("people", "1")), 1), 4)
+    except ValueError:
+        return 1
+
+
+def _attendees_form(size: int) -> AttendeesForm:
+    """The attendees form for a party of `size` (from ?people=), with one entry per person also
+    when a POST left some out."""
+    form = AttendeesForm(data={"attendees": [{"relationship": "parent", "document_type": "resident_id"}] * size})
+    if request.method == "POST":
+        while len(form.attendees.entries) < size:
+            form.attendees.append_entry()
+    return form
+
+
+@bp.route("/sampling/sites/<int:site_id>/walk-in", methods=["GET", "POST"])
+@requires(Permission.SAMPLING_DESK)
+def sampling_walk_in(site_id: int) -> str | Response:
+    """Register people who came without a booking; they are checked in at once."""
+    site = _my_site(site_id)
+    size = _party_size_arg()
+    form = _attendees_form(size)
+    if form.validate_on_submit():
+        people = _people_from(form)
+        appointment = desk.register_walk_in(site, people, applicant_phone=people[0].phone,
+                                            language=current_language(), actor_id=current_user.id)
+        db.session.commit()
+        return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
+    return render_template("staff/sampling/walk_in.html", site=site, form=form, size=size, errors=flat_errors(form))
+
+
+@bp.route("/sampling/sites/<int:site_id>/book", methods=["GET", "POST"])
+@requires(Permission.SAMPLING_DESK)
+def sampling_book(site_id: int) -> str | Response:
+    """Book for a family (by phone or at the desk), under the same rules as the web."""
+    site = _my_site(site_id)
+    size = _party_size_arg()
+    form = _attendees_form(size)
+    slot_form = StaffSlotForm()
+    slot_form.slot.choices = [
+        SelectChoice(str(slot.id), _("%(text)s (%(note)s)", text=format_local_datetime(slot.starts_at, site.timezone), note=slot.places_left))
+        for slot in nearest_free_slots(site, utcnow(), size, limit=40)
+    ]
+    problem = None
+    consent = request.form.get("consent") == "y"
+    if request.method == "POST" and not consent:
+        problem = _("Ask the family for their consent, then tick the box.")
+    chosen = None
+    if slot_form.validate_on_submit():
+        chosen = db.session.get(Slot, int(slot_form.slot.data))
+        if chosen is None or chosen.site_id != site.id:
+            # Only this site's times are offered; a forged slot id (another site's) is refused.
+            chosen, problem = None, _("Choose one of the times shown")
+    if chosen is not None and form.validate() and consent:
+        people = _people_from(form)
+        try:
+            appointment = book_appointment(
+                slot_id=int(slot_form.slot.data), applicant_role=ApplicantRole(people[0].relationship),
+                applicant_name=people[0].name or "", applicant_phone=people[0].phone or "", attendees=people,
+                consent=True, guardian_consent=request.form.get("guardian_consent") == "y",
+                language=current_language(), channel=Channel.STAFF,
+            )
+        except BookingError as error:
+            db.session.rollback()
+            problem = message_for(error)
+        else:
+            audit.record("booked_for_family", actor_id=current_user.id, item_id=appointment.item_id)
+            db.session.commit()
+            return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
+    return render_template("staff/sampling/book.html", site=site, form=form, slot_form=slot_form, size=size,
+                           problem=problem, errors=flat_errors(form) + flat_errors(slot_form))
+
+

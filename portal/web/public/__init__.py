@@ -1,0 +1,1 @@
+"""Public pages: start page, language switch, privacy, health check."""

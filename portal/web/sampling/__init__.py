@@ -1,0 +1,1 @@
+"""Booking free DNA sampling on the web, and changing or cancelling a booking."""

@@ -1,0 +1,60 @@
+"""Settings come from the environment once; production refuses to start without its secrets."""
+
+import pytest
+from cryptography.fernet import Fernet
+
+from portal.app import create_app
+from portal.core.config import ConfigurationError, Settings
+from tests.support.settings import GOOD_PRODUCTION
+
+
+def test_development_defaults_need_no_environment():
+    settings = Settings.from_env({})
+    assert settings.portal_env == "development"
+    assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith("instance/portal.sqlite3")
+    assert settings.ratelimit_storage_uri == "memory://"
+    assert settings.sms_backend == "console"
+    settings.check_production()  # development never refuses
+
+
+def test_production_starts_with_real_secrets():
+    settings = Settings.from_env(GOOD_PRODUCTION)
+    assert settings.problems() == []
+    app = create_app(settings=settings)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [
+        ("SECRET_KEY", "SECRET_KEY"),
+        ("DATA_ENCRYPTION_KEYS", "DATA_ENCRYPTION_KEYS"),
+        ("LOOKUP_KEY", "LOOKUP_KEY"),
+        ("TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN"),
+        ("PUBLIC_BASE_URL", "PUBLIC_BASE_URL"),
+    ],
+)
+def test_production_refuses_to_start_without_a_secret_and_names_it(missing, named):
+    env = {k: v for k, v in GOOD_PRODUCTION.items() if k != missing}
+    with pytest.raises(ConfigurationError, match=named):
+        create_app(settings=Settings.from_env(env))
+
+
+def test_production_refuses_the_console_sms_backend():
+    with pytest.raises(ConfigurationError, match="SMS_BACKEND"):
+        create_app(settings=Settings.from_env({**GOOD_PRODUCTION, "SMS_BACKEND": "console"}))
+
+
+def test_unknown_choices_are_refused_with_the_setting_named():
+    with pytest.raises(ConfigurationError, match="SMS_BACKEND"):
+        Settings.from_env({"SMS_BACKEND": "carrier-pigeon"})
+    with pytest.raises(ConfigurationError, match="PORTAL_ENV"):
+        Settings.from_env({"PORTAL_ENV": "staging"})
+    with pytest.raises(ConfigurationError, match="TRUSTED_PROXY_COUNT"):
+        Settings.from_env({"TRUSTED_PROXY_COUNT": "two"})
+
+
+def test_several_encryption_keys_are_read_newest_first():
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings = Settings.from_env({"DATA_ENCRYPTION_KEYS": f"{new}, {old}"})
+    assert settings.data_encryption_keys == (new, old)

@@ -1,0 +1,1 @@
+"""The demo data (portal/demo/): `flask demo-data`."""

@@ -1,0 +1,1 @@
+"""The development tools (portal/devtools/): the SMS hotline simulator."""

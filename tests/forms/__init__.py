@@ -1,0 +1,1 @@
+"""The shared web forms (portal/forms/): what every form does with odd input."""

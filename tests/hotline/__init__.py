@@ -1,0 +1,1 @@
+"""The SMS hotline (portal/hotline/): the webhook, conversations, MMS pictures, the protocol, segments."""

@@ -1,0 +1,1 @@
+"""The hotline's booking, progress and cancellation flows (portal/hotline/flows/), whole conversations."""

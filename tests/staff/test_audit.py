@@ -1,0 +1,175 @@
+"""The audit trail records who saw or changed personal data, and never the data itself."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text
+
+from portal.core import audit
+from portal.core.extensions import db
+from portal.core.models import AuditEvent, ItemStatus, Priority
+from portal.core.permissions import Role
+from tests.support.factories import create_staff, create_tip
+from tests.support.helpers import check_page, csrf_token, get_page, text_of
+from tests.support.staff import browser, sign_in
+
+
+def post_item_form(client, reference: str, action: str, data: dict):  # type: ignore[no-untyped-def]
+    """POST one of an item page's forms (`contact`, `move`, `priority`, `notes`, ...) with the page's CSRF token."""
+    page = client.get(f"/staff/items/{reference}")
+    return client.post(f"/staff/items/{reference}/{action}",
+                       data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data})
+
+
+@pytest.fixture
+def officer(app: Flask):  # type: ignore[no-untyped-def]
+    user = create_staff(Role.TRIAGE_OFFICER)
+    client = browser(app)
+    sign_in(client, user.username)
+    return user, client
+
+
+def _events(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def test_audit_event_for_contact_change_holds_no_phone_or_name(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    user, client = officer
+    reference = create_tip().reference
+    response = post_item_form(client, reference, "contact", {"contact_name": "张三", "contact_phone": "13800138000"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    [event] = _events("update_contact")
+    assert event.actor_id == user.id
+    assert event.fields == ["contact_name", "contact_phone"]
+    rows = db.session.execute(text("SELECT * FROM audit_event")).all()
+    assert len(rows) >= 2
+    dumped = repr(rows)
+    for secret in ("张三", "13800138000", "+8613800138000", "138 0013 8000"):
+        assert secret not in dumped
+
+
+def test_contact_change_is_stored_encrypted_and_shown_in_full_only_with_consent(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    receipt = create_tip(contact_phone="+8613900139000", contact_name="赵六", may_contact_by_sms=True)
+    page = client.get(f"/staff/items/{receipt.reference}")
+    assert "139 0013 9000" in text_of(page) and "赵六" in text_of(page)
+    client.post(
+        f"/staff/items/{receipt.reference}/contact",
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "contact_name": "张三", "contact_phone": "138 0013 8000"},
+    )
+    db.session.expire_all()
+    assert receipt.tip.contact_phone == "+8613800138000"
+    assert receipt.tip.contact_name == "张三"
+    raw = db.session.execute(text("SELECT contact_name, contact_phone FROM tip")).one()
+    assert "张三" not in repr(raw) and "13800138000" not in repr(raw)
+
+
+def test_recording_a_personal_value_in_the_audit_is_refused(app: Flask) -> None:
+    with pytest.raises(audit.PersonalValueInAudit):
+        audit.record("update_contact", changes={"contact_phone": ("+8613800138000", "+8613900139000")})
+    with pytest.raises(audit.PersonalValueInAudit):
+        audit.record("update_contact", changes={"contact_name": ("张三", "李四")})
+
+
+def test_each_view_of_an_item_writes_exactly_one_view_event(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    user, client = officer
+    receipt = create_tip(contact_name="张三", contact_phone="+8613800138000")
+    for expected in (1, 2):
+        get_page(client, f"/staff/items/{receipt.reference}")
+        db.session.expire_all()
+        events = _events("view_item")
+        assert len(events) == expected
+    assert all(e.actor_id == user.id and e.item_id == receipt.tip.item_id for e in events)
+    # The tipster did not agree to be contacted: only masked forms were shown, and the event says so.
+    assert events[0].fields == ["contact_name_masked", "contact_phone_masked"]
+    assert events[0].changes == {}
+
+
+def test_opening_the_queue_is_not_an_audited_view(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    create_tip()
+    get_page(client, "/staff/queue")
+    assert _events("view_item") == []
+
+
+def test_item_page_masks_contact_without_consent_and_never_shows_the_follow_up_code(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    receipt = create_tip(contact_name="张三", contact_phone="+8613800138000")
+    response, _page = get_page(client, f"/staff/items/{receipt.reference}")
+    page_text = text_of(response)
+    assert "张三" not in page_text and "138 0013 8000" not in page_text and "13800138000" not in page_text
+    assert "8000" in page_text  # the last four digits, so staff can confirm a number read to them
+    assert receipt.follow_up_code not in response.get_data(as_text=True)
+
+
+def test_item_page_lists_its_audit_history_without_values(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    user, client = officer
+    receipt = create_tip()
+    post_item_form(client, receipt.reference, "move", {"expected": "new", "target": "triaged"})
+    post_item_form(client, receipt.reference, "priority", {"priority": "0", "reason": "孩子可能有危险"})
+    response, _page = get_page(client, f"/staff/items/{receipt.reference}", headers={"Accept-Language": "en"})
+    history = text_of(response).split("Audit history", 1)[1]
+    assert "Changed the status" in history and "Changed the priority" in history and "Opened the item" in history
+    assert "孩子可能有危险" not in history  # the reason is an internal note, not an audit value
+    assert "New → Triaged" in history and "Normal → Urgent" in history
+    assert user.username in history
+
+
+def test_status_and_priority_changes_record_old_and_new_values(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    receipt = create_tip()
+    response = post_item_form(client, receipt.reference, "move", {"expected": "new", "target": "triaged"})
+    assert response.status_code == 303
+    response = post_item_form(client, receipt.reference, "priority", {"priority": "1", "reason": "车牌清楚"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert receipt.tip.item.status == ItemStatus.TRIAGED.value
+    assert receipt.tip.item.priority == Priority.HIGH.value
+    [move] = _events("change_status")
+    assert move.changes == {"status": ["new", "triaged"]}
+    [priority] = _events("change_priority")
+    assert priority.changes == {"priority": ["2", "1"]} and priority.fields == ["note", "priority"]
+
+
+def test_invalid_status_or_phone_is_refused_with_an_error_and_changes_nothing(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    receipt = create_tip()
+    token = csrf_token(client.get(f"/staff/items/{receipt.reference}").get_data(as_text=True))
+    bad_status = client.post(
+        f"/staff/items/{receipt.reference}/move", data={"csrf_token": token, "expected": "new", "target": "deleted"}
+    )
+    assert bad_status.status_code == 400
+    check_page(bad_status)
+    bad_phone = client.post(
+        f"/staff/items/{receipt.reference}/contact",
+        data={"csrf_token": token, "contact_name": "张三", "contact_phone": "12345"},
+        headers={"Accept-Language": "en"},
+    )
+    assert bad_phone.status_code == 400
+    page = check_page(bad_phone)
+    assert page.title.startswith("Error:")
+    assert "Enter a mobile number, like 138 0013 8000" in text_of(bad_phone)
+    assert 'value="张三"' in bad_phone.get_data(as_text=True)  # what was typed is kept
+    db.session.expire_all()
+    assert receipt.tip.item.status == "new" and receipt.tip.contact_name is None
+    no_reason = client.post(f"/staff/items/{receipt.reference}/priority",
+                            data={"csrf_token": token, "priority": "0", "reason": "  "}, headers={"Accept-Language": "en"})
+    assert no_reason.status_code == 400 and "Enter why you are changing the priority" in text_of(no_reason)
+    db.session.expire_all()
+    assert receipt.tip.item.priority == Priority.NORMAL.value
+    assert _events("update_contact") == [] and _events("change_status") == [] and _events("change_priority") == []
+
+
+def test_contact_change_on_an_appointment_is_not_found(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.factories import create_site, create_slot
+    from tests.support.staff import create_appointment
+
+    _, client = officer
+    item = create_appointment(create_slot(create_site()))
+    token = csrf_token(client.get(f"/staff/items/{item.reference}").get_data(as_text=True))
+    response = client.post(
+        f"/staff/items/{item.reference}/contact", data={"csrf_token": token, "contact_name": "张三", "contact_phone": ""}
+    )
+    assert response.status_code == 404

@@ -1,0 +1,174 @@
+"""The status workflow: valid moves only, outcomes on closing, case files and one working group
+on accepting, and one consistent result when two officers act on the same item at once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from portal.core.extensions import db
+from portal.core.models import AuditEvent, IntakeItem, ItemNote, ItemStatus, WorkingGroup
+from portal.core.permissions import Role
+from portal.triage import workflow
+from tests.support.factories import create_staff, create_tip
+from tests.support.helpers import csrf_token, text_of
+from tests.support.staff import browser, sign_in
+
+
+def _post(client, reference: str, action: str, data: dict, **kwargs):  # type: ignore[no-untyped-def]
+    page = client.get(f"/staff/items/{reference}")
+    return client.post(f"/staff/items/{reference}/{action}",
+                       data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data}, **kwargs)
+
+
+@pytest.fixture
+def officer(app: Flask):  # type: ignore[no-untyped-def]
+    user = create_staff(Role.TRIAGE_OFFICER)
+    client = browser(app)
+    assert sign_in(client, user.username).status_code == 303
+    return user, client
+
+
+def _events(item_id: int, action: str) -> list[AuditEvent]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.item_id == item_id, AuditEvent.action == action)))
+
+
+def test_accepting_a_lead_opens_one_case_file_and_assigns_one_group(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    first, second = WorkingGroup(name="第一专班"), WorkingGroup(name="第二专班")
+    db.session.add_all([first, second])
+    db.session.commit()
+    tips = [create_tip(), create_tip()]
+    for receipt in tips:
+        assert _post(client, receipt.reference, "move", {"expected": "new", "target": "triaged"}).status_code == 303
+    refused = _post(client, tips[0].reference, "move", {"expected": "triaged", "target": "assigned"},
+                    headers={"Accept-Language": "en"})
+    assert refused.status_code == 400 and "Choose the working group" in text_of(refused)
+    for receipt, group in zip(tips, (first, second)):
+        response = _post(client, receipt.reference, "move",
+                         {"expected": "triaged", "target": "assigned", "working_group": str(group.id)})
+        assert response.status_code == 303
+    db.session.expire_all()
+    items = [db.session.get(IntakeItem, r.tip.item_id) for r in tips]
+    numbers = [i.case_file_number for i in items]
+    assert all(n and len(n) == 10 for n in numbers) and numbers[0] != numbers[1]
+    assert int(numbers[1][-5:]) == int(numbers[0][-5:]) + 1
+    assert [i.working_group_id for i in items] == [first.id, second.id]
+    [event] = _events(items[0].id, "change_status")[-1:]
+    assert event.changes["case_file_number"] == [None, numbers[0]]
+    page = client.get(f"/staff/items/{tips[0].reference}")
+    assert numbers[0] in text_of(page) and "第一专班" in text_of(page)
+
+
+def test_invalid_moves_are_refused_and_change_nothing(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    receipt = create_tip()
+    for data in ({"expected": "new", "target": "verifying"}, {"expected": "new", "target": "assigned"},
+                 {"expected": "new", "target": "closed"}):
+        assert _post(client, receipt.reference, "move", data).status_code == 400, data
+    db.session.expire_all()
+    assert db.session.get(IntakeItem, receipt.tip.item_id).status == "new"
+    assert _events(receipt.tip.item_id, "change_status") == []
+
+
+def test_closing_records_the_outcome_and_a_stale_form_is_refused(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    receipt = create_tip()
+    ok = _post(client, receipt.reference, "move", {"expected": "new", "target": "closed", "outcome": "spam"})
+    assert ok.status_code == 303
+    # A second officer's page still said "new": the move is refused, not applied twice.
+    stale = _post(client, receipt.reference, "move", {"expected": "new", "target": "closed", "outcome": "not_substantiated"},
+                  headers={"Accept-Language": "en"})
+    assert stale.status_code == 409 and "Someone else changed" in text_of(stale)
+    db.session.expire_all()
+    item = db.session.get(IntakeItem, receipt.tip.item_id)
+    assert (item.status, item.outcome) == ("closed", "spam") and item.closed_at is not None
+    assert len(_events(item.id, "change_status")) == 1
+    reopened = _post(client, receipt.reference, "move", {"expected": "closed", "target": "triaged"})
+    assert reopened.status_code == 303
+    db.session.expire_all()
+    assert (item.status, item.outcome, item.closed_at) == ("triaged", None, None)
+
+
+def test_priority_change_keeps_the_reason_as_a_note(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    user, client = officer
+    receipt = create_tip()
+    assert _post(client, receipt.reference, "priority", {"priority": "1", "reason": "有车牌号"}).status_code == 303
+    note = db.session.scalar(select(ItemNote).where(ItemNote.item_id == receipt.tip.item_id))
+    assert note.body == "有车牌号" and note.author_id == user.id
+    assert "有车牌号" in text_of(client.get(f"/staff/items/{receipt.reference}"))
+
+
+def test_link_and_merge_keep_both_histories(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    keep, duplicate = create_tip(), create_tip()
+    client.get(f"/staff/items/{duplicate.reference}")  # one view in the duplicate's own history
+    response = _post(client, duplicate.reference, "link", {"other": keep.reference.lower(), "merge": "merge"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    merged = db.session.get(IntakeItem, duplicate.tip.item_id)
+    assert (merged.status, merged.outcome, merged.merged_into_id) == ("closed", "duplicate", keep.tip.item_id)
+    page = client.get(f"/staff/items/{keep.reference}", headers={"Accept-Language": "en"})
+    history = text_of(page).split("Audit history", 1)[1]
+    assert duplicate.reference in text_of(page)
+    assert f"Opened the item ({duplicate.reference})" in history  # the duplicate's history is shown here too
+    assert len(_events(merged.id, "view_item")) >= 2  # and it kept its own
+
+
+def test_redaction_blanks_the_field_and_records_the_reason_not_the_value(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    receipt = create_tip(description="我在成都火车站看到一个小孩，举报人电话13800138000")
+    response = _post(client, receipt.reference, "redact", {"field": "description", "redact_reason": "正文里有举报人的电话"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert "13800138000" not in receipt.tip.description
+    [event] = _events(receipt.tip.item_id, "redact")
+    assert event.fields == ["description"] and "13800138000" not in repr(event.changes)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_officers_closing_at_the_same_moment_leave_one_status_and_one_history_entry(app: Flask) -> None:
+    """Two threads, each with its own connection, close the same item at once (PostgreSQL)."""
+    receipt = create_tip()
+    item_id = receipt.tip.item_id
+    first, second = create_staff(Role.TRIAGE_OFFICER, username="a"), create_staff(Role.TRIAGE_OFFICER, username="b")
+    workflow_item = db.session.get(IntakeItem, item_id)
+    workflow.move(workflow_item, expected="new", target=ItemStatus.TRIAGED, actor_id=first.id)
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    results: dict[int, str] = {}
+
+    def close(actor_id: int, outcome: str) -> None:
+        from portal.core.models import Outcome
+
+        with app.app_context():
+            item = db.session.get(IntakeItem, item_id)
+            barrier.wait()
+            try:
+                workflow.move(item, expected="triaged", target=ItemStatus.CLOSED, actor_id=actor_id, outcome=Outcome(outcome))
+                db.session.commit()
+                results[actor_id] = "closed"
+            except workflow.StaleStatus:
+                db.session.rollback()
+                results[actor_id] = "refused"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=close, args=(first.id, "spam")),
+               threading.Thread(target=close, args=(second.id, "not_substantiated"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results.values()) == ["closed", "refused"]
+    db.session.expire_all()
+    item = db.session.get(IntakeItem, item_id)
+    winner = next(actor for actor, result in results.items() if result == "closed")
+    closes = [e for e in _events(item_id, "change_status") if e.changes["status"][1] == "closed"]
+    assert len(closes) == 1 and closes[0].actor_id == winner
+    assert item.status == "closed" and item.outcome == {first.id: "spam", second.id: "not_substantiated"}[winner]

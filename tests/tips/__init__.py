@@ -1,0 +1,1 @@
+"""The tips domain (portal/tips/): the follow-up guard."""

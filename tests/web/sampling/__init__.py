@@ -1,0 +1,1 @@
+"""The web booking journey for free blood sampling (portal/web/sampling/)."""

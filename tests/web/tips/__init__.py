@@ -1,0 +1,1 @@
+"""The web tip journey and the anonymous follow-up (portal/web/tips/)."""
