@@ -123,10 +123,15 @@ def test_limits_are_counted_in_redis_and_shared_between_app_servers(app_factory,
     first_server = app_factory(ratelimit_storage_uri=redis_url, ratelimit_public_post=LIMIT).test_client()
     for _ in range(3):
         assert lookup(first_server).status_code == 200
-    assert redis.Redis.from_url(redis_url).keys("LIMITS*"), "no rate-limit counters were written to Redis"
+    connection = redis.Redis.from_url(redis_url)
+    # The moving window keeps one list entry (a time) per counted post.
+    counters = {key: connection.llen(key) for key in connection.keys("LIMITS*public-post*")}
+    assert list(counters.values()) == [3], f"the three posts were not counted in Redis: {counters}"
     # A second app server (a new app, so a new storage object) sees the same count.
     second_server = app_factory(ratelimit_storage_uri=redis_url, ratelimit_public_post=LIMIT).test_client()
-    assert lookup(second_server).status_code == 429
+    refused = lookup(second_server)
+    after = {key: connection.llen(key) for key in connection.keys("LIMITS*public-post*")}
+    assert refused.status_code == 429, f"the second server did not see the count: before {counters}, after {after}"
 
 
 def test_the_limiter_stores_no_client_address(app_factory, redis_url):

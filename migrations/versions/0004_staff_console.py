@@ -181,6 +181,10 @@ def _create_search_indexes():
         # In schema public, whatever the search_path: the extension is shared by every schema of
         # the database (tests drop their own schema; it must not take the extension with it).
         # PostgreSQL 13+ lets a database owner create this trusted extension.
+        # Two migrations at once on one database (two servers starting, the test suite's parallel
+        # workers, each in its own schema) would both try to create it: the second waits here until
+        # the first commits, then finds it.
+        bind.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('tuanyuan: create extension pg_trgm'))"))
         exists = bind.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).scalar()
         if not exists:
             op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public')
