@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from portal.core.extensions import db
 from portal.core.i18n import join_list
-from portal.core.models import ItemStatus, Outcome, Priority, WorkingGroup
+from portal.core.models import ItemKind, ItemStatus, Outcome, Priority, WorkingGroup
 from portal.core.permissions import Permission, requires, role_allows
 from portal.staff import items
 from portal.staff.blueprint import bp
@@ -185,6 +185,8 @@ def redact_passage_view(reference: str) -> Response | tuple[str, int]:
     keeping the reason; the page then says how many places it was removed from. A passage found
     nowhere shows the page again with the error and what was typed (400)."""
     found = visible_item_or_404(reference)
+    if found.kind == ItemKind.APPOINTMENT:
+        abort(400)  # a sampling booking is not a lead: no redaction (as the item page shows)
     form = RedactPassageForm()
     if not form.validate_on_submit():
         return render_item(found, form, 400)

@@ -107,7 +107,7 @@ def test_the_placeholder_is_shown_in_the_readers_language_to_staff_and_to_the_ti
     assert _remove(client, receipt.reference, PHONE).status_code == 303
     chinese = text_of(client.get(f"/staff/items/{receipt.reference}", headers=ZH))
     english = text_of(client.get(f"/staff/items/{receipt.reference}", headers=EN))
-    assert f"我的电话〔已删除〕，有事打给我" in chinese and "举报人留了电话〔已删除〕" in chinese
+    assert "我的电话〔已删除〕，有事打给我" in chinese and "举报人留了电话〔已删除〕" in chinese
     assert "我的电话[removed]，有事打给我" in english and "打[removed]找我" in english
     for page in (chinese, english):
         assert PHONE not in page and MARK not in page
