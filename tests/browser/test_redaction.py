@@ -29,7 +29,7 @@ WORDS = {
 def test_a_passage_is_removed_without_javascript(app: Flask, live_server: str, browser, language: str) -> None:  # type: ignore[no-untyped-def]
     receipt = create_tip(description=f"我在成都火车站看到一个小孩被强迫乞讨，我的电话{PHONE}，有事打给我")
     item_id = receipt.tip.item_id
-    for n, body in enumerate((f"举报 火车站有小孩乞讨 电话 １３９ １２３４ ５６７８", "2", "0")):
+    for n, body in enumerate(("举报 火车站有小孩乞讨 电话 １３９ １２３４ ５６７８", "2", "0")):
         db.session.add(InboundMessage(provider_message_id=f"SM{language}{n}", from_phone="+8613800138000",
                                       from_phone_hash=lookup_hash("+8613800138000", "phone"), body=body, item_id=item_id))
     db.session.add(ItemNote(item_id=item_id, body=f"举报人留了电话{PHONE}"))
