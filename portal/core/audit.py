@@ -7,7 +7,7 @@ NON_PERSONAL_FIELDS; passing any other field's values raises, so personal data c
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from portal.core.extensions import db
 from portal.core.models import AuditEvent
@@ -32,17 +32,22 @@ def record(
     item_id: int | None = None,
     fields: Iterable[str] = (),
     changes: dict[str, tuple[Any, Any]] | None = None,
+    numbers: Mapping[str, int | Mapping[str, int]] | None = None,
 ) -> AuditEvent:
     """Add an audit event to the current session (committed with the caller's transaction).
 
     `fields`: names of the fields viewed or changed. `changes`: {field: (before, after)} for
-    non-personal fields only; values are stored as strings.
-    Raises PersonalValueInAudit if `changes` names a field outside NON_PERSONAL_FIELDS.
+    non-personal fields only; values are stored as strings. `numbers`: ids and counts that
+    describe the event (the Redaction row it made, how many times a passage was found in each
+    field), only integers, or {name: integer}, so no text can pass; kept as `changes["numbers"]`.
+    Raises PersonalValueInAudit if `changes` names a field outside NON_PERSONAL_FIELDS, or
+    `numbers` holds anything but integers.
     """
     changes = changes or {}
     personal = set(changes) - NON_PERSONAL_FIELDS
     if personal:
         raise PersonalValueInAudit(f"audit changes may not carry values of {sorted(personal)}")
+    kept_numbers = _only_numbers(numbers or {})
     field_names = sorted(set(fields) | set(changes))
     event = AuditEvent(
         action=action,
@@ -50,10 +55,27 @@ def record(
         actor_kind=actor_kind,
         item_id=item_id,
         fields=field_names,
-        changes={name: [_text(before), _text(after)] for name, (before, after) in changes.items()},
+        changes={name: [_text(before), _text(after)] for name, (before, after) in changes.items()}
+        | ({"numbers": kept_numbers} if kept_numbers else {}),
     )
     db.session.add(event)
     return event
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _only_numbers(numbers: Mapping[str, Any]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for name, value in numbers.items():
+        if _is_int(value):
+            kept[name] = value
+        elif isinstance(value, Mapping) and all(isinstance(k, str) and _is_int(v) for k, v in value.items()):
+            kept[name] = dict(value)
+        else:
+            raise PersonalValueInAudit(f"audit numbers may hold only integers ({name!r})")
+    return kept
 
 
 def _text(value: Any) -> str | None:

@@ -13,12 +13,15 @@ from typing import Any, Iterable, Sequence
 
 from flask import Response
 
+from portal.core.redaction_marks import show_marks
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> str:
-    """`value` as text, with a leading apostrophe when a spreadsheet would read it as a formula."""
-    text = "" if value is None else str(value)
+    """`value` as text, with a leading apostrophe when a spreadsheet would read it as a formula, and
+    a removed passage's mark shown in the current language."""
+    text = "" if value is None else show_marks(str(value))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

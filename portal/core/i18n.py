@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from portal.core.extensions import babel
+from portal.core.redaction_marks import show_marks
 
 LANGUAGES = ("zh", "en")
 LANGUAGE_COOKIE = "lang"
@@ -200,8 +201,11 @@ def language_switch_next() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Set up Flask-Babel's locale selection and the template helpers for language and dates."""
+    """Set up Flask-Babel's locale selection, the template helpers for language and dates, and the
+    showing of removed passages (`portal.core.redaction_marks`) in every template's output."""
     babel.init_app(app, locale_selector=select_locale)
+    # Every value a template prints shows a removed passage's mark in the reader's language.
+    app.jinja_env.finalize = show_marks
     app.jinja_env.globals.update(
         html_lang=html_lang, current_language=current_language, LANGUAGES=LANGUAGES, tel_link=tel_link, sms_link=sms_link,
         join_list=join_list, format_day=format_day, format_plain_date=format_plain_date,

@@ -1,5 +1,6 @@
 """The base form: every text field is stripped of surrounding whitespace (full-width spaces too),
-of NUL characters and of invisible characters that carry no meaning in an answer, and its line breaks are read as the browser counts them (one character
+of NUL characters, of invisible characters that carry no meaning in an answer and of the mark of a
+removed passage, and its line breaks are read as the browser counts them (one character
 each). Also a form that is only a button, and the errors of a form as the error summary at the
 top of a page lists them."""
 
@@ -8,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
+
+from portal.core.redaction_marks import MARK
 
 _WHITESPACE = " \t\r\n\u3000\u00a0"
 
@@ -23,8 +26,9 @@ def one_line_break(text: str) -> str:
 # spaces, word joiners and byte-order marks, which make an answer that looks empty pass as given;
 # and the bidirectional controls (U+202A-U+202E, U+2066-U+2069), which make a name or a text read
 # differently on a staff page from what was stored ("Trojan Source", CVE-2021-42574). The zero-width
-# joiner stays: emoji sequences need it.
-_INVISIBLE = dict.fromkeys(map(ord, "\x00\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+# joiner stays: emoji sequences need it. Also the mark that stands for a passage staff removed
+# (portal.core.redaction_marks), so that nobody can type one.
+_INVISIBLE = dict.fromkeys(map(ord, "\x00\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" + MARK))
 
 
 def _strip(value: Any) -> Any:

@@ -20,6 +20,7 @@ from datetime import datetime
 from stdnum.cn import ric
 
 from portal.core.identity import InvalidMobileNumber, normalise_mobile
+from portal.core.redaction_marks import strip_marks
 from portal.core.security.crypto import phone_hash
 from portal.core.sms.provider import InboundSms
 from portal.hotline import danger, keywords, language
@@ -108,8 +109,9 @@ class IncomingSms:
 
 def read_incoming(sms: InboundSms, now: datetime) -> IncomingSms:
     """Read `sms` once (see IncomingSms); `now`: the time it is received, UTC. Never raises for
-    anything in the text."""
-    text = sms.body or ""
+    anything in the text. The mark of a removed passage (`portal.core.redaction_marks.MARK`) is
+    taken out of the text first: nobody may send one."""
+    text = strip_marks(sms.body or "")
     phone = sender_phone(sms.from_phone)
     return IncomingSms(
         provider_message_id=sms.provider_message_id,

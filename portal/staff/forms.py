@@ -149,18 +149,34 @@ class LinkForm(PortalForm):
 
 
 class RedactForm(PortalForm):
-    """Blank out one field of an item, with the reason."""
+    """Blank out one contact detail of a tip (name or mobile number), with the reason."""
 
-    field = SelectField(_l("Field to redact"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose the field to redact"))])
+    field = SelectField(_l("Contact detail to remove"), render_kw=NOT_REQUIRED,
+                        validators=[DataRequired(_l("Choose the contact detail to remove"))])
     redact_reason = TextAreaField(
-        _l("Why must it be redacted?"),
-        validators=[DataRequired(_l("Enter why this field must be redacted")),
+        _l("Why must it be removed?"),
+        validators=[DataRequired(_l("Enter why this contact detail must be removed")),
                     MaxLength(1000, _l("Reason must be 1,000 characters or fewer"))],
     )
 
     def __init__(self, *args: Any, fields: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.field.choices = fields or []
+
+
+class RedactPassageForm(PortalForm):
+    """Remove a passage (typed or pasted) from every text of an item, with the reason."""
+
+    passage = TextAreaField(
+        _l("Passage to remove"),
+        validators=[DataRequired(_l("Type or paste the passage to remove")),
+                    MaxLength(1000, _l("Passage must be 1,000 characters or fewer"))],
+    )
+    passage_reason = TextAreaField(
+        _l("Why must it be removed?"),
+        validators=[DataRequired(_l("Enter why this passage must be removed")),
+                    MaxLength(1000, _l("Reason must be 1,000 characters or fewer"))],
+    )
 
 
 class RevealContactForm(PortalForm):

@@ -1,5 +1,5 @@
 """What staff do to an item: move it along the workflow, change its priority or group, take
-it, add a note, link or merge duplicates, redact a field, correct contact details, and
+it, add a note, link or merge duplicates, remove a passage or a contact detail, correct contact details, and
 acknowledge an urgent alert. Each view parses its form, calls `portal.triage`, commits, and
 redirects back to the item (303), or shows the item page again with the errors (400/409).
 """
@@ -8,23 +8,27 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from portal.core.extensions import db
-from portal.core.models import ItemStatus, Outcome, Priority, WorkingGroup
+from portal.core.i18n import join_list
+from portal.core.models import ItemKind, ItemStatus, Outcome, Priority, WorkingGroup
 from portal.core.permissions import Permission, requires, role_allows
 from portal.staff import items
 from portal.staff.blueprint import bp
 from portal.staff.forms import (
-    ContactForm, GroupForm, LinkForm, MoveForm, NoteForm, PriorityForm, RedactForm, RevealContactForm,
+    ContactForm, GroupForm, LinkForm, MoveForm, NoteForm, PriorityForm, RedactForm, RedactPassageForm, RevealContactForm,
 )
 from portal.staff.labels import label
 from portal.staff.queue import find_visible_item
 from portal.staff.views import render_item, visible_item_or_404, working_groups
 from portal.triage import alerts, workflow
-from portal.triage.redaction import NotRedactable, redact, redactable_fields
+from portal.triage.redaction import (
+    NotRedactable, PassageNotFound, PassageTooShort, ReasonQuotesPassage, redact, redact_passage, redactable_fields,
+)
 from portal.core.models import IntakeItem, UrgentAlert
 
 def _back(reference: str) -> Response:
@@ -160,7 +164,7 @@ def link_item(reference: str) -> Response | tuple[str, int]:
 @bp.post("/items/<reference>/redact")
 @requires(Permission.TRIAGE)
 def redact_field(reference: str) -> Response | tuple[str, int]:
-    """Blank out one field, keeping the reason."""
+    """Blank out a tip's contact name or mobile number, keeping the reason."""
     found = visible_item_or_404(reference)
     form = RedactForm(fields=[(f, label("field", f)) for f in redactable_fields(found)])
     if not form.validate_on_submit():
@@ -170,7 +174,39 @@ def redact_field(reference: str) -> Response | tuple[str, int]:
     except NotRedactable:
         abort(400)
     db.session.commit()
-    flash(_("%(field)s redacted", field=label("field", form.field.data)))
+    flash(_("%(field)s removed", field=label("field", form.field.data)))
+    return _back(found.reference)
+
+
+@bp.post("/items/<reference>/redact-passage")
+@requires(Permission.TRIAGE)
+def redact_passage_view(reference: str) -> Response | tuple[str, int]:
+    """Remove a passage from every text of the item (description, messages, answers, notes...),
+    keeping the reason; the page then says how many places it was removed from. A passage found
+    nowhere shows the page again with the error and what was typed (400)."""
+    found = visible_item_or_404(reference)
+    if found.kind == ItemKind.APPOINTMENT:
+        abort(400)  # a sampling booking is not a lead: no redaction (as the item page shows)
+    form = RedactPassageForm()
+    if not form.validate_on_submit():
+        return render_item(found, form, 400)
+    try:
+        removed = redact_passage(found, passage=form.passage.data, reason=form.passage_reason.data,
+                                 actor_id=current_user.id)
+    except (PassageTooShort, PassageNotFound, ReasonQuotesPassage) as exc:
+        db.session.rollback()
+        if isinstance(exc, ReasonQuotesPassage):
+            form.passage_reason.errors = [_("Describe the reason without repeating the passage: the reason is kept")]
+        elif isinstance(exc, PassageTooShort):
+            form.passage.errors = [_("Type at least 2 characters of the passage")]
+        else:
+            form.passage.errors = [_("This passage does not appear anywhere on this item. Check that it was copied exactly.")]
+        return render_item(visible_item_or_404(reference), form, 400)
+    db.session.commit()
+    where = join_list([_("%(place)s (%(num)s)", place=label("field", name), num=count)
+                       for name, count in removed.places.items()])
+    flash(ngettext("Passage removed from %(num)s place: %(where)s.",
+                   "Passage removed from %(num)s places: %(where)s.", removed.total, where=where))
     return _back(found.reference)
 
 

@@ -33,13 +33,14 @@ from portal.staff.forms import (
     PriorityForm,
     QueueFilterForm,
     RedactForm,
+    RedactPassageForm,
     RevealContactForm,
 )
 from portal.staff.labels import label
 from portal.staff.queue import filtered_query, find_visible_item, is_overdue, queue_page, visible_items_filter
 from portal.triage import alerts, workflow
 from portal.triage.duplicates import suggested_duplicates
-from portal.triage.redaction import redactable_fields
+from portal.triage.redaction import redactable_fields, redaction_reasons
 from portal.core.i18n import format_local_datetime
 
 EXPORT_LIMIT = 100_000
@@ -204,6 +205,8 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_c
     for other in merged:
         history += [(event, name, other.reference) for event, name, _ref in items.audit_history(other)]
     history.sort(key=lambda row: (row[0].occurred_at, row[0].id), reverse=True)
+    # Redaction events name their Redaction row; its reason (encrypted, erasable) is shown with them.
+    reasons = redaction_reasons([item.id] + [other.id for other in merged])
     can_triage = _can(Permission.TRIAGE) and not is_booking
     return render_template(
         "staff/item.html",
@@ -217,6 +220,7 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_c
         group_form=pick(GroupForm, groups=groups, group=item.working_group_id),
         note_form=pick(NoteForm), link_form=pick(LinkForm),
         redact_form=pick(RedactForm, fields=[(f, label("field", f)) for f in redactable_fields(item)]),
+        passage_form=pick(RedactPassageForm), redaction_reasons=reasons,
         duplicates=suggested_duplicates(item, visible_items_filter(user)) if can_triage else [],
         merged=merged, linked=linked, merged_into=merged_into,
         form=form,

@@ -1,28 +1,56 @@
-"""Blanking out personal details: one field at a time by staff (redaction, with a reason), or
-all of them by the retention command. The item's figures (kind, channel, dates, status,
-outcome, group) always stay, so reports do not change.
+"""Removing personal details: a passage wherever it appears on an item, or a contact detail, by
+staff (redaction, with a reason); or all of them by the retention command. The item's figures
+(kind, channel, dates, status, outcome, group) always stay, so reports do not change.
+
+A removed passage is replaced by one mark (`portal.core.redaction_marks.MARK`) in every text of
+the item that holds it, and every page shows the mark in the reader's language. The search
+index follows by itself: SQLite's FTS5 tables are kept by triggers on UPDATE, PostgreSQL's
+trigram indexes are on the columns themselves (`portal.core.search`).
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from portal.core import audit, clock
 from portal.core.extensions import db
-from portal.core.models import InboundMessage, IntakeItem, ItemNote, ItemStatus, OutboundMessage, Outcome, Redaction, TipFollowUp, TipPhoto, TipQuestion
+from portal.core.models import (
+    InboundMessage, IntakeItem, ItemNote, ItemStatus, OutboundMessage, Outcome, Redaction, SmsConversation, TipDraft,
+    TipFollowUp, TipPhoto, TipQuestion,
+)
 from portal.core.photos import delete_photo_file
+from portal.core.redaction_marks import MIN_PASSAGE_LENGTH, find_passage, folded, replace_passage
 
-REDACTED = "[redacted]"
 TIP_FIELDS = ("description", "place", "seen_when", "contact_name", "contact_phone")
 # What the tip journey asks about the child, the adults and the vehicle: blanked (None) by
-# redaction and by retention.
+# retention.
 TIP_DETAIL_FIELDS = (
     "child_age", "child_sex", "child_height", "child_clothing", "child_marks", "child_language",
     "adults_description", "vehicle_description", "vehicle_plate",
 )
+# The tip's texts a passage is removed from. Not child_sex (a code chosen from a list) and not
+# contact_phone (a number in E.164, blanked whole by `redact` below).
+TIP_TEXT_FIELDS = (
+    "description", "place", "seen_when", "contact_name",
+    "child_age", "child_height", "child_clothing", "child_marks", "child_language",
+    "adults_description", "vehicle_description", "vehicle_plate",
+)
+# Contact details staff can blank whole (`redact`).
+CONTACT_FIELDS = ("contact_name", "contact_phone")
+# Names of the places a passage can be found, as the audit event and the page name them.
+PASSAGE_PLACES = (
+    *TIP_TEXT_FIELDS, "region_text", "sms_body", "sms_sent", "tipster_answers", "questions_to_tipster", "notes",
+    "sms_conversation", "tip_draft",
+)
+PASSAGE_FIELD = "passage"  # Redaction.field of a removed passage
+MAX_PASSAGE_LENGTH = 1000
 ERASED_HASH = "erased"
 RETENTION_OUTCOMES = (Outcome.NOT_SUBSTANTIATED, Outcome.SPAM)
 
@@ -31,46 +59,160 @@ class NotRedactable(ValueError):
     """Raised for a field this item does not have or that cannot be redacted."""
 
 
+class PassageNotFound(ValueError):
+    """Raised when the passage appears nowhere on the item."""
+
+
+class PassageTooShort(ValueError):
+    """Raised for a passage of fewer than MIN_PASSAGE_LENGTH characters (whitespace not counted)."""
+
+
+class ReasonQuotesPassage(ValueError):
+    """Raised when the reason holds the passage itself: the reason is kept, the passage must not be."""
+
+
+@dataclass
+class PassageRemoved:
+    """What `redact_passage` did: the Redaction row's id, and how many times the passage was
+    removed from each place (names from PASSAGE_PLACES; only places where it was found)."""
+
+    redaction_id: int
+    places: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """How many occurrences were removed in all."""
+        return sum(self.places.values())
+
+
 def redactable_fields(item: IntakeItem) -> list[str]:
-    """The field names of `item` that can be redacted (see `redact`)."""
-    fields: list[str] = []
-    if item.tip is not None:
-        fields += list(TIP_FIELDS) + [name for name in TIP_DETAIL_FIELDS if getattr(item.tip, name)]
-    if db.session.scalar(select(InboundMessage.id).where(InboundMessage.item_id == item.id).limit(1)) is not None:
-        fields.append("sms_body")
-    if item.region_text:
-        fields.append("region_text")
-    return fields
+    """The contact fields of `item` that can be blanked whole (see `redact`)."""
+    tip = item.tip
+    if tip is None:
+        return []
+    return [name for name in CONTACT_FIELDS if getattr(tip, name)]
 
 
 def _blank(item: IntakeItem, field: str) -> None:
     tip = item.tip
-    if field == "description" and tip is not None:
-        tip.description = REDACTED
-    elif field in ("place", "seen_when", *TIP_DETAIL_FIELDS) and tip is not None:
-        setattr(tip, field, None)
-    elif field == "contact_name" and tip is not None:
+    if field == "contact_name" and tip is not None:
         tip.contact_name = None
     elif field == "contact_phone" and tip is not None:
         tip.contact_phone, tip.contact_phone_hash, tip.may_contact_by_sms = None, None, False
-    elif field == "sms_body":
-        db.session.execute(update(InboundMessage).where(InboundMessage.item_id == item.id).values(body=REDACTED))
-    elif field == "region_text":
-        item.region_text = None
     else:
         raise NotRedactable(field)
 
 
 def redact(item: IntakeItem, *, field: str, reason: str, actor_id: int) -> None:
-    """Blank `field` of `item`, keeping the (encrypted) reason; audited by field name.
+    """Blank the contact detail `field` of `item` (contact_name or contact_phone), keeping the
+    (encrypted) reason; audited by field name and the Redaction row's id (caller commits).
 
     Raises NotRedactable for a field the item does not have.
     """
     if field not in redactable_fields(item):
         raise NotRedactable(field)
     _blank(item, field)
-    db.session.add(Redaction(item_id=item.id, field=field, reason=reason, actor_id=actor_id, created_at=clock.now()))
-    audit.record("redact", actor_id=actor_id, item_id=item.id, fields=[field])
+    row = Redaction(item_id=item.id, field=field, reason=reason, actor_id=actor_id, created_at=clock.now())
+    db.session.add(row)
+    db.session.flush()
+    audit.record("redact", actor_id=actor_id, item_id=item.id, fields=[field], numbers={"redaction_id": row.id})
+
+
+def _replace_in_json(value: Any, passage: str) -> tuple[Any, int]:
+    """`value` (decoded JSON) with the passage replaced in every string in it, and the count."""
+    if isinstance(value, str):
+        return replace_passage(value, passage)
+    if isinstance(value, list):
+        pairs = [_replace_in_json(v, passage) for v in value]
+        return [v for v, _n in pairs], sum(n for _v, n in pairs)
+    if isinstance(value, dict):
+        total, out = 0, {}
+        for key, v in value.items():
+            out[key], n = _replace_in_json(v, passage)
+            total += n
+        return out, total
+    return value, 0
+
+
+def _replace_in_json_text(text: str | None, passage: str) -> tuple[str | None, int]:
+    if not text:
+        return text, 0
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return replace_passage(text, passage)
+    value, count = _replace_in_json(value, passage)
+    return (json.dumps(value, ensure_ascii=False, separators=(",", ":")) if count else text), count
+
+
+def _remove_everywhere(item: IntakeItem, passage: str) -> Counter[str]:
+    """Replace `passage` in every text of `item` (rows changed in the session); the counts by place."""
+    found: Counter[str] = Counter()
+
+    def replace(obj: Any, attribute: str, place: str, *, as_json: bool = False) -> None:
+        text = getattr(obj, attribute)
+        if not text:
+            return
+        new, count = _replace_in_json_text(text, passage) if as_json else replace_passage(text, passage)
+        if count:
+            setattr(obj, attribute, new)
+            found[place] += count
+
+    tip = item.tip
+    if tip is not None:
+        for name in TIP_TEXT_FIELDS:
+            replace(tip, name, name)
+        for follow_up in db.session.scalars(select(TipFollowUp).where(TipFollowUp.tip_id == tip.id)):
+            replace(follow_up, "text", "tipster_answers")
+        for question in db.session.scalars(select(TipQuestion).where(TipQuestion.tip_id == tip.id)):
+            replace(question, "text", "questions_to_tipster")
+        # The web journey's answers, kept encrypted for a few hours after the tip was sent.
+        for draft in db.session.scalars(select(TipDraft).where(TipDraft.tip_id == tip.id)):
+            replace(draft, "answers", "tip_draft", as_json=True)
+    replace(item, "region_text", "region_text")
+    for message in db.session.scalars(select(InboundMessage).where(InboundMessage.item_id == item.id)):
+        replace(message, "body", "sms_body")
+    for sent in db.session.scalars(select(OutboundMessage).where(OutboundMessage.item_id == item.id)):
+        replace(sent, "body", "sms_sent")
+    for note in db.session.scalars(select(ItemNote).where(ItemNote.item_id == item.id)):
+        replace(note, "body", "notes")
+    # An SMS conversation still under way keeps its answers so far (encrypted JSON).
+    for conversation in db.session.scalars(select(SmsConversation).where(SmsConversation.item_id == item.id)):
+        replace(conversation, "data", "sms_conversation", as_json=True)
+    return found
+
+
+def redact_passage(item: IntakeItem, *, passage: str, reason: str, actor_id: int) -> PassageRemoved:
+    """Remove `passage` from every text of `item` that holds it (see PASSAGE_PLACES; matching as
+    in `portal.core.redaction_marks.find_passage`: width, case and whitespace do not matter),
+    each occurrence replaced by the mark. Keeps the (encrypted) reason in a Redaction row and
+    records an audit event naming the places and how many times in each, and the row's id; never
+    the passage. The caller commits.
+
+    Raises PassageTooShort (under MIN_PASSAGE_LENGTH characters), ReasonQuotesPassage (the reason
+    holds the passage) or PassageNotFound (nothing changed).
+    """
+    if len(folded(passage)) < MIN_PASSAGE_LENGTH:
+        raise PassageTooShort(passage)
+    if find_passage(reason, passage):
+        raise ReasonQuotesPassage(reason)
+    found = _remove_everywhere(item, passage)
+    if not found:
+        raise PassageNotFound(passage)
+    row = Redaction(item_id=item.id, field=PASSAGE_FIELD, reason=reason, actor_id=actor_id, created_at=clock.now())
+    db.session.add(row)
+    db.session.flush()
+    places = {name: found[name] for name in PASSAGE_PLACES if found[name]}
+    audit.record("redact_passage", actor_id=actor_id, item_id=item.id, fields=list(places),
+                 numbers={"redaction_id": row.id, "found": places})
+    return PassageRemoved(redaction_id=row.id, places=places)
+
+
+def redaction_reasons(item_ids: list[int]) -> dict[int, str]:
+    """{Redaction id: reason} for the items `item_ids` (reasons erased are left out), for the
+    audit history, whose events name the Redaction row instead of holding the reason."""
+    rows = db.session.execute(select(Redaction.id, Redaction.reason).where(Redaction.item_id.in_(item_ids)))
+    return {row_id: reason for row_id, reason in rows if reason}
 
 
 def erase_personal_data(item: IntakeItem) -> list[str]:

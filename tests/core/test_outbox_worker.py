@@ -19,6 +19,7 @@ from portal.core.extensions import db
 from portal.core.models import OutboundMessage, OutboundStatus, SmsOptOut, Tip, utcnow
 from portal.core.outbox import queue_message
 from portal.core.outbox.worker import MAX_ATTEMPTS, run_pass
+from portal.core.redaction_marks import MARK
 from portal.jobs import PERIODIC_JOBS
 from portal.core.security.crypto import phone_hash
 from portal.tips.jobs import clear_expired_follow_up_codes
@@ -361,3 +362,11 @@ def test_a_periodic_job_runs_again_only_once_its_interval_has_passed_and_a_faili
         run_periodic_jobs(start + timedelta(minutes=minutes), jobs, last_runs)
     assert ran.count("every pass") == 4
     assert ran.count("hourly") == 2  # at 0 and at 60 minutes
+
+
+def test_a_passage_removed_while_the_message_waited_goes_as_an_ellipsis(app, capsys):
+    message = queued(f"测试短信：{MARK}，受理编号TY-7K3M-9Q2P")
+    assert run_pass().sent == 1
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[console SMS]")]
+    assert lines == ["[console SMS] to +86138…8000: 测试短信：…，受理编号TY-7K3M-9Q2P"]
+    assert reload(message).body == f"测试短信：{MARK}，受理编号TY-7K3M-9Q2P"  # the record keeps the mark

@@ -173,3 +173,11 @@ def test_contact_change_on_an_appointment_is_not_found(app: Flask, officer) -> N
         f"/staff/items/{item.reference}/contact", data={"csrf_token": token, "contact_name": "张三", "contact_phone": ""}
     )
     assert response.status_code == 404
+
+
+def test_audit_numbers_take_only_integers_so_no_text_can_pass(app) -> None:  # type: ignore[no-untyped-def]
+    event = audit.record("redact_passage", numbers={"redaction_id": 3, "found": {"description": 2}})
+    assert event.changes == {"numbers": {"redaction_id": 3, "found": {"description": 2}}}
+    for numbers in ({"found": {"description": "13800138000"}}, {"redaction_id": "张三"}, {"flag": True}):
+        with pytest.raises(audit.PersonalValueInAudit):
+            audit.record("redact_passage", numbers=numbers)

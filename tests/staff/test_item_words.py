@@ -89,7 +89,7 @@ def test_a_sampling_booking_item_offers_no_lead_workflow_and_refuses_a_status_mo
     page, _ = get_page(client, f"/staff/items/{item.reference}", headers=EN)
     html = page.get_data(as_text=True)
     assert "This is a sampling booking" in html and f"/staff/sampling/appointments/{item.reference}" in html
-    for form_action in ("/move", "/priority", "/take", "/redact"):
+    for form_action in ("/move", "/priority", "/take", "/redact", "/redact-passage"):
         assert f'action="/staff/items/{item.reference}{form_action}"' not in html
     refused = client.post(f"/staff/items/{item.reference}/move", headers=EN,
                           data={"csrf_token": csrf_token(html), "target": "triaged", "expected": "new"})

@@ -119,15 +119,16 @@ def test_link_and_merge_keep_both_histories(app: Flask, officer) -> None:  # typ
     assert len(_events(merged.id, "view_item")) >= 2  # and it kept its own
 
 
-def test_redaction_blanks_the_field_and_records_the_reason_not_the_value(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+def test_redaction_blanks_the_contact_number_and_records_the_reason_not_the_value(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
     _, client = officer
-    receipt = create_tip(description="我在成都火车站看到一个小孩，举报人电话13800138000")
-    response = _post(client, receipt.reference, "redact", {"field": "description", "redact_reason": "正文里有举报人的电话"})
+    receipt = create_tip(contact_phone="+8613800138000", may_contact_by_sms=True)
+    response = _post(client, receipt.reference, "redact", {"field": "contact_phone", "redact_reason": "号码不是举报人的"})
     assert response.status_code == 303
     db.session.expire_all()
-    assert "13800138000" not in receipt.tip.description
+    assert receipt.tip.contact_phone is None and receipt.tip.contact_phone_hash is None
     [event] = _events(receipt.tip.item_id, "redact")
-    assert event.fields == ["description"] and "13800138000" not in repr(event.changes)
+    assert event.fields == ["contact_phone"] and "13800138000" not in repr(event.changes)
+    assert "号码不是举报人的" not in repr(event.changes)
 
 
 @pytest.mark.postgres

@@ -162,7 +162,9 @@ class ItemLink(db.Model):
 
 
 class Redaction(db.Model):
-    """A field of an item that staff blanked out, and why. The reason is encrypted (it may quote)."""
+    """What staff removed from an item, and why: a passage wherever it appeared (`field` "passage";
+    the passage itself is kept nowhere) or a contact detail blanked whole (`field` its name). The
+    reason is encrypted (it may quote)."""
 
     __tablename__ = "redaction"
 

@@ -33,9 +33,12 @@ from sqlalchemy import select, update
 
 from portal.core.extensions import db
 from portal.core.models import OutboundMessage, OutboundStatus, utcnow
+from portal.core.redaction_marks import MARK
 from portal.core.sms import optout
 from portal.core.sms.backends import get_provider
 from portal.core.sms.provider import SendOutcome, SendResult, SmsProvider
+
+REMOVED_IN_SMS = "\u2026"
 
 logger = logging.getLogger(__name__)
 
@@ -157,8 +160,10 @@ def claim_next(now: datetime, skip: set[int]) -> _Claim | None:
                 continue
             message = db.session.get(OutboundMessage, message_id, populate_existing=True)
             assert message is not None  # the row this worker has just claimed
-            claim = _Claim(message_id, token, message.to_phone or "", message.to_phone_hash, message.body,
-                           message.attempts, message.purpose)
+            # A passage staff removed while the message waited goes as "…": the message has no
+            # language of its own to word the placeholder in.
+            claim = _Claim(message_id, token, message.to_phone or "", message.to_phone_hash,
+                           message.body.replace(MARK, REMOVED_IN_SMS), message.attempts, message.purpose)
             # End the read transaction: nothing stays open while the provider is called.
             db.session.rollback()
             return claim
