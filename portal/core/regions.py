@@ -93,6 +93,11 @@ def provinces() -> tuple[Division, ...]:
     return _index().children[None]
 
 
+def all_divisions() -> tuple[Division, ...]:
+    """Every division (provinces, cities, districts: about 3,200), in the dataset's order."""
+    return tuple(_index().by_code.values())
+
+
 def children_of(code: str) -> tuple[Division, ...]:
     """The divisions directly under `code` (cities, or districts), empty when there are none or the code is unknown."""
     return _index().children.get(code, ())
