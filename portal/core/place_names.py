@@ -33,7 +33,7 @@ from functools import lru_cache
 
 import ahocorasick
 
-from portal.core.regions import Division, all_divisions, division
+from portal.core.regions import Division, all_divisions, division, home_rank
 
 # Suffixes of division names, longest first (GB/T 2260 names).
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "新区", "林区", "矿区", "地区",
@@ -158,11 +158,7 @@ def _mentions(text: str, in_place_answer: bool) -> list[_Mention]:
 
 def _home_rank(entry: Division, home: str) -> int:
     """0 in the deployment's own city, 1 in its province, 2 elsewhere (or no DEPLOYMENT_REGION)."""
-    if not home:
-        return 2
-    if home[2:4] != "00" and entry.code[:4] == home[:4]:
-        return 0
-    return 1 if entry.code[:2] == home[:2] else 2
+    return home_rank(entry.code, home)
 
 
 def _accept(mention: _Mention, text: str, others: list[_Mention], home: str) -> bool:
