@@ -281,7 +281,7 @@ def recognise(text: str, *, place: str = "", home: str = "", within: str | None 
 def _common_parent(entries: list[Division], limit: Division | None) -> Division | None:
     chains = [list(reversed(_ancestors(e))) for e in entries]
     common: Division | None = None
-    for level in zip(*chains):
+    for level in zip(*chains, strict=False):  # chains differ in length: stop at the shortest
         if all(d.code == level[0].code for d in level):
             common = level[0]
         else:
