@@ -12,7 +12,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import cli, errors
-from portal.core import i18n
+from portal.core import i18n, place_names
 from portal.core.config import INSTANCE_DIR, ROOT, Settings
 from portal.core.db_sqlite import enable_sqlite_pragmas
 from portal.core.forgetting import EXTENSION as EXIT_EXTENSION, Forgetter
@@ -39,6 +39,7 @@ from portal.web.tips.forget import forget_tip_pages
 import portal.devtools.sms_simulator  # noqa: E402,F401,I001
 import portal.hotline.views  # noqa: E402,F401
 import portal.staff.admin  # noqa: E402,F401
+import portal.staff.classify_views  # noqa: E402,F401
 import portal.staff.item_actions  # noqa: E402,F401
 import portal.staff.login  # noqa: E402,F401
 import portal.staff.oversight  # noqa: E402,F401
@@ -128,6 +129,8 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
     headers.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    # Places are recognised in each tip's words when it is created (the SMS webhook among them).
+    place_names.prepare()
     return app
 
 

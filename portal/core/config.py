@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from portal.core import regions
 from portal.core.identity import InvalidMobileNumber, normalise_mobile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +50,20 @@ def _clock(env: Mapping[str, str], name: str, default: str) -> str:
     if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 23 or int(parts[1]) > 59:
         raise ConfigurationError(f"{name} must be a local time like 10:00, got {raw!r}")
     return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+
+
+def _division_code(env: Mapping[str, str], name: str) -> str:
+    """A six-digit administrative-division code (GB/T 2260, as `portal.core.regions` knows them),
+    or "" when the variable is unset or empty."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ""
+    if len(raw) != 6 or not raw.isdigit() or regions.division(raw) is None:
+        raise ConfigurationError(
+            f"{name} must be a six-digit administrative-division code (GB/T 2260) of a province, city or "
+            f"district, like 320600 for 江苏省南通市, got {raw!r}"
+        )
+    return raw
 
 
 def _phone_list(raw: str) -> tuple[str, ...]:
@@ -131,6 +146,10 @@ class Settings:
     sms_conversation_idle_minutes: int = 30
     # More messages than this from one number within a minute are stored and flagged, not answered.
     sms_burst_per_minute: int = 20
+    # The deployment's own division (issue 15): six-digit GB/T 2260 code, "" for none. Names shared
+    # by several divisions (通州区: 北京 and 南通) are ranked by its province and city, in the public
+    # region search and when places are recognised in a tip's words.
+    deployment_region: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -197,6 +216,7 @@ class Settings:
             sms_conversation_idle_minutes=_int(env, "SMS_CONVERSATION_IDLE_MINUTES",
                                                defaults.sms_conversation_idle_minutes),
             sms_burst_per_minute=_int(env, "SMS_BURST_PER_MINUTE", defaults.sms_burst_per_minute),
+            deployment_region=_division_code(env, "DEPLOYMENT_REGION"),
         )
 
     def problems(self) -> list[str]:

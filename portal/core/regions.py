@@ -93,6 +93,11 @@ def provinces() -> tuple[Division, ...]:
     return _index().children[None]
 
 
+def all_divisions() -> tuple[Division, ...]:
+    """Every division (provinces, cities, districts: about 3,200), in the dataset's order."""
+    return tuple(_index().by_code.values())
+
+
 def children_of(code: str) -> tuple[Division, ...]:
     """The divisions directly under `code` (cities, or districts), empty when there are none or the code is unknown."""
     return _index().children.get(code, ())
@@ -132,10 +137,21 @@ def place(province_code: str | None, city_code: str | None, district_code: str |
     return Place(province, city, district)
 
 
-def search(text: str, limit: int = 20) -> list[Place]:
-    """Places whose city or district name contains `text` (Chinese), most precise first.
+def home_rank(code: str, home: str) -> int:
+    """0 in the city of `home` (a six-digit code, or "" for none), 1 in its province, 2 elsewhere."""
+    if not home or not code:
+        return 2
+    if home[2:4] != "00" and code[:4] == home[:4]:
+        return 0
+    return 1 if code[:2] == home[:2] else 2
 
-    For the search box: typing 海门 finds 江苏省南通市海门区. At most `limit` results.
+
+def search(text: str, limit: int = 20, home: str = "") -> list[Place]:
+    """Places whose city or district name contains `text` (Chinese): those in the deployment's own
+    city first, then in its own province, then the rest; within each, most precise first.
+
+    For the search box: typing 海门 finds 江苏省南通市海门区; with `home` 320600 (DEPLOYMENT_REGION,
+    江苏省南通市), typing 通州区 offers 南通市通州区 before 北京市通州区. At most `limit` results.
     """
     text = (text or "").strip()
     if not text:
@@ -152,5 +168,6 @@ def search(text: str, limit: int = 20) -> list[Place]:
         city = next((d for d in chain if d.level == 2), None)
         district = next((d for d in chain if d.level == 3), None)
         found.append(Place(province, city, district))
-    found.sort(key=lambda p: (-(3 if p.district else 2 if p.city else 1), p.code or ""))
+    found.sort(key=lambda p: (home_rank(p.code or "", home), -(3 if p.district else 2 if p.city else 1),
+                              p.code or ""))
     return found[:limit]

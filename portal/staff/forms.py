@@ -72,6 +72,24 @@ class ContactForm(PortalForm):
     contact_phone = TypedStringField(_l("Contact mobile number"), validators=[Optional(), MobileNumber()])
 
 
+class CategoryForm(PortalForm):
+    """What was seen (a tip's category), set or corrected by staff."""
+
+    category = SelectField(_l("What was seen"), render_kw=NOT_REQUIRED,
+                           validators=[DataRequired(_l("Choose what was seen"))])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.category.choices = choices("category")
+
+
+class RegionChoiceForm(PortalForm):
+    """The region chosen on the item's region page: a six-digit division code, or "unknown".
+    The view checks the code names a division (`portal.core.regions`)."""
+
+    region = StringField(_l("Region"), validators=[DataRequired(_l("Choose the region, or Not known"))])
+
+
 class MoveForm(PortalForm):
     """Move an item along the workflow. `expected` is the status the officer saw on the page."""
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from portal.core.models import ApplicantRole, AppointmentStatus, Channel, ItemKind, ItemStatus, Outcome, Priority
+from portal.core.models import ApplicantRole, AppointmentStatus, Channel, ItemKind, ItemStatus, Outcome, Priority, RegionSource
 from portal.core.permissions import Role
 from portal.tips.labels import CATEGORY_LABELS
 
@@ -96,6 +96,12 @@ LABELS: dict[str, dict[Any, Any]] = {
         "failed": _l("Failed at the SMS provider"),
         "canceled": _l("Cancelled at the SMS provider"),
     },
+    # Who set an item's region (IntakeItem.region_source).
+    "region_source": {
+        RegionSource.TIPSTER: _l("chosen by the tipster"),
+        RegionSource.RECOGNISED: _l("recognised in the tip's words; check it"),
+        RegionSource.STAFF: _l("set by staff"),
+    },
     "action": {
         "view_item": _l("Opened the item"),
         # Sampling (portal/sampling): bookings, the desk and site administration.
@@ -119,6 +125,8 @@ LABELS: dict[str, dict[Any, Any]] = {
         "change_status": _l("Changed the status"),
         "change_priority": _l("Changed the priority"),
         "change_group": _l("Changed the working group"),
+        "change_region": _l("Changed the region"),
+        "change_category": _l("Changed what was seen"),
         "take_item": _l("Took the item"),
         "add_note": _l("Added a note"),
         "link_item": _l("Linked with another item"),
@@ -189,6 +197,8 @@ LABELS: dict[str, dict[Any, Any]] = {
         "tipster_answers": _l("Tipster's answers"),
         "questions_to_tipster": _l("Questions to the tipster"),
         "region_text": _l("Place as given"),
+        "region_code": _l("Region"),
+        "category": _l("What was seen"),
         "role": _l("Role"),
         "active": _l("Account switched on"),
         "filters": _l("Filters"),

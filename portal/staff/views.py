@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal.core import audit, clock
+from portal.core import audit, clock, regions
 from portal.core.extensions import db
 from portal.core.models import IntakeItem, ItemKind, ItemLink, ItemNote, OutboundMessage, OutboundStatus, StaffUser, WorkingGroup, as_utc
 from portal.core.permissions import Permission, requires, role_allows
@@ -25,6 +25,7 @@ from portal.staff import items
 from portal.staff.blueprint import bp
 from portal.core.csv_export import csv_response
 from portal.staff.forms import (
+    CategoryForm,
     ContactForm,
     GroupForm,
     LinkForm,
@@ -213,6 +214,8 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_c
         item=item, details=details, thread=thread, notes=notes, history=history, now=clock.now(),
         can_edit=_can(Permission.EDIT_ITEM), can_triage=can_triage, is_booking=is_booking,
         contact_form=pick(ContactForm),
+        category_form=pick(CategoryForm, category=item.tip.category if item.tip else None),
+        region_name=regions.full_name(item.region_code),
         reveal_form=pick(RevealContactForm) if items.contact_is_masked(item) and not reveal_contact else None,
         move_form=pick(MoveForm, targets=targets or None, groups=groups, expected=item.status),
         move_targets=targets,

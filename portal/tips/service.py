@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import audit
+from portal.core import audit, place_names
 from portal.core.extensions import db
 from portal.core.intake import new_item, unused_reference
-from portal.core.models import Channel, IntakeItem, ItemKind, Priority, Tip, TipCategory, utcnow
+from portal.core.models import Channel, IntakeItem, ItemKind, Priority, RegionSource, Tip, TipCategory, utcnow
 from portal.core.partial_dates import from_edtf
 from portal.core.security.crypto import hashes_match, lookup_hash, phone_hash
 from portal.core.security.references import new_follow_up_code, normalise_follow_up_code, normalise_reference
@@ -88,6 +88,7 @@ def create_tip(
     display_minutes: int = 60,
     submission_id: str | None = None,
     details: TipDetails | None = None,
+    home_region: str = "",
 ) -> TipReceipt:
     """Create a tip and its intake item in the current transaction (the caller commits).
 
@@ -101,7 +102,10 @@ def create_tip(
     whose two requests arrive together) is refused by a unique index, and the first tip's
     receipt is returned instead; its follow-up code is the one still on display.
 
-    `details`: the web journey's structured answers (where, when, who); see TipDetails.
+    `details`: the web journey's structured answers (where, when, who); see TipDetails. When they
+    give no region, or only a province or city, the region is recognised in the description and
+    the place (`recognise_region`); `home_region`: the deployment's own division code
+    (DEPLOYMENT_REGION, "" for none), which ranks names shared by several divisions.
     """
     details = details or TipDetails()
     region_text = " ".join(part for part in (details.region_name, place) if part) or None
@@ -130,6 +134,7 @@ def create_tip(
         reference=reference,
     )
     item.region_code = details.region_code
+    item.region_source = RegionSource.TIPSTER if details.region_code else None
     tip = Tip(
         item=item,
         category=category,
@@ -159,6 +164,7 @@ def create_tip(
         vehicle_plate=normalise_plate(details.vehicle_plate),
         language=details.language,
     )
+    recognise_region(tip, home_region)
     db.session.add(tip)
     try:
         savepoint.commit()
@@ -170,6 +176,25 @@ def create_tip(
         return earlier
     alert_duty_officers(item)
     return TipReceipt(tip=tip, reference=item.reference, follow_up_code=code)
+
+
+def recognise_region(tip: Tip, home_region: str = "") -> bool:
+    """Set the tip's region (`IntakeItem.region_code`, six-digit GB/T 2260) from the divisions named
+    in its description and place (`portal.core.place_names.recognise`: 海门汽车站 → 320614), when
+    the tipster chose none or only a province or city (then only a division under that one), and
+    staff have not set it. `home_region`: DEPLOYMENT_REGION ("" for none). In the current
+    transaction (the caller commits). Returns True when the region changed.
+    """
+    item = tip.item
+    if item.region_source == RegionSource.STAFF:
+        return False
+    within = item.region_code if item.region_source == RegionSource.TIPSTER else None
+    found = place_names.recognise(tip.description or "", place=tip.place or "", home=home_region, within=within)
+    if found is None or found.code == item.region_code:
+        return False
+    item.region_code = found.code
+    item.region_source = RegionSource.RECOGNISED
+    return True
 
 
 def _receipt_for_submission(submission_key: str) -> TipReceipt | None:

@@ -58,3 +58,14 @@ def test_several_encryption_keys_are_read_newest_first():
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings = Settings.from_env({"DATA_ENCRYPTION_KEYS": f"{new}, {old}"})
     assert settings.data_encryption_keys == (new, old)
+
+
+def test_deployment_region_is_read_as_a_division_code():
+    assert Settings.from_env({}).deployment_region == ""
+    assert Settings.from_env({"DEPLOYMENT_REGION": " 320600 "}).deployment_region == "320600"
+
+
+@pytest.mark.parametrize("wrong", ["南通", "3206", "999999", "32060O"])
+def test_a_deployment_region_that_is_no_division_code_is_refused_with_the_setting_named(wrong):
+    with pytest.raises(ConfigurationError, match="DEPLOYMENT_REGION must be a six-digit"):
+        Settings.from_env({"DEPLOYMENT_REGION": wrong})

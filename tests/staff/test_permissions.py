@@ -30,6 +30,8 @@ POST_DATA = {
     # new → verifying: allowed to ask (EDIT_ITEM), refused by the workflow (400), changes nothing.
     "staff.move_item": {"expected": "new", "target": "verifying"},
     "staff.add_note": {"note": "看过了"},
+    "staff.item_region": {"region": "320614"},
+    "staff.change_item_category": {"category": "other"},
 }
 # Answers that mean "you may": the view ran (a page, a redirect after a change, a form error,
 # a conflict, or a not-found for an object outside the account's scope).
@@ -191,7 +193,9 @@ def test_supervisor_is_read_only(walk_app: Flask, scopes) -> None:  # type: igno
     assert client.get("/staff/dashboard").status_code == 200
     assert client.get("/staff/audit").status_code == 200
     for action, data in (("contact", POST_DATA["staff.update_contact"]), ("move", POST_DATA["staff.move_item"]),
-                         ("priority", {"priority": "0", "reason": "x"}), ("notes", POST_DATA["staff.add_note"])):
+                         ("priority", {"priority": "0", "reason": "x"}), ("notes", POST_DATA["staff.add_note"]),
+                         ("region", POST_DATA["staff.item_region"]),
+                         ("category", POST_DATA["staff.change_item_category"])):
         assert client.post(f"/staff/items/{reference}/{action}", data=data).status_code == 403, action
     assert client.post(f"/staff/alerts/{scope.alert_id}/acknowledge").status_code == 403
 

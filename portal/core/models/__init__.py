@@ -1,7 +1,7 @@
 """All tables. Import models from here: `from portal.core.models import Tip`."""
 
 from portal.core.models.base import as_utc, utcnow
-from portal.core.models.intake import Channel, IntakeItem, ItemKind, ItemStatus, Outcome, Priority, Tip, TipCategory
+from portal.core.models.intake import Channel, IntakeItem, ItemKind, ItemStatus, Outcome, Priority, RegionSource, Tip, TipCategory
 from portal.core.models.messaging import InboundMessage, OutboundMessage, OutboundStatus, SmsConversation, SmsMedia, SmsOptOut
 from portal.core.models.sampling import ApplicantRole, Appointment, AppointmentStatus, Attendee, DocumentType, OpeningPeriod, RetiredTubeNumber, SamplingDraft, SamplingSite, SiteClosure, Slot
 from portal.core.models.staff import AuditEvent, CaseFileCounter, ItemLink, ItemNote, LoginThrottle, Redaction, StaffSession, StaffUser, UrgentAlert, WorkingGroup, staff_site
@@ -10,7 +10,7 @@ from portal.core.models.tips import FollowUpGuard, TipDraft, TipFollowUp, TipPho
 __all__ = [
     "ApplicantRole", "Appointment", "AppointmentStatus", "Attendee", "AuditEvent", "Channel", "DocumentType",
     "InboundMessage", "IntakeItem", "ItemKind", "ItemStatus", "OpeningPeriod", "OutboundMessage",
-    "OutboundStatus", "Priority", "RetiredTubeNumber", "SmsConversation", "SmsMedia", "SmsOptOut", "SamplingDraft", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
+    "OutboundStatus", "Priority", "RegionSource", "RetiredTubeNumber", "SmsConversation", "SmsMedia", "SmsOptOut", "SamplingDraft", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
     "TipCategory", "WorkingGroup", "as_utc", "staff_site", "utcnow",
     "FollowUpGuard", "TipDraft", "TipFollowUp", "TipPhoto", "TipQuestion",
     "CaseFileCounter", "ItemLink", "ItemNote", "LoginThrottle", "Outcome", "Redaction", "StaffSession", "UrgentAlert",

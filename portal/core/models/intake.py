@@ -59,6 +59,15 @@ class Priority(enum.IntEnum):
     LOW = 3
 
 
+class RegionSource(enum.StrEnum):
+    """Who set an item's `region_code`: the tipster's answer, the portal reading the tip's words
+    (portal.core.place_names), or staff on the item page."""
+
+    TIPSTER = "tipster"
+    RECOGNISED = "recognised"
+    STAFF = "staff"
+
+
 class TipCategory(enum.StrEnum):
     ABDUCTED_OR_TRAFFICKED = "abducted_or_trafficked"
     BEGGING_OR_EXPLOITED = "begging_or_exploited"
@@ -82,6 +91,7 @@ class IntakeItem(db.Model):
     # Administrative-division code (GB/T 2260) when known, plus the place as given.
     region_code: Mapped[str | None] = mapped_column(String(12))
     region_text: Mapped[str | None] = mapped_column(String(500))
+    region_source: Mapped[RegionSource | None] = mapped_column(value_enum(RegionSource, 12))
     working_group_id: Mapped[int | None] = mapped_column(ForeignKey("working_group.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Triage workflow (portal.triage.workflow): set on closing, cleared on reopening.

@@ -75,6 +75,7 @@ class TipFlow:
             deadline_days=turn.settings.feedback_deadline_days,
             display_minutes=0,  # the reply carries the code; no page will show it again
             details=TipDetails(language=turn.language),
+            home_region=turn.settings.deployment_region,
         )
         db.session.flush()
         if mentions_danger(description):
@@ -117,6 +118,7 @@ class TipFlow:
             if in_danger is None:
                 if turn.message.has_words:  # more about what was seen ("3" or "?" add nothing)
                     tip.description = f"{tip.description}\n{text}"[:DESCRIPTION_MAX]
+                    tips.recognise_region(tip, turn.settings.deployment_region)
                     return Reply(replies.tip_ask_danger_again(turn.language))
                 return Reply(replies.tip_ask_danger_only(turn.language))
             conversation.goto("where")
@@ -129,6 +131,7 @@ class TipFlow:
             if turn.message.number != 0 and text:
                 tip.place = text[:PLACE_MAX]
                 tip.item.region_text = tip.item.region_text or tip.place
+                tips.recognise_region(tip, turn.settings.deployment_region)
             conversation.goto("when")
             return Reply(replies.tip_ask_when(turn.language))
 

@@ -275,7 +275,7 @@ def region_search() -> tuple[str, int] | str | Response:
         return redirect(step_url("danger"))
     search_form = RegionSearchForm(request.args, meta={"csrf": False})
     query = search_form.q.data or "" if search_form.validate() else ""
-    matches = regions.search(query) if query else []
+    matches = regions.search(query, home=current_app.config["SETTINGS"].deployment_region) if query else []
     if request.method == "POST":
         choice = request.form.get("match", "")
         chosen = next((m for m in matches if _match_value(m) == choice), None)
@@ -456,6 +456,7 @@ def _send(draft: Any, answers: dict[str, Any], form: SendForm) -> Response:
         display_minutes=settings.follow_up_code_display_minutes,
         submission_id=draft_submission_id(),
         details=fields.details(current_language()),
+        home_region=settings.deployment_region,
     )
     for photo in list(draft.photos):
         photo.tip_id = receipt.tip.id

@@ -1,0 +1,116 @@
+"""Places named in a tip's words are recognised as administrative divisions (issue 15).
+
+The SMS texts are those of `tests/data/tips-duplicates.json` (a copy, unchanged, of the 30
+realistic tips written for the issue), whose `region_hint` is the division a careful officer
+would assign.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from portal.core.place_names import recognise, short_name
+from portal.core.regions import full_name
+
+TIPS = {tip["id"]: tip for tip in json.loads(
+    (Path(__file__).parents[1] / "data" / "tips-duplicates.json").read_text(encoding="utf-8"))["tips"]}
+NANTONG = "320600"
+
+
+def _name(text: str, *, place: str = "", home: str = "", within: str | None = None) -> str | None:
+    found = recognise(text, place=place, home=home, within=within)
+    return full_name(found.code) if found else None
+
+
+def test_an_sms_naming_a_railway_station_gets_its_city():
+    assert _name(TIPS["t15"]["text"]) == "四川省成都市"  # 成都东站出口那个男的…
+    assert _name("我在成都火车站看到一个小孩被拖上面包车") == "四川省成都市"
+    assert _name(TIPS["t29"]["text"]) == "江苏省南京市"  # 南京南站二楼候车厅…
+
+
+def test_an_sms_naming_a_bus_station_gets_its_district():
+    for tip_id in ("t04", "t05", "t23"):  # 海门汽车站…, 海门车站南边路口…
+        assert _name(TIPS[tip_id]["text"]) == TIPS[tip_id]["region_hint"] == "江苏省南通市海门区"
+    assert _name("南通汽车客运站候车大厅有个小孩一直哭") == "江苏省南通市"
+
+
+def test_an_sms_naming_a_district_gets_that_district():
+    assert _name(TIPS["t12"]["text"]) == TIPS["t12"]["region_hint"] == "江苏省宿迁市宿城区"
+
+
+def test_a_county_level_city_named_before_its_town_is_recognised():
+    assert _name(TIPS["t30"]["text"]) == TIPS["t30"]["region_hint"] == "江苏省南通市启东市"
+
+
+def test_a_district_named_with_its_city_is_that_district():
+    assert _name("南通通州金沙有白色面包车") == "江苏省南通市通州区"
+    assert _name("北京通州万达一楼") == "北京市通州区"
+    assert _name("江苏南通海门") == "江苏省南通市海门区"
+
+
+def test_a_province_alone_is_the_province():
+    assert _name("孩子在河南，可以送到高铁站交接") == "河南省"
+    assert _name("内蒙古") == "内蒙古自治区"
+
+
+def test_an_ambiguous_name_is_ranked_by_the_deployments_own_city():
+    assert _name(TIPS["t07"]["text"], home=NANTONG) == TIPS["t07"]["region_hint"] == "江苏省南通市通州区"
+    assert _name("通州区万达广场门口", home="110000") == "北京市通州区"
+
+
+def test_an_ambiguous_name_without_a_deployment_region_is_left_at_the_common_parent_or_unset():
+    assert _name("通州区万达广场门口") is None  # 北京 and 江苏 share nothing
+    assert _name("鼓楼区", home="320600") == "江苏省"  # 南京 and 徐州 each have one
+
+
+@pytest.mark.parametrize("text", [
+    TIPS["t02"]["text"],  # 我在长安一个电子厂上班… (长安区 is in 西安 and 石家庄)
+    "城区有个小孩在要饭", "新区那边的工地", "开发区工地", "东站出口有个小孩",
+    "他和县城里的人说", "北京路上有个小孩", "孩子说四川话", "那个男的是河南人", "北京时间八点",
+    "长安街", "中山路口", "清水河边",
+])
+def test_ordinary_words_are_not_taken_for_places(text):
+    assert _name(text) is None
+
+
+def test_a_name_written_with_its_suffix_is_the_division_with_that_suffix():
+    assert _name("合肥 市妇幼保健院") == "安徽省合肥市"
+    assert _name("海门市") == "江苏省南通市海门区"  # its name until 2020
+    assert _name("恩施州") == "湖北省恩施土家族苗族自治州"
+
+
+def test_the_typed_place_counts_bare_names_and_outweighs_the_text():
+    assert _name(TIPS["t02"]["text"], place=TIPS["t02"]["place_text"]) == "广东省东莞市"  # 东莞长安镇
+    assert _name(TIPS["t25"]["text"], place=TIPS["t25"]["place_text"]) == "山西省太原市"  # 太原柳巷附近
+    assert _name(TIPS["t16"]["text"], place=TIPS["t16"]["place_text"]) == "贵州省贵阳市"  # not 四川's 金阳县
+
+
+def test_a_chosen_province_is_refined_only_within_it():
+    assert _name("南通通州", within="320000") == "江苏省南通市通州区"
+    assert _name("北京通州", within="320000") is None
+    assert _name("江苏", within="320000") is None
+
+
+def test_short_names_drop_suffix_and_nationalities():
+    assert short_name("南通市") == "南通"
+    assert short_name("恩施土家族苗族自治州") == "恩施"
+    assert short_name("广西壮族自治区") == "广西"
+    assert short_name("浦东新区") == "浦东"
+    assert short_name("沛县") == "沛县"
+
+
+def test_no_sms_of_the_data_set_gets_a_wrong_region():
+    for tip in TIPS.values():
+        if tip["channel"] != "sms":
+            continue
+        found = _name(tip["text"], home=NANTONG)
+        assert found is None or (tip["region_hint"] or "").startswith(found), (tip["id"], found)
+
+
+def test_a_text_longer_than_any_tip_keeps_is_recognised():
+    text = TIPS["t11"]["text"] * 40  # about 6,000 characters, longer than any tip keeps
+    found = recognise(text)
+    assert found is not None and found.code == "510100"
