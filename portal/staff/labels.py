@@ -71,7 +71,9 @@ LABELS: dict[str, dict[Any, Any]] = {
     "duplicate_reason": {
         "phone": _l("same phone number"),
         "plate": _l("same vehicle plate"),
-        "text": _l("similar text near the same place and time"),
+        "text": _l("similar words"),
+        "place": _l("same area"),
+        "time": _l("close in time"),
     },
     "direction": {"in": _l("Received"), "in_burst": _l("Received in a burst: not answered"), "out": _l("Sent")},
     # What became of a message the portal sends (OutboundStatus), as shown in an item's SMS thread.
@@ -104,6 +106,7 @@ LABELS: dict[str, dict[Any, Any]] = {
     },
     "action": {
         "view_item": _l("Opened the item"),
+        "view_suggestion": _l("Shown as a possible duplicate of another item"),
         # Sampling (portal/sampling): bookings, the desk and site administration.
         "appointment_cancelled": _l("Cancelled the booking"),
         "appointment_checked_in": _l("Checked the family in"),

@@ -185,11 +185,15 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_c
         details.fields = sorted(set(details.fields) | {"notes"})
     thread = _thread(item, details)
     items.record_view(item, details, user.id)
-    db.session.commit()
-    groups = working_groups()
     # A sampling booking is not a lead: no status moves, priority, hand-over, duplicates or
     # redaction; its item closes by itself (portal.core.intake.close_finished_appointment).
     is_booking = item.kind == ItemKind.APPOINTMENT
+    can_triage = _can(Permission.TRIAGE) and not is_booking
+    duplicates = suggested_duplicates(item, visible_items_filter(user)) if can_triage else []
+    for suggestion in duplicates:  # each snippet shows part of another tip's description
+        audit.record("view_suggestion", actor_id=user.id, item_id=suggestion.item.id, fields=["description"])
+    db.session.commit()
+    groups = working_groups()
     targets = [] if is_booking else [
         t for t in workflow.allowed_moves(item.status) if _can(workflow.MOVE_PERMISSION.get(t, Permission.TRIAGE))]
 
@@ -208,7 +212,6 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_c
     history.sort(key=lambda row: (row[0].occurred_at, row[0].id), reverse=True)
     # Redaction events name their Redaction row; its reason (encrypted, erasable) is shown with them.
     reasons = redaction_reasons([item.id] + [other.id for other in merged])
-    can_triage = _can(Permission.TRIAGE) and not is_booking
     return render_template(
         "staff/item.html",
         item=item, details=details, thread=thread, notes=notes, history=history, now=clock.now(),
@@ -224,7 +227,7 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_c
         note_form=pick(NoteForm), link_form=pick(LinkForm),
         redact_form=pick(RedactForm, fields=[(f, label("field", f)) for f in redactable_fields(item)]),
         passage_form=pick(RedactPassageForm), redaction_reasons=reasons,
-        duplicates=suggested_duplicates(item, visible_items_filter(user)) if can_triage else [],
+        duplicates=duplicates,
         merged=merged, linked=linked, merged_into=merged_into,
         form=form,
     ), code
