@@ -289,3 +289,28 @@ def _common_parent(entries: list[Division], limit: Division | None) -> Division 
     if common is not None and limit is not None and not _is_under(common, limit):
         return None
     return common
+
+
+# Words for the kind of place a tip names (a station, its exits, a square), which say where,
+# not what happened: blanked with the division names by `blank_place_words`.
+_PLACE_KIND_WORDS = re.compile(
+    r"(?:长途汽车站|汽车客运站|火车站|汽车站|客运站|客车站|高铁站|动车站|客站|车站|出站口|进站口|地铁口|"
+    r"候车大厅|候车厅|候车室|售票厅|广场|[东南西北]站|站)"
+)
+
+
+def blank_place_words(text: str) -> str:
+    """`text` with every division name (full or short, wherever it stands: 成都, 海门区, 南通) and
+    every place-kind word (汽车站, 出站口, 广场, 东站…) replaced by a space, for comparing what
+    two texts say happened apart from where (portal.triage.duplicates weighs the place on its
+    own). Unlike `recognise`, no context is required: a word that is only sometimes a place is
+    blanked too, which costs a comparison little. Linear in the length of `text`."""
+    folded = unicodedata.normalize("NFKC", text)
+    keep = [True] * len(folded)
+    for mention in _mentions(folded, in_place_answer=False):
+        for i in range(mention.start, mention.end):
+            keep[i] = False
+    for match in _PLACE_KIND_WORDS.finditer(folded):
+        for i in range(match.start(), match.end()):
+            keep[i] = False
+    return "".join(c if k else " " for c, k in zip(folded, keep, strict=True))

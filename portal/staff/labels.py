@@ -74,6 +74,8 @@ LABELS: dict[str, dict[Any, Any]] = {
         "text": _l("similar words"),
         "place": _l("same area"),
         "time": _l("close in time"),
+        "child": _l("child described alike"),
+        "age": _l("child's age alike"),
     },
     "direction": {"in": _l("Received"), "in_burst": _l("Received in a burst: not answered"), "out": _l("Sent")},
     # What became of a message the portal sends (OutboundStatus), as shown in an item's SMS thread.
