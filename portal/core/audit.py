@@ -17,6 +17,7 @@ NON_PERSONAL_FIELDS = frozenset({
     "outcome", "case_file_number", "assigned_to_id", "merged_into_id", "role", "active",
     "site_id", "closure_days",  # a sampling site's closure: which site, which local days
     "attendee_id",  # which person of a booking (a row id; never their name or tube number)
+    "feedback_kind",  # which feedback template was given to a tipster (a code, never its text)
 })
 
 
