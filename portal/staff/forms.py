@@ -192,7 +192,7 @@ class QueueFilterForm(PortalForm):
     group = SelectField(_l("Working group"), validators=[Optional()])
     mine = BooleanField(_l("Assigned to me or my group"))
     overdue = BooleanField(_l("Overdue only"))
-    replied = BooleanField(_l("Tipster replied"))
+    replied = BooleanField(_l("Tipster replied, not yet opened"))
     received_from = DateField(_l("Received from"), validators=[Optional(), DayInRange()], format="%Y-%m-%d")
     received_to = DateField(_l("Received to"), validators=[Optional(), DayInRange()], format="%Y-%m-%d")
 
