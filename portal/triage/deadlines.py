@@ -94,6 +94,7 @@ def deadline_rows(start: datetime, end: datetime, now: datetime) -> list[Deadlin
     ).where(IntakeItem.feedback_due_at >= start, IntakeItem.feedback_due_at < end)
     rows = []
     for item_id, kind, due, closed_at, outcome, merged_into_id, group_id, answered_at in db.session.execute(query):
+        assert due is not None  # the WHERE clause above: a deadline in [start, end)
         result = answer_result(kind=kind, due=due, now=now, closed_at=closed_at, outcome=outcome,
                                merged_into_id=merged_into_id,
                                answered_at=as_utc(answered_at) if answered_at is not None else None)
