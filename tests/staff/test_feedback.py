@@ -179,3 +179,28 @@ def test_an_interim_feedback_is_not_final_and_the_item_page_lists_what_was_given
     assert db.session.scalars(select(TipFeedback)).one().final is False
     page = text_of(officer.get(f"/staff/items/{receipt.reference}", headers=EN))
     assert "Feedback to the tipster" in page and "Still being checked" in page
+
+
+def test_the_new_pages_are_well_formed_in_both_languages(app, tipster):
+    """One title, one h1, unique ids, a CSRF token in every POST form (tests.support.helpers.check_page)."""
+    receipt = create_tip(contact_phone=PHONE, may_contact_by_sms=True)
+    admin = _officer(app, Role.ADMIN, "admin")
+    for headers in (EN, ZH):
+        for url in (f"/staff/items/{receipt.reference}", "/staff/feedback-templates",
+                    "/staff/feedback-templates/child_found", "/staff/account"):
+            get_page(admin, url, headers=headers)
+    _give(admin, receipt.reference, "child_found")
+    get_page(admin, f"/staff/items/{receipt.reference}", headers=EN)
+    assert "News from the police" in _status_page(tipster, receipt, EN)
+
+
+@pytest.mark.slow
+def test_the_feedback_section_and_the_template_pages_are_valid_html(app, tipster):
+    from tests.support.nu_checker import assert_valid_html
+
+    receipt = create_tip(contact_phone=PHONE, may_contact_by_sms=True)
+    admin = _officer(app, Role.ADMIN, "admin")
+    _give(admin, receipt.reference, "child_found")
+    for url in (f"/staff/items/{receipt.reference}", "/staff/feedback-templates", "/staff/feedback-templates/child_found",
+                "/staff/account"):
+        assert_valid_html(admin.get(url, headers=ZH).get_data(as_text=True), url)
