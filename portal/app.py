@@ -40,6 +40,8 @@ import portal.devtools.sms_simulator  # noqa: E402,F401,I001
 import portal.hotline.views  # noqa: E402,F401
 import portal.staff.admin  # noqa: E402,F401
 import portal.staff.classify_views  # noqa: E402,F401
+import portal.staff.duty_phone  # noqa: E402,F401
+import portal.staff.feedback  # noqa: E402,F401
 import portal.staff.item_actions  # noqa: E402,F401
 import portal.staff.login  # noqa: E402,F401
 import portal.staff.oversight  # noqa: E402,F401

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask, url_for
 
 from portal.core.extensions import db
+from portal.tips.feedback import FEEDBACK_KINDS, default_text
 from portal.core.models import WorkingGroup
 from portal.core.permissions import Role
 from portal.hotline.keywords import OPT_IN_WORDS, OPT_OUT_WORDS
@@ -98,7 +99,11 @@ def test_every_word_of_the_staff_pages_in_chinese_is_chinese(app, zh_app):
     admin = create_staff(Role.ADMIN, username="admin-user")
     other = create_staff(Role.SUPERVISOR, username="spare-account")
     data = {admin.username, other.username, site.name}
-    values = {"reference": tip.item.reference, "user_id": other.id, "site_id": site.id, "alert_id": 1, "closure_id": 1}
+    # The feedback templates' pages show each template's English version too, on purpose (lang="en").
+    with zh_app.test_request_context():
+        data |= {default_text(kind, "en") for kind in FEEDBACK_KINDS}
+    values = {"reference": tip.item.reference, "user_id": other.id, "site_id": site.id, "alert_id": 1, "closure_id": 1,
+              "kind": "child_found"}
 
     client = browser(zh_app)
     refused = client.post("/staff/login", headers=ZH, data={"username": "nobody", "password": "wrong password"})

@@ -35,6 +35,7 @@ class Permission(str, enum.Enum):
     VIEW_AUDIT = "view_audit"  # read and filter the whole audit log
     MANAGE_STAFF = "manage_staff"  # accounts and roles
     MANAGE_SITES = "manage_sites"  # sampling sites, hours, closures
+    MANAGE_FEEDBACK_TEMPLATES = "manage_feedback_templates"  # the wording of the feedback given to tipsters
     SAMPLING_DESK = "sampling_desk"  # a site's day list, check-in, samples, walk-ins, booking for families
 
 

@@ -226,6 +226,7 @@ class QueueFilterForm(PortalForm):
     group = SelectField(_l("Working group"), validators=[Optional()])
     mine = BooleanField(_l("Assigned to me or my group"))
     overdue = BooleanField(_l("Overdue only"))
+    replied = BooleanField(_l("Tipster replied, not yet opened"))
     received_from = DateField(_l("Received from"), validators=[Optional(), DayInRange()], format="%Y-%m-%d")
     received_to = DateField(_l("Received to"), validators=[Optional(), DayInRange()], format="%Y-%m-%d")
 
@@ -254,6 +255,7 @@ class QueueFilterForm(PortalForm):
             working_group_id=int(valid("group")) if valid("group") is not None else None,
             mine=bool(self.mine.data),
             overdue=bool(self.overdue.data),
+            replied=bool(self.replied.data),
             received_from=valid("received_from"),
             received_to=valid("received_to"),
             text=valid("q"),

@@ -12,8 +12,6 @@ by the item page.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
@@ -33,26 +31,14 @@ from portal.staff.blueprint import bp
 from portal.staff.labels import LABELS
 from portal.staff.queue import find_visible_item
 from portal.tips.followup import Conversation, conversation
+from portal.tips.notices import polite_send_time
 from portal.core import regions
 from portal.tips.labels import SEX_LABELS
 from portal.core.photos import photo_path
 from portal.staff import views as staff_views
 
 QUESTION_MAX = 1000
-# A text that arrives at night can be seen by whoever the tipster fears; notices to tipsters
-# are sent only between these local times (SITE_TIMEZONE), otherwise held until the morning.
-TIPSTER_SMS_FROM, TIPSTER_SMS_UNTIL = time(8, 0), time(21, 0)
 
-
-def polite_send_time(now: datetime, tz: str) -> datetime:
-    """When a notice to a tipster may go: `now` (a UTC instant) if it is between 08:00 and 21:00
-    local time in `tz` (an IANA zone), otherwise the next 08:00 local. Returns a UTC instant."""
-    zone = ZoneInfo(tz)
-    local = now.astimezone(zone)
-    if TIPSTER_SMS_FROM <= local.time() < TIPSTER_SMS_UNTIL:
-        return now
-    day = local.date() if local.time() < TIPSTER_SMS_FROM else local.date() + timedelta(days=1)
-    return datetime.combine(day, TIPSTER_SMS_FROM, tzinfo=zone).astimezone(timezone.utc)
 
 # The audit trail names these actions; the words live with the code that records them.
 LABELS["action"].update(

@@ -77,6 +77,8 @@ class QueueFilters:
     working_group_id: int | None = None
     mine: bool = False
     overdue: bool = False
+    # Only items flagged "tipster replied" that nobody has opened since (portal.tips.replies).
+    replied: bool = False
     received_from: date | None = None
     received_to: date | None = None
     text: str | None = None
@@ -105,6 +107,8 @@ class QueueFilters:
             found.append(mine)
         if self.overdue:
             found += [IS_OPEN, IntakeItem.feedback_due_at < bindparam("overdue_now", now, type_=UTCDateTime())]  # type: ignore[list-item]  # a text() clause
+        if self.replied:
+            found.append(IntakeItem.tipster_replied_at.is_not(None))
         zone = ZoneInfo(self.timezone)
         if self.received_from is not None:
             start = datetime.combine(self.received_from, time(0), tzinfo=zone)

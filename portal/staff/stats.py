@@ -4,9 +4,10 @@ Days and months are local calendar days in SITE_TIMEZONE. Definitions:
 
 - **received**: items by the local day of `received_at`.
 - **open**: items whose status is not `closed`.
-- **deadline met / missed**, by the month the feedback deadline fell in: met when the item was
-  closed at or before its deadline; missed when it was closed later, or is still open after it.
-  Items whose deadline is still ahead are neither.
+- **deadline met / missed** ("answered in time"), by the local month the feedback deadline fell
+  in: defined once, for every kind of item, in `portal.triage.deadlines` (a tip: final feedback
+  given to the tipster by its deadline; a merged duplicate or spam: never counted). Items whose
+  deadline is still ahead without an answer are neither.
 - **bookings / attended**, by the month of the slot: appointments not cancelled, and those
   checked in (a sample is taken at check-in).
 """
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
+from portal.triage import deadlines
 from portal.core.models import Appointment, Attendee, AppointmentStatus, Channel, IntakeItem, ItemStatus, SamplingSite, Slot, WorkingGroup
 
 
@@ -74,30 +76,15 @@ def open_by_status() -> dict[str, int]:
     return {s.value: rows.get(s, 0) for s in ItemStatus if s is not ItemStatus.CLOSED}
 
 
-def _deadline_rows(start: datetime, end: datetime, group_id: int | None = None, any_group: bool = True):  # type: ignore[no-untyped-def]
-    query = select(IntakeItem.feedback_due_at, IntakeItem.closed_at, IntakeItem.status, IntakeItem.working_group_id).where(
-        IntakeItem.feedback_due_at >= start, IntakeItem.feedback_due_at < end
-    )
-    return db.session.execute(query).all()
-
-
-def deadline_result(due: datetime, closed_at: datetime | None, now: datetime) -> str | None:
-    """"met", "missed", or None (deadline still ahead and item open)."""
-    if closed_at is not None:
-        return "met" if closed_at <= due else "missed"
-    return "missed" if due < now else None
-
-
 def deadlines_per_month(now: datetime, tz: str, months: int = 12) -> list[tuple[tuple[int, int], dict[str, int]]]:
     """Deadlines met and missed, by the local month each deadline fell in, for the last `months`."""
     keys = recent_months(now, tz, months)
     start, _end = month_bounds(*keys[0], tz)
     _s, end = month_bounds(*keys[-1], tz)
     counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
-    for due, closed_at, _status, _group in _deadline_rows(start, end):
-        result = deadline_result(due, closed_at, now)
-        if result:
-            counts[_month_key(due, tz)][result] += 1
+    for row in deadlines.deadline_rows(start, end, now):
+        if row.result:
+            counts[_month_key(row.due, tz)][row.result] += 1
     return [(key, {"met": counts[key]["met"], "missed": counts[key]["missed"]}) for key in keys]
 
 
@@ -152,12 +139,11 @@ def monthly_report(year: int, month: int, now: datetime, tz: str, outcomes: list
         select(IntakeItem.working_group_id).where(IntakeItem.received_at >= start, IntakeItem.received_at < end)
     ):
         rows[group_id if group_id in rows else None].received += 1
-    for due, closed_at, _status, group_id in _deadline_rows(start, end):
-        result = deadline_result(due, closed_at, now)
-        target = rows[group_id if group_id in rows else None]
-        if result == "met":
+    for deadline in deadlines.deadline_rows(start, end, now):
+        target = rows[deadline.working_group_id if deadline.working_group_id in rows else None]
+        if deadline.result == deadlines.MET:
             target.verified_in_time += 1
-        elif result == "missed":
+        elif deadline.result == deadlines.MISSED:
             target.deadlines_missed += 1
     for group_id, outcome in db.session.execute(
         select(IntakeItem.working_group_id, IntakeItem.outcome).where(IntakeItem.closed_at >= start, IntakeItem.closed_at < end)

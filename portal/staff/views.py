@@ -39,6 +39,7 @@ from portal.staff.forms import (
 )
 from portal.staff.labels import label
 from portal.staff.queue import filtered_query, find_visible_item, is_overdue, queue_page, visible_items_filter
+from portal.tips import replies
 from portal.triage import alerts, workflow
 from portal.triage.duplicates import suggested_duplicates
 from portal.triage.redaction import redactable_fields, redaction_reasons
@@ -141,8 +142,8 @@ def _thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]
     for message in db.session.scalars(
         select(OutboundMessage).where(OutboundMessage.item_id == item.id).order_by(OutboundMessage.created_at)
     ):
-        if message.purpose == alerts.DUTY_ALERT_PURPOSE:
-            continue  # to the duty officers, not part of the conversation
+        if message.purpose in (alerts.DUTY_ALERT_PURPOSE, replies.OWNER_NOTICE_PURPOSE):
+            continue  # to officers, not part of the conversation
         # The time is when it went (sent), or when it is due (still to be sent), else when it was written.
         when = message.sent_at or (message.not_before if message.status == OutboundStatus.QUEUED else None)
         thread.append({"received": format_local_datetime(when or message.created_at, tz),
@@ -236,5 +237,10 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_c
 @bp.get("/items/<reference>")
 @requires(Permission.VIEW_ITEM)
 def item(reference: str) -> tuple[str, int]:
-    """One item with its details; each view of personal fields is audited (404 when out of scope)."""
-    return render_item(visible_item_or_404(reference))
+    """One item with its details; each view of personal fields is audited (404 when out of scope).
+
+    Opening the page clears the item's "tipster replied" flag (`portal.tips.replies.mark_seen`):
+    whoever may see the item has now seen the reply."""
+    found = visible_item_or_404(reference)
+    replies.mark_seen(found)
+    return render_item(found)

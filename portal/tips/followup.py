@@ -36,11 +36,13 @@ from sqlalchemy import BindParameter, bindparam, case, delete, null, select, upd
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from portal.core import clock
 from portal.core.extensions import db
 from portal.core.models import FollowUpGuard, Tip, TipFollowUp, TipPhoto, TipQuestion, utcnow
 from portal.core.models.base import UTCDateTime
 from portal.core.security.crypto import lookup_hash
 from portal.core.security.references import normalise_reference
+from portal.tips.replies import mark_replied
 from portal.tips.service import find_tip_for_follow_up
 
 _GUARD_PURPOSE = "follow-up-guard"
@@ -258,13 +260,21 @@ def conversation(tip: Tip) -> Conversation:
 def add_follow_up(tip: Tip, *, text: str | None, question_id: int | None, now: datetime | None = None) -> TipFollowUp:
     """Record what the tipster sent through /tips/status (the caller attaches photos and commits).
 
-    A `question_id` that is not one of this tip's questions is treated as no question.
+    An answer (`question_id` one of this tip's questions) marks that question answered
+    (`TipQuestion.answered_at`, the first answer's time); a `question_id` that is not one of this
+    tip's questions is treated as no question (later information). Either way the item is
+    flagged "tipster replied" and its owner told (`portal.tips.replies.mark_replied`). `now`:
+    aware UTC, default the current time.
     """
+    now = now or clock.now()
     if question_id is not None:
         question = db.session.get(TipQuestion, question_id)
         if question is None or question.tip_id != tip.id:
             question_id = None
-    follow_up = TipFollowUp(tip_id=tip.id, question_id=question_id, text=text or None, received_at=now or utcnow())
+        elif question.answered_at is None:
+            question.answered_at = now
+    follow_up = TipFollowUp(tip_id=tip.id, question_id=question_id, text=text or None, received_at=now)
     db.session.add(follow_up)
+    mark_replied(tip.item, now)
     db.session.flush()
     return follow_up

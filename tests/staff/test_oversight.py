@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from portal.core import audit
 from portal.core.extensions import db
-from portal.core.models import AuditEvent, Channel, IntakeItem, ItemNote, StaffUser, Tip, WorkingGroup
+from portal.core.models import AuditEvent, Channel, IntakeItem, ItemNote, StaffUser, Tip, TipFeedback, WorkingGroup
 from portal.core.permissions import Role
 from portal.core.csv_export import safe_cell
 from tests.support.factories import create_staff, create_tip
@@ -32,8 +32,14 @@ def _csv(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
 
 
 def _tip(received: datetime, *, channel: Channel = Channel.WEB, group: WorkingGroup | None = None,
-         closed: datetime | None = None, outcome: str | None = None) -> IntakeItem:
-    item = create_tip(channel=channel).tip.item
+         closed: datetime | None = None, outcome: str | None = None, answered: datetime | None = None) -> IntakeItem:
+    """A tip received at `received`; closed at `closed`, and the tipster given final feedback
+    at `answered` (what "answered in time" counts: portal.triage.deadlines)."""
+    receipt = create_tip(channel=channel)
+    item = receipt.tip.item
+    if answered is not None:
+        db.session.add(TipFeedback(tip_id=receipt.tip.id, kind="handled", final=True, text_zh="核查完毕",
+                                   text_en="Checked", given_at=answered))
     item.received_at, item.feedback_due_at = received, received + timedelta(days=7)
     item.working_group_id = group.id if group else None
     if closed:
@@ -54,27 +60,30 @@ def test_dashboard_report_and_export_agree_on_the_same_data(app: Flask, monkeypa
     db.session.add_all([first, second])
     db.session.commit()
     march = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
-    _tip(march, group=first, closed=march + timedelta(days=3), outcome="confirmed_lead")  # met
-    _tip(march + timedelta(days=1), channel=Channel.SMS, group=first, closed=march + timedelta(days=10), outcome="spam")  # late
+    _tip(march, group=first, closed=march + timedelta(days=3), outcome="confirmed_lead", answered=march + timedelta(days=3))  # met
+    _tip(march + timedelta(days=1), channel=Channel.SMS, group=first, closed=march + timedelta(days=10),
+         outcome="not_substantiated", answered=march + timedelta(days=10))  # answered late
     _tip(march + timedelta(days=2), group=second)  # open, due 11 March: missed
     _tip(march + timedelta(days=15), channel=Channel.SMS)  # open, not yet due, no group
     _tip(datetime(2026, 2, 10, 2, 0, tzinfo=timezone.utc), group=second, closed=datetime(2026, 2, 12, tzinfo=timezone.utc),
-         outcome="not_substantiated")  # February
+         outcome="not_substantiated", answered=datetime(2026, 2, 12, tzinfo=timezone.utc))  # February
+    # Neither met nor missed, however late: spam is not a lead.
+    _tip(march + timedelta(days=3), group=first, closed=march + timedelta(days=12), outcome="spam")
     user = create_staff(Role.SUPERVISOR)
     client = browser(app)
     sign_in(client, user.username)
 
     report = {row["unit"]: row for row in _csv(client.get("/staff/report.csv?month=2026-03"))}
-    assert report["第一专班"]["received"] == "2" and report["第二专班"]["received"] == "1"
+    assert report["第一专班"]["received"] == "3" and report["第二专班"]["received"] == "1"
     received_march = sum(int(r["received"]) for r in report.values() if r["unit_kind"] != "site")
     met = sum(int(r["verified_within_deadline"]) for r in report.values())
     missed = sum(int(r["deadlines_missed"]) for r in report.values())
     closed_spam = sum(int(r["closed_spam"]) for r in report.values())
 
     export = _csv(client.get("/staff/queue.csv?status=all&received_from=2026-03-01&received_to=2026-03-31"))
-    assert len(export) == received_march == 4
+    assert len(export) == received_march == 5
     assert sum(1 for row in export if row["outcome"] in ("Spam", "垃圾信息")) == closed_spam == 1
-    assert sum(1 for row in export if row["working_group"] == "第一专班") == 2
+    assert sum(1 for row in export if row["working_group"] == "第一专班") == 3
 
     html = client.get("/staff/dashboard", headers={"Accept-Language": "en"}).get_data(as_text=True)
     intake = _table(html, "table-intake")

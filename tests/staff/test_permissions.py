@@ -32,6 +32,11 @@ POST_DATA = {
     "staff.add_note": {"note": "看过了"},
     "staff.item_region": {"region": "320614"},
     "staff.change_item_category": {"category": "other"},
+    # Feedback to the tipster, its templates and the duty phone (issue 14): complete forms, so an
+    # allowed role's request really changes something (303) and a refused one changes nothing.
+    "staff.give_feedback": {"kind": "still_checking"},
+    "staff.feedback_template": {"text_zh": "警方仍在核查您的线索。", "text_en": "The police are still checking your report."},
+    "staff.change_duty_phone": {"duty_phone": "138 0013 8000"},
 }
 # Answers that mean "you may": the view ran (a page, a redirect after a change, a form error,
 # a conflict, or a not-found for an object outside the account's scope).
@@ -55,6 +60,8 @@ URL_VALUES: dict[str, Callable[[Scope], object]] = {
     "site_id": lambda s: s.site_id,
     # No closure needs to exist: the permission check comes first (403), an allowed role gets 404.
     "closure_id": lambda s: 1,
+    # A feedback template's kind (portal.tips.feedback.FEEDBACK_KINDS).
+    "kind": lambda s: "still_checking",
 }
 
 
@@ -138,6 +145,17 @@ def test_the_permission_table_gives_each_role_what_the_issue_says() -> None:
                Permission.ACKNOWLEDGE_ALERT}
     assert not changes & table[Role.SUPERVISOR]
     assert {Permission.VIEW_REPORTS, Permission.VIEW_AUDIT} <= table[Role.SUPERVISOR]
+    # Rewording what tipsters are told is for admins alone; giving feedback is working an item.
+    assert [role for role in Role if Permission.MANAGE_FEEDBACK_TEMPLATES in table[role]] == [Role.ADMIN]
+
+
+def test_feedback_and_duty_phone_urls_need_the_permissions_the_table_gives(app: Flask) -> None:
+    """The issue-14 staff URLs, named, so that a change of their permission is a visible change here."""
+    needs = {endpoint: getattr(view, "required_permission", None) for endpoint, view in app.view_functions.items()}
+    assert needs["staff.give_feedback"] is Permission.EDIT_ITEM
+    assert needs["staff.feedback_templates"] is Permission.MANAGE_FEEDBACK_TEMPLATES
+    assert needs["staff.feedback_template"] is Permission.MANAGE_FEEDBACK_TEMPLATES
+    assert needs["staff.change_duty_phone"] is Permission.SIGN_IN
 
 
 def test_every_staff_url_sends_anonymous_visitors_to_sign_in(walk_app: Flask, scopes) -> None:  # type: ignore[no-untyped-def]
@@ -195,7 +213,8 @@ def test_supervisor_is_read_only(walk_app: Flask, scopes) -> None:  # type: igno
     for action, data in (("contact", POST_DATA["staff.update_contact"]), ("move", POST_DATA["staff.move_item"]),
                          ("priority", {"priority": "0", "reason": "x"}), ("notes", POST_DATA["staff.add_note"]),
                          ("region", POST_DATA["staff.item_region"]),
-                         ("category", POST_DATA["staff.change_item_category"])):
+                         ("category", POST_DATA["staff.change_item_category"]),
+                         ("feedback", POST_DATA["staff.give_feedback"])):
         assert client.post(f"/staff/items/{reference}/{action}", data=data).status_code == 403, action
     assert client.post(f"/staff/alerts/{scope.alert_id}/acknowledge").status_code == 403
 

@@ -5,13 +5,13 @@ from portal.core.models.intake import Channel, IntakeItem, ItemKind, ItemStatus,
 from portal.core.models.messaging import InboundMessage, OutboundMessage, OutboundStatus, SmsConversation, SmsMedia, SmsOptOut
 from portal.core.models.sampling import ApplicantRole, Appointment, AppointmentStatus, Attendee, DocumentType, OpeningPeriod, RetiredTubeNumber, SamplingDraft, SamplingSite, SiteClosure, Slot
 from portal.core.models.staff import AuditEvent, CaseFileCounter, ItemLink, ItemNote, LoginThrottle, Redaction, StaffSession, StaffUser, UrgentAlert, WorkingGroup, staff_site
-from portal.core.models.tips import FollowUpGuard, TipDraft, TipFollowUp, TipPhoto, TipQuestion
+from portal.core.models.tips import FeedbackTemplate, FollowUpGuard, TipDraft, TipFeedback, TipFollowUp, TipPhoto, TipQuestion
 
 __all__ = [
     "ApplicantRole", "Appointment", "AppointmentStatus", "Attendee", "AuditEvent", "Channel", "DocumentType",
     "InboundMessage", "IntakeItem", "ItemKind", "ItemStatus", "OpeningPeriod", "OutboundMessage",
     "OutboundStatus", "Priority", "RegionSource", "RetiredTubeNumber", "SmsConversation", "SmsMedia", "SmsOptOut", "SamplingDraft", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
     "TipCategory", "WorkingGroup", "as_utc", "staff_site", "utcnow",
-    "FollowUpGuard", "TipDraft", "TipFollowUp", "TipPhoto", "TipQuestion",
+    "FeedbackTemplate", "FollowUpGuard", "TipDraft", "TipFeedback", "TipFollowUp", "TipPhoto", "TipQuestion",
     "CaseFileCounter", "ItemLink", "ItemNote", "LoginThrottle", "Outcome", "Redaction", "StaffSession", "UrgentAlert",
 ]

@@ -107,6 +107,10 @@ class IntakeItem(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # Set by the retention command when the personal details were erased (the figures stay).
     personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "Tipster replied": when the tipster last sent something (an answer to a question, or later
+    # information) that no staff member has seen yet; cleared when someone who may see the item
+    # opens its page (portal.tips.replies). The queue shows it as a marker and filters on it.
+    tipster_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     working_group = relationship("WorkingGroup")
     assigned_to = relationship(

@@ -52,6 +52,9 @@ class StaffUser(UserMixin, db.Model):
     # Every session carries the generation it was signed in under; raising it ("sign out
     # everywhere", a password reset, switching the account off) ends every older session.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The mobile number the person wants duty messages on (E.164, set on their account page),
+    # for example "the tipster replied" on an item they are responsible for. Optional; encrypted.
+    duty_phone: Mapped[str | None] = mapped_column(EncryptedText)
 
     working_group: Mapped[WorkingGroup | None] = relationship()
     sites = relationship("SamplingSite", secondary=staff_site)

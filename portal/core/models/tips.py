@@ -74,6 +74,8 @@ class TipQuestion(db.Model):
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     text: Mapped[str] = mapped_column(Text)
     sent_by_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the tipster first answered it (portal.tips.followup.add_follow_up); None: no reply yet.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TipFollowUp(db.Model):
@@ -88,6 +90,44 @@ class TipFollowUp(db.Model):
     text: Mapped[str | None] = mapped_column(Text)
 
     photos: Mapped[list[TipPhoto]] = relationship(order_by="TipPhoto.id")
+
+
+class TipFeedback(db.Model):
+    """Feedback given to the tipster (反馈): one of the templates of `portal.tips.feedback`,
+    copied in both languages as it read when given (a later edit of the template changes
+    nothing already shown). `final`: the template says how the report ended (every kind but
+    "still being checked"); only final feedback answers the tip (`portal.triage.deadlines`)."""
+
+    __tablename__ = "tip_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tip.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    final: Mapped[bool] = mapped_column(Boolean, default=True)
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    given_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    sent_by_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    given_by = relationship("StaffUser")
+
+    def text_in(self, language: str) -> str:
+        """The text in `language` ("zh" or "en"; anything else reads Chinese)."""
+        return self.text_en if language == "en" else self.text_zh
+
+
+class FeedbackTemplate(db.Model):
+    """An admin's wording of one feedback template (`key`: a kind in `portal.tips.feedback`).
+    A kind without a row reads its default wording from the code (translated like any page)."""
+
+    __tablename__ = "feedback_template"
+
+    key: Mapped[str] = mapped_column(String(30), primary_key=True)
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
 
 
 class FollowUpGuard(db.Model):

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -22,6 +22,7 @@ from portal.web.language import switch_requested
 from portal.web.tips.blueprint import bp
 from portal.tips.followup import WARN_WHEN_TRIES_LEFT, LookupOutcome, add_follow_up, check_follow_up, conversation
 from portal.web.tips.forms import AnswerForm, FollowUpForm, SavedCodeForm
+from portal.tips.feedback import feedback_for
 from portal.tips.labels import public_progress
 from portal.tips.uploads import chosen_files, discard, save_uploads
 
@@ -148,7 +149,14 @@ def _status_page(tip: Any, form: AnswerForm) -> str:
     return render_template(
         "tips/status_result.html", item=tip.item, status_word=word, status_explanation=explanation,
         conversation=talk, form=form, answering=query_id(request.args.get("question")), language_form="answer-form",
+        feedback=feedback_for(tip), feedback_language=_page_language(),
     )
+
+
+def _page_language() -> str:
+    """The page's language ("zh" or "en"): the tipster's choice, in which their feedback is shown."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
 
 
 @bp.post("/status/finish")
