@@ -190,11 +190,17 @@ class RedactPassageForm(PortalForm):
         validators=[DataRequired(_l("Type or paste the passage to remove")),
                     MaxLength(1000, _l("Passage must be 1,000 characters or fewer"))],
     )
+    passage_reason_kind = SelectField(_l("Why must it be removed?"), render_kw=NOT_REQUIRED,
+                                      validators=[DataRequired(_l("Choose why this passage must be removed"))])
     passage_reason = TextAreaField(
-        _l("Why must it be removed?"),
-        validators=[DataRequired(_l("Enter why this passage must be removed")),
-                    MaxLength(1000, _l("Reason must be 1,000 characters or fewer"))],
+        _l("More about why (optional)"),
+        description=_l("Kept with the removal and erased with the item. Do not repeat the passage."),
+        validators=[Optional(), MaxLength(1000, _l("Reason must be 1,000 characters or fewer"))],
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.passage_reason_kind.choices = [("", _l("Choose a reason"))] + choices("removal_reason")
 
 
 class RevealContactForm(PortalForm):

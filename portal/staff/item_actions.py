@@ -27,7 +27,7 @@ from portal.staff.queue import find_visible_item
 from portal.staff.views import render_item, visible_item_or_404, working_groups
 from portal.triage import alerts, workflow
 from portal.triage.redaction import (
-    NotRedactable, PassageNotFound, PassageTooShort, ReasonQuotesPassage, redact, redact_passage, redactable_fields,
+    NotRedactable, PassageNotFound, PassageTooShort, ReasonQuotesPassage, RemovalReason, redact, redact_passage, redactable_fields,
 )
 from portal.core.models import IntakeItem, UrgentAlert
 
@@ -191,8 +191,8 @@ def redact_passage_view(reference: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_item(found, form, 400)
     try:
-        removed = redact_passage(found, passage=form.passage.data, reason=form.passage_reason.data,
-                                 actor_id=current_user.id)
+        removed = redact_passage(found, passage=form.passage.data, reason_kind=RemovalReason(form.passage_reason_kind.data),
+                                 reason=(form.passage_reason.data or "").strip(), actor_id=current_user.id)
     except (PassageTooShort, PassageNotFound, ReasonQuotesPassage) as exc:
         db.session.rollback()
         if isinstance(exc, ReasonQuotesPassage):

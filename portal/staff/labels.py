@@ -68,6 +68,15 @@ LABELS: dict[str, dict[Any, Any]] = {
         Role.SUPERVISOR: _l("Supervisor"),
     },
     "overdue": {True: _l("Overdue"), False: ""},
+    # Why a passage was removed (portal.triage.redaction.RemovalReason), as the form offers it.
+    "removal_reason": {
+        "identifies_tipster": _l("It identifies the tipster"),
+        "third_party": _l("Personal details of someone the lead is not about"),
+        "not_needed": _l("Personal details the lead does not need"),
+        "wrong_item": _l("Written on this item by mistake"),
+        "harmful": _l("Abusive or harmful words"),
+        "other": _l("Another reason"),
+    },
     "duplicate_reason": {
         "phone": _l("same phone number"),
         "plate": _l("same vehicle plate"),
@@ -153,6 +162,7 @@ LABELS: dict[str, dict[Any, Any]] = {
         "logout": _l("Signed out"),
     },
     "field": {
+        "removal_reason": _l("Why removed"),
         "site_id": _l("Sampling site"),
         "closure_days": _l("Closure"),
         "status": _l("Status"),

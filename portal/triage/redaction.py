@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from enum import StrEnum
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,6 +54,18 @@ PASSAGE_FIELD = "passage"  # Redaction.field of a removed passage
 MAX_PASSAGE_LENGTH = 1000
 ERASED_HASH = "erased"
 RETENTION_OUTCOMES = (Outcome.NOT_SUBSTANTIATED, Outcome.SPAM)
+
+
+class RemovalReason(StrEnum):
+    """Why a passage is removed: recorded as this code in the audit event, which holds no text
+    (the optional words an officer adds stay, encrypted and erasable, in the Redaction row)."""
+
+    IDENTIFIES_TIPSTER = "identifies_tipster"  # the tipster's own name, number or address
+    THIRD_PARTY = "third_party"  # personal details of someone the lead is not about
+    NOT_NEEDED = "not_needed"  # personal details the lead does not need
+    WRONG_ITEM = "wrong_item"  # written on this item by mistake
+    HARMFUL = "harmful"  # abusive or harmful words
+    OTHER = "other"
 
 
 class NotRedactable(ValueError):
@@ -182,28 +195,30 @@ def _remove_everywhere(item: IntakeItem, passage: str) -> Counter[str]:
     return found
 
 
-def redact_passage(item: IntakeItem, *, passage: str, reason: str, actor_id: int) -> PassageRemoved:
+def redact_passage(item: IntakeItem, *, passage: str, reason_kind: RemovalReason, reason: str, actor_id: int) -> PassageRemoved:
     """Remove `passage` from every text of `item` that holds it (see PASSAGE_PLACES; matching as
     in `portal.core.redaction_marks.find_passage`: width, case and whitespace do not matter),
-    each occurrence replaced by the mark. Keeps the (encrypted) reason in a Redaction row and
-    records an audit event naming the places and how many times in each, and the row's id; never
-    the passage. The caller commits.
+    each occurrence replaced by the mark. Keeps the officer's words about the reason (`reason`,
+    may be empty; encrypted, erased with the item) in a Redaction row, and records an audit event
+    holding the reason (`reason_kind`, a code), the places and how many times in each, and the
+    row's id; never the passage. The caller commits.
 
     Raises PassageTooShort (under MIN_PASSAGE_LENGTH characters), ReasonQuotesPassage (the reason
     holds the passage) or PassageNotFound (nothing changed).
     """
     if len(folded(passage)) < MIN_PASSAGE_LENGTH:
         raise PassageTooShort(passage)
-    if find_passage(reason, passage):
+    if reason and find_passage(reason, passage):
         raise ReasonQuotesPassage(reason)
     found = _remove_everywhere(item, passage)
     if not found:
         raise PassageNotFound(passage)
-    row = Redaction(item_id=item.id, field=PASSAGE_FIELD, reason=reason, actor_id=actor_id, created_at=clock.now())
+    row = Redaction(item_id=item.id, field=PASSAGE_FIELD, reason=reason or None, actor_id=actor_id, created_at=clock.now())
     db.session.add(row)
     db.session.flush()
     places = {name: found[name] for name in PASSAGE_PLACES if found[name]}
     audit.record("redact_passage", actor_id=actor_id, item_id=item.id, fields=list(places),
+                 changes={"removal_reason": (RemovalReason(reason_kind).value,) * 2},
                  numbers={"redaction_id": row.id, "found": places})
     return PassageRemoved(redaction_id=row.id, places=places)
 

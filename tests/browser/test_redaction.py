@@ -41,11 +41,13 @@ def test_a_passage_is_removed_without_javascript(app: Flask, live_server: str, b
     sign_in_page(page, live_server, user.username)
     page.goto(f"{live_server}/staff/items/{receipt.reference}")
     page.fill("textarea[name=passage]", "王小明")
+    page.select_option("select[name=passage_reason_kind]", "identifies_tipster")
     page.fill("textarea[name=passage_reason]", "举报人的姓名")
     page.get_by_role("button", name=button).click()
     assert not_found in page.inner_text("main")
     assert page.input_value("textarea[name=passage]") == "王小明"
     assert page.input_value("textarea[name=passage_reason]") == "举报人的姓名"
+    assert page.input_value("select[name=passage_reason_kind]") == "identifies_tipster"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"redaction-{language}-not-found.png"), full_page=True)
 

@@ -61,10 +61,11 @@ def _listed(client, query: str) -> list[str]:  # type: ignore[no-untyped-def]
     return re.findall(r'href="/staff/items/(TY-[0-9A-Z]{4}-[0-9A-Z]{4})"', table[1]) if len(table) > 1 else []
 
 
-def _remove(client, reference: str, passage: str, reason: str = REASON, headers=EN):  # type: ignore[no-untyped-def]
+def _remove(client, reference: str, passage: str, reason: str = REASON, headers=EN, kind: str = "identifies_tipster"):  # type: ignore[no-untyped-def]
     page = client.get(f"/staff/items/{reference}", headers=headers)
     return client.post(f"/staff/items/{reference}/redact-passage", headers=headers, data={
-        "csrf_token": csrf_token(page.get_data(as_text=True)), "passage": passage, "passage_reason": reason})
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "passage": passage,
+        "passage_reason_kind": kind, "passage_reason": reason})
 
 
 def test_a_passage_is_removed_from_the_description_an_sms_an_answer_and_a_note_and_nothing_else(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
@@ -130,8 +131,8 @@ def test_the_audit_event_holds_the_places_and_the_reason_never_the_passage(app: 
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "redact_passage"))
     [row] = db.session.scalars(select(Redaction))
     assert event.item_id == receipt.tip.item_id and event.actor_id == user.id
-    assert event.fields == ["description", "notes", "sms_body", "tipster_answers"]
-    assert event.changes == {"numbers": {"redaction_id": row.id, "found": {
+    assert event.fields == ["description", "notes", "removal_reason", "sms_body", "tipster_answers"]
+    assert event.changes == {"removal_reason": ["identifies_tipster", "identifies_tipster"], "numbers": {"redaction_id": row.id, "found": {
         "description": 1, "sms_body": 1, "tipster_answers": 1, "notes": 1}}}
     assert (row.field, row.reason, row.actor_id) == ("passage", REASON, user.id)
     # The reason is stored encrypted, and the passage nowhere in the audit trail.
@@ -141,7 +142,8 @@ def test_the_audit_event_holds_the_places_and_the_reason_never_the_passage(app: 
         assert PHONE not in str(audit_row) and "1234" not in str(audit_row)
     # The item's history shows the reason beside the event, and the places with their counts.
     history = text_of(client.get(f"/staff/items/{receipt.reference}", headers=EN)).split("Audit history", 1)[1]
-    assert f"Removed a passage Reason: {REASON}" in history
+    assert "Why removed: It identifies the tipster" in history
+    assert f"Reason: {REASON}" in history
     assert "Description: 1 time" in history and "SMS message text: 1 time" in history
 
 
@@ -156,10 +158,10 @@ def test_a_passage_found_nowhere_gives_an_error_and_keeps_what_was_typed(app: Fl
         assert error in text_of(response)
         assert re.search(r'<textarea[^>]*name="passage"[^>]*>\s*王小明</textarea>', html)
         assert re.search(r'<textarea[^>]*name="passage_reason"[^>]*>\s*姓名</textarea>', html)
-    missing = _remove(client, receipt.reference, "", reason="")
+    missing = _remove(client, receipt.reference, "", reason="", kind="")
     assert missing.status_code == 400
     assert "Type or paste the passage to remove" in text_of(missing)
-    assert "Enter why this passage must be removed" in text_of(missing)
+    assert "Choose why this passage must be removed" in text_of(missing)
     quoted = _remove(client, receipt.reference, PHONE, reason=f"正文里有{PHONE}")
     assert quoted.status_code == 400 and "without repeating the passage" in text_of(quoted)
     short = _remove(client, receipt.reference, "2", reason="试试")
