@@ -154,7 +154,9 @@ def acknowledgement(item_id: int) -> Acknowledgement | None:
         .outerjoin(StaffUser, StaffUser.id == UrgentAlert.acknowledged_by_id)
         .where(UrgentAlert.item_id == item_id, UrgentAlert.acknowledged_at.is_not(None))
     ).first()
-    return Acknowledgement(username=row[0], acknowledged_at=as_utc(row[1])) if row else None
+    if row is None or row.acknowledged_at is None:
+        return None
+    return Acknowledgement(username=row.username, acknowledged_at=as_utc(row.acknowledged_at))
 
 
 def acknowledge(alert_id: int, user: StaffUser) -> bool:
