@@ -27,8 +27,8 @@ DAY0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shangh
 
 def _banner(client, language: str = "en", page: str = "/staff/account") -> str:  # type: ignore[no-untyped-def]
     """The banner's text on `page` ("" when the page has none)."""
-    _response, parsed = get_page(client, page, headers={"Accept-Language": language})
-    html = _response.get_data(as_text=True)
+    response, _parsed = get_page(client, page, headers={"Accept-Language": language})
+    html = response.get_data(as_text=True)
     found = re.search(r'<section class="urgent-banner".*?</section>', html, re.S)
     return html_lib.unescape(re.sub(r"<[^>]+>", " ", found.group(0))) if found else ""
 
