@@ -28,7 +28,16 @@ _ENGLISH = re.compile(r"\b(" + "|".join(re.escape(word) for word in DANGER_WORDS
 
 def mentions_danger(text: str | None) -> bool:
     """True when `text` (any width or case) contains a danger word in either language."""
+    return first_danger_word(text) is not None
+
+
+def first_danger_word(text: str | None) -> str | None:
+    """The danger word that comes first in `text` (any width or case), as spelt in the lists
+    above (English in lower case), or None. Kept with the urgent alert, so that the officers see
+    why a tip whose sender did not say a child is in danger is urgent all the same."""
     folded = unicodedata.normalize("NFKC", text or "")
-    if any(word in folded for word in DANGER_WORDS_ZH):
-        return True
-    return bool(_ENGLISH.search(folded))
+    found: list[tuple[int, str]] = [(folded.index(word), word) for word in DANGER_WORDS_ZH if word in folded]
+    english = _ENGLISH.search(folded)
+    if english:
+        found.append((english.start(), english.group(0).lower()))
+    return min(found)[1] if found else None

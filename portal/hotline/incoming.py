@@ -71,7 +71,8 @@ class IncomingSms:
     - `asks_more`: MORE / 更多, the next page of a list (`keywords.is_more`);
     - `holds_reference`, `holds_reference_and_code`: a reference number (TY-…), alone or with a
       follow-up code after it (`keywords.holds_reference…`);
-    - `mentions_danger`: a danger word in either language (`danger.mentions_danger`);
+    - `mentions_danger`, `danger_word`: a danger word in either language, and the first one
+      (`danger.first_danger_word`), or None;
     - `has_words`: a Chinese character or an English word, not only numbers and marks;
     - `written_in`: "zh" or "en" when its words say, None for a bare number, a code, a photo
       (`language.written_in`); `script`: "en" when its letters are all Latin, else "zh"
@@ -95,6 +96,7 @@ class IncomingSms:
     holds_reference: bool
     holds_reference_and_code: bool
     mentions_danger: bool
+    danger_word: str | None
     has_words: bool
     written_in: str | None
     script: str
@@ -113,6 +115,7 @@ def read_incoming(sms: InboundSms, now: datetime) -> IncomingSms:
     taken out of the text first: nobody may send one."""
     text = strip_marks(sms.body or "")
     phone = sender_phone(sms.from_phone)
+    danger_word = danger.first_danger_word(text)
     return IncomingSms(
         provider_message_id=sms.provider_message_id,
         phone=phone,
@@ -130,7 +133,8 @@ def read_incoming(sms: InboundSms, now: datetime) -> IncomingSms:
         asks_more=keywords.is_more(text),
         holds_reference=keywords.holds_reference(text),
         holds_reference_and_code=keywords.holds_reference_and_code(text),
-        mentions_danger=danger.mentions_danger(text),
+        mentions_danger=danger_word is not None,
+        danger_word=danger_word,
         has_words=language.has_words(text),
         written_in=language.written_in(text),
         script=language.language_of(text),

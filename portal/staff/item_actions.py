@@ -247,7 +247,8 @@ def reveal_contact(reference: str) -> tuple[str, int]:
 @bp.post("/alerts/<int:alert_id>/acknowledge")
 @requires(Permission.ACKNOWLEDGE_ALERT)
 def acknowledge_alert(alert_id: int) -> Response:
-    """Take an urgent alert in hand: the banner goes away for everyone; opens the item."""
+    """Take an urgent alert in hand: its line leaves everyone's banner and the item page says who
+    acknowledged it, and when; opens the item."""
     if not FlaskForm().validate_on_submit():
         abort(400)
     alert = db.session.get(UrgentAlert, alert_id)

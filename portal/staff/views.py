@@ -1,5 +1,5 @@
 """Staff console views: the queue (filters, search, key-set pages, CSV), an item with its
-history, and the banner of urgent alerts on every page.
+history, and the urgent banner on every page (`templates/staff/_urgent_banner.html`).
 
 Every view declares the permission it needs (`portal.core.permissions.requires`); the blueprint's
 guard enforces it before the view runs. Item views also check the account's scope and answer
@@ -38,6 +38,7 @@ from portal.staff.forms import (
     RevealContactForm,
 )
 from portal.staff.labels import label
+from portal.staff.urgent_banner import time_waited, urgency_reason
 from portal.staff.queue import filtered_query, find_visible_item, is_overdue, queue_page, visible_items_filter
 from portal.tips import replies
 from portal.triage import alerts, workflow
@@ -57,8 +58,10 @@ def _staff_template_helpers() -> dict[str, Any]:
     helpers: dict[str, Any] = {"label": label, "is_overdue": is_overdue, "site_tz": _site_timezone(),
                                "can": lambda permission: _can(permission), "Permission": Permission}
     if current_user.is_authenticated and request.endpoint and not request.endpoint.startswith("staff.login"):
-        # The urgent-alert banner: on every staff page until someone acknowledges it.
-        helpers["urgent_alerts"] = alerts.open_alerts(visible_items_filter(current_user))
+        # The urgent banner: one line per urgent item nobody has in hand (portal.triage.alerts).
+        helpers.update(urgent_banner=alerts.banner(visible_items_filter(current_user), clock.now()),
+                       urgency_reason=urgency_reason, time_waited=time_waited,
+                       acknowledgement_of=alerts.acknowledgement)
     return helpers
 
 

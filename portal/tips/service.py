@@ -238,11 +238,12 @@ def find_tip_for_follow_up(reference_text: str, code_text: str) -> Tip | None:
     return tip if follow_up_code_matches(tip, code_text) else None
 
 
-def mark_urgent(tip: Tip) -> bool:
+def mark_urgent(tip: Tip, *, danger_word: str | None = None) -> bool:
     """Make the tip urgent and alert the officers on duty (a danger word in an SMS), in the current
     transaction (the caller commits). `child_in_danger` is left as the tipster answered: it means
     they said so. Also when staff had lowered the priority: the new words are new information,
     so the tip is raised again, its alert re-opened, and the change audited as the public's.
+    `danger_word`: the word that made it urgent, kept with the alert for the banner to show.
     Returns True when this changed the priority."""
     before = tip.item.priority
     if before == Priority.URGENT:
@@ -251,7 +252,7 @@ def mark_urgent(tip: Tip) -> bool:
     db.session.flush()
     audit.record("change_priority", actor_kind="public", item_id=tip.item_id,
                  changes={"priority": (before, Priority.URGENT)})
-    alert_duty_officers(tip.item)
+    alert_duty_officers(tip.item, danger_word=danger_word)
     return True
 
 

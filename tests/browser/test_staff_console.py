@@ -112,7 +112,7 @@ def test_staff_triage_an_urgent_sms_tip_from_alert_to_closing(app, live_server, 
     banner = page.locator(".urgent-banner")
     assert reference in banner.inner_text()
     check(page, "staff-en-1280-queue")
-    page.get_by_role("button", name=f"I am dealing with {reference}").click()
+    page.get_by_role("button", name=f"I'll handle it {reference}").click()
     page.wait_for_url(re.compile(rf"/staff/items/{reference}"))
     assert page.locator(".urgent-banner").count() == 0
     main = page.locator("main").inner_text()

@@ -123,7 +123,8 @@ class StaffSession(db.Model):
 
 
 class UrgentAlert(db.Model):
-    """An urgent tip the officers on duty have been told about; shown as a banner until acknowledged."""
+    """An urgent tip the officers on duty have been told about; a line of the banner until it is
+    acknowledged, owned or no longer urgent (portal.triage.alerts.banner)."""
 
     __tablename__ = "urgent_alert"
 
@@ -132,6 +133,9 @@ class UrgentAlert(db.Model):
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # The danger word that made the tip urgent when its sender had not said a child is in danger
+    # (an SMS: portal.hotline.danger), as spelt in the word lists; None otherwise.
+    danger_word: Mapped[str | None] = mapped_column(String(40))
 
     item = relationship("IntakeItem")
 

@@ -29,7 +29,7 @@ from portal.core.models import Channel, Tip, TipCategory
 from portal.core.sms import optout
 from portal.hotline import replies
 from portal.hotline.conversation import Conversation
-from portal.hotline.danger import mentions_danger
+from portal.hotline.danger import first_danger_word
 from portal.hotline.flows.base import Reply, Turn
 from portal.hotline.items import fold_kept_item_into, kept_text
 from portal.tips import service as tips
@@ -78,8 +78,9 @@ class TipFlow:
             home_region=turn.settings.deployment_region,
         )
         db.session.flush()
-        if mentions_danger(description):
-            tips.mark_urgent(receipt.tip)
+        word = first_danger_word(description)
+        if word:
+            tips.mark_urgent(receipt.tip, danger_word=word)
         conversation.item_id = receipt.tip.item_id
         conversation.data["tip_id"] = receipt.tip.id
         earlier = [message_id for message_id in conversation.data.pop("earlier_messages", [])
@@ -110,8 +111,8 @@ class TipFlow:
             conversation.end()
             return Reply(replies.menu(turn.language))
         turn.inbound.item_id = tip.item_id
-        if turn.message.mentions_danger:
-            tips.mark_urgent(tip)
+        if turn.message.danger_word:
+            tips.mark_urgent(tip, danger_word=turn.message.danger_word)
 
         if conversation.step == "danger":
             in_danger = turn.message.yes_no

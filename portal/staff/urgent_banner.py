@@ -1,0 +1,30 @@
+"""The words of the urgent banner (portal.triage.alerts.banner): why an item is urgent and how
+long it has waited, in the viewer's language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from portal.triage.alerts import BannerLine, UrgencyReason
+
+
+def urgency_reason(line: BannerLine) -> str:
+    """Why `line`'s item is urgent, in a few words: the tipster's answer to "Is a child in danger
+    right now?", or the danger word found in an SMS whose sender did not answer yes."""
+    if line.reason is UrgencyReason.CHILD_IN_DANGER:
+        return _("The tipster says a child is in danger now")
+    if line.reason is UrgencyReason.DANGER_WORD:
+        return _('Danger word "%(word)s" (the tipster did not say a child is in danger)', word=line.danger_word)
+    return _("Marked urgent")
+
+
+def time_waited(minutes: int) -> str:
+    """`minutes` (whole minutes, not negative) as a short "… ago": minutes under an hour, then
+    hours and minutes, then days and hours ("12 min ago", "2 h 5 min ago", "3 d 4 h ago")."""
+    if minutes < 60:
+        return _("%(minutes)d min ago", minutes=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return _("%(hours)d h %(minutes)d min ago", hours=hours, minutes=minutes)
+    days, hours = divmod(hours, 24)
+    return _("%(days)d d %(hours)d h ago", days=days, hours=hours)
