@@ -1,6 +1,6 @@
 """The urgent banner says why: the danger word kept with an urgent alert
 
-Revision ID: 0018
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-09 10:00:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018'
+revision = '0016'
 down_revision = '0015'
 branch_labels = None
 depends_on = None
