@@ -2,18 +2,24 @@
 
 Every app built by `app_factory` re-initialises the one shared `limiter`, which then counts in a
 fresh storage; so each test here builds its app(s) and uses them in order (see the report on
-Flask-Limiter's shared state).
+Flask-Limiter's shared state). The test of counts shared through Redis runs each app server in a
+process of its own, as real servers are, so that nothing else in the test process can touch them.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from tests.support.helpers import csrf_token, parse_page, text_of
 
 LIMIT = "3 per minute"
+ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -117,21 +123,23 @@ def redis_url() -> str:
     connection.close()
 
 
-def test_limits_are_counted_in_redis_and_shared_between_app_servers(app_factory, redis_url):
+def test_limits_are_counted_in_redis_and_shared_between_app_servers(_migrated: str, redis_url: str) -> None:
     import redis
 
-    first_server = app_factory(ratelimit_storage_uri=redis_url, ratelimit_public_post=LIMIT).test_client()
-    for _ in range(3):
-        assert lookup(first_server).status_code == 200
+    def server(posts: int) -> list[int]:
+        """A new app server, in a process of its own (tests/support/limit_server.py)."""
+        ran = subprocess.run([sys.executable, "-m", "tests.support.limit_server", _migrated, redis_url, LIMIT, str(posts)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+        assert ran.returncode == 0, ran.stderr[-2000:]
+        return json.loads(ran.stdout.strip().splitlines()[-1])
+
+    assert server(3) == [200, 200, 200]
     connection = redis.Redis.from_url(redis_url)
     # The moving window keeps one list entry (a time) per counted post.
     counters = {key: connection.llen(key) for key in connection.keys("LIMITS*public-post*")}
     assert list(counters.values()) == [3], f"the three posts were not counted in Redis: {counters}"
-    # A second app server (a new app, so a new storage object) sees the same count.
-    second_server = app_factory(ratelimit_storage_uri=redis_url, ratelimit_public_post=LIMIT).test_client()
-    refused = lookup(second_server)
-    after = {key: connection.llen(key) for key in connection.keys("LIMITS*public-post*")}
-    assert refused.status_code == 429, f"the second server did not see the count: before {counters}, after {after}"
+    # A second app server sees the same count, and refuses the fourth post.
+    assert server(1) == [429]
 
 
 def test_the_limiter_stores_no_client_address(app_factory, redis_url):

@@ -26,8 +26,7 @@ from portal.core.models import (
 )
 from portal.core.permissions import Role
 from tests.support.database import fresh_database_url
-from tests.support.factories import create_staff
-from tests.support.old_schema import old_booking, old_table
+from tests.support.old_schema import old_booking, old_staff, old_table
 from tests.support.settings import make_settings
 
 
@@ -52,10 +51,10 @@ def test_an_upgrade_over_shared_tube_numbers_is_refused_naming_them_and_applies_
             walk_in = old_booking(site_id, "TY-W8K5-X6N5", ["nt20261207 001", "ＮＴ２０２６１２０７－００１"], 40)
             other = old_booking(site_id, "TY-2345-6789", ["NT-0009", "-"], 50)
             db.session.commit()
-            desk = create_staff(Role.SITE_STAFF, username="desk")
-            db.session.execute(staff_site.insert().values(staff_user_id=desk.id, site_id=site_id))
-            create_staff(Role.SUPERVISOR, username="watcher")
-            create_staff(Role.SITE_STAFF, username="elsewhere")  # works at no site of these bookings
+            desk = old_staff("desk", Role.SITE_STAFF)
+            db.session.execute(staff_site.insert().values(staff_user_id=desk, site_id=site_id))
+            old_staff("watcher", Role.SUPERVISOR)
+            old_staff("elsewhere", Role.SITE_STAFF)  # works at no site of these bookings
             db.session.commit()
 
             with pytest.raises(RuntimeError) as refused_upgrade:
@@ -143,10 +142,10 @@ def test_resolving_a_shared_tube_number_is_refused_for_accounts_that_may_not_cor
                 places_per_slot=3, active=True, booking_horizon_days=60, minimum_notice_minutes=60,
             )).inserted_primary_key[0]
             shared = old_booking(site_id, "TY-W8K5-X6N5", ["NT-1", "nt 1"], 40)
-            create_staff(Role.SUPERVISOR, username="watcher")
-            elsewhere = create_staff(Role.SITE_STAFF, username="elsewhere")
-            db.session.execute(staff_site.insert().values(staff_user_id=elsewhere.id, site_id=other_site))
-            create_staff(Role.ADMIN, username="boss")
+            old_staff("watcher", Role.SUPERVISOR)
+            elsewhere = old_staff("elsewhere", Role.SITE_STAFF)
+            db.session.execute(staff_site.insert().values(staff_user_id=elsewhere, site_id=other_site))
+            old_staff("boss", Role.ADMIN)
             db.session.commit()
 
             for username, words in (("watcher", "may not correct tube numbers"),
