@@ -39,6 +39,7 @@ from portal.staff.forms import (
 )
 from portal.staff.labels import label
 from portal.staff.queue import filtered_query, find_visible_item, is_overdue, queue_page, visible_items_filter
+from portal.staff.queue_rows import activity_words, queue_rows
 from portal.tips import replies
 from portal.triage import alerts, workflow
 from portal.triage.duplicates import suggested_duplicates
@@ -89,16 +90,25 @@ def _filter_form() -> tuple[QueueFilterForm, Any]:
 @bp.get("/queue")
 @requires(Permission.VIEW_QUEUE)
 def queue() -> tuple[str, int]:
-    """Every intake item the user may see, filtered, urgent first then oldest first, by key-set pages.
+    """Every intake item the user may see, filtered, "needs attention" first (or urgent then
+    oldest first), by key-set pages; sampling bookings only when the kind filter asks for them.
 
-    The queue shows no personal data, so opening it is not an audited view.
+    Each row shows a snippet of the tip's or message's words and the place as given: personal
+    data, so every page shown is one audited view ("view_queue") naming the fields shown and the
+    ids of the items listed (never one event per row).
     """
     form, filters = _filter_form()
-    page = queue_page(current_user, filters, after=request.args.get("after"), now=clock.now())
+    now = clock.now()
+    page = queue_page(current_user, filters, after=request.args.get("after"), now=now)
+    rows = queue_rows(page.items, now, search=filters.text)
+    if rows:
+        audit.record("view_queue", actor_id=current_user.id, fields=sorted({f for row in rows for f in row.fields}),
+                     numbers={"items": [row.item.id for row in rows]})
+        db.session.commit()
     query_args = {k: v for k, v in request.args.items(multi=False) if k != "after" and v}
     return render_template(
-        "staff/queue.html", items=page.items, next_cursor=page.next_cursor, filter_form=form,
-        now=clock.now(), query_args=query_args, first_page="after" not in request.args,
+        "staff/queue.html", rows=rows, next_cursor=page.next_cursor, filter_form=form, order=filters.order,
+        now=now, query_args=query_args, first_page="after" not in request.args, activity_words=activity_words,
     ), 400 if form.errors else 200
 
 

@@ -54,7 +54,7 @@ def test_queue_shows_priority_and_overdue_deadline_but_no_personal_data(app: Fla
     response, _page = get_page(client, "/staff/queue", headers={"Accept-Language": "en"})
     html = response.get_data(as_text=True)
     assert 'class="tag tag-urgent">Urgent<' in html
-    assert 'class="tag tag-overdue">Overdue<' in html
+    assert 'class="tag tag-overdue">Overdue by 8 days<' in html
     assert "table-wrap" in html
     assert "张三" not in html and "8000" not in text_of(response).replace("2026", "")
     # Local time with date and weekday: 8 days ago in Asia/Shanghai.
@@ -75,7 +75,7 @@ def test_queue_labels_are_translated(app: Flask) -> None:
     create_tip(child_in_danger=True)
     _, client = _signed_in(app, Role.ADMIN)
     page_text = text_of(get_page(client, "/staff/queue")[0])
-    for words in ("待办队列", "受理编号", "举报线索", "新收到", "紧急", "反馈时限", "退出登录"):
+    for words in ("待办队列", "剩余时间", "举报线索", "新收到", "紧急", "天后到期", "退出登录"):
         assert words in page_text
 
 
