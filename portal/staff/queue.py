@@ -214,10 +214,12 @@ class QueuePage:
 
 
 def queue_page(user: StaffUser, filters: QueueFilters | None = None, after: str | None = None,
-               size: int = PAGE_SIZE, now: datetime | None = None) -> QueuePage:
+               size: int | None = None, now: datetime | None = None) -> QueuePage:
     """The page of items after the cursor `after` (first page without one), in `filters.order`.
 
-    One query (the sort key is read with the rows, so the cursor is the database's own key)."""
+    `size`: rows per page (default PAGE_SIZE). One query (the sort key is read with the rows, so
+    the cursor is the database's own key)."""
+    size = size or PAGE_SIZE
     filters = filters or QueueFilters()
     columns = sort_key(filters.order)
     query = filtered_query(user, filters, now).add_columns(*columns)

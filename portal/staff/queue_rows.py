@@ -17,7 +17,7 @@ from typing import Iterable
 
 from flask_babel import format_timedelta, gettext as _
 from markupsafe import Markup
-from sqlalchemy import Text, func, literal, null, select, union_all
+from sqlalchemy import CompoundSelect, Text, func, literal, null, select, union_all
 
 from portal.core import regions
 from portal.core.extensions import db
@@ -94,7 +94,7 @@ def page_facts(item_ids: Iterable[int]) -> dict[int, ItemFacts]:
     if not ids:
         return facts
     no_body = null().cast(Text)
-    query = union_all(
+    query: CompoundSelect = union_all(
         select(AuditEvent.item_id, AuditEvent.action, func.max(AuditEvent.occurred_at), no_body)
         .where(AuditEvent.item_id.in_(ids)).group_by(AuditEvent.item_id, AuditEvent.action),
         select(Tip.item_id, literal(_FOLLOW_UP), func.max(TipFollowUp.received_at), no_body)

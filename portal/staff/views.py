@@ -101,15 +101,17 @@ def queue() -> tuple[str, int]:
     now = clock.now()
     page = queue_page(current_user, filters, after=request.args.get("after"), now=now)
     rows = queue_rows(page.items, now, search=filters.text)
+    query_args = {k: v for k, v in request.args.items(multi=False) if k != "after" and v}
+    html = render_template(
+        "staff/queue.html", rows=rows, next_cursor=page.next_cursor, filter_form=form, order=filters.order,
+        now=now, query_args=query_args, first_page="after" not in request.args, activity_words=activity_words,
+    )
     if rows:
+        # After rendering: committing expires the loaded items, and reading them again would cost a query a row.
         audit.record("view_queue", actor_id=current_user.id, fields=sorted({f for row in rows for f in row.fields}),
                      numbers={"items": [row.item.id for row in rows]})
         db.session.commit()
-    query_args = {k: v for k, v in request.args.items(multi=False) if k != "after" and v}
-    return render_template(
-        "staff/queue.html", rows=rows, next_cursor=page.next_cursor, filter_form=form, order=filters.order,
-        now=now, query_args=query_args, first_page="after" not in request.args, activity_words=activity_words,
-    ), 400 if form.errors else 200
+    return html, 400 if form.errors else 200
 
 
 @bp.get("/queue.csv")
