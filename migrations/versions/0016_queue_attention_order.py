@@ -27,7 +27,7 @@ TIME = "COALESCE(feedback_due_at, received_at)"
 
 
 def upgrade():
-    op.create_index('ix_intake_item_attention', 'intake_item', [sa.text(BAND), sa.text(TIME), 'id'], unique=False)
+    op.create_index('ix_intake_item_attention', 'intake_item', [sa.text(f'({BAND})'), sa.text(TIME), 'id'], unique=False)
 
 
 def downgrade():

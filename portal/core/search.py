@@ -24,16 +24,19 @@ from portal.core.extensions import db
 from portal.core.models import InboundMessage, IntakeItem, Tip
 
 SEARCH_OBJECTS = frozenset({"ix_tip_description_trgm", "ix_inbound_message_body_trgm"})
+# Indexes made in SQL by migrations, outside the models: the search indexes, and the queue's
+# "needs attention" key (migration 0016, portal.core.models.intake.ATTENTION_BAND_SQL).
+SQL_ONLY_OBJECTS = SEARCH_OBJECTS | {"ix_intake_item_attention"}
 _FTS_PREFIXES = ("tip_fts", "inbound_message_fts")
 MAX_QUERY_LENGTH = 100
 SNIPPET_WIDTH = 60  # characters of a text shown in a queue row
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Alembic filter: leave the search indexes and FTS5 tables (made in SQL) out of comparisons."""
+    """Alembic filter: leave the indexes and FTS5 tables made in SQL out of comparisons."""
     if name is None:
         return True
-    if name in SEARCH_OBJECTS:
+    if name in SQL_ONLY_OBJECTS:
         return False
     return not (type_ == "table" and name.startswith(_FTS_PREFIXES))
 
