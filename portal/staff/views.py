@@ -117,7 +117,8 @@ def queue() -> tuple[str, int]:
 @bp.get("/queue.csv")
 @requires(Permission.EXPORT)
 def export_queue() -> Response:
-    """The filtered queue as CSV (the same columns the queue shows: no personal data). Audited."""
+    """The filtered queue as CSV, in the queue's order: its codes, dates and groups, without the
+    rows' snippets and places (no personal data). Audited."""
     _form, filters = _filter_form()
     now = clock.now()
     rows = list(db.session.scalars(filtered_query(current_user, filters, now).limit(EXPORT_LIMIT)).unique())
