@@ -7,7 +7,7 @@ NON_PERSONAL_FIELDS; passing any other field's values raises, so personal data c
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from portal.core.extensions import db
 from portal.core.models import AuditEvent
@@ -35,14 +35,15 @@ def record(
     item_id: int | None = None,
     fields: Iterable[str] = (),
     changes: dict[str, tuple[Any, Any]] | None = None,
-    numbers: Mapping[str, int | Mapping[str, int]] | None = None,
+    numbers: Mapping[str, int | Mapping[str, int] | Sequence[int]] | None = None,
 ) -> AuditEvent:
     """Add an audit event to the current session (committed with the caller's transaction).
 
     `fields`: names of the fields viewed or changed. `changes`: {field: (before, after)} for
     non-personal fields only; values are stored as strings. `numbers`: ids and counts that
     describe the event (the Redaction row it made, how many times a passage was found in each
-    field), only integers, or {name: integer}, so no text can pass; kept as `changes["numbers"]`.
+    field, the ids of the items a list showed), only integers, {name: integer} or a list of
+    integers, so no text can pass; kept as `changes["numbers"]`.
     Raises PersonalValueInAudit if `changes` names a field outside NON_PERSONAL_FIELDS, or
     `numbers` holds anything but integers.
     """
@@ -76,6 +77,8 @@ def _only_numbers(numbers: Mapping[str, Any]) -> dict[str, Any]:
             kept[name] = value
         elif isinstance(value, Mapping) and all(isinstance(k, str) and _is_int(v) for k, v in value.items()):
             kept[name] = dict(value)
+        elif isinstance(value, (list, tuple)) and all(_is_int(v) for v in value):
+            kept[name] = list(value)
         else:
             raise PersonalValueInAudit(f"audit numbers may hold only integers ({name!r})")
     return kept

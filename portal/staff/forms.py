@@ -12,7 +12,7 @@ from portal.forms import MaxLength, MobileNumber, PortalForm, TypedStringField
 from portal.core.models import ItemStatus
 from portal.core.query_args import in_day_range
 from portal.staff.labels import choices, label
-from portal.staff.queue import OPEN, QueueFilters
+from portal.staff.queue import ALL, ATTENTION, OPEN, PRIORITY, QueueFilters
 
 
 # Selects whose validator makes WTForms print `required`: the forms are `novalidate` (server-side
@@ -224,6 +224,7 @@ class QueueFilterForm(PortalForm):
         csrf = False
 
     q = StringField(_l("Search descriptions and messages"), validators=[Optional(), Length(max=100, message=_l("Search must be 100 characters or fewer"))])
+    sort = SelectField(_l("Order"), validators=[Optional()])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
     priority = SelectField(_l("Priority"), validators=[Optional()])
@@ -239,7 +240,9 @@ class QueueFilterForm(PortalForm):
     def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         anything = ("", _l("Any"))
-        self.kind.choices = [anything] + choices("kind")
+        self.sort.choices = [("", _l("Needs attention first")), (PRIORITY, _l("Most urgent, then oldest"))]
+        # Sampling bookings are handled in the sampling views: left out unless asked for.
+        self.kind.choices = [("", _l("Tips and SMS messages")), (ALL, _l("Any, sampling appointments included"))] + choices("kind")
         self.status.choices = [("", _l("Open (not closed)")), ("all", _l("Any status"))] + choices("status")
         self.priority.choices = [anything] + [(str(v), t) for v, t in choices("priority")]
         self.channel.choices = [anything] + choices("channel")
@@ -266,6 +269,7 @@ class QueueFilterForm(PortalForm):
             received_to=valid("received_to"),
             text=valid("q"),
             timezone=timezone,
+            order=valid("sort") or ATTENTION,
         )
 
 

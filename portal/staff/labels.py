@@ -117,6 +117,7 @@ LABELS: dict[str, dict[Any, Any]] = {
     },
     "action": {
         "view_item": _l("Opened the item"),
+        "view_queue": _l("Opened a page of the queue (with a snippet of each item)"),
         "view_suggestion": _l("Shown as a possible duplicate of another item"),
         # Sampling (portal/sampling): bookings, the desk and site administration.
         "appointment_cancelled": _l("Cancelled the booking"),

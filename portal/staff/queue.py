@@ -1,11 +1,21 @@
 """The staff queue: which intake items an account may see, filtered, in which order, page by page.
 
-One query over `intake_item`, ordered by priority, then received time (oldest first), then id,
-and paged by key (the last row's priority, time and id), never by offset, so that page 100 costs
-what page 1 costs with a million items. The default view (open items) and the overdue filter
-use the partial indexes `ix_intake_item_open_queue` and `ix_intake_item_open_due`. What an
-account may see depends on its role: a working-group member sees their group's items,
-sampling-site staff see only the appointments at their own sites, every other role sees all.
+One query over `intake_item`, in one of two orders, paged by key (the last row's sort key and
+id), never by offset, so that page 100 costs what page 1 costs with a million items:
+
+- "needs attention" (the default, ATTENTION): urgent items first, then those the tipster replied
+  to, then the rest by feedback deadline, soonest (overdue) first, items without a deadline
+  after them (oldest first), closed items last; the index `ix_intake_item_attention` holds the
+  key (`portal.core.models.intake.ATTENTION_BAND_SQL`).
+- "most urgent, then oldest" (PRIORITY): priority, then received time, then id; the default view
+  (open items) and the overdue filter use the partial indexes `ix_intake_item_open_queue` and
+  `ix_intake_item_open_due`.
+
+Sampling bookings (ItemKind.APPOINTMENT) are handled in the sampling views, so they are left out
+of the queue unless the "kind" filter asks for them (or for every kind); sampling-site staff,
+who see nothing else, always get them. What an account may see depends on its role: a
+working-group member sees their group's items, sampling-site staff see only the appointments at
+their own sites, every other role sees all.
 """
 
 from __future__ import annotations
@@ -16,12 +26,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, false, or_, select, text, true, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, false, literal_column, or_, select, text, true, tuple_
 from sqlalchemy.orm import joinedload
 
 from portal.core import clock
 from portal.core.extensions import db
 from portal.core.models import Appointment, IntakeItem, ItemKind, ItemStatus, Slot, StaffUser, staff_site
+from portal.core.models.intake import ATTENTION_BAND_SQL, ATTENTION_TIME_SQL
 from portal.core.models.base import UTCDateTime
 from portal.core.permissions import Role
 from portal.core.query_args import in_day_range, in_int_range
@@ -31,6 +42,13 @@ from portal.core.security.references import normalise_reference
 PAGE_SIZE = 50
 QUEUE_LIMIT = PAGE_SIZE
 OPEN, ALL = "open", "all"
+ATTENTION, PRIORITY = "attention", "priority"
+ORDERS = (ATTENTION, PRIORITY)
+_CURSOR_MARK = {ATTENTION: "a", PRIORITY: "p"}
+
+# The two parts of the "needs attention" key, as the index `ix_intake_item_attention` has them.
+ATTENTION_BAND: ColumnElement[int] = literal_column(f"({ATTENTION_BAND_SQL})", Integer())
+ATTENTION_TIME: ColumnElement[datetime] = literal_column(ATTENTION_TIME_SQL, UTCDateTime())
 
 _SEE_EVERYTHING = frozenset({Role.ADMIN, Role.TRIAGE_OFFICER, Role.SUPERVISOR})
 # Written as SQL text, not a bound parameter, so that PostgreSQL can prove the query matches
@@ -65,6 +83,9 @@ class QueueFilters:
     """What the queue is narrowed to. Dates are local calendar days (SITE_TIMEZONE), inclusive.
 
     `status`: "open" (default: everything not closed), "all", or an ItemStatus value.
+    `kind`: an ItemKind value, "all", or None (default: every kind but sampling bookings, which
+    the sampling views handle; site staff, who see only bookings, get them).
+    `order`: ATTENTION (default, "needs attention") or PRIORITY ("most urgent, then oldest").
     `region`: an administrative-division code prefix (digits) or words found in the place.
     `text`: words found in a tip's description or an SMS message (Chinese works: trigrams).
     """
@@ -83,6 +104,7 @@ class QueueFilters:
     received_to: date | None = None
     text: str | None = None
     timezone: str = "Asia/Shanghai"
+    order: str = ATTENTION
     extra: list[ColumnElement[bool]] = field(default_factory=list)
 
     def clauses(self, user: StaffUser, now: datetime) -> list[ColumnElement[bool]]:
@@ -92,8 +114,10 @@ class QueueFilters:
             found.append(IS_OPEN)  # type: ignore[arg-type]  # a text() clause
         elif self.status != ALL:
             found.append(IntakeItem.status == self.status)
-        if self.kind:
+        if self.kind and self.kind != ALL:
             found.append(IntakeItem.kind == self.kind)
+        elif not self.kind and user.role != Role.SITE_STAFF:
+            found.append(IntakeItem.kind != ItemKind.APPOINTMENT)
         if self.priority is not None:
             found.append(IntakeItem.priority == self.priority)
         if self.channel:
@@ -132,29 +156,45 @@ class QueueFilters:
 
 
 def filtered_query(user: StaffUser, filters: QueueFilters, now: datetime | None = None) -> Select:
-    """SELECT IntakeItem (with its working group) for the filters, in queue order, unpaged."""
+    """SELECT IntakeItem (with its working group, owner and tip) for the filters, in the order
+    `filters.order` names, unpaged."""
     now = now or clock.now()
     return (
         select(IntakeItem)
-        .options(joinedload(IntakeItem.working_group))
+        .options(joinedload(IntakeItem.working_group), joinedload(IntakeItem.assigned_to),
+                 joinedload(IntakeItem.tip))
         .where(and_(*filters.clauses(user, now)))
-        .order_by(IntakeItem.priority, IntakeItem.received_at, IntakeItem.id)
+        .order_by(*sort_key(filters.order))
     )
 
 
-def encode_cursor(item: IntakeItem) -> str:
-    """The key of the page after `item`: its priority, received time and id, URL-safe."""
-    raw = f"{item.priority}|{item.received_at.isoformat()}|{item.id}"
+def sort_key(order: str) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
+    """The three columns an order sorts by (and pages on): (int, UTC time, id)."""
+    if order == PRIORITY:
+        return IntakeItem.priority, IntakeItem.received_at, IntakeItem.id  # type: ignore[return-value]
+    return ATTENTION_BAND, ATTENTION_TIME, IntakeItem.id  # type: ignore[return-value]
+
+
+def encode_cursor(order: str, key: tuple[int, datetime, int]) -> str:
+    """The key of the page after a row whose sort key (`sort_key(order)`) is `key`, URL-safe."""
+    number, when, item_id = key
+    raw = f"{_CURSOR_MARK[order]}|{int(number)}|{when.isoformat()}|{item_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> tuple[int, datetime, int] | None:
-    """The (priority, received_at UTC, id) in a cursor, or None for a missing, damaged or out-of-range one."""
+def decode_cursor(cursor: str | None, order: str = PRIORITY) -> tuple[int, datetime, int] | None:
+    """The sort key (int, UTC time, id) in a cursor made for `order`, or None for a missing,
+    damaged or out-of-range one, or one made for the other order (a key of three parts, from
+    before there were two orders, is a PRIORITY key)."""
     if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        priority, received, item_id = raw.split("|")
+        parts = raw.split("|")
+        mark = parts.pop(0) if len(parts) == 4 else _CURSOR_MARK[PRIORITY]
+        if mark != _CURSOR_MARK.get(order):
+            return None
+        priority, received, item_id = parts
         when = datetime.fromisoformat(received)
         if when.tzinfo is None or not in_day_range(when.date()):
             return None
@@ -174,21 +214,30 @@ class QueuePage:
 
 
 def queue_page(user: StaffUser, filters: QueueFilters | None = None, after: str | None = None,
-               size: int = PAGE_SIZE, now: datetime | None = None) -> QueuePage:
-    """The page of items after the cursor `after` (first page without one). One query."""
-    query = filtered_query(user, filters or QueueFilters(), now)
-    key = decode_cursor(after)
+               size: int | None = None, now: datetime | None = None) -> QueuePage:
+    """The page of items after the cursor `after` (first page without one), in `filters.order`.
+
+    `size`: rows per page (default PAGE_SIZE). One query (the sort key is read with the rows, so
+    the cursor is the database's own key)."""
+    size = size or PAGE_SIZE
+    filters = filters or QueueFilters()
+    columns = sort_key(filters.order)
+    query = filtered_query(user, filters, now).add_columns(*columns)
+    key = decode_cursor(after, filters.order)
     if key is not None:
-        priority, received, item_id = key
+        number, when, item_id = key
         query = query.where(
-            tuple_(IntakeItem.priority, IntakeItem.received_at, IntakeItem.id)
-            > tuple_(bindparam("after_priority", priority, type_=Integer()),
-                     bindparam("after_received", received, type_=UTCDateTime()),
+            tuple_(*columns)
+            > tuple_(bindparam("after_key", number, type_=Integer()),
+                     bindparam("after_time", when, type_=UTCDateTime()),
                      bindparam("after_id", item_id, type_=Integer()))
         )
-    rows = list(db.session.scalars(query.limit(size + 1)).unique())
-    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
-    return QueuePage(items=rows[:size], next_cursor=next_cursor)
+    rows = list(db.session.execute(query.limit(size + 1)).unique())
+    next_cursor = None
+    if len(rows) > size:
+        _item, number, when, item_id = rows[size - 1]
+        next_cursor = encode_cursor(filters.order, (number, when, item_id))
+    return QueuePage(items=[row[0] for row in rows[:size]], next_cursor=next_cursor)
 
 
 def queue_items(user: StaffUser, limit: int = QUEUE_LIMIT) -> list[IntakeItem]:

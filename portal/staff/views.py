@@ -40,6 +40,7 @@ from portal.staff.forms import (
 from portal.staff.labels import label
 from portal.staff.urgent_banner import time_waited, urgency_reason
 from portal.staff.queue import filtered_query, find_visible_item, is_overdue, queue_page, visible_items_filter
+from portal.staff.queue_rows import activity_words, queue_rows
 from portal.tips import replies
 from portal.triage import alerts, workflow
 from portal.triage.duplicates import suggested_duplicates
@@ -92,23 +93,35 @@ def _filter_form() -> tuple[QueueFilterForm, Any]:
 @bp.get("/queue")
 @requires(Permission.VIEW_QUEUE)
 def queue() -> tuple[str, int]:
-    """Every intake item the user may see, filtered, urgent first then oldest first, by key-set pages.
+    """Every intake item the user may see, filtered, "needs attention" first (or urgent then
+    oldest first), by key-set pages; sampling bookings only when the kind filter asks for them.
 
-    The queue shows no personal data, so opening it is not an audited view.
+    Each row shows a snippet of the tip's or message's words and the place as given: personal
+    data, so every page shown is one audited view ("view_queue") naming the fields shown and the
+    ids of the items listed (never one event per row).
     """
     form, filters = _filter_form()
-    page = queue_page(current_user, filters, after=request.args.get("after"), now=clock.now())
+    now = clock.now()
+    page = queue_page(current_user, filters, after=request.args.get("after"), now=now)
+    rows = queue_rows(page.items, now, search=filters.text)
     query_args = {k: v for k, v in request.args.items(multi=False) if k != "after" and v}
-    return render_template(
-        "staff/queue.html", items=page.items, next_cursor=page.next_cursor, filter_form=form,
-        now=clock.now(), query_args=query_args, first_page="after" not in request.args,
-    ), 400 if form.errors else 200
+    html = render_template(
+        "staff/queue.html", rows=rows, next_cursor=page.next_cursor, filter_form=form, order=filters.order,
+        now=now, query_args=query_args, first_page="after" not in request.args, activity_words=activity_words,
+    )
+    if rows:
+        # After rendering: committing expires the loaded items, and reading them again would cost a query a row.
+        audit.record("view_queue", actor_id=current_user.id, fields=sorted({f for row in rows for f in row.fields}),
+                     numbers={"items": [row.item.id for row in rows]})
+        db.session.commit()
+    return html, 400 if form.errors else 200
 
 
 @bp.get("/queue.csv")
 @requires(Permission.EXPORT)
 def export_queue() -> Response:
-    """The filtered queue as CSV (the same columns the queue shows: no personal data). Audited."""
+    """The filtered queue as CSV, in the queue's order: its codes, dates and groups, without the
+    rows' snippets and places (no personal data). Audited."""
     _form, filters = _filter_form()
     now = clock.now()
     rows = list(db.session.scalars(filtered_query(current_user, filters, now).limit(EXPORT_LIMIT)).unique())

@@ -87,11 +87,13 @@ def test_each_view_of_an_item_writes_exactly_one_view_event(app: Flask, officer)
     assert events[0].changes == {}
 
 
-def test_opening_the_queue_is_not_an_audited_view(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
-    _, client = officer
-    create_tip()
+def test_opening_the_queue_is_one_audited_view_not_a_view_of_each_item(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    user, client = officer
+    receipt = create_tip()
     get_page(client, "/staff/queue")
     assert _events("view_item") == []
+    (event,) = _events("view_queue")
+    assert event.actor_id == user.id and event.changes["numbers"]["items"] == [receipt.tip.item_id]
 
 
 def test_item_page_masks_contact_without_consent_and_never_shows_the_follow_up_code(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]

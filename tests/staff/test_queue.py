@@ -47,14 +47,14 @@ def test_urgent_tip_received_later_is_listed_above_older_normal_tips(app: Flask)
     assert _queue_references(client) == [urgent, older_normal, newer_normal]
 
 
-def test_queue_shows_priority_and_overdue_deadline_but_no_personal_data(app: Flask) -> None:
+def test_queue_shows_priority_and_overdue_deadline_but_no_contact_details(app: Flask) -> None:
     now = datetime.now(timezone.utc)
     _received(create_tip(child_in_danger=True, contact_name="张三", contact_phone="+8613800138000"), now - timedelta(days=8))
     _, client = _signed_in(app, Role.SUPERVISOR)
     response, _page = get_page(client, "/staff/queue", headers={"Accept-Language": "en"})
     html = response.get_data(as_text=True)
     assert 'class="tag tag-urgent">Urgent<' in html
-    assert 'class="tag tag-overdue">Overdue<' in html
+    assert 'class="tag tag-overdue">Overdue by 24 hours<' in html
     assert "table-wrap" in html
     assert "张三" not in html and "8000" not in text_of(response).replace("2026", "")
     # Local time with date and weekday: 8 days ago in Asia/Shanghai.
@@ -75,7 +75,7 @@ def test_queue_labels_are_translated(app: Flask) -> None:
     create_tip(child_in_danger=True)
     _, client = _signed_in(app, Role.ADMIN)
     page_text = text_of(get_page(client, "/staff/queue")[0])
-    for words in ("待办队列", "受理编号", "举报线索", "新收到", "紧急", "反馈时限", "退出登录"):
+    for words in ("待办队列", "剩余时间", "举报线索", "新收到", "紧急", "天后到期", "退出登录"):
         assert words in page_text
 
 

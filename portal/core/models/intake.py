@@ -77,6 +77,21 @@ class TipCategory(enum.StrEnum):
     OTHER = "other"
 
 
+# The "needs attention" order of the staff queue (portal.staff.queue), as SQL so that one index
+# serves it on both databases: a band (0 urgent, 1 tipster replied, 2 with a feedback deadline,
+# 3 without one, 4 closed), then the deadline (the received time when there is none), then id.
+# The band depends on nothing but the row, so it can be indexed; "nearly due" needs no band of its
+# own: within a band the soonest deadline (an overdue one first) comes first. The index on this
+# key, `ix_intake_item_attention`, is made by migration 0016 in SQL, outside the models (PostgreSQL
+# rewrites an indexed expression, so Alembic cannot compare it: `portal.core.search.include_object`).
+ATTENTION_BAND_SQL = (
+    "CASE WHEN intake_item.status = 'closed' THEN 4 WHEN intake_item.priority = 0 THEN 0"
+    " WHEN intake_item.tipster_replied_at IS NOT NULL THEN 1"
+    " WHEN intake_item.feedback_due_at IS NOT NULL THEN 2 ELSE 3 END"
+)
+ATTENTION_TIME_SQL = "COALESCE(intake_item.feedback_due_at, intake_item.received_at)"
+
+
 class IntakeItem(db.Model):
     __tablename__ = "intake_item"
 
