@@ -1,7 +1,7 @@
 """The queue's "needs attention" order: an index on its key
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-09 10:00:00
 
 - ix_intake_item_attention: (band, deadline or received time, id), the key of the staff queue's
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
