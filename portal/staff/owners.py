@@ -26,7 +26,7 @@ from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import RadioField, SelectField
-from wtforms.validators import DataRequired, Optional, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 from portal.core import clock
 from portal.core.extensions import db
@@ -76,8 +76,9 @@ class HandOverForm(PortalForm):
                  (PERSON, _l("Give them all to one person"))],
         validators=[DataRequired(_l("Choose what becomes of its open items"))],
     )
+    # No Optional(): it would stop the chain before `validate_new_owner` asks for a person.
     new_owner = SelectField(_l("Person to give them to"), coerce=_int_or_none, validate_choice=False,
-                            render_kw={"required": False}, validators=[Optional()])
+                            render_kw={"required": False})
 
     def __init__(self, *args: Any, people: list[StaffUser] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,9 +132,17 @@ def _my_open_items() -> int | None:
     return owners.open_item_count(current_user.id)
 
 
+def staff_name(user_id: Any) -> str:
+    """The username of the account `user_id` (an id as the audit trail keeps it, a string), for the
+    item's history ("Officer responsible: – → wang"); the id itself when there is no such account."""
+    user = db.session.get(StaffUser, int(user_id)) if str(user_id).isdigit() else None
+    return user.username if user is not None else str(user_id)
+
+
 @bp.context_processor
 def _owner_helpers() -> dict[str, Any]:
-    return {"owner_section": owner_section, "my_open_items": _my_open_items, "hand_over_section": hand_over_section}
+    return {"owner_section": owner_section, "my_open_items": _my_open_items, "hand_over_section": hand_over_section,
+            "staff_name": staff_name}
 
 
 @bp.post("/items/<reference>/owner")
