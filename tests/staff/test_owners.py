@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import event, select
 
@@ -16,7 +17,8 @@ from portal.core.permissions import Role
 from portal.triage import owners
 from portal.triage.owners import ASSIGNED_NOTICE_PURPOSE
 from tests.support.factories import create_staff, create_tip
-from tests.support.helpers import csrf_token, text_of
+from tests.support.helpers import csrf_token, get_page, text_of
+from tests.support.nu_checker import assert_valid_html
 from tests.support.staff import browser, sign_in
 from tests.support.tips import EN, ZH
 
@@ -287,3 +289,34 @@ def test_a_switched_off_account_that_still_owns_items_hands_them_over(app: Flask
     db.session.expire_all()
     assert db.session.get(IntakeItem, item.id).assigned_to_id == officer.id
     assert [e.item_id for e in _events("assign_item")] == [item.id]
+
+
+def _pages(app: Flask) -> tuple[list[str], object]:
+    """The pages this part adds or changes, with something on each: an item with its owner form,
+    "my items", the workload, an account with open items and one switched off with open items."""
+    group = _group()
+    wang = create_staff(Role.GROUP_MEMBER, username="wang", working_group_id=group.id)
+    gone = create_staff(Role.GROUP_MEMBER, username="gone", working_group_id=group.id, active=False)
+    item = _lead(group, assigned_to_id=wang.id)
+    _lead(group, assigned_to_id=gone.id)
+    _admin_user, client = _admin(app)
+    return [f"/staff/items/{item.reference}", "/staff/queue?mine=y", "/staff/workload",
+            f"/staff/accounts/{wang.id}", f"/staff/accounts/{gone.id}"], client
+
+
+def test_the_owner_pages_are_well_formed_in_both_languages(app: Flask) -> None:
+    """One title, one h1, unique ids, a CSRF token in every POST form (tests.support.helpers.check_page)."""
+    urls, client = _pages(app)
+    for headers in (EN, ZH):
+        for url in urls:
+            get_page(client, url, headers=headers)
+
+
+@pytest.mark.slow
+def test_the_owner_pages_are_valid_html(app: Flask) -> None:
+    urls, client = _pages(app)
+    for url in urls:
+        assert_valid_html(client.get(url, headers=ZH).get_data(as_text=True), url)
+    wang = db.session.scalar(select(StaffUser).where(StaffUser.username == "wang"))
+    refused = _switch_off(client, wang, {"open_items": "person"})
+    assert_valid_html(refused.get_data(as_text=True), "refused switch-off")
