@@ -2,7 +2,7 @@
 account's open items, each person's workload, and the short text message to an owner's duty phone.
 
 An item's owner (`IntakeItem.assigned_to_id`, "officer responsible") is one staff member. Who
-may own an item follows the roles of PRODUCT.md ("triage officers who sort and assign, working
+may own an item follows the roles of docs/product.md ("triage officers who sort and assign, working
 groups who verify leads") and the permission table (`portal.core.permissions`):
 
 - an active member of the item's working group (a lead not yet given to a group has no members
@@ -248,3 +248,18 @@ def owner_choices() -> list[tuple[int, str]]:
         .order_by(StaffUser.username)
     ).all()
     return [(user_id, username) for user_id, username in rows]
+
+
+def release_if_other_group(item: IntakeItem, *, actor_id: int) -> bool:
+    """After `item` moved to another working group: clear its owner when the owner is a member of
+    a different group (they no longer see the item), audited as "release_item". Triage officers
+    and admins stay. Returns True when the owner was cleared."""
+    if item.assigned_to_id is None:
+        return False
+    owner = db.session.get(StaffUser, item.assigned_to_id)
+    if owner is None or owner.role != Role.GROUP_MEMBER or owner.working_group_id == item.working_group_id:
+        return False
+    audit.record("release_item", actor_id=actor_id, item_id=item.id,
+                 changes={"assigned_to_id": (item.assigned_to_id, None)})
+    item.assigned_to_id = None
+    return True

@@ -320,3 +320,23 @@ def test_the_owner_pages_are_valid_html(app: Flask) -> None:
     wang = db.session.scalar(select(StaffUser).where(StaffUser.username == "wang"))
     refused = _switch_off(client, wang, {"open_items": "person"})
     assert_valid_html(refused.get_data(as_text=True), "refused switch-off")
+
+
+def test_handing_a_lead_to_another_group_clears_an_owner_from_the_old_group(app: Flask) -> None:
+    first, second = _group(), _group("第二专班")
+    item = _lead(first, status=ItemStatus.ASSIGNED, case_file_number="2026-00001")
+    wang = create_staff(Role.GROUP_MEMBER, username="wang", working_group_id=first.id)
+    officer = create_staff(Role.TRIAGE_OFFICER, username="li")
+    triage = _client(app, "li")
+    assert _assign(triage, item, wang.id).status_code == 303
+    page = f"/staff/items/{item.reference}"
+    assert _post(triage, f"{page}/group", {"group": str(second.id)}, page).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(IntakeItem, item.id).assigned_to_id is None
+    [released] = _events("release_item")
+    assert (released.actor_id, released.changes) == (officer.id, {"assigned_to_id": [str(wang.id), None]})
+    # A triage officer stays responsible whatever the group.
+    assert _assign(triage, item, officer.id).status_code == 303
+    assert _post(triage, f"{page}/group", {"group": str(first.id)}, page).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(IntakeItem, item.id).assigned_to_id == officer.id
