@@ -14,10 +14,11 @@ from portal.core import clock
 from portal.core.extensions import db
 from portal.core.models import AuditEvent, IntakeItem, ItemStatus, OutboundMessage, StaffUser, WorkingGroup
 from portal.core.permissions import Role
+from portal.staff.accounts import set_active
 from portal.triage import owners
 from portal.triage.owners import ASSIGNED_NOTICE_PURPOSE
 from tests.support.factories import create_staff, create_tip
-from tests.support.helpers import csrf_token, get_page, text_of
+from tests.support.helpers import csrf_token, get_page, run_together, text_of
 from tests.support.nu_checker import assert_valid_html
 from tests.support.staff import browser, sign_in
 from tests.support.tips import EN, ZH
@@ -340,3 +341,40 @@ def test_handing_a_lead_to_another_group_clears_an_owner_from_the_old_group(app:
     assert _post(triage, f"{page}/group", {"group": str(first.id)}, page).status_code == 303
     db.session.expire_all()
     assert db.session.get(IntakeItem, item.id).assigned_to_id == officer.id
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_an_assignment_at_the_moment_the_account_is_switched_off_never_leaves_it_responsible(app: Flask) -> None:
+    """Two connections at once (PostgreSQL): one makes wang responsible, the other switches wang
+    off and returns his items to the queue. Whichever goes first, wang owns nothing open after."""
+    group = _group()
+    officer = create_staff(Role.TRIAGE_OFFICER, username="li")
+    admin = create_staff(Role.ADMIN, username="admin")
+    for round_ in range(5):
+        wang = create_staff(Role.GROUP_MEMBER, username=f"wang{round_}", working_group_id=group.id)
+        item_id, wang_id = _lead(group).id, wang.id
+        refused: list[bool] = []
+
+        def work(index: int) -> None:
+            with app.app_context():
+                try:
+                    if index == 0:
+                        try:
+                            owners.assign(db.session.get(IntakeItem, item_id), wang_id, actor_id=officer.id,
+                                          now=clock.now())
+                        except owners.OwnerRefused:
+                            refused.append(True)
+                    else:
+                        account = db.session.get(StaffUser, wang_id)
+                        set_active(account, False)
+                        db.session.flush()
+                        owners.hand_over(account, to_id=None, actor_id=admin.id, now=clock.now())
+                    db.session.commit()
+                finally:
+                    db.session.remove()
+
+        run_together(2, work)
+        db.session.expire_all()
+        assert not db.session.get(StaffUser, wang_id).active
+        assert db.session.get(IntakeItem, item_id).assigned_to_id is None, f"round {round_}, refused: {refused}"
