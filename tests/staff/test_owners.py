@@ -356,7 +356,7 @@ def test_an_assignment_at_the_moment_the_account_is_switched_off_never_leaves_it
         item_id, wang_id = _lead(group).id, wang.id
         refused: list[bool] = []
 
-        def work(index: int) -> None:
+        def work(index: int, item_id: int = item_id, wang_id: int = wang_id, refused: list[bool] = refused) -> None:
             with app.app_context():
                 try:
                     if index == 0:
