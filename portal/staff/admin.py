@@ -27,6 +27,7 @@ from portal.staff.blueprint import bp
 from portal.staff.accounts import AccountError, LastAdmin, create_staff_user, reset_account, set_active, set_role
 from portal.staff.forms import AccountForm, AccountRoleForm
 from portal.staff.owners import HandOverForm, hand_over_from_request, handed_over_message
+from portal.triage import owners
 from portal.staff.views import working_groups
 
 
@@ -110,10 +111,15 @@ def account_role(user_id: int) -> Response | tuple[str, int]:
     except LastAdmin:
         return _refuse_last_admin(user)
     user.working_group_id = form.working_group.data
+    db.session.flush()
+    # Items of another group, or a role that owns none: they go back to the queue.
+    released = owners.release_not_eligible(user, actor_id=current_user.id)
     audit.record("change_account", actor_id=current_user.id, fields=["working_group_id"],
-                 changes={"role": (before, user.role)})
+                 changes={"role": (before, user.role)}, numbers={"account_id": user.id})
     db.session.commit()
     flash(_("Account changed"))
+    if released:
+        flash(handed_over_message(len(released), None))
     return redirect(url_for("staff.account_detail", user_id=user.id), 303)
 
 

@@ -263,3 +263,17 @@ def release_if_other_group(item: IntakeItem, *, actor_id: int) -> bool:
                  changes={"assigned_to_id": (item.assigned_to_id, None)})
     item.assigned_to_id = None
     return True
+
+
+def release_not_eligible(account: StaffUser, *, actor_id: int) -> list[IntakeItem]:
+    """After `account`'s role or working group changed: return to the queue (owner cleared,
+    audited as "release_item") each of its open items it may no longer own (`may_own`; an admin
+    keeps what it took). Returns the items released."""
+    if account.role == Role.ADMIN:
+        return []
+    released = [item for item in open_items_of(account.id) if not may_own(item, account)]
+    for item in released:
+        audit.record("release_item", actor_id=actor_id, item_id=item.id,
+                     changes={"assigned_to_id": (item.assigned_to_id, None)})
+        item.assigned_to_id = None
+    return released

@@ -378,3 +378,22 @@ def test_an_assignment_at_the_moment_the_account_is_switched_off_never_leaves_it
         db.session.expire_all()
         assert not db.session.get(StaffUser, wang_id).active
         assert db.session.get(IntakeItem, item_id).assigned_to_id is None, f"round {round_}, refused: {refused}"
+
+
+def test_moving_an_account_to_another_group_or_role_returns_the_items_it_may_no_longer_own(app: Flask) -> None:
+    first, second = _group(), _group("第二专班")
+    wang = create_staff(Role.GROUP_MEMBER, username="wang", working_group_id=first.id)
+    item = _lead(first, assigned_to_id=wang.id)
+    admin, client = _admin(app)
+    page = f"/staff/accounts/{wang.id}"
+    response = _post(client, f"{page}/role", {"role": "triage_officer", "working_group": ""}, page)
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(IntakeItem, item.id).assigned_to_id == wang.id  # a triage officer may own any item
+    response = _post(client, f"{page}/role", {"role": "group_member", "working_group": str(second.id)}, page)
+    assert response.status_code == 303
+    assert "1 open item returned to the queue." in text_of(client.get(response.headers["Location"], headers=EN))
+    db.session.expire_all()
+    assert db.session.get(IntakeItem, item.id).assigned_to_id is None
+    [released] = _events("release_item")
+    assert (released.item_id, released.actor_id) == (item.id, admin.id)
