@@ -45,6 +45,7 @@ import portal.staff.feedback  # noqa: E402,F401
 import portal.staff.item_actions  # noqa: E402,F401
 import portal.staff.login  # noqa: E402,F401
 import portal.staff.oversight  # noqa: E402,F401
+import portal.staff.owners  # noqa: E402,F401
 import portal.staff.questions  # noqa: E402,F401
 import portal.staff.sampling_views  # noqa: E402,F401
 import portal.staff.views  # noqa: E402,F401

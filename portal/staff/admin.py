@@ -1,6 +1,11 @@
 """Account management for admins: list, create, change role or group, switch off and on, and
 reset (a new password shown once, a fresh two-step enrolment, every session ended). Accounts
 are never deleted, and the last active admin can be neither switched off nor demoted.
+
+Switching off an account that is responsible for open items asks what becomes of them (back to
+the queue, or all to one person: `portal.staff.owners`); the items are handed over and the account
+switched off in one transaction, each item's change audited, so a switched-off account never
+stays responsible for an open item.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import secrets
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -20,6 +26,8 @@ from portal.core.permissions import Permission, Role, requires
 from portal.staff.blueprint import bp
 from portal.staff.accounts import AccountError, LastAdmin, create_staff_user, reset_account, set_active, set_role
 from portal.staff.forms import AccountForm, AccountRoleForm
+from portal.staff.owners import HandOverForm, hand_over_from_request, handed_over_message
+from portal.triage import owners
 from portal.staff.views import working_groups
 
 
@@ -65,20 +73,28 @@ def accounts():  # type: ignore[no-untyped-def]
     return _render_list(created=(user.username, password))
 
 
+def render_account(user: StaffUser, *, form: AccountRoleForm | None = None, hand_over_form: HandOverForm | None = None,
+                   new_password: str | None = None, code: int = 200) -> tuple[str, int]:
+    """The account page: role and group, its open items and the hand-over question, switch off
+    or on, reset. `form` / `hand_over_form`: forms that came back with errors."""
+    form = form or AccountRoleForm(formdata=None, groups=working_groups(), role=user.role,
+                                   working_group=user.working_group_id)
+    return render_template("staff/account_detail.html", account=user, form=form, hand_over_form=hand_over_form,
+                           new_password=new_password), code
+
+
 @bp.get("/accounts/<int:user_id>")
 @requires(Permission.MANAGE_STAFF)
-def account_detail(user_id: int) -> str:
-    """One account: its role and group, switch it off or on, or reset it."""
-    user = _account_or_404(user_id)
-    form = AccountRoleForm(formdata=None, groups=working_groups(), role=user.role, working_group=user.working_group_id)
-    return render_template("staff/account_detail.html", account=user, form=form, new_password=None)
+def account_detail(user_id: int) -> tuple[str, int]:
+    """One account: its role and group, its open items, switch it off or on, or reset it."""
+    return render_account(_account_or_404(user_id))
 
 
 def _refuse_last_admin(user: StaffUser) -> tuple[str, int]:
     db.session.rollback()
     form = AccountRoleForm(formdata=None, groups=working_groups(), role=user.role, working_group=user.working_group_id)
     form.role.errors = [_("This is the last active admin account. Make another account admin first.")]
-    return render_template("staff/account_detail.html", account=user, form=form, new_password=None), 409
+    return render_account(user, form=form, code=409)
 
 
 @bp.post("/accounts/<int:user_id>/role")
@@ -88,26 +104,33 @@ def account_role(user_id: int) -> Response | tuple[str, int]:
     user = _account_or_404(user_id)
     form = AccountRoleForm(groups=working_groups())
     if not form.validate_on_submit():
-        return render_template("staff/account_detail.html", account=user, form=form, new_password=None), 400
+        return render_account(user, form=form, code=400)
     before = user.role
     try:
         set_role(user, Role(form.role.data))
     except LastAdmin:
         return _refuse_last_admin(user)
     user.working_group_id = form.working_group.data
+    db.session.flush()
+    # Items of another group, or a role that owns none: they go back to the queue.
+    released = owners.release_not_eligible(user, actor_id=current_user.id)
     audit.record("change_account", actor_id=current_user.id, fields=["working_group_id"],
-                 changes={"role": (before, user.role)})
+                 changes={"role": (before, user.role)}, numbers={"account_id": user.id})
     db.session.commit()
     flash(_("Account changed"))
+    if released:
+        flash(handed_over_message(len(released), None))
     return redirect(url_for("staff.account_detail", user_id=user.id), 303)
 
 
 @bp.post("/accounts/<int:user_id>/active")
 @requires(Permission.MANAGE_STAFF)
 def account_active(user_id: int) -> Response | tuple[str, int]:
-    """Switch an account off (ending its sessions) or back on."""
-    from flask_wtf import FlaskForm
+    """Switch an account off (ending its sessions) or back on.
 
+    Switching off hands over the account's open items as the admin chose (to the queue, or to one
+    person; asked only when it has some), in the same transaction: all of it happens, or nothing.
+    """
     user = _account_or_404(user_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
@@ -116,9 +139,38 @@ def account_active(user_id: int) -> Response | tuple[str, int]:
         set_active(user, turn_on)
     except LastAdmin:
         return _refuse_last_admin(user)
-    audit.record("change_account", actor_id=current_user.id, changes={"active": (not turn_on, turn_on)})
+    handed: list = []
+    if not turn_on:
+        db.session.flush()  # the account's row first: an assignment to it at this moment waits, then is refused
+        items, hand_form = hand_over_from_request(user)
+        if items is None:
+            db.session.rollback()
+            return render_account(user, hand_over_form=hand_form, code=400)
+        handed = items
+    audit.record("change_account", actor_id=current_user.id, changes={"active": (not turn_on, turn_on)},
+                 numbers={"account_id": user.id, "open_items_handed_over": len(handed)})
     db.session.commit()
     flash(_("Account switched on") if turn_on else _("Account switched off. Its sessions have ended."))
+    if handed:
+        flash(handed_over_message(len(handed), handed[0].assigned_to_id))
+    return redirect(url_for("staff.account_detail", user_id=user.id), 303)
+
+
+@bp.post("/accounts/<int:user_id>/open-items")
+@requires(Permission.MANAGE_STAFF)
+def account_open_items(user_id: int) -> Response | tuple[str, int]:
+    """Hand over the open items of an account (one switched off before it had to): to the queue or
+    to one person, each change audited."""
+    user = _account_or_404(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    items, form = hand_over_from_request(user)
+    if items is None:
+        db.session.rollback()
+        return render_account(user, hand_over_form=form, code=400)
+    db.session.commit()
+    if items:
+        flash(handed_over_message(len(items), items[0].assigned_to_id))
     return redirect(url_for("staff.account_detail", user_id=user.id), 303)
 
 
@@ -126,8 +178,6 @@ def account_active(user_id: int) -> Response | tuple[str, int]:
 @requires(Permission.MANAGE_STAFF)
 def account_reset(user_id: int) -> tuple[str, int]:
     """New password (shown once), fresh two-step enrolment at next sign-in, every session ended."""
-    from flask_wtf import FlaskForm
-
     user = _account_or_404(user_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
@@ -135,5 +185,4 @@ def account_reset(user_id: int) -> tuple[str, int]:
     reset_account(user, password)
     audit.record("reset_account", actor_id=current_user.id, fields=["password", "second_factor"])
     db.session.commit()
-    form = AccountRoleForm(formdata=None, groups=working_groups(), role=user.role, working_group=user.working_group_id)
-    return render_template("staff/account_detail.html", account=user, form=form, new_password=password), 200
+    return render_account(user, new_password=password)

@@ -12,7 +12,7 @@ from portal.forms import MaxLength, MobileNumber, PortalForm, TypedStringField
 from portal.core.models import ItemStatus
 from portal.core.query_args import in_day_range
 from portal.staff.labels import choices, label
-from portal.staff.queue import ALL, ATTENTION, OPEN, PRIORITY, QueueFilters
+from portal.staff.queue import ALL, ATTENTION, NOBODY, OPEN, PRIORITY, QueueFilters
 
 
 # Selects whose validator makes WTForms print `required`: the forms are `novalidate` (server-side
@@ -231,13 +231,15 @@ class QueueFilterForm(PortalForm):
     channel = SelectField(_l("Channel"), validators=[Optional()])
     region = StringField(_l("Region or place"), validators=[Optional(), Length(max=100)])
     group = SelectField(_l("Working group"), validators=[Optional()])
-    mine = BooleanField(_l("Assigned to me or my group"))
+    owner = SelectField(_l("Officer responsible"), validators=[Optional()])
+    mine = BooleanField(_l("My items (I am responsible)"))
     overdue = BooleanField(_l("Overdue only"))
     replied = BooleanField(_l("Tipster replied, not yet opened"))
     received_from = DateField(_l("Received from"), validators=[Optional(), DayInRange()], format="%Y-%m-%d")
     received_to = DateField(_l("Received to"), validators=[Optional(), DayInRange()], format="%Y-%m-%d")
 
-    def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None,
+                 owners: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         anything = ("", _l("Any"))
         self.sort.choices = [("", _l("Needs attention first")), (PRIORITY, _l("Most urgent, then oldest"))]
@@ -247,6 +249,7 @@ class QueueFilterForm(PortalForm):
         self.priority.choices = [anything] + [(str(v), t) for v, t in choices("priority")]
         self.channel.choices = [anything] + choices("channel")
         self.group.choices = [anything] + [(str(gid), name) for gid, name in (groups or [])]
+        self.owner.choices = [anything, (NOBODY, _l("Nobody yet"))] + [(str(uid), name) for uid, name in (owners or [])]
 
     def filters(self, timezone: str) -> QueueFilters:
         """The filters chosen (call after validate; fields with errors are ignored)."""
@@ -263,6 +266,7 @@ class QueueFilterForm(PortalForm):
             region=valid("region"),
             working_group_id=int(valid("group")) if valid("group") is not None else None,
             mine=bool(self.mine.data),
+            owner=NOBODY if valid("owner") == NOBODY else int(valid("owner")) if valid("owner") is not None else None,
             overdue=bool(self.overdue.data),
             replied=bool(self.replied.data),
             received_from=valid("received_from"),

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, false, literal_column, or_, select, text, true, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, false, literal_column, select, text, true, tuple_
 from sqlalchemy.orm import joinedload
 
 from portal.core import clock
@@ -49,6 +49,8 @@ _CURSOR_MARK = {ATTENTION: "a", PRIORITY: "p"}
 # The two parts of the "needs attention" key, as the index `ix_intake_item_attention` has them.
 ATTENTION_BAND: ColumnElement[int] = literal_column(f"({ATTENTION_BAND_SQL})", Integer())
 ATTENTION_TIME: ColumnElement[datetime] = literal_column(ATTENTION_TIME_SQL, UTCDateTime())
+
+NOBODY = "nobody"  # the owner filter's value for items nobody owns
 
 _SEE_EVERYTHING = frozenset({Role.ADMIN, Role.TRIAGE_OFFICER, Role.SUPERVISOR})
 # Written as SQL text, not a bound parameter, so that PostgreSQL can prove the query matches
@@ -96,7 +98,10 @@ class QueueFilters:
     channel: str | None = None
     region: str | None = None
     working_group_id: int | None = None
+    # "My items": the items the signed-in person owns (`IntakeItem.assigned_to_id`).
     mine: bool = False
+    # One person's items (an account id), or NOBODY for the items nobody owns (the workload page links here).
+    owner: int | str | None = None
     overdue: bool = False
     # Only items flagged "tipster replied" that nobody has opened since (portal.tips.replies).
     replied: bool = False
@@ -108,7 +113,7 @@ class QueueFilters:
     extra: list[ColumnElement[bool]] = field(default_factory=list)
 
     def clauses(self, user: StaffUser, now: datetime) -> list[ColumnElement[bool]]:
-        """The WHERE clauses for these filters, for `user` (for "assigned to me") at `now` (UTC)."""
+        """The WHERE clauses for these filters, for `user` (for "my items") at `now` (UTC)."""
         found: list[ColumnElement[bool]] = [visible_items_filter(user)]
         if self.status == OPEN:
             found.append(IS_OPEN)  # type: ignore[arg-type]  # a text() clause
@@ -125,10 +130,11 @@ class QueueFilters:
         if self.working_group_id is not None:
             found.append(IntakeItem.working_group_id == self.working_group_id)
         if self.mine:
-            mine = IntakeItem.assigned_to_id == user.id
-            if user.working_group_id is not None:
-                mine = or_(mine, IntakeItem.working_group_id == user.working_group_id)
-            found.append(mine)
+            found.append(IntakeItem.assigned_to_id == user.id)
+        if self.owner == NOBODY:
+            found.append(IntakeItem.assigned_to_id.is_(None))
+        elif isinstance(self.owner, int):
+            found.append(IntakeItem.assigned_to_id == self.owner)
         if self.overdue:
             found += [IS_OPEN, IntakeItem.feedback_due_at < bindparam("overdue_now", now, type_=UTCDateTime())]  # type: ignore[list-item]  # a text() clause
         if self.replied:

@@ -42,7 +42,7 @@ from portal.staff.urgent_banner import time_waited, urgency_reason
 from portal.staff.queue import filtered_query, find_visible_item, is_overdue, queue_page, visible_items_filter
 from portal.staff.queue_rows import activity_words, queue_rows
 from portal.tips import replies
-from portal.triage import alerts, workflow
+from portal.triage import alerts, owners, workflow
 from portal.triage.duplicates import suggested_duplicates
 from portal.triage.redaction import redactable_fields, redaction_reasons
 from portal.core.i18n import format_local_datetime
@@ -85,7 +85,7 @@ def index() -> Response:
 
 
 def _filter_form() -> tuple[QueueFilterForm, Any]:
-    form = QueueFilterForm(request.args, groups=working_groups())
+    form = QueueFilterForm(request.args, groups=working_groups(), owners=owners.owner_choices())
     form.validate()
     return form, form.filters(_site_timezone())
 
@@ -158,7 +158,7 @@ def _thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]
     for message in db.session.scalars(
         select(OutboundMessage).where(OutboundMessage.item_id == item.id).order_by(OutboundMessage.created_at)
     ):
-        if message.purpose in (alerts.DUTY_ALERT_PURPOSE, replies.OWNER_NOTICE_PURPOSE):
+        if message.purpose in (alerts.DUTY_ALERT_PURPOSE, replies.OWNER_NOTICE_PURPOSE, owners.ASSIGNED_NOTICE_PURPOSE):
             continue  # to officers, not part of the conversation
         # The time is when it went (sent), or when it is due (still to be sent), else when it was written.
         when = message.sent_at or (message.not_before if message.status == OutboundStatus.QUEUED else None)

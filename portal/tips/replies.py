@@ -6,9 +6,10 @@ the queue shows a marker and can be filtered on it. The flag stays until someone
 item opens its page (`mark_seen`): whoever opens it has seen the reply, whatever their role.
 
 The item's owner (the staff member responsible for it: `IntakeItem.assigned_to_id`, set by
-"Make me responsible for this item") is told in the console by that marker and, when their
+"Make me responsible for this item" or assigned by a triage officer, `portal.triage.owners`) is told in the console by that marker and, when their
 account has a duty phone number (`StaffUser.duty_phone`, set on their account page), by a text
-message through the outbox. The message carries the reference number and "tipster replied",
+message through the outbox (`portal.triage.owners.text_duty_phone`, the path an "assigned to you"
+message takes too). The message carries the reference number and "tipster replied",
 never what the tipster wrote: a duty phone is read on the street and in the canteen
 (docs/threat-model.md#what-a-text-message-may-carry). One message per unseen reply: more
 answers before anyone opens the item send nothing more, so a tipster writing five times does not
@@ -24,7 +25,7 @@ from flask_babel import force_locale, gettext as _
 
 from portal.core.extensions import db
 from portal.core.models import IntakeItem, OutboundMessage, StaffUser
-from portal.core.outbox import queue_message
+from portal.triage.owners import text_duty_phone
 
 OWNER_NOTICE_PURPOSE = "tipster_replied"
 
@@ -49,10 +50,9 @@ def mark_replied(item: IntakeItem, now: datetime) -> OutboundMessage | None:
     if already or item.assigned_to_id is None:
         return None
     owner = db.session.get(StaffUser, item.assigned_to_id)
-    if owner is None or not owner.active or not owner.duty_phone:
+    if owner is None:
         return None
-    return queue_message(owner.duty_phone, owner_notice_text(item.reference), OWNER_NOTICE_PURPOSE,
-                         item_id=item.id, not_before=now)
+    return text_duty_phone(owner, owner_notice_text(item.reference), OWNER_NOTICE_PURPOSE, item_id=item.id, now=now)
 
 
 def mark_seen(item: IntakeItem) -> bool:

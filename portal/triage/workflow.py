@@ -23,6 +23,7 @@ from portal.core import audit, clock
 from portal.core.extensions import db
 from portal.core.models import CaseFileCounter, IntakeItem, ItemKind, ItemLink, ItemNote, ItemStatus, Outcome, Priority
 from portal.core.permissions import Permission
+from portal.triage.owners import release_if_other_group
 
 S = ItemStatus
 TRANSITIONS: dict[ItemStatus, frozenset[ItemStatus]] = {
@@ -141,6 +142,8 @@ def move(
         item.case_file_number = next_case_file_number(now)
         changes["case_file_number"] = (None, item.case_file_number)
     audit.record("change_status", actor_id=actor_id, item_id=item.id, changes=changes)
+    if "working_group_id" in changes:
+        release_if_other_group(item, actor_id=actor_id)  # its owner must be able to see it
 
 
 def change_priority(item: IntakeItem, *, priority: Priority, reason: str, actor_id: int) -> bool:
@@ -161,12 +164,14 @@ def change_priority(item: IntakeItem, *, priority: Priority, reason: str, actor_
 
 
 def change_group(item: IntakeItem, *, working_group_id: int | None, actor_id: int) -> bool:
-    """Hand an accepted lead to another working group (its one group); False if unchanged."""
+    """Hand an accepted lead to another working group (its one group); False if unchanged. An owner
+    who is a member of the old group is cleared (`portal.triage.owners.release_if_other_group`)."""
     if item.working_group_id == working_group_id:
         return False
     audit.record("change_group", actor_id=actor_id, item_id=item.id,
                  changes={"working_group_id": (item.working_group_id, working_group_id)})
     item.working_group_id = working_group_id
+    release_if_other_group(item, actor_id=actor_id)  # a member of the old group no longer sees it
     return True
 
 

@@ -24,7 +24,7 @@ from tests.support.staff import browser, create_appointment, sign_in
 
 # Form data for POSTs that would otherwise be refused as incomplete before reaching the point
 # of interest (the permission check happens before any of it is read).
-POST_DATA = {
+POST_DATA: dict[str, dict[str, str] | Callable[["Scope"], dict[str, str]]] = {
     "staff.login": {"username": "nobody", "password": "wrong password"},
     "staff.update_contact": {"contact_name": "王五", "contact_phone": "13800138000"},
     # new → verifying: allowed to ask (EDIT_ITEM), refused by the workflow (400), changes nothing.
@@ -37,6 +37,10 @@ POST_DATA = {
     "staff.give_feedback": {"kind": "still_checking"},
     "staff.feedback_template": {"text_zh": "警方仍在核查您的线索。", "text_en": "The police are still checking your report."},
     "staff.change_duty_phone": {"duty_phone": "138 0013 8000"},
+    # Named owners (issue 14): a triage officer made responsible (303 for a role that may assign);
+    # the spare account has no open items, so switching it off or handing over asks nothing.
+    "staff.assign_owner": lambda s: {"owner": str(s.owner_id)},
+    "staff.account_open_items": {"open_items": "queue"},
 }
 # Answers that mean "you may": the view ran (a page, a redirect after a change, a form error,
 # a conflict, or a not-found for an object outside the account's scope).
@@ -46,9 +50,16 @@ ALLOWED_CODES = {200, 302, 303, 400, 404, 409}
 class Scope:
     """The objects one role's walk uses to fill URL parameters."""
 
-    def __init__(self, username: str, reference: str, alert_id: int, other_user_id: int, site_id: int) -> None:
+    def __init__(self, username: str, reference: str, alert_id: int, other_user_id: int, site_id: int,
+                 owner_id: int = 0) -> None:
         self.username, self.reference = username, reference
         self.alert_id, self.other_user_id, self.site_id = alert_id, other_user_id, site_id
+        self.owner_id = owner_id  # a triage officer an item can be assigned to
+
+
+def _post_data(endpoint: str, scope: Scope) -> dict[str, str]:
+    data = POST_DATA.get(endpoint, {})
+    return data(scope) if callable(data) else data
 
 
 # How to fill each URL parameter a staff rule may have. Add a line here when a new rule brings
@@ -109,6 +120,7 @@ def scopes(app: Flask) -> dict[Role, Scope]:
     db.session.commit()
     alert_id = db.session.query(UrgentAlert.id).scalar()
     spare = create_staff(Role.SUPERVISOR, username="spare-account")
+    owner = create_staff(Role.TRIAGE_OFFICER, username="owner-account")
     found: dict[Role, Scope] = {}
     for role in Role:
         user = create_staff(role)
@@ -118,7 +130,7 @@ def scopes(app: Flask) -> dict[Role, Scope]:
             db.session.execute(staff_site.insert().values(staff_user_id=user.id, site_id=site.id))
         db.session.commit()
         reference = appointment.reference if role is Role.SITE_STAFF else tip.item.reference
-        found[role] = Scope(user.username, reference, alert_id, spare.id, site.id)
+        found[role] = Scope(user.username, reference, alert_id, spare.id, site.id, owner.id)
     return found
 
 
@@ -156,6 +168,10 @@ def test_feedback_and_duty_phone_urls_need_the_permissions_the_table_gives(app: 
     assert needs["staff.feedback_templates"] is Permission.MANAGE_FEEDBACK_TEMPLATES
     assert needs["staff.feedback_template"] is Permission.MANAGE_FEEDBACK_TEMPLATES
     assert needs["staff.change_duty_phone"] is Permission.SIGN_IN
+    # Named owners: assigning is triage; the workload is a report; handing over is account management.
+    assert needs["staff.assign_owner"] is Permission.TRIAGE
+    assert needs["staff.workload"] is Permission.VIEW_REPORTS
+    assert needs["staff.account_open_items"] is Permission.MANAGE_STAFF
 
 
 def test_every_staff_url_sends_anonymous_visitors_to_sign_in(walk_app: Flask, scopes) -> None:  # type: ignore[no-untyped-def]
@@ -165,7 +181,7 @@ def test_every_staff_url_sends_anonymous_visitors_to_sign_in(walk_app: Flask, sc
         if getattr(walk_app.view_functions[rule.endpoint], "public_staff_view", False):
             continue
         url = _url(walk_app, rule, scope)
-        response = walk_app.test_client().open(url, method=method, data=POST_DATA.get(rule.endpoint, {}))
+        response = walk_app.test_client().open(url, method=method, data=_post_data(rule.endpoint, scope))
         assert response.status_code in (302, 303), f"{method} {url} gave {response.status_code} to an anonymous visitor"
         assert response.headers["Location"].startswith("/staff/login"), f"{method} {url}"
         checked += 1
@@ -187,7 +203,7 @@ def test_each_role_gets_403_exactly_where_the_permission_table_says(walk_app: Fl
     for rule, method in _staff_routes(walk_app):
         view = walk_app.view_functions[rule.endpoint]
         url = _url(walk_app, rule, scope)
-        response = client.open(url, method=method, data=POST_DATA.get(rule.endpoint, {}))
+        response = client.open(url, method=method, data=_post_data(rule.endpoint, scope))
         permission = getattr(view, "required_permission", None)
         where = f"{role.value}: {method} {url} ({rule.endpoint}) gave {response.status_code}"
         if getattr(view, "public_staff_view", False):
@@ -214,7 +230,8 @@ def test_supervisor_is_read_only(walk_app: Flask, scopes) -> None:  # type: igno
                          ("priority", {"priority": "0", "reason": "x"}), ("notes", POST_DATA["staff.add_note"]),
                          ("region", POST_DATA["staff.item_region"]),
                          ("category", POST_DATA["staff.change_item_category"]),
-                         ("feedback", POST_DATA["staff.give_feedback"])):
+                         ("feedback", POST_DATA["staff.give_feedback"]),
+                         ("owner", {"owner": str(scope.owner_id)})):
         assert client.post(f"/staff/items/{reference}/{action}", data=data).status_code == 403, action
     assert client.post(f"/staff/alerts/{scope.alert_id}/acknowledge").status_code == 403
 
