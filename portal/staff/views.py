@@ -57,7 +57,8 @@ def _site_timezone() -> str:
 @bp.context_processor
 def _staff_template_helpers() -> dict[str, Any]:
     helpers: dict[str, Any] = {"label": label, "is_overdue": is_overdue, "site_tz": _site_timezone(),
-                               "can": lambda permission: _can(permission), "Permission": Permission}
+                               "can": lambda permission: _can(permission), "Permission": Permission,
+                               "group_name": group_name}
     if current_user.is_authenticated and request.endpoint and not request.endpoint.startswith("staff.login"):
         # The urgent banner: one line per urgent item nobody has in hand (portal.triage.alerts).
         helpers.update(urgent_banner=alerts.banner(visible_items_filter(current_user), clock.now()),
@@ -68,6 +69,14 @@ def _staff_template_helpers() -> dict[str, Any]:
 
 def _can(permission: Permission) -> bool:
     return current_user.is_authenticated and role_allows(current_user.role, permission)
+
+
+def group_name(group_id: Any) -> str:
+    """The name of working group `group_id` (an id as the audit trail keeps it: an int or a
+    string of digits), for a page's history ("Working group: – → 第一专班"); the id itself when
+    there is no such group."""
+    group = db.session.get(WorkingGroup, int(group_id)) if str(group_id).isdigit() else None
+    return group.name if group is not None else str(group_id)
 
 
 def working_groups() -> list[tuple[int, str]]:

@@ -64,6 +64,20 @@ def test_accepting_a_lead_opens_one_case_file_and_assigns_one_group(app: Flask, 
     assert numbers[0] in text_of(page) and "第一专班" in text_of(page)
 
 
+def test_the_history_names_the_working_group_not_its_number(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    first, second = WorkingGroup(name="第一专班"), WorkingGroup(name="第二专班")
+    db.session.add_all([first, second])
+    db.session.commit()
+    receipt = create_tip()
+    _post(client, receipt.reference, "move", {"expected": "new", "target": "triaged"})
+    _post(client, receipt.reference, "move", {"expected": "triaged", "target": "assigned", "working_group": str(first.id)})
+    _post(client, receipt.reference, "group", {"group": str(second.id)})
+    page = client.get(f"/staff/items/{receipt.reference}", headers={"Accept-Language": "en"})
+    history = text_of(page).split("Audit history", 1)[1]
+    assert "Working group: – → 第一专班" in history and "Working group: 第一专班 → 第二专班" in history
+
+
 def test_invalid_moves_are_refused_and_change_nothing(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
     _, client = officer
     receipt = create_tip()
