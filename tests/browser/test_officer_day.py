@@ -32,6 +32,7 @@ from portal.core.outbox.worker import deliver_due
 from portal.core.permissions import Role
 from portal.tips.feedback import FEEDBACK_PURPOSE, default_text
 from portal.tips.service import TipDetails
+from portal.triage.workflow import next_case_file_number
 from tests.support.browser import assert_accessible, new_page
 from tests.support.database import empty_all_tables
 from tests.support.factories import create_staff, create_tip
@@ -127,10 +128,10 @@ def test_an_officers_day_from_sign_in_to_feedback_held_until_morning(app, browse
 
     # The morning's queue: an SMS lead (the tipster agreed to SMS), a lead already with a working
     # group and an owner (its tipster agreed too), and an English web tip with only a place.
-    lead = create_tip(channel=Channel.SMS, contact_phone=TIPSTER, may_contact_by_sms=True,
+    lead = create_tip(channel=Channel.SMS, contact_phone=TIPSTER, may_contact_by_sms=True, place="海门区三厂镇小学门口",
                       description="海门区三厂镇小学门口，一辆白色面包车把一个哭着的男孩拉上车，往东开走了",
                       details=TipDetails(language="zh"))
-    worked = create_tip(contact_phone=LATE_TIPSTER, may_contact_by_sms=True,
+    worked = create_tip(contact_phone=LATE_TIPSTER, may_contact_by_sms=True, place="通州区菜市场门口",
                         description="通州区菜市场门口每天早上有个小孩跪着乞讨，旁边有个男人一直看着他",
                         details=TipDetails(language="zh"))
     web = create_tip(description="A girl of about eight sells flowers near the railway station at midnight; "
@@ -143,7 +144,7 @@ def test_an_officers_day_from_sign_in_to_feedback_held_until_morning(app, browse
     lead.tip.item.region_code = "320614"
     worked_item = worked.tip.item
     worked_item.region_code, worked_item.working_group_id, worked_item.assigned_to_id = "320612", group.id, li_na.id
-    worked_item.status = ItemStatus.ASSIGNED
+    worked_item.status, worked_item.case_file_number = ItemStatus.ASSIGNED, next_case_file_number(now)
     worked_item.feedback_due_at = now + timedelta(hours=5)
     db.session.commit()
 
@@ -162,6 +163,7 @@ def test_an_officers_day_from_sign_in_to_feedback_held_until_morning(app, browse
     assert_accessible(page, "day-queue-1280")
 
     # 2. Accept the lead into the working group; make a named member responsible.
+    clock.advance(minutes=5)
     page.goto(live_server + f"/staff/items/{lead.reference}")
     change_status(page, "triaged")
     change_status(page, "assigned", group="第一专班")
@@ -179,10 +181,12 @@ def test_an_officers_day_from_sign_in_to_feedback_held_until_morning(app, browse
     wang.context.close()
 
     # 3. A question; the tipster answers on a phone; the officer's queue marks the row.
+    clock.advance(minutes=10)
     page.fill("textarea[name=question]", QUESTION)
     page.get_by_role("button", name="向举报人提问").click()
     page.wait_for_load_state()
     assert QUESTION in page.locator("#tip-followup").inner_text()
+    clock.advance(minutes=20)
     tipster = status_page(browser, live_server, lead, 360)
     assert QUESTION in tipster.locator("main").inner_text()
     tipster.get_by_role("link", name="回答这个问题").click()
@@ -192,12 +196,15 @@ def test_an_officers_day_from_sign_in_to_feedback_held_until_morning(app, browse
     assert ANSWER in tipster.locator("main").inner_text()
     tipster.context.close()
 
+    clock.advance(minutes=5)
     page.goto(live_server + "/staff/queue")
-    assert "举报人已回复" in row_of(page, lead.reference).inner_text()
+    replied = row_of(page, lead.reference).inner_text()
+    assert "举报人已回复" in replied and "举报人5分钟前回复" in replied
     assert "举报人已回复" not in row_of(page, worked.reference).inner_text()
     assert_accessible(page, "day-queue-replied-1280")
 
     # 4. Opening the item clears the marker; close as "child found" and give feedback.
+    clock.advance(minutes=5)
     close_and_give_feedback(page, live_server, lead.reference)
     assert default_text("child_found", "zh") in page.locator("#tip-feedback").inner_text()
     assert_accessible(page, "day-item-1280")
