@@ -149,7 +149,9 @@ def time_left(item: IntakeItem, now: datetime) -> TimeLeft | None:
 
 def activity_words(activity: Activity, now: datetime) -> str:
     """"Tipster replied 2 hours ago", "Note 1 day ago"... in the current language."""
-    ago = format_timedelta(activity.at - now, add_direction=True, threshold=_THRESHOLD)
+    # Under a minute reads "just now" (刚刚), not "0 seconds ago".
+    ago = _("just now") if abs((now - activity.at).total_seconds()) < 60 else format_timedelta(
+        activity.at - now, add_direction=True, threshold=_THRESHOLD)
     words = {
         "received": _("Received %(ago)s", ago=ago),
         "tipster_replied": _("Tipster replied %(ago)s", ago=ago),

@@ -174,7 +174,9 @@ def _thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]
         thread.append({"received": format_local_datetime(when or message.created_at, tz),
                        "at": as_utc(when or message.created_at),
                        "sender": mask_mobile(message.to_phone), "body": message.body,
-                       "direction": label("sms_status", message.status),
+                       "direction": (_("Held until %(time)s (quiet hours)", time=format_local_datetime(when, tz))
+                                     if message.status == OutboundStatus.QUEUED and when is not None
+                                     and as_utc(when) > clock.now() else label("sms_status", message.status)),
                        "delivery": _delivery_report(message)})
     # One conversation, in the order it happened (a reply follows the message it answers).
     thread.sort(key=lambda entry: entry["at"])
