@@ -13,8 +13,10 @@ around it say it is a place:
   tipster writes 通州 for the district next door);
 - the words of a typed place (the "where" answer) are a place by definition: a bare name there counts;
 - a name followed by a street, town or person word (中山路, 长安街, 长安镇, 四川话, 河南人) is not the
-  division; nor are names that are also ordinary words (城区, 郊区, 矿区, 东区, 西区) or a one-character
-  name with its suffix (和县, 新县) unless a division above them is named too.
+  division; nor is a bare name right after 叫, 名叫, 叫做 or 名字叫 (孩子叫朝阳: a person's name),
+  unless 的地方 follows (一个叫大兴的地方); nor are names that are also ordinary words (城区, 郊区,
+  矿区, 东区, 西区) or a one-character name with its suffix (和县, 新县) unless a division above them
+  is named too.
 
 Every name, short and full, is in one Aho–Corasick automaton (`pyahocorasick`), built once, so a
 text is read in one pass whatever the number of divisions. Only the first `MOST_MENTIONS` names of
@@ -61,6 +63,11 @@ _TOWN_AFTER = re.compile(r"[\u4e00-\u9fff]{1,3}(?:镇|乡|街道)")
 # What, right after a name, says it is not the division: a street or town named after it, a
 # dialect, or where a person comes from.
 _NOT_THE_DIVISION_AFTER = re.compile(r"(?:路|街|大道|巷|镇|乡|村|话|口音|方言|腔|人(?!民)|菜|籍|老乡|时间)")
+# What, right before a bare name, says it is a person's (孩子叫朝阳, 有个叫大兴的人), unless
+# 的地方 follows the name (一个叫大兴的地方).
+_PERSON_NAME_BEFORE = re.compile(r"(?:叫|名叫|叫做|名字叫)\s*$")
+_PLACE_CALLED_AFTER = re.compile(r"\s*的?(?:地方|地儿)")
+_CALLED_WINDOW = 4  # characters before a name searched for 叫…
 
 # At most this many names of one text are weighed: no tip names more places, and it bounds the
 # work of weighing the divisions named against each other.
@@ -211,6 +218,8 @@ def _accept(mention: _Mention, text: str, named: _Named, home: str) -> bool:
     `mention.names` to the divisions they say it names. `named`: the counts of the divisions
     the text's mentions name, as they stand (kept true as mentions are narrowed)."""
     after = text[mention.end:]
+    before = text[max(0, mention.start - _CALLED_WINDOW):mention.start]
+    persons_name = bool(_PERSON_NAME_BEFORE.search(before)) and not _PLACE_CALLED_AFTER.match(after)
 
     accepted: list[_Name] = []
     for name in mention.names:
@@ -223,7 +232,7 @@ def _accept(mention: _Mention, text: str, named: _Named, home: str) -> bool:
             if named.kin_named_elsewhere(entry, mention):
                 accepted.append(name)
             continue
-        if _NOT_THE_DIVISION_AFTER.match(after):
+        if _NOT_THE_DIVISION_AFTER.match(after) or persons_name:
             continue
         if (
             _SUFFIX_AFTER.match(after)

@@ -172,6 +172,24 @@ def test_a_sentence_naming_a_place_gets_that_region(sentence: str, code: str) ->
     assert found is not None and found.code == code, found
 
 
+@pytest.mark.parametrize("text", [
+    "孩子说他叫朝阳，今年八岁",  # 朝阳: a common given name, and Beijing's 朝阳区
+    "我们村有个叫大兴的人，家里突然多了个孩子",  # 大兴: a given name, and Beijing's 大兴区
+    "那个男的名叫大兴",
+    "女孩的名字叫朝阳",
+    "他们管他叫做顺义",
+])
+def test_a_name_right_after_called_is_a_persons_even_when_a_district_of_the_deployment_has_it(text):
+    """In a Beijing deployment a bare district name counts as a local place, but a name right
+    after 叫, 名叫, 叫做 or 名字叫 is a person's."""
+    assert _name(text, home=BEIJING) is None
+
+
+def test_a_place_called_like_a_district_is_still_that_district():
+    assert _name("我们去了一个叫大兴的地方", home=BEIJING) == "北京市大兴区"
+    assert _name("孩子在大兴被人带走", home=BEIJING) == "北京市大兴区"
+
+
 def _comparisons(text: str, monkeypatch: pytest.MonkeyPatch) -> int:
     """How many division-to-division comparisons `recognise` makes for `text` (a spy that
     counts and calls through; the comparison itself is unchanged)."""
