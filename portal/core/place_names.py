@@ -12,11 +12,11 @@ around it say it is a place:
   characters or more (石家庄; but not a district named after a river or mountain, 清水河), or when it lies in the deployment's own city or province (a local
   tipster writes 通州 for the district next door);
 - the words of a typed place (the "where" answer) are a place by definition: a bare name there counts;
-- a name followed by a street, town or person word (中山路, 长安街, 长安镇, 四川话, 河南人) is not the
-  division; nor is a bare name right after 叫, 名叫, 叫做 or 名字叫 (孩子叫朝阳: a person's name),
-  unless 的地方 follows (一个叫大兴的地方); nor are names that are also ordinary words (城区, 郊区,
-  矿区, 东区, 西区) or a one-character name with its suffix (和县, 新县) unless a division above them
-  is named too.
+- a name followed by a street, town or person word (中山路, 长安街, 长安镇, 四川话, 河南人, 江西老表),
+  a dish (扬州炒饭, 兰州拉面) or a number plate (河南牌照) is not the division; nor is a bare name right
+  after 叫, 名叫, 叫做 or 名字叫 (孩子叫朝阳: a person's name), unless 的地方 follows (一个叫大兴的地方);
+  nor are names that are also ordinary words (城区, 郊区, 矿区, 东区, 西区) or a one-character name
+  with its suffix (和县, 新县) unless a division above them is named too.
 
 Every name, short and full, is in one Aho–Corasick automaton (`pyahocorasick`), built once, so a
 text is read in one pass whatever the number of divisions. Only the first `MOST_MENTIONS` names of
@@ -62,7 +62,12 @@ _PLACE_WORD_AFTER = re.compile(
 _TOWN_AFTER = re.compile(r"[\u4e00-\u9fff]{1,3}(?:镇|乡|街道)")
 # What, right after a name, says it is not the division: a street or town named after it, a
 # dialect, or where a person comes from.
-_NOT_THE_DIVISION_AFTER = re.compile(r"(?:路|街|大道|巷|镇|乡|村|话|口音|方言|腔|人(?!民)|菜|籍|老乡|时间)")
+# A dish named after a place (扬州炒饭, 兰州拉面, 沙县小吃) or a car registered there (河南牌照) is
+# not where something happened either.
+_NOT_THE_DIVISION_AFTER = re.compile(
+    r"(?:路|街|大道|巷|镇|乡|村|话|口音|方言|腔|人(?!民)|菜|籍|老乡|老表|佬|妹子|时间|"
+    r"炒饭|拉面|烩面|米粉|米线|小吃(?!街)|烤鸭|板鸭|热干面|牌照|车牌)"
+)
 # What, right before a bare name, says it is a person's (孩子叫朝阳, 有个叫大兴的人), unless
 # 的地方 follows the name (一个叫大兴的地方).
 _PERSON_NAME_BEFORE = re.compile(r"(?:叫|名叫|叫做|名字叫)\s*$")

@@ -190,6 +190,22 @@ def test_a_place_called_like_a_district_is_still_that_district():
     assert _name("孩子在大兴被人带走", home=BEIJING) == "北京市大兴区"
 
 
+@pytest.mark.parametrize("text", [
+    "孩子在吃扬州炒饭，旁边的男人一直盯着",  # a dish, not 扬州市 (a Jiangsu city is local in Nantong)
+    "那个人说自己是江西老表，带着个哑巴孩子",  # a fellow from Jiangxi
+    "那个人说自己是河南人，带着个哑巴孩子",
+    "他们在兰州拉面馆里吃饭，孩子一直在哭",
+    "一辆河南牌照的面包车停在门口",
+])
+def test_a_dish_or_where_a_person_or_car_comes_from_is_not_where_it_happened(text):
+    assert _name(text, home=NANTONG) is None
+
+
+def test_a_place_named_before_such_words_elsewhere_in_the_sentence_still_counts():
+    assert _name("在扬州火车站门口，孩子在吃炒饭", home=NANTONG) == "江苏省扬州市"
+    assert _name("在江西南昌市火车站看到一个孩子", home=NANTONG) == "江西省南昌市"
+
+
 def _comparisons(text: str, monkeypatch: pytest.MonkeyPatch) -> int:
     """How many division-to-division comparisons `recognise` makes for `text` (a spy that
     counts and calls through; the comparison itself is unchanged)."""
