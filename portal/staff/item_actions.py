@@ -45,6 +45,8 @@ def _workflow_message(code: str) -> str:
         "reason_needed": _("Enter why you are changing the priority"),
         "same_item": _("Enter the reference number of another item"),
         "merge_target_closed": _("The other item is closed or was merged into another. Merge into an open item."),
+        "booking_not_a_lead": _("A sampling booking is not a lead: it cannot be linked with or merged into another item, "
+                                "nor another item into it."),
     }[code]
 
 

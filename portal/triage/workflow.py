@@ -187,10 +187,19 @@ def add_note(item: IntakeItem, *, body: str, actor_id: int) -> ItemNote:
     return note
 
 
+def _both_leads(item: IntakeItem, other: IntakeItem) -> None:
+    """WorkflowError("booking_not_a_lead") if either item is a sampling booking: a booking is not
+    a lead, so it is never linked with, merged into or merged with a tip."""
+    if ItemKind.APPOINTMENT in (item.kind, other.kind):
+        raise WorkflowError("booking_not_a_lead")
+
+
 def link(item: IntakeItem, other: IntakeItem, *, actor_id: int) -> bool:
-    """Link two items about the same thing (both keep everything); False if already linked."""
+    """Link two items about the same thing (both keep everything); False if already linked.
+    Raises WorkflowError ("same_item"; "booking_not_a_lead" if either is a sampling booking)."""
     if item.id == other.id:
         raise WorkflowError("same_item")
+    _both_leads(item, other)
     low, high = sorted((item.id, other.id))
     exists = db.session.scalar(select(ItemLink.id).where(ItemLink.item_id == low, ItemLink.other_item_id == high))
     if exists is not None:
@@ -224,11 +233,13 @@ def merge(duplicate: IntakeItem, into: IntakeItem, *, expected: str, actor_id: i
     `into` must be another item that is still open (not closed, not merged): two items can
     never end up merged into each other. Both rows are changed by conditional UPDATEs, in id
     order (so two merges of the same pair at once wait for each other instead of deadlocking),
-    and the later one is refused. Raises WorkflowError ("same_item", "merge_target_closed") or
-    WorkflowError/StaleStatus as `move` does; the caller rolls back on an error.
+    and the later one is refused. Raises WorkflowError ("same_item", "merge_target_closed";
+    "booking_not_a_lead" if either is a sampling booking) or WorkflowError/StaleStatus as `move`
+    does; the caller rolls back on an error.
     """
     if duplicate.id == into.id:
         raise WorkflowError("same_item")
+    _both_leads(duplicate, into)
     if into.id < duplicate.id:
         _hold_open_target(into)
     move(duplicate, expected=expected, target=S.CLOSED, actor_id=actor_id, outcome=Outcome.DUPLICATE,

@@ -7,15 +7,15 @@ import threading
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.core.models import AuditEvent, IntakeItem, ItemNote, ItemStatus, WorkingGroup
+from portal.core.models import AuditEvent, IntakeItem, ItemLink, ItemNote, ItemStatus, WorkingGroup
 from portal.core.permissions import Role
 from portal.triage import workflow
-from tests.support.factories import create_staff, create_tip
+from tests.support.factories import create_site, create_slot, create_staff, create_tip
 from tests.support.helpers import csrf_token, text_of
-from tests.support.staff import browser, sign_in
+from tests.support.staff import browser, create_appointment, sign_in
 
 
 def _post(client, reference: str, action: str, data: dict, **kwargs):  # type: ignore[no-untyped-def]
@@ -117,6 +117,28 @@ def test_link_and_merge_keep_both_histories(app: Flask, officer) -> None:  # typ
     assert duplicate.reference in text_of(page)
     assert f"Opened the item ({duplicate.reference})" in history  # the duplicate's history is shown here too
     assert len(_events(merged.id, "view_item")) >= 2  # and it kept its own
+
+
+def test_a_tip_is_never_linked_with_or_merged_into_a_sampling_booking_nor_the_booking_into_it(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    """A sampling booking is not a lead: a mistyped reference must not close a lead as a
+    "duplicate" of a family's blood-sampling booking, nor list the tip on the booking's page."""
+    _, client = officer
+    booking = create_appointment(create_slot(create_site()))
+    tip = create_tip()
+    attempts = [(tip.reference, booking.reference), (booking.reference, tip.reference)]
+    for (mine, theirs) in attempts:
+        for merge in ("merge", "link"):
+            response = _post(client, mine, "link", {"other": theirs, "merge": merge}, headers={"Accept-Language": "en"})
+            assert response.status_code == 400, (mine, merge, response.status_code)
+            assert "A sampling booking is not a lead: it cannot be linked with or merged into another item" in text_of(response)
+    response = _post(client, tip.reference, "link", {"other": booking.reference, "merge": "merge"}, headers={"Accept-Language": "zh-CN"})
+    assert "采样预约不是线索" in text_of(response)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(ItemLink.id))) == 0
+    assert db.session.get(IntakeItem, tip.tip.item_id).status == ItemStatus.NEW
+    assert db.session.get(IntakeItem, booking.id).merged_into_id is None
+    for action in ("link_item", "merge_item", "change_status"):
+        assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == action)) is None, action
 
 
 def test_redaction_blanks_the_contact_number_and_records_the_reason_not_the_value(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
