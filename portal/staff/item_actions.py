@@ -151,15 +151,17 @@ def link_item(reference: str) -> Response | tuple[str, int]:
     try:
         if form.merge.data == "merge":
             workflow.merge(found, other, expected=found.status, actor_id=current_user.id)
+            message = _("Merged into %(reference)s", reference=other.reference)
+        elif workflow.link(found, other, actor_id=current_user.id):
+            message = _("Linked with %(reference)s", reference=other.reference)
         else:
-            workflow.link(found, other, actor_id=current_user.id)
+            message = _("This item was already linked with %(reference)s", reference=other.reference)
     except workflow.WorkflowError as exc:
         db.session.rollback()
         form.other.errors = [_workflow_message(exc.code)]
         return render_item(found, form, 409 if exc.code == "stale" else 400)
     db.session.commit()
-    flash(_("Merged into %(reference)s", reference=other.reference) if form.merge.data == "merge"
-          else _("Linked with %(reference)s", reference=other.reference))
+    flash(message)
     return _back(found.reference)
 
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit, clock
@@ -195,16 +197,25 @@ def _both_leads(item: IntakeItem, other: IntakeItem) -> None:
 
 
 def link(item: IntakeItem, other: IntakeItem, *, actor_id: int) -> bool:
-    """Link two items about the same thing (both keep everything); False if already linked.
+    """Link two items about the same thing (both keep everything); False if already linked
+    (also when another officer linked them a moment ago: then nothing is recorded twice).
     Raises WorkflowError ("same_item"; "booking_not_a_lead" if either is a sampling booking)."""
     if item.id == other.id:
         raise WorkflowError("same_item")
     _both_leads(item, other)
     low, high = sorted((item.id, other.id))
-    exists = db.session.scalar(select(ItemLink.id).where(ItemLink.item_id == low, ItemLink.other_item_id == high))
-    if exists is not None:
+    # INSERT … ON CONFLICT DO NOTHING: when two officers link the same pair at once (A→B and
+    # B→A), the second waits for the first and then inserts nothing, instead of failing on
+    # uq_item_link_pair.
+    insert_absent = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    added = db.session.scalar(
+        insert_absent(ItemLink)
+        .values(item_id=low, other_item_id=high, created_by_id=actor_id, created_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["item_id", "other_item_id"])
+        .returning(ItemLink.id)
+    )
+    if added is None:
         return False
-    db.session.add(ItemLink(item_id=low, other_item_id=high, created_by_id=actor_id, created_at=clock.now()))
     for one in (item, other):
         audit.record("link_item", actor_id=actor_id, item_id=one.id, fields=["linked_item"])
     return True
