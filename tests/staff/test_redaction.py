@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.core.models import AuditEvent, InboundMessage, ItemNote, Redaction, Tip, TipFollowUp
 from portal.core.permissions import Role
-from portal.core.redaction_marks import MARK, find_passage, replace_passage
+from portal.core.redaction_marks import MARK, find_passage, removed_html, replace_passage
 from portal.core.security.crypto import lookup_hash
 from portal.tips.followup import add_follow_up
 from tests.support.factories import create_staff, create_tip
@@ -102,25 +102,59 @@ def test_a_search_for_the_removed_passage_finds_nothing(app: Flask, officer) -> 
     assert _listed(client, "菜市场") == [other.reference]
 
 
+def _removed(placeholder: str, for_screen_readers: str) -> str:
+    """The HTML of a removed passage's placeholder (`portal.core.redaction_marks.removed_html`)."""
+    return (f"<span class=removed-passage><span aria-hidden=true>{placeholder}</span>"
+            f"<span class=visually-hidden>{for_screen_readers}</span></span>")
+
+
+REMOVED = {"zh": _removed("〔已删除〕", "此处文字已由工作人员删除"), "en": _removed("[removed]", "passage removed by staff")}
+
+
 def test_the_placeholder_is_shown_in_the_readers_language_to_staff_and_to_the_tipster(app: Flask, app_factory, officer) -> None:  # type: ignore[no-untyped-def]
     _, client = officer
     receipt = _tip_with_the_number_everywhere()
     assert _remove(client, receipt.reference, PHONE).status_code == 303
-    chinese = text_of(client.get(f"/staff/items/{receipt.reference}", headers=ZH))
-    english = text_of(client.get(f"/staff/items/{receipt.reference}", headers=EN))
-    assert "我的电话〔已删除〕，有事打给我" in chinese and "举报人留了电话〔已删除〕" in chinese
-    assert "我的电话[removed]，有事打给我" in english and "打[removed]找我" in english
+    chinese = client.get(f"/staff/items/{receipt.reference}", headers=ZH).get_data(as_text=True)
+    english = client.get(f"/staff/items/{receipt.reference}", headers=EN).get_data(as_text=True)
+    assert f"我的电话{REMOVED['zh']}，有事打给我" in chinese and f"举报人留了电话{REMOVED['zh']}" in chinese
+    assert f"我的电话{REMOVED['en']}，有事打给我" in english and f"打{REMOVED['en']}找我" in english
     for page in (chinese, english):
         assert PHONE not in page and MARK not in page
     # The tipster's own page shows their answer with the placeholder too.
     visitor = visitor_client(app_factory)
-    for headers, placeholder in ((ZH, "〔已删除〕"), (EN, "[removed]")):
+    for headers, language in ((ZH, "zh"), (EN, "en")):
         form, _ = get_page(visitor, "/tips/status", headers=headers)
         visitor.post("/tips/status", headers=headers, data={
             "csrf_token": csrf_of(form.get_data(as_text=True)), "reference": receipt.reference,
             "follow_up_code": receipt.follow_up_code})
-        status = text_of(visitor.get("/tips/status/report", headers=headers))
-        assert f"还是那个孩子，打{placeholder}找我" in status and PHONE not in status
+        status = visitor.get("/tips/status/report", headers=headers).get_data(as_text=True)
+        assert f"还是那个孩子，打{REMOVED[language]}找我" in status and PHONE not in status
+
+
+def test_a_tipster_cannot_make_their_own_words_look_removed_by_staff(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    """The mark cannot be typed, and the placeholder's words typed by a tipster are shown as
+    their words: only a passage staff removed is set apart (a span styled unlike text, saying
+    "removed by staff" to screen readers)."""
+    _, client = officer
+    typed = create_tip(description="昨天傍晚公园里有个女孩一直哭，带她的女人叫〔已删除〕，还有[removed]", place="人民公园")
+    real = create_tip(description="我在火车站看到一个小孩，那个男人叫王建国，还有王建国", place="火车站")
+    assert _remove(client, real.reference, "王建国").status_code == 303
+    for headers, language in ((ZH, "zh"), (EN, "en")):
+        typed_page = client.get(f"/staff/items/{typed.reference}", headers=headers).get_data(as_text=True)
+        real_page = client.get(f"/staff/items/{real.reference}", headers=headers).get_data(as_text=True)
+        assert "带她的女人叫〔已删除〕，还有[removed]" in typed_page  # their words, not set apart
+        assert f"那个男人叫{REMOVED[language]}，还有{REMOVED[language]}" in real_page
+    css = client.get("/static/css/portal.css").get_data(as_text=True)
+    assert re.search(r"\.removed-passage \{[^}]*border: 1px dashed", css)
+
+
+def test_a_mark_printed_inside_an_attribute_cannot_end_it(app: Flask) -> None:
+    """A value with the mark printed into an attribute (a search box's value) stays in it:
+    the placeholder's HTML has no quotes."""
+    for language in ("zh", "en"):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            assert '"' not in removed_html() and "'" not in removed_html()
 
 
 def test_the_audit_event_holds_the_places_and_the_reason_never_the_passage(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
