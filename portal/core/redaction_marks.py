@@ -85,6 +85,19 @@ def folded(text: str) -> str:
     return "".join(_fold(char) for char in text)
 
 
+def _without_separators(text: str) -> str:
+    return "".join(c for c in folded(text) if unicodedata.category(c)[0] not in "PSZC")
+
+
+def quotes_passage(text: str, passage: str) -> bool:
+    """Whether `text` holds `passage` even written with other punctuation, symbols or separators
+    (139-1234-5678, 139.1234.5678 or "139 1234 5678" for 13912345678), besides what
+    `find_passage` tolerates. For checking that words kept about a passage do not repeat it; a
+    passage of only such characters is held by nothing."""
+    needle = _without_separators(passage)
+    return bool(needle) and needle in _without_separators(text)
+
+
 def find_passage(text: str, passage: str) -> list[tuple[int, int]]:
     """Where `passage` occurs in `text`, as (start, end) character offsets of `text`, in order,
     never overlapping (see the module's docstring for what counts as the same). A passage that

@@ -27,7 +27,7 @@ from portal.core.models import (
     TipFollowUp, TipPhoto, TipQuestion,
 )
 from portal.core.photos import delete_photo_file
-from portal.core.redaction_marks import MIN_PASSAGE_LENGTH, find_passage, folded, replace_passage
+from portal.core.redaction_marks import MIN_PASSAGE_LENGTH, folded, quotes_passage, replace_passage
 
 TIP_FIELDS = ("description", "place", "seen_when", "contact_name", "contact_phone")
 # What the tip journey asks about the child, the adults and the vehicle: blanked (None) by
@@ -204,11 +204,12 @@ def redact_passage(item: IntakeItem, *, passage: str, reason_kind: RemovalReason
     row's id; never the passage. The caller commits.
 
     Raises PassageTooShort (under MIN_PASSAGE_LENGTH characters), ReasonQuotesPassage (the reason
-    holds the passage) or PassageNotFound (nothing changed).
+    holds the passage, even written with other punctuation or separators: `quotes_passage`) or
+    PassageNotFound (nothing changed).
     """
     if len(folded(passage)) < MIN_PASSAGE_LENGTH:
         raise PassageTooShort(passage)
-    if reason and find_passage(reason, passage):
+    if reason and quotes_passage(reason, passage):
         raise ReasonQuotesPassage(reason)
     found = _remove_everywhere(item, passage)
     if not found:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.core.models import AuditEvent, InboundMessage, ItemNote, Redaction, Tip, TipFollowUp
 from portal.core.permissions import Role
-from portal.core.redaction_marks import MARK, find_passage, removed_html, replace_passage
+from portal.core.redaction_marks import MARK, find_passage, quotes_passage, removed_html, replace_passage
 from portal.core.security.crypto import lookup_hash
 from portal.tips.followup import add_follow_up
 from tests.support.factories import create_staff, create_tip
@@ -204,6 +204,23 @@ def test_a_passage_found_nowhere_gives_an_error_and_keeps_what_was_typed(app: Fl
     assert db.session.scalar(select(Redaction.id)) is None
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "redact_passage")) is None
     assert PHONE in db.session.get(Tip, receipt.tip.id).description
+
+
+@pytest.mark.parametrize("reason", [
+    "正文里有举报人号码139-1234-5678", "号码139.1234.5678是举报人的", "号码（139）1234—5678", "号码139/1234/5678",
+])
+def test_a_reason_repeating_the_passage_with_hyphens_dots_or_other_separators_is_refused(app: Flask, officer, reason: str) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    receipt = create_tip(description=f"我的电话{PHONE}，我在火车站看见一个小孩")
+    response = _remove(client, receipt.reference, PHONE, reason=reason)
+    assert response.status_code == 400 and "without repeating the passage" in text_of(response)
+    db.session.expire_all()
+    assert db.session.scalar(select(Redaction.id)) is None and PHONE in receipt.tip.description
+
+
+def test_a_reason_check_ignores_separators_on_both_sides_and_never_matches_an_empty_passage() -> None:
+    assert quotes_passage("号码13912345678", "139-1234-5678") and quotes_passage("王 建·国的号码", "王建国")
+    assert not quotes_passage("举报人的号码", "139-1234-5678") and not quotes_passage("a-b", "--")
 
 
 def test_a_passage_is_found_whatever_its_width_case_and_spaces() -> None:
