@@ -181,6 +181,23 @@ def test_the_audit_event_holds_the_places_and_the_reason_never_the_passage(app: 
     assert "Description: 1 time" in history and "SMS message text: 1 time" in history
 
 
+def test_a_passage_removed_later_is_removed_from_the_reasons_given_for_earlier_removals_too(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    """Staff remove the number, saying "号码是王建国本人的"; later they remove the name 王建国 too.
+    The earlier reason, shown beside its event in the item's history, must not keep the name."""
+    _, client = officer
+    receipt = create_tip(description=f"王建国说：我的电话{PHONE}，我在火车站看见一个小孩")
+    assert _remove(client, receipt.reference, PHONE, reason="号码是王建国本人的").status_code == 303
+    response = _remove(client, receipt.reference, "王建国", reason="举报人姓名")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"], headers=EN)
+    assert "Passage removed from 2 places: Description (1) and Reasons given for earlier removals (1)." in text_of(page)
+    assert "王建国" not in page.get_data(as_text=True)
+    assert re.search(r"Reason: 号码是 ?\[removed\]", text_of(page))
+    db.session.expire_all()
+    reasons = sorted(r.reason for r in db.session.scalars(select(Redaction)))
+    assert reasons == ["举报人姓名", f"号码是{MARK}本人的"]
+
+
 def test_a_passage_found_nowhere_gives_an_error_and_keeps_what_was_typed(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
     _, client = officer
     receipt = _tip_with_the_number_everywhere()
