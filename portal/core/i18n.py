@@ -16,12 +16,14 @@ from babel.dates import format_date, format_time, get_day_names
 from babel.lists import format_list
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale
+from jinja2.nodes import EvalContext
+from jinja2.utils import pass_eval_context
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from portal.core.extensions import babel
-from portal.core.redaction_marks import show_marks
+from portal.core.redaction_marks import show_marks, show_marks_html
 
 LANGUAGES = ("zh", "en")
 LANGUAGE_COOKIE = "lang"
@@ -200,12 +202,19 @@ def language_switch_next() -> str:
     return "/"
 
 
+@pass_eval_context
+def _show_marks_in_output(context: EvalContext, value: object) -> object:
+    """The Jinja `finalize` hook: `show_marks_html` where the template escapes HTML, else `show_marks`."""
+    return show_marks_html(value) if context.autoescape else show_marks(value)
+
+
 def init_app(app: Flask) -> None:
     """Set up Flask-Babel's locale selection, the template helpers for language and dates, and the
     showing of removed passages (`portal.core.redaction_marks`) in every template's output."""
     babel.init_app(app, locale_selector=select_locale)
-    # Every value a template prints shows a removed passage's mark in the reader's language.
-    app.jinja_env.finalize = show_marks
+    # Every value a template prints shows a removed passage's mark in the reader's language
+    # (on an HTML page, set apart from typed words; in a plain-text template, the words only).
+    app.jinja_env.finalize = _show_marks_in_output
     app.jinja_env.globals.update(
         html_lang=html_lang, current_language=current_language, LANGUAGES=LANGUAGES, tel_link=tel_link, sms_link=sms_link,
         join_list=join_list, format_day=format_day, format_plain_date=format_plain_date,

@@ -12,12 +12,17 @@ around it say it is a place:
   characters or more (石家庄; but not a district named after a river or mountain, 清水河), or when it lies in the deployment's own city or province (a local
   tipster writes 通州 for the district next door);
 - the words of a typed place (the "where" answer) are a place by definition: a bare name there counts;
-- a name followed by a street, town or person word (中山路, 长安街, 长安镇, 四川话, 河南人) is not the
-  division; nor are names that are also ordinary words (城区, 郊区, 矿区, 东区, 西区) or a one-character
-  name with its suffix (和县, 新县) unless a division above them is named too.
+- a name followed by a street, town or person word (中山路, 长安街, 长安镇, 四川话, 河南人, 江西老表),
+  a dish (扬州炒饭, 兰州拉面) or a number plate (河南牌照) is not the division; nor is a bare name right
+  after 叫, 名叫, 叫做 or 名字叫 (孩子叫朝阳: a person's name), unless 的地方 follows (一个叫大兴的地方);
+  nor are names that are also ordinary words (城区, 郊区, 矿区, 东区, 西区) or a one-character name
+  with its suffix (和县, 新县) unless a division above them is named too.
 
 Every name, short and full, is in one Aho–Corasick automaton (`pyahocorasick`), built once, so a
-text is read in one pass whatever the number of divisions. Each accepted mention names one or
+text is read in one pass whatever the number of divisions. Only the first `MOST_MENTIONS` names of
+a text are weighed (no tip names more places than that), and a mention is never compared with
+every other one: whether a division above or below is named elsewhere is looked up in counts
+kept per division, so the work grows linearly with the text. Each accepted mention names one or
 more divisions (通州 is a district of 北京 and of 南通); the division agreeing with the most
 mentions (itself or a division above it named) wins, the deepest first. A tie is broken by the
 deployment's own city, then its province (DEPLOYMENT_REGION); when still tied, the divisions'
@@ -57,7 +62,21 @@ _PLACE_WORD_AFTER = re.compile(
 _TOWN_AFTER = re.compile(r"[\u4e00-\u9fff]{1,3}(?:镇|乡|街道)")
 # What, right after a name, says it is not the division: a street or town named after it, a
 # dialect, or where a person comes from.
-_NOT_THE_DIVISION_AFTER = re.compile(r"(?:路|街|大道|巷|镇|乡|村|话|口音|方言|腔|人(?!民)|菜|籍|老乡|时间)")
+# A dish named after a place (扬州炒饭, 兰州拉面, 沙县小吃) or a car registered there (河南牌照) is
+# not where something happened either.
+_NOT_THE_DIVISION_AFTER = re.compile(
+    r"(?:路|街|大道|巷|镇|乡|村|话|口音|方言|腔|人(?!民)|菜|籍|老乡|老表|佬|妹子|时间|"
+    r"炒饭|拉面|烩面|米粉|米线|小吃(?!街)|烤鸭|板鸭|热干面|牌照|车牌)"
+)
+# What, right before a bare name, says it is a person's (孩子叫朝阳, 有个叫大兴的人), unless
+# 的地方 follows the name (一个叫大兴的地方).
+_PERSON_NAME_BEFORE = re.compile(r"(?:叫|名叫|叫做|名字叫)\s*$")
+_PLACE_CALLED_AFTER = re.compile(r"\s*的?(?:地方|地儿)")
+_CALLED_WINDOW = 4  # characters before a name searched for 叫…
+
+# At most this many names of one text are weighed: no tip names more places, and it bounds the
+# work of weighing the divisions named against each other.
+MOST_MENTIONS = 100
 
 # A district named after a river, lake or mountain (清水河县, 青山湖区) needs context like a
 # two-character name: 清水河 is more often the river.
@@ -167,13 +186,45 @@ def _home_rank(entry: Division, home: str) -> int:
     return home_rank(entry.code, home)
 
 
-def _accept(mention: _Mention, text: str, others: list[_Mention], home: str) -> bool:
-    """Whether the words around `mention` say it names a division (module docstring)."""
-    after = text[mention.end:]
-    named_elsewhere = [d for other in others if other is not mention for d in other.divisions]
+class _Named:
+    """How many mentions of a text name each division, and a division below each division, for
+    telling in constant time whether a division above or below is named by another mention."""
 
-    def kin_named(entry: Division) -> bool:
-        return any(_is_under(entry, d) or _is_under(d, entry) for d in named_elsewhere)
+    def __init__(self, mentions: list[_Mention]) -> None:
+        self.count: dict[str, int] = {}
+        self.below: dict[str, int] = {}  # code -> (mention, division) pairs strictly under it
+        for mention in mentions:
+            self._add(mention.divisions, 1)
+
+    def _add(self, divisions: tuple[Division, ...], step: int) -> None:
+        for entry in divisions:
+            self.count[entry.code] = self.count.get(entry.code, 0) + step
+            for above in _ancestors(entry)[1:]:
+                self.below[above.code] = self.below.get(above.code, 0) + step
+
+    def narrow(self, mention: _Mention, names: tuple[_Name, ...]) -> None:
+        """Set `mention.names` to `names` (a subset), keeping the counts true."""
+        kept = {n.division.code for n in names}
+        self._add(tuple(d for d in mention.divisions if d.code not in kept), -1)
+        mention.names = names
+
+    def kin_named_elsewhere(self, entry: Division, mention: _Mention) -> bool:
+        """Whether a mention other than `mention` names a division above or below `entry`."""
+        own = mention.divisions
+        for above in _ancestors(entry)[1:]:
+            if self.count.get(above.code, 0) - sum(1 for d in own if d.code == above.code) > 0:
+                return True
+        own_below = sum(1 for d in own for a in _ancestors(d)[1:] if a.code == entry.code)
+        return self.below.get(entry.code, 0) - own_below > 0
+
+
+def _accept(mention: _Mention, text: str, named: _Named, home: str) -> bool:
+    """Whether the words around `mention` say it names a division (module docstring); narrows
+    `mention.names` to the divisions they say it names. `named`: the counts of the divisions
+    the text's mentions name, as they stand (kept true as mentions are narrowed)."""
+    after = text[mention.end:]
+    before = text[max(0, mention.start - _CALLED_WINDOW):mention.start]
+    persons_name = bool(_PERSON_NAME_BEFORE.search(before)) and not _PLACE_CALLED_AFTER.match(after)
 
     accepted: list[_Name] = []
     for name in mention.names:
@@ -183,16 +234,16 @@ def _accept(mention: _Mention, text: str, others: list[_Mention], home: str) -> 
             accepted.append(name)
             continue
         if name.kind == FULL:  # 和县, 城区: only with a division above named too
-            if kin_named(entry):
+            if named.kin_named_elsewhere(entry, mention):
                 accepted.append(name)
             continue
-        if _NOT_THE_DIVISION_AFTER.match(after):
+        if _NOT_THE_DIVISION_AFTER.match(after) or persons_name:
             continue
         if (
             _SUFFIX_AFTER.match(after)
             or _PLACE_WORD_AFTER.match(after)
             or _TOWN_AFTER.match(after)
-            or kin_named(entry)
+            or named.kin_named_elsewhere(entry, mention)
             or entry.level == 1
             or (len(written) >= 3 and not (entry.level == 3 and written[-1] in _LANDSCAPE))
             or mention.in_place_answer
@@ -205,7 +256,7 @@ def _accept(mention: _Mention, text: str, others: list[_Mention], home: str) -> 
         written_suffix = suffix.group().strip()
         same = [n for n in accepted if n.division.name.endswith(written_suffix)]
         accepted = same or accepted
-    mention.names = tuple(accepted)
+    named.narrow(mention, tuple(accepted))
     return bool(accepted)
 
 
@@ -236,8 +287,9 @@ def _drop_local_names(mentions: list[_Mention]) -> list[_Mention]:
 
 def _find(text: str, in_place_answer: bool, home: str) -> list[_Mention]:
     text = unicodedata.normalize("NFKC", text or "")
-    mentions = _mentions(text, in_place_answer)
-    accepted = [m for m in mentions if _accept(m, text, mentions, home)]
+    mentions = _mentions(text, in_place_answer)[:MOST_MENTIONS]
+    named = _Named(mentions)
+    accepted = [m for m in mentions if _accept(m, text, named, home)]
     return _drop_local_names(accepted)
 
 
@@ -249,23 +301,26 @@ def recognise(text: str, *, place: str = "", home: str = "", within: str | None 
     six-digit code of the deployment's own division (DEPLOYMENT_REGION; "" for none), which
     breaks ties between divisions of the same name. `within`: a code the answer must lie under
     (the province or city the tipster chose); a division at or above it is not returned.
-    Rules and sources: the module docstring. Never raises for any text; linear in its length.
+    Rules and sources: the module docstring. Never raises for any text; linear in its length
+    (only the first `MOST_MENTIONS` names of each of `text` and `place` are weighed).
     """
     mentions = _find(place, True, home) + _find(text, False, home)
     limit = division(within) if within else None
-    weights: dict[str, int] = {}
-    candidates: dict[str, Division] = {}
+    # Mentions naming the same divisions weigh the same: group them (at most MOST_MENTIONS
+    # groups per text), and weigh each candidate against the groups.
+    groups: dict[tuple[str, ...], int] = {}
+    named: dict[str, Division] = {}
     for mention in mentions:
-        for entry in mention.divisions:
-            if limit is None or _is_under(entry, limit):
-                candidates[entry.code] = entry
+        key = tuple(d.code for d in mention.divisions)
+        groups[key] = groups.get(key, 0) + (2 if mention.in_place_answer else 1)
+        named.update((d.code, d) for d in mention.divisions)
+    candidates = {code: entry for code, entry in named.items() if limit is None or _is_under(entry, limit)}
     if not candidates:
         return None
+    weights: dict[str, int] = {}
     for code, entry in candidates.items():
         chain = {a.code for a in _ancestors(entry)}
-        weights[code] = sum(
-            (2 if m.in_place_answer else 1) for m in mentions if any(d.code in chain for d in m.divisions)
-        )
+        weights[code] = sum(weight for key, weight in groups.items() if any(c in chain for c in key))
     best = max(weights.values())
     top = [candidates[code] for code, weight in weights.items() if weight == best]
     # Deeper first: 南通市通州区 over 南通市 when both agree with every mention.

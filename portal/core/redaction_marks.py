@@ -8,7 +8,11 @@ hook that `portal.core.i18n.init_app` installs, `portal.core.csv_export` and the
 
 A tipster must not be able to make their own words look removed by staff (or hide words behind
 a fake mark), so the mark is taken out of everything that comes in: every web form's text
-(`portal.forms.base.PortalForm`) and every SMS (`portal.hotline.incoming.read_incoming`). A
+(`portal.forms.base.PortalForm`) and every SMS (`portal.hotline.incoming.read_incoming`). The
+placeholder's words can still be typed, so on a web page (`show_marks_html`) the placeholder is
+set apart from the words around it: a `removed-passage` span, styled unlike any text a tipster
+can send (static/css/portal.css), whose words for a screen reader say that staff removed a
+passage. A CSV file or an SMS, plain text, shows the words only. A
 private-use character was chosen over markers recorded in the `redaction` rows because it cannot
 drift out of step with the text (no offsets to keep when a later redaction shortens it), and
 over the Basic Multilingual Plane's private-use area (U+E000-U+F8FF) because Chinese input
@@ -25,6 +29,7 @@ import unicodedata
 from typing import Any
 
 from flask_babel import gettext
+from markupsafe import Markup, escape
 
 MARK = "\U000f0000"
 # Shortest passage (in characters after folding) that may be removed: one character would
@@ -51,6 +56,26 @@ def show_marks(value: Any) -> Any:
     return value
 
 
+def removed_html() -> Markup:
+    """The placeholder as HTML, set apart from anything a tipster can type: a `removed-passage`
+    span showing `placeholder()` (hidden from screen readers), and saying "passage removed by
+    staff" to screen readers only. Its attributes are unquoted, so that even printed inside an
+    attribute's value it cannot end the attribute."""
+    return Markup(
+        "<span class=removed-passage><span aria-hidden=true>{}</span><span class=visually-hidden>{}</span></span>"
+    ).format(placeholder(), gettext("passage removed by staff"))
+
+
+def show_marks_html(value: Any) -> Any:
+    """For an HTML template's output: a string holding a MARK is escaped and returned as `Markup`
+    with each MARK shown as `removed_html()`. A `Markup` value (a form field's HTML, a macro's
+    output) may hold the mark inside an attribute, so it gets the placeholder's words only, as
+    from `show_marks`; anything else is returned unchanged."""
+    if isinstance(value, str) and not isinstance(value, Markup) and MARK in value:
+        return escape(value).replace(MARK, removed_html())
+    return show_marks(value)
+
+
 def _fold(char: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKC", char).casefold() if not c.isspace())
 
@@ -58,6 +83,19 @@ def _fold(char: str) -> str:
 def folded(text: str) -> str:
     """`text` as passages are compared: NFKC, case-folded, without whitespace."""
     return "".join(_fold(char) for char in text)
+
+
+def _without_separators(text: str) -> str:
+    return "".join(c for c in folded(text) if unicodedata.category(c)[0] not in "PSZC")
+
+
+def quotes_passage(text: str, passage: str) -> bool:
+    """Whether `text` holds `passage` even written with other punctuation, symbols or separators
+    (139-1234-5678, 139.1234.5678 or "139 1234 5678" for 13912345678), besides what
+    `find_passage` tolerates. For checking that words kept about a passage do not repeat it; a
+    passage of only such characters is held by nothing."""
+    needle = _without_separators(passage)
+    return bool(needle) and needle in _without_separators(text)
 
 
 def find_passage(text: str, passage: str) -> list[tuple[int, int]]:

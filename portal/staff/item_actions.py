@@ -45,6 +45,8 @@ def _workflow_message(code: str) -> str:
         "reason_needed": _("Enter why you are changing the priority"),
         "same_item": _("Enter the reference number of another item"),
         "merge_target_closed": _("The other item is closed or was merged into another. Merge into an open item."),
+        "booking_not_a_lead": _("A sampling booking is not a lead: it cannot be linked with or merged into another item, "
+                                "nor another item into it."),
     }[code]
 
 
@@ -149,15 +151,17 @@ def link_item(reference: str) -> Response | tuple[str, int]:
     try:
         if form.merge.data == "merge":
             workflow.merge(found, other, expected=found.status, actor_id=current_user.id)
+            message = _("Merged into %(reference)s", reference=other.reference)
+        elif workflow.link(found, other, actor_id=current_user.id):
+            message = _("Linked with %(reference)s", reference=other.reference)
         else:
-            workflow.link(found, other, actor_id=current_user.id)
+            message = _("This item was already linked with %(reference)s", reference=other.reference)
     except workflow.WorkflowError as exc:
         db.session.rollback()
         form.other.errors = [_workflow_message(exc.code)]
         return render_item(found, form, 409 if exc.code == "stale" else 400)
     db.session.commit()
-    flash(_("Merged into %(reference)s", reference=other.reference) if form.merge.data == "merge"
-          else _("Linked with %(reference)s", reference=other.reference))
+    flash(message)
     return _back(found.reference)
 
 

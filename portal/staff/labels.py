@@ -197,6 +197,7 @@ LABELS: dict[str, dict[Any, Any]] = {
         "sms_sent": _l("SMS messages sent"),
         "sms_conversation": _l("SMS conversation under way"),
         "tip_draft": _l("Web form answers kept for the confirmation page"),
+        "redaction_reasons": _l("Reasons given for earlier removals"),
         "slot": _l("Time"),
         "sample_tube_number": _l("Sample tube number"),
         "attendee_id": _l("Attendee (record number)"),

@@ -27,7 +27,7 @@ from portal.core.models import (
     TipFollowUp, TipPhoto, TipQuestion,
 )
 from portal.core.photos import delete_photo_file
-from portal.core.redaction_marks import MIN_PASSAGE_LENGTH, find_passage, folded, replace_passage
+from portal.core.redaction_marks import MIN_PASSAGE_LENGTH, folded, quotes_passage, replace_passage
 
 TIP_FIELDS = ("description", "place", "seen_when", "contact_name", "contact_phone")
 # What the tip journey asks about the child, the adults and the vehicle: blanked (None) by
@@ -48,7 +48,7 @@ CONTACT_FIELDS = ("contact_name", "contact_phone")
 # Names of the places a passage can be found, as the audit event and the page name them.
 PASSAGE_PLACES = (
     *TIP_TEXT_FIELDS, "region_text", "sms_body", "sms_sent", "tipster_answers", "questions_to_tipster", "notes",
-    "sms_conversation", "tip_draft",
+    "sms_conversation", "tip_draft", "redaction_reasons",
 )
 PASSAGE_FIELD = "passage"  # Redaction.field of a removed passage
 MAX_PASSAGE_LENGTH = 1000
@@ -192,6 +192,9 @@ def _remove_everywhere(item: IntakeItem, passage: str) -> Counter[str]:
     # An SMS conversation still under way keeps its answers so far (encrypted JSON).
     for conversation in db.session.scalars(select(SmsConversation).where(SmsConversation.item_id == item.id)):
         replace(conversation, "data", "sms_conversation", as_json=True)
+    # Words kept about earlier removals, shown beside their events in the item's history.
+    for earlier in db.session.scalars(select(Redaction).where(Redaction.item_id == item.id)):
+        replace(earlier, "reason", "redaction_reasons")
     return found
 
 
@@ -204,11 +207,12 @@ def redact_passage(item: IntakeItem, *, passage: str, reason_kind: RemovalReason
     row's id; never the passage. The caller commits.
 
     Raises PassageTooShort (under MIN_PASSAGE_LENGTH characters), ReasonQuotesPassage (the reason
-    holds the passage) or PassageNotFound (nothing changed).
+    holds the passage, even written with other punctuation or separators: `quotes_passage`) or
+    PassageNotFound (nothing changed).
     """
     if len(folded(passage)) < MIN_PASSAGE_LENGTH:
         raise PassageTooShort(passage)
-    if reason and find_passage(reason, passage):
+    if reason and quotes_passage(reason, passage):
         raise ReasonQuotesPassage(reason)
     found = _remove_everywhere(item, passage)
     if not found:

@@ -16,7 +16,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit, clock
@@ -192,15 +194,33 @@ def add_note(item: IntakeItem, *, body: str, actor_id: int) -> ItemNote:
     return note
 
 
+def _both_leads(item: IntakeItem, other: IntakeItem) -> None:
+    """WorkflowError("booking_not_a_lead") if either item is a sampling booking: a booking is not
+    a lead, so it is never linked with, merged into or merged with a tip."""
+    if ItemKind.APPOINTMENT in (item.kind, other.kind):
+        raise WorkflowError("booking_not_a_lead")
+
+
 def link(item: IntakeItem, other: IntakeItem, *, actor_id: int) -> bool:
-    """Link two items about the same thing (both keep everything); False if already linked."""
+    """Link two items about the same thing (both keep everything); False if already linked
+    (also when another officer linked them a moment ago: then nothing is recorded twice).
+    Raises WorkflowError ("same_item"; "booking_not_a_lead" if either is a sampling booking)."""
     if item.id == other.id:
         raise WorkflowError("same_item")
+    _both_leads(item, other)
     low, high = sorted((item.id, other.id))
-    exists = db.session.scalar(select(ItemLink.id).where(ItemLink.item_id == low, ItemLink.other_item_id == high))
-    if exists is not None:
+    # INSERT … ON CONFLICT DO NOTHING: when two officers link the same pair at once (A→B and
+    # B→A), the second waits for the first and then inserts nothing, instead of failing on
+    # uq_item_link_pair.
+    insert_absent = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    added = db.session.scalar(
+        insert_absent(ItemLink)
+        .values(item_id=low, other_item_id=high, created_by_id=actor_id, created_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["item_id", "other_item_id"])
+        .returning(ItemLink.id)
+    )
+    if added is None:
         return False
-    db.session.add(ItemLink(item_id=low, other_item_id=high, created_by_id=actor_id, created_at=clock.now()))
     for one in (item, other):
         audit.record("link_item", actor_id=actor_id, item_id=one.id, fields=["linked_item"])
     return True
@@ -229,11 +249,13 @@ def merge(duplicate: IntakeItem, into: IntakeItem, *, expected: str, actor_id: i
     `into` must be another item that is still open (not closed, not merged): two items can
     never end up merged into each other. Both rows are changed by conditional UPDATEs, in id
     order (so two merges of the same pair at once wait for each other instead of deadlocking),
-    and the later one is refused. Raises WorkflowError ("same_item", "merge_target_closed") or
-    WorkflowError/StaleStatus as `move` does; the caller rolls back on an error.
+    and the later one is refused. Raises WorkflowError ("same_item", "merge_target_closed";
+    "booking_not_a_lead" if either is a sampling booking) or WorkflowError/StaleStatus as `move`
+    does; the caller rolls back on an error.
     """
     if duplicate.id == into.id:
         raise WorkflowError("same_item")
+    _both_leads(duplicate, into)
     if into.id < duplicate.id:
         _hold_open_target(into)
     move(duplicate, expected=expected, target=S.CLOSED, actor_id=actor_id, outcome=Outcome.DUPLICATE,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.core.models import AuditEvent, InboundMessage, ItemNote, Redaction, Tip, TipFollowUp
 from portal.core.permissions import Role
-from portal.core.redaction_marks import MARK, find_passage, replace_passage
+from portal.core.redaction_marks import MARK, find_passage, quotes_passage, removed_html, replace_passage
 from portal.core.security.crypto import lookup_hash
 from portal.tips.followup import add_follow_up
 from tests.support.factories import create_staff, create_tip
@@ -102,25 +102,59 @@ def test_a_search_for_the_removed_passage_finds_nothing(app: Flask, officer) -> 
     assert _listed(client, "菜市场") == [other.reference]
 
 
+def _removed(placeholder: str, for_screen_readers: str) -> str:
+    """The HTML of a removed passage's placeholder (`portal.core.redaction_marks.removed_html`)."""
+    return (f"<span class=removed-passage><span aria-hidden=true>{placeholder}</span>"
+            f"<span class=visually-hidden>{for_screen_readers}</span></span>")
+
+
+REMOVED = {"zh": _removed("〔已删除〕", "此处文字已由工作人员删除"), "en": _removed("[removed]", "passage removed by staff")}
+
+
 def test_the_placeholder_is_shown_in_the_readers_language_to_staff_and_to_the_tipster(app: Flask, app_factory, officer) -> None:  # type: ignore[no-untyped-def]
     _, client = officer
     receipt = _tip_with_the_number_everywhere()
     assert _remove(client, receipt.reference, PHONE).status_code == 303
-    chinese = text_of(client.get(f"/staff/items/{receipt.reference}", headers=ZH))
-    english = text_of(client.get(f"/staff/items/{receipt.reference}", headers=EN))
-    assert "我的电话〔已删除〕，有事打给我" in chinese and "举报人留了电话〔已删除〕" in chinese
-    assert "我的电话[removed]，有事打给我" in english and "打[removed]找我" in english
+    chinese = client.get(f"/staff/items/{receipt.reference}", headers=ZH).get_data(as_text=True)
+    english = client.get(f"/staff/items/{receipt.reference}", headers=EN).get_data(as_text=True)
+    assert f"我的电话{REMOVED['zh']}，有事打给我" in chinese and f"举报人留了电话{REMOVED['zh']}" in chinese
+    assert f"我的电话{REMOVED['en']}，有事打给我" in english and f"打{REMOVED['en']}找我" in english
     for page in (chinese, english):
         assert PHONE not in page and MARK not in page
     # The tipster's own page shows their answer with the placeholder too.
     visitor = visitor_client(app_factory)
-    for headers, placeholder in ((ZH, "〔已删除〕"), (EN, "[removed]")):
+    for headers, language in ((ZH, "zh"), (EN, "en")):
         form, _ = get_page(visitor, "/tips/status", headers=headers)
         visitor.post("/tips/status", headers=headers, data={
             "csrf_token": csrf_of(form.get_data(as_text=True)), "reference": receipt.reference,
             "follow_up_code": receipt.follow_up_code})
-        status = text_of(visitor.get("/tips/status/report", headers=headers))
-        assert f"还是那个孩子，打{placeholder}找我" in status and PHONE not in status
+        status = visitor.get("/tips/status/report", headers=headers).get_data(as_text=True)
+        assert f"还是那个孩子，打{REMOVED[language]}找我" in status and PHONE not in status
+
+
+def test_a_tipster_cannot_make_their_own_words_look_removed_by_staff(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    """The mark cannot be typed, and the placeholder's words typed by a tipster are shown as
+    their words: only a passage staff removed is set apart (a span styled unlike text, saying
+    "removed by staff" to screen readers)."""
+    _, client = officer
+    typed = create_tip(description="昨天傍晚公园里有个女孩一直哭，带她的女人叫〔已删除〕，还有[removed]", place="人民公园")
+    real = create_tip(description="我在火车站看到一个小孩，那个男人叫王建国，还有王建国", place="火车站")
+    assert _remove(client, real.reference, "王建国").status_code == 303
+    for headers, language in ((ZH, "zh"), (EN, "en")):
+        typed_page = client.get(f"/staff/items/{typed.reference}", headers=headers).get_data(as_text=True)
+        real_page = client.get(f"/staff/items/{real.reference}", headers=headers).get_data(as_text=True)
+        assert "带她的女人叫〔已删除〕，还有[removed]" in typed_page  # their words, not set apart
+        assert f"那个男人叫{REMOVED[language]}，还有{REMOVED[language]}" in real_page
+    css = client.get("/static/css/portal.css").get_data(as_text=True)
+    assert re.search(r"\.removed-passage \{[^}]*border: 1px dashed", css)
+
+
+def test_a_mark_printed_inside_an_attribute_cannot_end_it(app: Flask) -> None:
+    """A value with the mark printed into an attribute (a search box's value) stays in it:
+    the placeholder's HTML has no quotes."""
+    for language in ("zh", "en"):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            assert '"' not in removed_html() and "'" not in removed_html()
 
 
 def test_the_audit_event_holds_the_places_and_the_reason_never_the_passage(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
@@ -147,6 +181,23 @@ def test_the_audit_event_holds_the_places_and_the_reason_never_the_passage(app: 
     assert "Description: 1 time" in history and "SMS message text: 1 time" in history
 
 
+def test_a_passage_removed_later_is_removed_from_the_reasons_given_for_earlier_removals_too(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    """Staff remove the number, saying "号码是王建国本人的"; later they remove the name 王建国 too.
+    The earlier reason, shown beside its event in the item's history, must not keep the name."""
+    _, client = officer
+    receipt = create_tip(description=f"王建国说：我的电话{PHONE}，我在火车站看见一个小孩")
+    assert _remove(client, receipt.reference, PHONE, reason="号码是王建国本人的").status_code == 303
+    response = _remove(client, receipt.reference, "王建国", reason="举报人姓名")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"], headers=EN)
+    assert "Passage removed from 2 places: Description (1) and Reasons given for earlier removals (1)." in text_of(page)
+    assert "王建国" not in page.get_data(as_text=True)
+    assert re.search(r"Reason: 号码是 ?\[removed\]", text_of(page))
+    db.session.expire_all()
+    reasons = sorted(r.reason for r in db.session.scalars(select(Redaction)))
+    assert reasons == ["举报人姓名", f"号码是{MARK}本人的"]
+
+
 def test_a_passage_found_nowhere_gives_an_error_and_keeps_what_was_typed(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
     _, client = officer
     receipt = _tip_with_the_number_everywhere()
@@ -170,6 +221,23 @@ def test_a_passage_found_nowhere_gives_an_error_and_keeps_what_was_typed(app: Fl
     assert db.session.scalar(select(Redaction.id)) is None
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "redact_passage")) is None
     assert PHONE in db.session.get(Tip, receipt.tip.id).description
+
+
+@pytest.mark.parametrize("reason", [
+    "正文里有举报人号码139-1234-5678", "号码139.1234.5678是举报人的", "号码（139）1234—5678", "号码139/1234/5678",
+])
+def test_a_reason_repeating_the_passage_with_hyphens_dots_or_other_separators_is_refused(app: Flask, officer, reason: str) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    receipt = create_tip(description=f"我的电话{PHONE}，我在火车站看见一个小孩")
+    response = _remove(client, receipt.reference, PHONE, reason=reason)
+    assert response.status_code == 400 and "without repeating the passage" in text_of(response)
+    db.session.expire_all()
+    assert db.session.scalar(select(Redaction.id)) is None and PHONE in receipt.tip.description
+
+
+def test_a_reason_check_ignores_separators_on_both_sides_and_never_matches_an_empty_passage() -> None:
+    assert quotes_passage("号码13912345678", "139-1234-5678") and quotes_passage("王 建·国的号码", "王建国")
+    assert not quotes_passage("举报人的号码", "139-1234-5678") and not quotes_passage("a-b", "--")
 
 
 def test_a_passage_is_found_whatever_its_width_case_and_spaces() -> None:

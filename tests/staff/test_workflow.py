@@ -7,15 +7,16 @@ import threading
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.core.models import AuditEvent, IntakeItem, ItemNote, ItemStatus, WorkingGroup
+from portal.core.models import AuditEvent, IntakeItem, ItemLink, ItemNote, ItemStatus, WorkingGroup
 from portal.core.permissions import Role
 from portal.triage import workflow
-from tests.support.factories import create_staff, create_tip
-from tests.support.helpers import csrf_token, text_of
-from tests.support.staff import browser, sign_in
+from tests.conftest import IsolatedClient
+from tests.support.factories import create_site, create_slot, create_staff, create_tip
+from tests.support.helpers import csrf_token, run_together, text_of
+from tests.support.staff import browser, create_appointment, sign_in
 
 
 def _post(client, reference: str, action: str, data: dict, **kwargs):  # type: ignore[no-untyped-def]
@@ -131,6 +132,73 @@ def test_link_and_merge_keep_both_histories(app: Flask, officer) -> None:  # typ
     assert duplicate.reference in text_of(page)
     assert f"Opened the item ({duplicate.reference})" in history  # the duplicate's history is shown here too
     assert len(_events(merged.id, "view_item")) >= 2  # and it kept its own
+
+
+def test_a_tip_is_never_linked_with_or_merged_into_a_sampling_booking_nor_the_booking_into_it(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    """A sampling booking is not a lead: a mistyped reference must not close a lead as a
+    "duplicate" of a family's blood-sampling booking, nor list the tip on the booking's page."""
+    _, client = officer
+    booking = create_appointment(create_slot(create_site()))
+    tip = create_tip()
+    attempts = [(tip.reference, booking.reference), (booking.reference, tip.reference)]
+    for (mine, theirs) in attempts:
+        for merge in ("merge", "link"):
+            response = _post(client, mine, "link", {"other": theirs, "merge": merge}, headers={"Accept-Language": "en"})
+            assert response.status_code == 400, (mine, merge, response.status_code)
+            assert "A sampling booking is not a lead: it cannot be linked with or merged into another item" in text_of(response)
+    response = _post(client, tip.reference, "link", {"other": booking.reference, "merge": "merge"}, headers={"Accept-Language": "zh-CN"})
+    assert "采样预约不是线索" in text_of(response)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(ItemLink.id))) == 0
+    assert db.session.get(IntakeItem, tip.tip.item_id).status == ItemStatus.NEW
+    assert db.session.get(IntakeItem, booking.id).merged_into_id is None
+    for action in ("link_item", "merge_item", "change_status"):
+        assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == action)) is None, action
+
+
+def test_linking_a_pair_again_from_the_other_item_says_it_was_already_linked(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
+    _, client = officer
+    first, second = create_tip(), create_tip()
+    assert _post(client, first.reference, "link", {"other": second.reference, "merge": "link"}).status_code == 303
+    again = _post(client, second.reference, "link", {"other": first.reference, "merge": "link"},
+                  headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert again.status_code == 200 and f"This item was already linked with {first.reference}" in text_of(again)
+    assert db.session.scalar(select(func.count(ItemLink.id))) == 1
+    assert len(_events(first.tip.item_id, "link_item")) == 1 and len(_events(second.tip.item_id, "link_item")) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_officers_linking_one_pair_from_both_items_at_once_both_get_an_answer_not_an_error(app: Flask) -> None:
+    """A→B and B→A at the same instant, six times: each pair is linked once, and neither officer
+    meets a 500 (the second insert used to fail on uq_item_link_pair)."""
+    officers = []
+    for n in range(2):
+        create_staff(Role.TRIAGE_OFFICER, username=f"officer{n}")
+        client = IsolatedClient(app, app.response_class, use_cookies=True)
+        assert sign_in(client, f"officer{n}").status_code == 303
+        officers.append(client)
+    pairs = [(create_tip().reference, create_tip().reference) for _ in range(6)]
+    tokens = [csrf_token(c.get("/staff/queue").get_data(as_text=True)) for c in officers]
+    db.session.remove()
+    codes: list[int] = []
+    errors: list[str] = []
+    for a, b in pairs:
+        results = [0, 0]
+
+        def press(index: int, a: str = a, b: str = b, results: list[int] = results) -> None:
+            mine, theirs = (a, b) if index == 0 else (b, a)
+            try:
+                results[index] = officers[index].post(f"/staff/items/{mine}/link", data={
+                    "csrf_token": tokens[index], "other": theirs, "merge": "link"}).status_code
+            except Exception as exc:  # noqa: BLE001 - an error the app let escape: a 500 in production
+                results[index] = 500
+                errors.append(repr(exc))
+
+        run_together(2, press)
+        codes += results
+    assert codes == [303] * len(codes), (codes, errors[:2])
+    assert db.session.scalar(select(func.count(ItemLink.id))) == len(pairs)
 
 
 def test_redaction_blanks_the_contact_number_and_records_the_reason_not_the_value(app: Flask, officer) -> None:  # type: ignore[no-untyped-def]
