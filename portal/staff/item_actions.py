@@ -25,7 +25,7 @@ from portal.staff.forms import (
 from portal.staff.labels import label
 from portal.staff.queue import find_visible_item
 from portal.staff.views import render_item, visible_item_or_404, working_groups
-from portal.triage import alerts, workflow
+from portal.triage import alerts, owners, workflow
 from portal.triage.redaction import (
     NotRedactable, PassageNotFound, PassageTooShort, ReasonQuotesPassage, RemovalReason, redact, redact_passage, redactable_fields,
 )
@@ -252,7 +252,8 @@ def reveal_contact(reference: str) -> tuple[str, int]:
 @requires(Permission.ACKNOWLEDGE_ALERT)
 def acknowledge_alert(alert_id: int) -> Response:
     """Take an urgent alert in hand: its line leaves everyone's banner and the item page says who
-    acknowledged it, and when; opens the item."""
+    acknowledged it, and when; an item nobody owns becomes the acknowledger's (when they may own
+    it: `owners.may_own`), so that "I'll handle it" names who does. Opens the item."""
     if not FlaskForm().validate_on_submit():
         abort(400)
     alert = db.session.get(UrgentAlert, alert_id)
@@ -260,6 +261,9 @@ def acknowledge_alert(alert_id: int) -> Response:
     if item is None or find_visible_item(current_user, item.reference) is None:
         abort(404)
     if alerts.acknowledge(alert_id, current_user):
+        took = item.assigned_to_id is None and owners.may_own(item, current_user) and workflow.take(
+            item, actor_id=current_user.id)
         db.session.commit()
-        flash(_("Alert acknowledged. Everyone now sees that you have it in hand."))
+        flash(_("Alert acknowledged, and you are now responsible for this item.") if took
+              else _("Alert acknowledged. Everyone now sees that you have it in hand."))
     return _back(item.reference)

@@ -38,7 +38,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.core import clock
 from portal.core.extensions import db
-from portal.core.models import FollowUpGuard, Tip, TipFollowUp, TipPhoto, TipQuestion, utcnow
+from portal.core.models import FollowUpGuard, IntakeItem, Tip, TipFollowUp, TipPhoto, TipQuestion, utcnow
 from portal.core.models.base import UTCDateTime
 from portal.core.security.crypto import lookup_hash
 from portal.core.security.references import normalise_reference
@@ -278,3 +278,18 @@ def add_follow_up(tip: Tip, *, text: str | None, question_id: int | None, now: d
     mark_replied(tip.item, now)
     db.session.flush()
     return follow_up
+
+
+def merged_into(item: IntakeItem) -> IntakeItem:
+    """The item whose progress a tipster sees for `item`: the item itself, or, when staff merged
+    it into another report of the same event, the item it was merged into (following a chain of
+    merges, at most 10 steps)."""
+    followed = item
+    for _step in range(10):
+        if followed.merged_into_id is None:
+            break
+        target = db.session.get(IntakeItem, followed.merged_into_id)
+        if target is None:
+            break
+        followed = target
+    return followed

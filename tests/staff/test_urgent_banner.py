@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from portal.core.extensions import db
-from portal.core.models import Channel, IntakeItem, Priority, Tip, UrgentAlert, WorkingGroup
+from portal.core.models import AuditEvent, Channel, IntakeItem, Priority, Tip, UrgentAlert, WorkingGroup
 from portal.core.permissions import Role
 from portal.hotline.danger import first_danger_word
 from portal.triage import workflow
@@ -145,3 +145,16 @@ def test_the_item_page_names_who_acknowledged_the_alert_and_when(app: Flask, mon
     chinese = " ".join(get_page(watcher, f"/staff/items/{reference}", headers={"Accept-Language": "zh"})[0]
                        .get_data(as_text=True).split())
     assert f"紧急提醒由{officer.username}于2026年3月2日（星期一）上午10:00确认" in chinese
+
+
+def test_ill_handle_it_makes_the_acknowledging_officer_the_owner_of_an_item_nobody_owns(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    control_clock(monkeypatch, DAY0)
+    reference = _urgent()
+    officer, client = _officer(app)
+    page = client.get(f"/staff/items/{reference}").get_data(as_text=True)
+    alert = db.session.scalar(select(UrgentAlert))
+    assert client.post(f"/staff/alerts/{alert.id}/acknowledge", data={"csrf_token": csrf_token(page)}).status_code == 303
+    db.session.expire_all()
+    item = db.session.scalar(select(IntakeItem).where(IntakeItem.reference == reference))
+    assert item.assigned_to_id == officer.id
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.item_id == item.id, AuditEvent.action == "take_item"))

@@ -20,7 +20,7 @@ from portal.core.models import Tip, utcnow
 from portal.core.query_args import query_id
 from portal.web.language import switch_requested
 from portal.web.tips.blueprint import bp
-from portal.tips.followup import WARN_WHEN_TRIES_LEFT, LookupOutcome, add_follow_up, check_follow_up, conversation
+from portal.tips.followup import WARN_WHEN_TRIES_LEFT, LookupOutcome, add_follow_up, check_follow_up, conversation, merged_into
 from portal.web.tips.forms import AnswerForm, FollowUpForm, SavedCodeForm
 from portal.tips.feedback import feedback_for
 from portal.tips.labels import public_progress
@@ -111,9 +111,13 @@ def status_report() -> str | Response:
         with force_locale(language):
             page = _status_page(tip, form)
         return remember_language(make_response(page), language)
+    # "I have finished" is a button of the answer form: what was typed is sent first, never lost.
+    finishing = bool(request.form.get("finish"))
     if form.validate_on_submit():
         files = chosen_files(form.photos.data or [])
         question_id = query_id(form.question_id.data)
+        if finishing and not form.text.data and not files:
+            return _finish()  # nothing typed: nothing to send
         if form.question_id.data and question_id is None:
             # Only a tampered or mangled value ("²", 20 digits) gets here: say so, keep the text.
             form.text.errors.append(_("We could not tell which question you are answering. Send your answer again."))
@@ -137,18 +141,36 @@ def status_report() -> str | Response:
                     discard(result.photos)  # no row, no file
                     raise
                 flash(_("Thank you. The police can now see what you sent."))
-                return redirect(url_for("tips.status_report"), 303)
+                return _finish() if finishing else redirect(url_for("tips.status_report"), 303)
     return _status_page(tip, form)
+
+
+def _finish() -> Response:
+    """Close the report on this browser (the session forgets which tip it was) and go back to
+    the lookup page."""
+    session.pop(ACCESS_KEY, None)
+    return redirect(url_for("tips.status"), 303)
 
 
 def _status_page(tip: Any, form: AnswerForm) -> str:
     """The progress page of `tip` with its answer form `form`; the header's language switch is a
-    button of that form, so what was typed survives a switch (`portal/web/language.py`)."""
+    button of that form, so what was typed survives a switch (`portal/web/language.py`).
+
+    The form answers the question named in the address, or, when the police have asked exactly
+    one question not yet answered, that one: what a tipster types under "your answer" is the
+    answer. A report merged into another (the same event) shows the progress of that one, and says
+    so: "closed" would be false while the event is still being checked."""
     talk = conversation(tip)
-    word, explanation = public_progress(tip.item.status, questions_asked=bool(talk.questions))
+    followed = merged_into(tip.item)
+    word, explanation = public_progress(followed.status, questions_asked=bool(talk.questions))
+    answering = query_id(request.args.get("question"))
+    if answering is None:
+        open_questions = [question.id for question, answers in talk.questions if not answers]
+        answering = open_questions[0] if len(open_questions) == 1 else None
     return render_template(
         "tips/status_result.html", item=tip.item, status_word=word, status_explanation=explanation,
-        conversation=talk, form=form, answering=query_id(request.args.get("question")), language_form="answer-form",
+        merged=followed is not tip.item,
+        conversation=talk, form=form, answering=answering, language_form="answer-form",
         feedback=feedback_for(tip), feedback_language=_page_language(),
     )
 
@@ -162,7 +184,9 @@ def _page_language() -> str:
 @bp.post("/status/finish")
 @public_post_limit
 def status_finish() -> Response:
-    """Close the report on this browser (the session forgets which tip it was)."""
+    """Close the report on this browser (the session forgets which tip it was). The progress page
+    finishes through its answer form instead (`status_report`), so that nothing typed is lost;
+    this address stays for pages already open in a browser."""
     if SavedCodeForm().validate_on_submit():
         session.pop(ACCESS_KEY, None)
     return redirect(url_for("tips.status"), 303)

@@ -252,7 +252,8 @@ def test_an_answered_question_offers_adding_to_the_answer_and_a_question_shows_t
     question = db.session.scalar(select(TipQuestion))
     lookup(client, receipt.reference, receipt.follow_up_code)
     before, _ = get_page(client, "/tips/status/report", headers=EN)
-    assert "Answer this question" in text_of(before) and "The police are working on it" in text_of(before)
+    # The one open question is what the box answers.
+    assert "Answer the question" in text_of(before) and "The police are working on it" in text_of(before)
     assert "waiting to be looked at" not in text_of(before)
     answer_page_html = client.get(f"/tips/status/report?question={question.id}", headers=EN).get_data(as_text=True)
     client.post(f"/tips/status/report?question={question.id}", headers=EN, data={
@@ -389,3 +390,56 @@ def test_switching_language_on_the_progress_page_keeps_the_typed_answer_and_send
     assert typed in switched.get_data(as_text=True)
     assert db.session.scalar(select(TipFollowUp.id)) is None
     assert client.get_cookie("lang").value == switch_to
+
+
+def _question_for(receipt, text: str = "What colour was the van?") -> TipQuestion:
+    question = TipQuestion(tip_id=receipt.tip.id, text=text, asked_at=receipt.tip.item.received_at)
+    db.session.add(question)
+    db.session.commit()
+    return question
+
+
+def test_with_one_question_open_what_is_typed_in_the_box_answers_it(client, receipt):
+    question = _question_for(receipt)
+    lookup(client, receipt.reference, receipt.follow_up_code)
+    page, _ = get_page(client, "/tips/status/report", headers=EN)
+    html = page.get_data(as_text=True)
+    assert "Answer the question" in text_of(page) and f'name="question_id" value="{question.id}"' in html
+    response = client.post("/tips/status/report", headers=EN, data={
+        "csrf_token": csrf_of(html), "question_id": str(question.id), "text": "White, with a blue stripe"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    [answer] = db.session.scalars(select(TipFollowUp))
+    assert answer.question_id == question.id
+    assert db.session.get(TipQuestion, question.id).answered_at is not None
+
+
+def test_i_have_finished_sends_what_was_typed_first_then_forgets_the_report(client, receipt):
+    lookup(client, receipt.reference, receipt.follow_up_code)
+    page, _ = get_page(client, "/tips/status/report", headers=EN)
+    response = client.post("/tips/status/report", headers=EN, data={
+        "csrf_token": csrf_of(page.get_data(as_text=True)), "question_id": "", "text": "The van came back at 6pm",
+        "finish": "1"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/tips/status")
+    db.session.expire_all()
+    assert [f.text for f in db.session.scalars(select(TipFollowUp))] == ["The van came back at 6pm"]
+    # The browser no longer holds the report: the progress page asks for the code again.
+    assert client.get("/tips/status/report", headers=EN).status_code == 302
+    # With nothing typed, finishing sends nothing.
+    lookup(client, receipt.reference, receipt.follow_up_code)
+    page, _ = get_page(client, "/tips/status/report", headers=EN)
+    client.post("/tips/status/report", headers=EN, data={
+        "csrf_token": csrf_of(page.get_data(as_text=True)), "question_id": "", "text": "", "finish": "1"})
+    assert db.session.query(TipFollowUp).count() == 1
+
+
+def test_a_report_merged_into_another_shows_that_ones_progress_and_says_it_was_joined(client, receipt):
+    other = create_tip(description="Same van, seen from the bus stop")
+    item = db.session.get(IntakeItem, receipt.tip.item_id)
+    item.status, item.outcome, item.merged_into_id = ItemStatus.CLOSED, "duplicate", other.tip.item_id
+    db.session.commit()
+    lookup(client, receipt.reference, receipt.follow_up_code)
+    page, _ = get_page(client, "/tips/status/report", headers=EN)
+    words = text_of(page)
+    assert "joined with another report about the same event" in words
+    assert "Closed" not in words.split("Questions from the police")[0]
