@@ -31,7 +31,7 @@ def report_import(result: ImportResult) -> None:
     """Print what an import did: one summary line, then each rejected row with its line number."""
     click.echo(
         f"Loaded {result.created_count} new sites, {result.already_present} already present, "
-        f"{len(result.rejected)} rows rejected"
+        f"{len(result.rejected)} {'row' if len(result.rejected) == 1 else 'rows'} rejected"
     )
     for rejected in result.rejected:
         click.echo(f"  line {rejected.line}: {rejected.reason}")

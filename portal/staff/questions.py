@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from portal.core import audit, clock
 from portal.core.extensions import db
+from portal.core.i18n import format_local_datetime
 from portal.forms import MaxLength, PortalForm
 from portal.core.models import IntakeItem, Tip, TipPhoto, TipQuestion
 from portal.core.outbox import queue_message
@@ -91,15 +92,22 @@ def ask_tipster(reference: str) -> Response | tuple[str, int]:
     by_sms = bool(tip.may_contact_by_sms and tip.contact_phone)
     question = TipQuestion(tip_id=tip.id, asked_by_id=current_user.id, text=form.question.data, sent_by_sms=by_sms)
     db.session.add(question)
+    held_until = None
     if by_sms:
         settings = current_app.config["SETTINGS"]
         base_url = settings.public_base_url or request.url_root.rstrip("/")
+        send_at = polite_send_time(clock.now(), settings.site_timezone)
         queue_message(tip.contact_phone, question_sms(item.reference, tip.language or "zh", base_url), "tip_question",  # type: ignore[arg-type]  # by_sms means a phone
-                      item_id=item.id, not_before=polite_send_time(clock.now(), settings.site_timezone))
+                      item_id=item.id, not_before=send_at)
+        held_until = send_at if send_at > clock.now() else None
     audit.record("ask_tipster", actor_id=current_user.id, item_id=item.id, fields=["question"])
     db.session.commit()
-    flash(_("Question sent. The tipster was told by text message.") if by_sms else
-          _("Question saved. The tipster will see it when they check progress."))
+    if held_until is not None:
+        flash(_("Question saved. A text message will tell the tipster at %(time)s (no texts at night).",
+                time=format_local_datetime(held_until, current_app.config["SETTINGS"].site_timezone)))
+    else:
+        flash(_("Question sent. The tipster was told by text message.") if by_sms else
+              _("Question saved. The tipster will see it when they check progress."))
     return redirect(url_for("staff.item", reference=item.reference) + "#tip-followup", 303)
 
 

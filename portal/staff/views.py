@@ -174,7 +174,7 @@ def _thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]
         thread.append({"received": format_local_datetime(when or message.created_at, tz),
                        "at": as_utc(when or message.created_at),
                        "sender": mask_mobile(message.to_phone), "body": message.body,
-                       "direction": (_("Held until %(time)s (quiet hours)", time=format_local_datetime(when, tz))
+                       "direction": (_("To be sent %(time)s", time=format_local_datetime(when, tz))
                                      if message.status == OutboundStatus.QUEUED and when is not None
                                      and as_utc(when) > clock.now() else label("sms_status", message.status)),
                        "delivery": _delivery_report(message)})

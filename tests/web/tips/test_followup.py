@@ -443,3 +443,18 @@ def test_a_report_merged_into_another_shows_that_ones_progress_and_says_it_was_j
     words = text_of(page)
     assert "joined with another report about the same event" in words
     assert "Closed" not in words.split("Questions from the police")[0]
+
+
+def test_a_question_asked_at_night_says_when_the_tipster_will_be_told_not_that_they_were(app, receipt, monkeypatch):
+    from datetime import datetime, timezone
+
+    from tests.support.staff import control_clock
+
+    control_clock(monkeypatch, datetime(2026, 12, 7, 14, 30, tzinfo=timezone.utc))  # 22:30 in Nantong
+    staff, response = _ask(app, receipt.reference, "What colour was the van?")
+    assert response.status_code == 303
+    page = staff.get(response.headers["Location"], headers=EN)
+    words = text_of(page)
+    assert "A text message will tell the tipster at Tuesday 8 December 2026, 8:00am (no texts at night)." in words
+    assert "The tipster was told by text message" not in words
+    assert "To be sent Tuesday 8 December 2026, 8:00am" in words
