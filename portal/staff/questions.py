@@ -25,7 +25,7 @@ from portal.core import audit, clock
 from portal.core.extensions import db
 from portal.core.i18n import format_local_datetime
 from portal.forms import MaxLength, PortalForm
-from portal.core.models import IntakeItem, Tip, TipPhoto, TipQuestion
+from portal.core.models import IntakeItem, RegionSource, Tip, TipPhoto, TipQuestion
 from portal.core.outbox import queue_message
 from portal.core.permissions import Permission, requires, role_allows
 from portal.staff.blueprint import bp
@@ -153,7 +153,9 @@ def _region_words(code: str | None) -> str | None:
 
 def _web_details(tip: Tip) -> list[tuple[str, str]]:
     rows: list[tuple[Any, Any]] = [
-        (_l("Region"), _region_words(tip.item.region_code)),
+        # The tipster's own choice only: a region recognised or set by staff is in the item's
+        # summary, with where it came from.
+        (_l("Region"), _region_words(tip.item.region_code) if tip.item.region_source in (None, RegionSource.TIPSTER) else None),
         (_l("Child's age"), tip.child_age),
         (_l("Girl or boy"), SEX_LABELS.get(tip.child_sex or "")),
         (_l("Child's height"), tip.child_height),

@@ -141,3 +141,18 @@ def test_a_group_member_corrects_only_items_of_their_group(app, haimen_sms):
     db.session.commit()
     assert _post(client, url, {"region": "320612"}, url).status_code == 303
     assert _item(haimen_sms).region_code == "320612"
+
+
+def test_after_staff_change_the_region_the_tipsters_section_no_longer_shows_it_as_the_tipsters(app):
+    from portal.tips.service import TipDetails
+
+    receipt = create_tip(channel=Channel.WEB, description="男孩在车站哭", details=TipDetails(region_code="320613"))
+    _user, client = _client(app, Role.TRIAGE_OFFICER)
+    page, _ = get_page(client, f"/staff/items/{receipt.reference}", headers=EN)
+    assert "江苏省南通市崇川区 (320613)" in text_of(page).split("From the tipster", 1)[1]
+    page_url = f"/staff/items/{receipt.reference}/region?q=通州区"
+    assert _post(client, page_url, {"region": "320612"}, page_url).status_code == 303
+    page, _ = get_page(client, f"/staff/items/{receipt.reference}", headers=EN)
+    summary, tipster = text_of(page).split("From the tipster", 1)
+    assert "江苏省南通市通州区 (320612), set by staff" in summary
+    assert "320612" not in tipster.split("Questions to the tipster", 1)[0]
