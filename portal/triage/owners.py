@@ -151,9 +151,15 @@ def open_items_of(user_id: int) -> list[IntakeItem]:
     return list(db.session.scalars(_open_owned(user_id).order_by(IntakeItem.received_at, IntakeItem.id)))
 
 
-def open_item_count(user_id: int) -> int:
-    """How many open items the account owns (one COUNT)."""
-    return db.session.scalar(select(func.count()).select_from(_open_owned(user_id).subquery())) or 0
+COUNT_CAP = 100  # a navigation count reads "99+" beyond this; counting every item would cost a scan
+
+
+def open_item_count(user_id: int, cap: int = COUNT_CAP) -> int:
+    """How many open items the account owns, counted up to `cap` (one COUNT over at most `cap`
+    index rows, however many the account owns: an officer with 400,000 items must not make every
+    page count them)."""
+    capped = select(IntakeItem.id).where(IntakeItem.assigned_to_id == user_id, IntakeItem.status != ItemStatus.CLOSED).limit(cap)
+    return db.session.scalar(select(func.count()).select_from(capped.subquery())) or 0
 
 
 def hand_over(account: StaffUser, *, to_id: int | None, actor_id: int, now: datetime) -> list[IntakeItem]:
@@ -239,12 +245,14 @@ def workload(now: datetime) -> list[WorkloadRow]:
 def owner_choices() -> list[tuple[int, str]]:
     """(id, username) of everyone the queue's "officer responsible" filter offers, by username:
     the active accounts that may own items, and anyone who owns an open item. One query."""
-    owning = select(IntakeItem.assigned_to_id).where(IntakeItem.status != ItemStatus.CLOSED,
-                                                    IntakeItem.assigned_to_id.is_not(None))
+    # EXISTS per account (a probe of the owner index that stops at the first open item), not the
+    # set of every open item's owner, which would read every open item.
+    owns_one = select(IntakeItem.id).where(IntakeItem.assigned_to_id == StaffUser.id,
+                                           IntakeItem.status != ItemStatus.CLOSED).exists()
     rows = db.session.execute(
         select(StaffUser.id, StaffUser.username)
         .where(or_(and_(StaffUser.active.is_(True), StaffUser.role.in_([Role.GROUP_MEMBER, Role.TRIAGE_OFFICER])),
-                   StaffUser.id.in_(owning)))
+                   owns_one))
         .order_by(StaffUser.username)
     ).all()
     return [(user_id, username) for user_id, username in rows]

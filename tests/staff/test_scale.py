@@ -90,3 +90,43 @@ def test_first_page_and_overdue_filter_are_bounded_and_use_an_index(app: Flask) 
     with counted_queries() as statements:
         assert client.get(next_url).status_code == 200
     assert len(statements) <= MAX_QUERIES
+
+
+def test_an_officer_who_owns_most_open_items_costs_the_queue_page_no_scan_of_them(app: Flask) -> None:
+    # "My items (N)" in the navigation and the owner filter's choices run on every queue page:
+    # neither may read every open item the officer owns.
+    from sqlalchemy import func, select
+
+    from portal.core.models import IntakeItem, ItemStatus
+    from portal.triage import owners
+
+    _generate_items(ITEMS)
+    user = create_staff(Role.TRIAGE_OFFICER)
+    db.session.execute(text("UPDATE intake_item SET assigned_to_id = :id WHERE status != 'closed'"), {"id": user.id})
+    db.session.execute(text("ANALYZE intake_item"))
+    db.session.commit()
+    owned = db.session.scalar(select(func.count()).where(IntakeItem.assigned_to_id == user.id,
+                                                        IntakeItem.status != ItemStatus.CLOSED))
+    assert owned > 5_000
+    assert owners.open_item_count(user.id) == owners.COUNT_CAP
+    client = browser(app)
+    assert sign_in(client, user.username).status_code == 303
+    page = client.get("/staff/queue", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "My items (99+)" in page and f">{user.username}</option>" in page
+    executed: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        executed.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        client.get("/staff/queue")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    about_owners = [(statement, parameters) for statement, parameters in executed
+                    if "assigned_to_id =" in statement and "intake_item.reference" not in statement]
+    assert len(about_owners) == 2, [statement[:80] for statement, _ in about_owners]  # the count and the choices
+    with db.engine.connect() as conn:
+        for statement, parameters in about_owners:
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters).all())
+            assert "Seq Scan on intake_item" not in plan, plan
