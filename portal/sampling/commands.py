@@ -30,8 +30,8 @@ RESOLVE_USAGE = (
 def report_import(result: ImportResult) -> None:
     """Print what an import did: one summary line, then each rejected row with its line number."""
     click.echo(
-        f"Loaded {result.created_count} new sites, {result.already_present} already present, "
-        f"{len(result.rejected)} {'row' if len(result.rejected) == 1 else 'rows'} rejected"
+        f"Loaded {_count(result.created_count, 'new site')}, {result.already_present} already present, "
+        f"{_count(len(result.rejected), 'row')} rejected"
     )
     for rejected in result.rejected:
         click.echo(f"  line {rejected.line}: {rejected.reason}")
@@ -113,3 +113,8 @@ def register(app: Flask) -> None:
         left = len(find_shared_tube_numbers())
         click.echo(f"{left} shared tube number(s) left." if left else
                    "No tube number is shared any more (if `flask db upgrade` refused, run it again).")
+
+
+def _count(number: int, noun: str) -> str:
+    """"1 row", "2 rows": the command's English output (a command line tool's, not translated)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -121,9 +121,9 @@ def test_import_command_prints_what_it_loaded_and_each_rejected_row(app, tmp_pat
     second = runner.invoke(args=["import-sites", str(csv_file)])
 
     assert first.exit_code == 1, first.output  # good rows loaded, but a script learns some were not
-    assert "Loaded 1 new sites, 0 already present, 1 rows rejected" in first.output
+    assert "Loaded 1 new site, 0 already present, 1 row rejected" in first.output
     assert "line 3" in first.output
-    assert "Loaded 0 new sites, 1 already present, 1 rows rejected" in second.output
+    assert "Loaded 0 new sites, 1 already present, 1 row rejected" in second.output
     assert site_count() == 1
 
 
