@@ -33,7 +33,7 @@ from portal.core.permissions import Role
 from portal.tips.feedback import FEEDBACK_PURPOSE, default_text
 from portal.tips.service import TipDetails
 from portal.triage.workflow import next_case_file_number
-from tests.support.browser import assert_accessible, new_page
+from tests.support.browser import assert_accessible, change_status, new_page
 from tests.support.database import empty_all_tables
 from tests.support.factories import create_staff, create_tip
 from tests.support.outbox import StubTwilioHttp, accepted, twilio_provider
@@ -74,18 +74,6 @@ def a_daytime_instant(zone: ZoneInfo) -> datetime:
 def row_of(page, reference: str):  # type: ignore[no-untyped-def]
     """The queue row of `reference`."""
     return page.locator(".queue-wrap tbody tr").filter(has=page.locator("a.staff-reference", has_text=reference))
-
-
-def change_status(page, target: str, *, outcome: str | None = None, group: str | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Use the item page's "Change the status" form; one notification says it was done."""
-    page.select_option("select[name=target]", target)
-    if outcome:
-        page.select_option("select[name=outcome]", outcome)
-    if group:
-        page.select_option("select[name=working_group]", label=group)
-    page.locator("form[action$='/move'] button[type=submit]").click()
-    page.wait_for_load_state()
-    assert page.locator(".notification").count() == 1, page.locator("main").inner_text()
 
 
 def close_and_give_feedback(page, live_server: str, reference: str) -> None:  # type: ignore[no-untyped-def]

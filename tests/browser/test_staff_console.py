@@ -17,7 +17,7 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.core.models import AuditEvent, Channel, IntakeItem, OutboundMessage, WorkingGroup
 from portal.core.permissions import Role
-from tests.support.browser import assert_accessible, new_page
+from tests.support.browser import assert_accessible, change_status, new_page
 from tests.support.database import empty_all_tables
 from tests.support.factories import create_staff, create_tip
 from tests.support.nu_checker import assert_valid_html
@@ -44,18 +44,6 @@ def check(page, name: str) -> None:  # type: ignore[no-untyped-def]
     """Screenshot, axe-core and the Nu HTML Checker for the current page."""
     assert_accessible(page, name)
     assert_valid_html(page.content(), name)
-
-
-def change_status(page, target: str, *, outcome: str | None = None, group: str | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Use the item page's "Change the status" form."""
-    page.select_option("select[name=target]", target)
-    if outcome:
-        page.select_option("select[name=outcome]", outcome)
-    if group:
-        page.select_option("select[name=working_group]", label=group)
-    page.locator("form[action$='/move'] button[type=submit]").click()
-    page.wait_for_load_state()
-    assert page.locator(".notification").count() == 1, page.locator("main").inner_text()
 
 
 def ask_the_tipster_and_see_the_answer(page, browser, live_server: str, reference: str, code: str) -> None:  # type: ignore[no-untyped-def]

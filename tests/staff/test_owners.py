@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.core import clock
 from portal.core.extensions import db
@@ -17,6 +17,7 @@ from portal.core.permissions import Role
 from portal.staff.accounts import set_active
 from portal.triage import owners
 from portal.triage.owners import ASSIGNED_NOTICE_PURPOSE
+from tests.support.database import counted_queries
 from tests.support.factories import create_staff, create_tip
 from tests.support.helpers import csrf_token, get_page, run_together, text_of
 from tests.support.nu_checker import assert_valid_html
@@ -180,16 +181,8 @@ def test_the_workload_counts_each_persons_open_and_overdue_items_in_one_query(ap
     _lead(None)
     _lead(None, feedback_due_at=late)
 
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counted_queries() as statements:
         rows = owners.workload(now)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 1
     found = {row.username: (row.open_items, row.overdue, row.active) for row in rows}
     assert found == {"wang": (2, 1, True), "idle": (0, 0, True), "gone": (1, 1, False), None: (2, 1, True)}

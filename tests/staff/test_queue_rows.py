@@ -6,12 +6,10 @@ audited view per page."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
 
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.core.intake import new_item
@@ -19,6 +17,7 @@ from portal.core.models import AuditEvent, Channel, InboundMessage, ItemKind, Pr
 from portal.core.permissions import Role
 from portal.core.security.crypto import lookup_hash
 from portal.staff import queue
+from tests.support.database import counted_queries
 from tests.support.factories import create_site, create_slot, create_staff, create_tip
 from tests.support.helpers import csrf_token, get_page, text_of
 from tests.support.staff import browser, create_appointment, sign_in
@@ -183,20 +182,6 @@ def test_needs_attention_order_is_the_default_and_pages_follow_it(app: Flask) ->
     assert list(_rows(client, "/staff/queue?sort=priority")) == [urgent, high_ref, far, nearly_due, replied_ref, overdue]
 
 
-@contextmanager
-def _counted() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def _busy_items(numbers: range, group: WorkingGroup, owner_id: int) -> None:
     """Items numbered `numbers` with owners, groups, notes' audit events, replies and SMS messages."""
     for n in numbers:
@@ -222,7 +207,7 @@ def test_a_page_costs_the_same_number_of_queries_whatever_it_holds(app: Flask) -
     counts = []
     for more in (range(0), range(2, 20)):
         _busy_items(more, group, owner.id)
-        with _counted() as statements:
+        with counted_queries() as statements:
             assert client.get("/staff/queue").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], "\n".join(statements)

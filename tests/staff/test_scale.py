@@ -4,8 +4,6 @@ number of queries and, after ANALYZE, read an index (the plan is checked, not th
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-from typing import Iterator
 
 import pytest
 from flask import Flask
@@ -16,6 +14,7 @@ from portal.core.extensions import db
 from portal.core.models import StaffUser
 from portal.core.permissions import Role
 from portal.staff.queue import QueueFilters, filtered_query
+from tests.support.database import counted_queries
 from tests.support.factories import create_staff
 from tests.support.staff import browser, sign_in
 
@@ -45,20 +44,6 @@ def _generate_items(count: int) -> None:
     db.session.commit()
     db.session.execute(text("ANALYZE intake_item"))
     db.session.commit()
-
-
-@contextmanager
-def counted_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def _plan(user: StaffUser, filters: QueueFilters) -> str:

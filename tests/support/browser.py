@@ -38,3 +38,16 @@ def assert_accessible(page, name: str) -> None:
         for v in violations
     ]
     assert not violations, f"axe-core found WCAG violations on {name} ({page.url}):\n" + "\n".join(details)
+
+
+def change_status(page, target: str, *, outcome: str | None = None, group: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Use a staff item page's "Change the status" form (`target` status, the outcome when closing,
+    the working group by name when accepting); one notification says it was done."""
+    page.select_option("select[name=target]", target)
+    if outcome:
+        page.select_option("select[name=outcome]", outcome)
+    if group:
+        page.select_option("select[name=working_group]", label=group)
+    page.locator("form[action$='/move'] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".notification").count() == 1, page.locator("main").inner_text()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from portal.core.extensions import db
 from tests.support.settings import ON_POSTGRES, TEST_DATABASE_URL
@@ -42,3 +43,19 @@ def fresh_database_url(tmp_path: Path) -> tuple[str, Callable[[], None]]:
 
         return with_search_path(TEST_DATABASE_URL, schema), drop
     return f"sqlite:///{tmp_path / 'migrations.sqlite3'}", lambda: None
+
+
+@contextmanager
+def counted_queries() -> Iterator[list[str]]:
+    """Collect the SQL of every statement the app's engine runs inside the block (a list, filled
+    as they run), for tests that bound a page's or a function's number of queries."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
