@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres lint lock translations translations-update translations-check browser-deps bench clean
+.PHONY: run test test-sqlite test-postgres lint lock translations translations-update translations-check browser-deps pdf-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,13 +47,17 @@ translations-check: $(VENV)/.runtime-installed
 	$(BIN)/python scripts/translations.py check
 
 ## run: install, migrate, load the demo data, start the outbound worker, serve on http://127.0.0.1:$(PORT)
-run: translations
+run: translations pdf-deps
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo-data
 	PORT=$(PORT) scripts/run-dev.sh
 
 browser-deps: node_modules/.installed
 	scripts/ensure-browser.sh
+
+## pdf-deps: the Debian libraries and fonts WeasyPrint needs for PDF case files (docs/pdf.md); installed when root
+pdf-deps:
+	@scripts/ensure-pdf-deps.sh
 
 # The Nu HTML Checker (vnu.jar) for the page-validity tests; they are skipped, saying why, without npm.
 node_modules/.installed: package.json package-lock.json
@@ -66,7 +70,7 @@ PYTEST_WORKERS ?= 2
 PYTEST = $(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup
 
 ## test: lint, then the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
-test: $(VENV)/.test-installed browser-deps lint
+test: $(VENV)/.test-installed browser-deps pdf-deps lint
 	$(BIN)/python scripts/translations.py check
 	$(BIN)/pybabel compile -d translations
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \

@@ -42,6 +42,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigurationError(f"{name} must be 1 or more, got {value}")
+    return value
+
+
 def _clock(env: Mapping[str, str], name: str, default: str) -> str:
     raw = env.get(name, "").strip()
     if not raw:
@@ -150,6 +157,9 @@ class Settings:
     # by several divisions (通州区: 北京 and 南通) are ranked by its province and city, in the public
     # region search and when places are recognised in a tip's words.
     deployment_region: str = ""
+    # PDFs (case files) are made in a child process (portal.core.pdf); it is stopped after this
+    # many seconds. Keep it under GUNICORN_TIMEOUT, or gunicorn kills the web worker first.
+    pdf_timeout_seconds: int = 20
 
     @property
     def is_production(self) -> bool:
@@ -217,6 +227,7 @@ class Settings:
                                                defaults.sms_conversation_idle_minutes),
             sms_burst_per_minute=_int(env, "SMS_BURST_PER_MINUTE", defaults.sms_burst_per_minute),
             deployment_region=_division_code(env, "DEPLOYMENT_REGION"),
+            pdf_timeout_seconds=_positive_int(env, "PDF_TIMEOUT_SECONDS", defaults.pdf_timeout_seconds),
         )
 
     def problems(self) -> list[str]:

@@ -151,7 +151,9 @@ def _region_words(code: str | None) -> str | None:
     return _("%(text)s (%(note)s)", text=name, note=code) if name else code
 
 
-def _web_details(tip: Tip) -> list[tuple[str, str]]:
+def web_details(tip: Tip) -> list[tuple[str, str]]:
+    """(label, text) of what the web form asked beyond the description (the region the tipster
+    chose, the child, the adults, the vehicle), in the current language, for the answers given."""
     rows: list[tuple[Any, Any]] = [
         # The tipster's own choice only: a region recognised or set by staff is in the item's
         # summary, with where it came from.
@@ -187,7 +189,7 @@ def tip_followup(item: IntakeItem, form: Any = None) -> TipFollowUpView | None:
         db.session.commit()
     can_ask = role_allows(current_user.role, Permission.EDIT_ITEM)
     question_form = form if isinstance(form, QuestionForm) else (QuestionForm(formdata=None) if can_ask else None)
-    return TipFollowUpView(tip=tip, conversation=talk, details=_web_details(tip), form=question_form)
+    return TipFollowUpView(tip=tip, conversation=talk, details=web_details(tip), form=question_form)
 
 
 @bp.context_processor

@@ -159,7 +159,7 @@ def visible_item_or_404(reference: str) -> IntakeItem:
     return item
 
 
-def _thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]]:
+def sms_thread(item: IntakeItem, details: items.ItemDetails) -> list[dict[str, str]]:
     """The SMS thread: messages received, and those the portal sends with what became of each
     (to be sent, sent, withdrawn, failed...), oldest first (numbers masked)."""
     tz = _site_timezone()
@@ -211,7 +211,7 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_c
     ).all()
     if notes:
         details.fields = sorted(set(details.fields) | {"notes"})
-    thread = _thread(item, details)
+    thread = sms_thread(item, details)
     items.record_view(item, details, user.id)
     # A sampling booking is not a lead: no status moves, priority, hand-over, duplicates or
     # redaction; its item closes by itself (portal.core.intake.close_finished_appointment).

@@ -69,3 +69,10 @@ def test_deployment_region_is_read_as_a_division_code():
 def test_a_deployment_region_that_is_no_division_code_is_refused_with_the_setting_named(wrong):
     with pytest.raises(ConfigurationError, match="DEPLOYMENT_REGION must be a six-digit"):
         Settings.from_env({"DEPLOYMENT_REGION": wrong})
+
+
+def test_pdf_timeout_is_read_in_seconds_and_must_be_at_least_one():
+    assert Settings.from_env({"PDF_TIMEOUT_SECONDS": "25"}).pdf_timeout_seconds == 25
+    assert Settings.from_env({}).pdf_timeout_seconds == 20
+    with pytest.raises(ConfigurationError, match="PDF_TIMEOUT_SECONDS"):
+        Settings.from_env({"PDF_TIMEOUT_SECONDS": "0"})

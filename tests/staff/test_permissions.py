@@ -276,3 +276,10 @@ def test_unknown_role_is_allowed_nothing() -> None:
     assert all(role_allows(Role.ADMIN.value, permission) for permission in Permission)
     assert not role_allows(Role.SUPERVISOR.value, Permission.EDIT_ITEM)
     assert not role_allows(Role.SITE_STAFF.value, Permission.EDIT_ITEM)
+
+
+def test_case_file_urls_need_view_item(app: Flask) -> None:
+    """The issue-16 case file (print page and PDF): whoever may open the item may print it."""
+    needs = {endpoint: getattr(view, "required_permission", None) for endpoint, view in app.view_functions.items()}
+    assert needs["staff.case_file"] is Permission.VIEW_ITEM
+    assert needs["staff.case_file_pdf"] is Permission.VIEW_ITEM

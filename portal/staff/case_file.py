@@ -1,0 +1,241 @@
+"""What an item's case file (档案) holds: everything the print page and the PDF show, gathered
+once, with the names of the personal fields shown (for the one audit event of each printing or
+download). `portal.staff.case_file_views` draws it with `templates/staff/_case_file.html`.
+
+It follows the item page's rules: a tip's contact details as the item page shows them before
+anyone gives a reason to see them in full (`items.item_details`), removed passages as their mark,
+SMS numbers masked. The history is what was done to the item (status moves, assignments,
+priority and group changes, notes, links, removals): reading events (opening the item, a photo,
+this file) are left out; the audit log keeps them.
+
+Attachments: `attachments` is where the officers' attachments go (issue 16). Until they exist it
+gives an empty list, and the template's attachments section says there are none.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import not_, or_, select
+
+from portal.core import pdf, regions
+from portal.core.extensions import db
+from portal.core.i18n import format_local_date
+from portal.core.models import AuditEvent, IntakeItem, ItemLink, ItemNote, StaffUser, TipFeedback, TipPhoto
+from portal.core.photos import photo_path
+from portal.staff import items
+from portal.staff.labels import label
+from portal.staff.queue import visible_items_filter
+from portal.staff.questions import web_details
+from portal.staff.views import sms_thread
+from portal.tips.feedback import feedback_for
+from portal.tips.followup import Conversation, conversation
+from portal.triage.redaction import redaction_reasons
+
+log = logging.getLogger(__name__)
+
+# Audit actions that only read an item: the case file's history leaves them out.
+READING_PREFIXES = ("view_", "print_", "download_", "export_")
+READING_ACTIONS = ("reveal_contact",)
+HISTORY_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change to the item (or to an item merged into it: `other_reference`), oldest first."""
+
+    event: AuditEvent
+    username: str | None
+    other_reference: str | None
+
+
+@dataclass(frozen=True)
+class LinkedItem:
+    """An item linked with this one, described without personal details: its reference, kind,
+    what was seen (tips), when it came in, its status, and whether it was merged into this one."""
+
+    reference: str
+    words: str
+    merged_here: bool
+
+
+@dataclass(frozen=True)
+class PhotoEntry:
+    """A tip photo, embedded: `data_uri` (None when its file is missing), its pixel size."""
+
+    number: int
+    data_uri: str | None
+    width: int
+    height: int
+    kept_location: bool
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class AttachmentEntry:
+    """An attachment to the case file, as the file lists it (for `attachments`).
+
+    `name`: what the officer called it; `kind`: 'image' or 'pdf'; `size_bytes`; `added_at` (UTC);
+    `added_by`: a username or None; `image_data_uri`: for an image, the cleaned image as a
+    `data:` URI to embed (None for a PDF, which is listed, not embedded).
+    """
+
+    name: str
+    kind: str
+    size_bytes: int
+    added_at: datetime
+    added_by: str | None
+    image_data_uri: str | None = None
+
+
+@dataclass
+class CaseFile:
+    """Everything one case file shows, in the current language; times are aware UTC datetimes
+    (the template writes them in `timezone`, the site's zone). `said`: the (label, text) rows of
+    what the tipster said (`details.rows` less what was seen); `fields`: the personal fields
+    shown, for the audit event."""
+
+    item: IntakeItem
+    timezone: str
+    zone_words: str
+    printed_at: datetime
+    printed_by: str
+    region_words: str
+    merged_into: IntakeItem | None
+    details: items.ItemDetails
+    said: list[tuple[str, str]]
+    web_details: list[tuple[str, str]]
+    thread: list[dict[str, Any]]
+    conversation: Conversation | None
+    feedback: list[TipFeedback]
+    notes: list[tuple[ItemNote, str | None]]
+    linked: list[LinkedItem]
+    photos: list[PhotoEntry]
+    attachments: list[AttachmentEntry]
+    history: list[HistoryEntry]
+    redaction_reasons: dict[int, str]
+    fields: list[str] = field(default_factory=list)
+
+
+def zone_words(timezone: str, at: datetime) -> str:
+    """The zone as a reader of paper needs it: its name and offset at `at`
+    ("Asia/Shanghai, UTC+08:00")."""
+    hours_minutes = at.astimezone(ZoneInfo(timezone)).strftime("%z")  # +0800
+    offset = hours_minutes[:3] + ":" + hours_minutes[3:]
+    return _("%(zone)s, UTC%(offset)s", zone=timezone, offset=offset)
+
+
+def build_case_file(item: IntakeItem, *, viewer: StaffUser, timezone: str, photo_dir: str, now: datetime) -> CaseFile:
+    """Gather `item`'s case file as `viewer` may see it (linked items outside their scope are
+    left out). `timezone`: the site's IANA zone; `photo_dir`: TIP_PHOTO_DIR; `now`: aware UTC,
+    the time printed on the file. Reads only; records nothing (the caller audits)."""
+    details = items.item_details(item, timezone)
+    fields = set(details.fields)
+    notes: list[tuple[ItemNote, str | None]] = [(note, username) for note, username in db.session.execute(
+        select(ItemNote, StaffUser.username).outerjoin(StaffUser, StaffUser.id == ItemNote.author_id)
+        .where(ItemNote.item_id == item.id).order_by(ItemNote.created_at, ItemNote.id)).all()]
+    if notes:
+        fields.add("notes")
+    tip = item.tip
+    talk = conversation(tip) if tip is not None else None
+    given = feedback_for(tip) if tip is not None else []
+    if talk is not None:
+        if talk.questions:
+            fields.add("questions_to_tipster")
+        if any(answers for _question, answers in talk.questions) or talk.additions:
+            fields.add("follow_up_answers")
+        if talk.photos:
+            fields.add("photos")
+    if given:
+        fields.add("feedback")
+    extra = web_details(tip) if tip is not None else []
+    merged = list(db.session.scalars(select(IntakeItem).where(IntakeItem.merged_into_id == item.id)))
+    attached = attachments(item)
+    if attached:
+        fields.add("attachments")
+    return CaseFile(
+        item=item, timezone=timezone, zone_words=zone_words(timezone, now), printed_at=now,
+        printed_by=viewer.username, region_words=_region_words(item),
+        merged_into=db.session.get(IntakeItem, item.merged_into_id) if item.merged_into_id else None,
+        # What the tipster said, without what was seen: the lead's summary has it.
+        details=details, said=[row for row in details.rows if row[0] != _("What was seen")], web_details=extra, thread=sms_thread(item, details), conversation=talk,
+        feedback=given, notes=notes, linked=_linked(item, viewer, merged, timezone), photos=_photos(talk, photo_dir),
+        attachments=attached, history=_history(item, merged),
+        redaction_reasons=redaction_reasons([item.id] + [other.id for other in merged]),
+        fields=sorted(fields),
+    )
+
+
+def attachments(item: IntakeItem) -> list[AttachmentEntry]:
+    """The attachments the case file lists and embeds, oldest first.
+
+    Attachments (model CaseAttachment) are being added in issue 16: until then there are none.
+    Plug them in here: one AttachmentEntry each, an image's cleaned bytes as
+    `pdf.data_uri(data, "image/jpeg")` (the PDF worker reads nothing from disk)."""
+    return []
+
+
+def _region_words(item: IntakeItem) -> str:
+    name = regions.full_name(item.region_code) if item.region_code else None
+    if not name:
+        return _("Not known")
+    if item.region_source:
+        return _("%(place)s (%(code)s), %(source)s", place=name, code=item.region_code,
+                 source=label("region_source", item.region_source))
+    return _("%(place)s (%(code)s)", place=name, code=item.region_code)
+
+
+def _linked(item: IntakeItem, viewer: StaffUser, merged: list[IntakeItem], timezone: str) -> list[LinkedItem]:
+    rows = db.session.execute(select(ItemLink.item_id, ItemLink.other_item_id).where(
+        (ItemLink.item_id == item.id) | (ItemLink.other_item_id == item.id))).all()
+    ids = ({i for row in rows for i in row} | {other.id for other in merged}) - {item.id}
+    if not ids:
+        return []
+    found = db.session.scalars(select(IntakeItem).where(IntakeItem.id.in_(ids), visible_items_filter(viewer))
+                               .order_by(IntakeItem.received_at, IntakeItem.id))
+    linked = []
+    for other in found:
+        parts = [label("kind", other.kind)]
+        if other.tip is not None:
+            parts.append(label("category", other.tip.category))
+        # The day it came in is enough to tell linked items apart.
+        parts += [_("received %(day)s", day=format_local_date(other.received_at, timezone)), label("status", other.status)]
+        linked.append(LinkedItem(reference=other.reference, words=" · ".join(parts),
+                                 merged_here=other.merged_into_id == item.id))
+    return linked
+
+
+def _photos(talk: Conversation | None, photo_dir: str) -> list[PhotoEntry]:
+    entries = []
+    for number, photo in enumerate(talk.photos if talk is not None else [], start=1):
+        entries.append(PhotoEntry(number=number, data_uri=_photo_data_uri(photo, photo_dir), width=photo.width,
+                                  height=photo.height, kept_location=photo.kept_location,
+                                  received_at=photo.created_at))
+    return entries
+
+
+def _photo_data_uri(photo: TipPhoto, photo_dir: str) -> str | None:
+    try:
+        data = photo_path(photo_dir, photo.stored_name).read_bytes()
+    except (ValueError, OSError):
+        log.warning("case file: the file of tip photo %s is missing", photo.id)
+        return None
+    return pdf.data_uri(data, "image/jpeg")
+
+
+def _history(item: IntakeItem, merged: list[IntakeItem]) -> list[HistoryEntry]:
+    references = {item.id: None} | {other.id: other.reference for other in merged}
+    reading = or_(*[AuditEvent.action.startswith(prefix) for prefix in READING_PREFIXES],
+                  AuditEvent.action.in_(READING_ACTIONS))
+    rows = db.session.execute(
+        select(AuditEvent, StaffUser.username).outerjoin(StaffUser, StaffUser.id == AuditEvent.actor_id)
+        .where(AuditEvent.item_id.in_(list(references)), not_(reading))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id).limit(HISTORY_LIMIT)
+    ).all()
+    return [HistoryEntry(event=event, username=username, other_reference=references.get(event.item_id or item.id))
+            for event, username in rows]

@@ -1,0 +1,169 @@
+"""The case file (档案) of an item: the print page and the PDF, in Chinese and English, each
+audited; out of scope is 404; a PDF that cannot be made gives a page saying so, never a 500; the
+web process never loads WeasyPrint (the PDF is made in a child process)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import replace
+
+import pypdf
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from portal.core import pdf
+from portal.core.extensions import db
+from portal.core.models import AuditEvent, WorkingGroup
+from portal.core.permissions import Role
+from tests.support.case_files import ANSWER, CONTACT_NAME, NOTE, QUESTION, create_case
+from tests.support.factories import create_site, create_slot, create_staff
+from tests.support.helpers import check_page, get_page, text_of
+from tests.support.staff import browser, create_appointment, sign_in
+from tests.support.tips import EN, ZH
+
+
+@pytest.fixture
+def app_settings(tmp_path) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {"tip_photo_dir": str(tmp_path / "photos")}
+
+
+@pytest.fixture
+def signed_in(app: Flask):  # type: ignore[no-untyped-def]
+    officer = create_staff(Role.TRIAGE_OFFICER)
+    client = browser(app)
+    assert sign_in(client, officer.username).status_code == 303
+    return officer, client
+
+
+def _pdf_text(data: bytes) -> tuple[str, int]:
+    """The PDF's text, and how many different images it holds (WeasyPrint gives every page the
+    same resources, so an image is listed on each page)."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return text, len({image.data for page in reader.pages for image in page.images})
+
+
+def _events(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_pdf_holds_the_lead_note_question_answer_and_photo_in_chinese_and_is_audited(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    officer, client = signed_in
+    case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
+
+    response = client.get(f"/staff/items/{case.reference}/case-file.pdf", headers=ZH)
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="case-file-{case.reference}.pdf"'
+    assert response.headers["Cache-Control"] == "no-store"
+    text, images = _pdf_text(response.data)
+    flat = text.replace("\n", "")
+    for words in (f"档案{case.reference}", "线索概况", NOTE, QUESTION, ANSWER, "第一专班", "经办人（签名）",
+                  "审核人（签名）", "更改了优先级", case.linked_reference, "〔已删除〕"):
+        assert words.replace("\n", "") in flat, words
+    assert "李四" not in flat  # the removed passage shows its mark only
+    # The tipster did not agree to be contacted: masked, as the item page shows them.
+    assert CONTACT_NAME not in flat and "13912345678" not in flat.replace(" ", "")
+    assert images == 1
+    [event] = _events("download_case_file")
+    assert event.item_id == case.item_id and event.actor_id == officer.id
+    assert {"notes", "follow_up_answers", "photos", "contact_name_masked", "contact_phone_masked"} <= set(event.fields)
+    # Made in a child process: this (web) process never loaded WeasyPrint.
+    assert "weasyprint" not in sys.modules
+
+
+def test_pdf_is_in_english_for_a_staff_member_reading_english(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    officer, client = signed_in
+    case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
+
+    response = client.get(f"/staff/items/{case.reference}/case-file.pdf", headers=EN)
+
+    assert response.status_code == 200
+    text, images = _pdf_text(response.data)
+    flat = " ".join(text.split())
+    for words in (f"Case file {case.reference}", "The lead", "Internal notes", "Questions to the tipster",
+                  "Officer handling (signature)", "Reviewed by (signature)", "Changed the priority", "[removed]",
+                  "Page 1 of"):
+        assert words in flat, words
+    assert NOTE in text.replace("\n", "") and ANSWER in text.replace("\n", "")  # staff's and tipster's words as written
+    assert images == 1
+
+
+def test_print_page_shows_the_file_with_print_and_pdf_links_and_is_audited(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    officer, client = signed_in
+    case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
+
+    response, page = get_page(client, f"/staff/items/{case.reference}/case-file", headers=ZH)
+
+    html = response.get_data(as_text=True)
+    words = text_of(response)
+    assert page.title.startswith(f"档案{case.reference}")
+    for expected in (NOTE, QUESTION, ANSWER, "经办人（签名）", "第一专班", case.linked_reference):
+        assert expected in words, expected
+    assert f'href="/staff/items/{case.reference}/case-file.pdf"' in html
+    assert "data-print-page hidden" in html  # the Print button appears where JavaScript runs
+    assert 'src="data:image/jpeg;base64,' in html  # the photo is in the page itself
+    assert CONTACT_NAME not in html
+    [event] = _events("print_case_file")
+    assert event.item_id == case.item_id and {"notes", "photos"} <= set(event.fields)
+    assert _events("download_case_file") == []
+
+
+def test_item_page_links_to_its_case_file(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    officer, client = signed_in
+    case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
+
+    html = client.get(f"/staff/items/{case.reference}", headers=EN).get_data(as_text=True)
+
+    assert f'href="/staff/items/{case.reference}/case-file"' in html
+    assert f'href="/staff/items/{case.reference}/case-file.pdf"' in html
+
+
+def test_case_file_of_an_item_out_of_scope_is_404_and_not_audited(app: Flask) -> None:
+    officer = create_staff(Role.TRIAGE_OFFICER)
+    case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
+    other_group = WorkingGroup(name="第二专班")
+    db.session.add(other_group)
+    db.session.commit()
+    member = create_staff(Role.GROUP_MEMBER, working_group_id=other_group.id)
+    client = browser(app)
+    assert sign_in(client, member.username).status_code == 303
+
+    assert client.get(f"/staff/items/{case.reference}/case-file").status_code == 404
+    assert client.get(f"/staff/items/{case.reference}/case-file.pdf").status_code == 404
+    assert _events("print_case_file") == [] and _events("download_case_file") == []
+
+
+def test_a_sampling_booking_has_no_case_file(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    _officer, client = signed_in
+    booking = create_appointment(create_slot(create_site()))
+
+    assert client.get(f"/staff/items/{booking.reference}/case-file").status_code == 404
+    assert client.get(f"/staff/items/{booking.reference}/case-file.pdf").status_code == 404
+
+
+@pytest.mark.parametrize(("command", "timeout", "zh_words", "en_words"), [
+    ((sys.executable, "-c", "import sys; sys.exit(3)"), 20,
+     "PDF时出了问题", "Something went wrong while making the PDF"),
+    ((sys.executable, "-c", "import time; time.sleep(30)"), 1,
+     "PDF用时太长", "took too long"),
+], ids=["worker-fails", "worker-too-slow"])
+def test_a_pdf_that_cannot_be_made_gives_a_translated_page_not_an_error(  # type: ignore[no-untyped-def]
+    app: Flask, signed_in, monkeypatch, command, timeout, zh_words, en_words,
+) -> None:
+    app.config["SETTINGS"] = replace(app.config["SETTINGS"], pdf_timeout_seconds=timeout)
+    monkeypatch.setattr(pdf, "WORKER_COMMAND", command)
+    officer, client = signed_in
+    case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
+
+    for headers, words in ((ZH, zh_words), (EN, en_words)):
+        response = client.get(f"/staff/items/{case.reference}/case-file.pdf", headers=headers)
+        assert response.status_code == 503
+        assert response.mimetype == "text/html"
+        check_page(response)
+        assert words in text_of(response)
+        assert f'href="/staff/items/{case.reference}/case-file"' in response.get_data(as_text=True)
+    assert _events("download_case_file") == []
