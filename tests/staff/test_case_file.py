@@ -15,11 +15,13 @@ from sqlalchemy import select
 
 from portal.core import pdf
 from portal.core.extensions import db
-from portal.core.models import AuditEvent, WorkingGroup
+from portal.core.models import AuditEvent, IntakeItem, TipPhoto, WorkingGroup
+from portal.core.photos import photo_path
 from portal.core.permissions import Role
 from tests.support.case_files import ANSWER, CONTACT_NAME, NOTE, QUESTION, create_case
 from tests.support.factories import create_site, create_slot, create_staff
 from tests.support.helpers import check_page, get_page, text_of
+from tests.support.sms import send
 from tests.support.staff import browser, create_appointment, sign_in
 from tests.support.tips import EN, ZH
 
@@ -167,3 +169,35 @@ def test_a_pdf_that_cannot_be_made_gives_a_translated_page_not_an_error(  # type
         assert words in text_of(response)
         assert f'href="/staff/items/{case.reference}/case-file"' in response.get_data(as_text=True)
     assert _events("download_case_file") == []
+
+
+def test_an_sms_tips_case_file_shows_its_messages_with_the_number_masked(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    _officer, client = signed_in
+    send(app.test_client(), "举报 南通汽车站有个小女孩一直在哭，被一个男的拉着走")
+    reference = db.session.scalar(select(IntakeItem.reference))
+
+    response = client.get(f"/staff/items/{reference}/case-file.pdf", headers=ZH)
+
+    assert response.status_code == 200
+    text, _images = _pdf_text(response.data)
+    flat = text.replace("\n", "")
+    assert "南通汽车站有个小女孩一直在哭，被一个男的拉着走" in flat and "短信" in flat
+    assert "13800138000" not in flat.replace(" ", "")  # the sender's number, masked
+    [event] = _events("download_case_file")
+    assert "from_phone_masked" in event.fields
+
+
+def test_a_photo_whose_file_is_gone_is_named_and_the_rest_of_the_file_still_prints(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    officer, client = signed_in
+    case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
+    stored = db.session.scalar(select(TipPhoto.stored_name))
+    photo_path(app.config["SETTINGS"].tip_photo_dir, stored).unlink()
+
+    page = client.get(f"/staff/items/{case.reference}/case-file", headers=EN)
+    document = client.get(f"/staff/items/{case.reference}/case-file.pdf", headers=EN)
+
+    assert page.status_code == 200 and "The file of this photo is missing." in text_of(page)
+    assert document.status_code == 200
+    text, images = _pdf_text(document.data)
+    assert "The file of this photo is missing." in " ".join(text.split()) and images == 0
+    assert NOTE in text.replace("\n", "")
