@@ -45,13 +45,16 @@ def test_print_page_reads_well_and_prints_the_file_alone(app: Flask, live_server
     page.context.close()
 
 
-def test_without_javascript_the_page_offers_the_pdf_and_no_dead_button(app: Flask, live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+def test_from_the_item_page_without_javascript_the_file_offers_the_pdf_and_no_dead_button(app: Flask, live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
     officer = create_staff(Role.TRIAGE_OFFICER)
     case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
 
     page = new_page(browser, "zh", javascript=False)
     sign_in_page(page, live_server, officer.username)
-    page.goto(f"{live_server}/staff/items/{case.reference}/case-file")
+    page.goto(f"{live_server}/staff/items/{case.reference}")
+    page.screenshot(path=str(ARTIFACTS / "case-file-item-page-zh.png"))
+    page.get_by_role("link", name="打印档案").click()
+    page.wait_for_url(f"**/staff/items/{case.reference}/case-file")
     assert not page.get_by_role("button", name=PRINT["zh"], exact=True).is_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="下载PDF").click()

@@ -21,6 +21,7 @@ from portal.core.permissions import Role
 from tests.support.case_files import ANSWER, CONTACT_NAME, NOTE, QUESTION, create_case
 from tests.support.factories import create_site, create_slot, create_staff
 from tests.support.helpers import check_page, get_page, text_of
+from tests.support.nu_checker import assert_valid_html
 from tests.support.sms import send
 from tests.support.staff import browser, create_appointment, sign_in
 from tests.support.tips import EN, ZH
@@ -201,3 +202,12 @@ def test_a_photo_whose_file_is_gone_is_named_and_the_rest_of_the_file_still_prin
     text, images = _pdf_text(document.data)
     assert "The file of this photo is missing." in " ".join(text.split()) and images == 0
     assert NOTE in text.replace("\n", "")
+
+
+@pytest.mark.slow
+def test_print_page_is_valid_html_in_both_languages(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    officer, client = signed_in
+    case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
+    for headers in (ZH, EN):
+        response = client.get(f"/staff/items/{case.reference}/case-file", headers=headers)
+        assert_valid_html(response.get_data(as_text=True), f"case file {headers['Accept-Language']}")
