@@ -28,6 +28,7 @@ from portal.core.models import (
 )
 from portal.core.photos import delete_photo_file
 from portal.core.redaction_marks import MIN_PASSAGE_LENGTH, folded, quotes_passage, replace_passage
+from portal.triage.attachments import erase_attachments
 
 TIP_FIELDS = ("description", "place", "seen_when", "contact_name", "contact_phone")
 # What the tip journey asks about the child, the adults and the vehicle: blanked (None) by
@@ -236,7 +237,7 @@ def redaction_reasons(item_ids: list[int]) -> dict[int, str]:
 
 def erase_personal_data(item: IntakeItem) -> list[str]:
     """Erase every personal detail of `item` (texts, contact, messages' numbers and words, notes,
-    redaction reasons) and mark it erased. Returns the field names erased; the caller audits and commits."""
+    redaction reasons, the tip's photos and the files staff attached, rows and files) and mark it erased. Returns the field names erased; the caller audits and commits."""
     erased: list[str] = []
     tip = item.tip
     if tip is not None:
@@ -255,6 +256,8 @@ def erase_personal_data(item: IntakeItem) -> list[str]:
                        .values(to_phone=None, to_phone_hash=ERASED_HASH))
     db.session.execute(update(ItemNote).where(ItemNote.item_id == item.id).values(body=None))
     db.session.execute(update(Redaction).where(Redaction.item_id == item.id).values(reason=None))
+    if erase_attachments(item.id):
+        erased.append("attachments")
     item.region_text = None
     item.personal_data_erased_at = clock.now()
     return sorted(set(erased + ["notes", "region_text"]))
