@@ -21,6 +21,7 @@ from portal.core.attachments import ACTIVE_CONTENT, PDF, AttachmentRefused, down
 from portal.core.extensions import db
 from portal.core.i18n import format_file_size, join_list
 from portal.core.permissions import Permission, requires
+from portal.core.redaction_marks import show_marks
 from portal.staff.blueprint import bp
 from portal.staff.forms import AttachmentForm
 from portal.staff.labels import LABELS, label
@@ -32,7 +33,8 @@ LABELS["action"].update({
     "attachment_added": _l("Attached a file"),
     "download_attachment": _l("Downloaded an attachment"),
 })
-LABELS["field"].update({"attachment": _l("Attachment"), "attachments": _l("Attachments")})
+LABELS["field"].update({"attachment": _l("Attachment"), "attachments": _l("Attachments"),
+                        "attachment_names": _l("Names of attached files")})
 LABELS["attachment_kind"] = {"image": _l("Photo"), "pdf": _l("PDF")}
 # What was taken out of a PDF (portal.core.attachments.ACTIVE_CONTENT), as the page says it.
 LABELS["pdf_removed"] = {
@@ -124,7 +126,7 @@ def download_attachment(reference: str, attachment_id: int) -> Response:
     db.session.commit()
     fallback = f"{found.reference}-{row.id}"
     response = send_file(path, mimetype=MIME_TYPES[row.kind], as_attachment=True, max_age=0, conditional=False,
-                         download_name=download_name(row.original_name or "", row.kind, fallback))
+                         download_name=download_name(show_marks(row.original_name or ""), row.kind, fallback))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from portal.core import audit, clock
 from portal.core.extensions import db
 from portal.core.models import (
-    InboundMessage, IntakeItem, ItemNote, ItemStatus, OutboundMessage, Outcome, Redaction, SmsConversation, TipDraft,
+    CaseAttachment, InboundMessage, IntakeItem, ItemNote, ItemStatus, OutboundMessage, Outcome, Redaction, SmsConversation, TipDraft,
     TipFollowUp, TipPhoto, TipQuestion,
 )
 from portal.core.photos import delete_photo_file
@@ -49,7 +49,7 @@ CONTACT_FIELDS = ("contact_name", "contact_phone")
 # Names of the places a passage can be found, as the audit event and the page name them.
 PASSAGE_PLACES = (
     *TIP_TEXT_FIELDS, "region_text", "sms_body", "sms_sent", "tipster_answers", "questions_to_tipster", "notes",
-    "sms_conversation", "tip_draft", "redaction_reasons",
+    "sms_conversation", "tip_draft", "redaction_reasons", "attachment_names",
 )
 PASSAGE_FIELD = "passage"  # Redaction.field of a removed passage
 MAX_PASSAGE_LENGTH = 1000
@@ -193,6 +193,9 @@ def _remove_everywhere(item: IntakeItem, passage: str) -> Counter[str]:
     # An SMS conversation still under way keeps its answers so far (encrypted JSON).
     for conversation in db.session.scalars(select(SmsConversation).where(SmsConversation.item_id == item.id)):
         replace(conversation, "data", "sms_conversation", as_json=True)
+    # The names of files staff attached (the files themselves are not rewritten: docs/attachments.md).
+    for attachment in db.session.scalars(select(CaseAttachment).where(CaseAttachment.item_id == item.id)):
+        replace(attachment, "original_name", "attachment_names")
     # Words kept about earlier removals, shown beside their events in the item's history.
     for earlier in db.session.scalars(select(Redaction).where(Redaction.item_id == item.id)):
         replace(earlier, "reason", "redaction_reasons")

@@ -69,3 +69,14 @@ def test_deployment_region_is_read_as_a_division_code():
 def test_a_deployment_region_that_is_no_division_code_is_refused_with_the_setting_named(wrong):
     with pytest.raises(ConfigurationError, match="DEPLOYMENT_REGION must be a six-digit"):
         Settings.from_env({"DEPLOYMENT_REGION": wrong})
+
+
+def test_the_attachment_limit_is_read_in_bytes_and_must_fit_in_one_request():
+    assert Settings.from_env({}).attachment_max_bytes == 10 * 1024 * 1024
+    assert Settings.from_env({"ATTACHMENT_MAX_BYTES": "2097152"}).attachment_max_bytes == 2 * 1024 * 1024
+    assert create_app(settings=Settings.from_env({})).config["MAX_CONTENT_LENGTH"] == 25 * 1024 * 1024
+    # Over 24 MB, a file too large would be cut off by the 25 MB request limit before the portal
+    # could say so on the item page.
+    for wrong in ("0", "-1", str(24 * 1024 * 1024 + 1), "10MB"):
+        with pytest.raises(ConfigurationError, match="ATTACHMENT_MAX_BYTES"):
+            Settings.from_env({"ATTACHMENT_MAX_BYTES": wrong})

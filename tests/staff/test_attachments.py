@@ -261,3 +261,25 @@ def test_erasing_an_items_personal_details_removes_its_files_and_rows(app: Flask
     assert attachments_for(db.session.get(IntakeItem, spam.id)) == [] and len(attachments_for(kept)) == 2
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "erase_personal_data"))
     assert event.item_id == spam.id and "attachments" in event.fields
+
+
+def test_removing_a_passage_removes_it_from_the_names_of_attached_files(app: Flask) -> None:
+    client, _user = _signed_in(app)
+    item = _item()
+    _upload(client, item.reference, "张三的陈述.pdf", plain_pdf())
+    row = db.session.scalar(select(CaseAttachment))
+    token = csrf_token(client.get(f"/staff/items/{item.reference}").get_data(as_text=True))
+
+    removed = client.post(f"/staff/items/{item.reference}/redact-passage", headers=EN, data={
+        "csrf_token": token, "passage": "张三", "passage_reason_kind": "identifies_tipster", "passage_reason": ""})
+
+    assert removed.status_code == 303
+    db.session.expire_all()
+    assert "张三" not in db.session.get(CaseAttachment, row.id).original_name
+    page = client.get(f"/staff/items/{item.reference}", headers=EN)
+    text = text_of(page)
+    assert "[removed] passage removed by staff 的陈述.pdf" in text and "张三" not in text
+    download = client.get(f"/staff/items/{item.reference}/attachments/{row.id}", headers=EN)
+    assert download.status_code == 200 and "%E5%BC%A0%E4%B8%89" not in download.headers["Content-Disposition"]
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "redact_passage"))
+    assert event.changes["numbers"]["found"] == {"attachment_names": 1}
