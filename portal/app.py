@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import cli, errors
 from portal.core import i18n, place_names
-from portal.core.config import INSTANCE_DIR, ROOT, Settings
+from portal.core.config import INSTANCE_DIR, MAX_REQUEST_BYTES, ROOT, Settings
 from portal.core.db_sqlite import enable_sqlite_pragmas
 from portal.core.forgetting import EXTENSION as EXIT_EXTENSION, Forgetter
 from portal.core.outbox.worker import JOBS_EXTENSION
@@ -39,6 +39,7 @@ from portal.web.tips.forget import forget_tip_pages
 import portal.devtools.sms_simulator  # noqa: E402,F401,I001
 import portal.hotline.views  # noqa: E402,F401
 import portal.staff.admin  # noqa: E402,F401
+import portal.staff.attachments  # noqa: E402,F401
 import portal.staff.case_file_views  # noqa: E402,F401
 import portal.staff.classify_views  # noqa: E402,F401
 import portal.staff.duty_phone  # noqa: E402,F401
@@ -108,7 +109,7 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.is_production,
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead; an expired form is still recoverable
-        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     if config:
         app.config.update(config)

@@ -11,15 +11,17 @@ from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from portal.core.extensions import limiter
 from portal.core.i18n import current_language, join_list
 from portal.sampling import draft as sampling_draft
+from portal.staff import attachments as staff_attachments
 from portal.tips.drafts import draft_in_progress
 from portal.web.language import SWITCH_FIELD
 from portal.web.sampling.manage import booking_found
@@ -270,17 +272,26 @@ def _too_many(error: HTTPException) -> tuple[str, int] | None:
 UPLOAD_PAGES: frozenset[str] = frozenset({"tips.photos", "tips.status_report"})
 
 
-def _too_large() -> tuple[str, int]:
+# Staff pages whose too-large upload goes back to the item page, with what to do at its top (the
+# item page checks the account and the item's scope as always; nothing of the post was read).
+STAFF_UPLOADS: dict[str, Callable[[], str]] = {"staff.add_attachment": staff_attachments.too_large_message}
+
+
+def _too_large() -> tuple[str, int] | Response:
     """A post over MAX_CONTENT_LENGTH: nothing of it was read, so the page says that nothing on it
     was received, whether the earlier answers are still there (a journey's draft), and links back
-    to the page to try again with smaller or fewer photos."""
+    to the page to try again with smaller or fewer photos. A staff upload (STAFF_UPLOADS) goes
+    back to its item page, which says the same."""
+    if request.endpoint in STAFF_UPLOADS and request.view_args and "reference" in request.view_args:
+        flash(STAFF_UPLOADS[request.endpoint]())
+        return redirect(url_for("staff.item", reference=request.view_args["reference"]) + "#attachments", 303)
     journey = _journey()
     earlier = journey is not None and journey.drafted and journey.in_progress()
     back = request.full_path.rstrip("?") if request.endpoint in UPLOAD_PAGES else None
     return _page("errors/too_large.html", earlier_saved=earlier, back_url=back), 413
 
 
-def _http_error(error: HTTPException) -> tuple[str, int]:
+def _http_error(error: HTTPException) -> tuple[str, int] | Response:
     code = error.code or 500
     if code == 413 and request.method == "POST":
         return _too_large()

@@ -16,7 +16,7 @@ from flask import Flask, url_for
 
 from portal.core.extensions import db
 from portal.tips.feedback import FEEDBACK_KINDS, default_text
-from portal.core.models import WorkingGroup
+from portal.core.models import CaseAttachment, WorkingGroup
 from portal.core.permissions import Role
 from portal.hotline.keywords import OPT_IN_WORDS, OPT_OUT_WORDS
 from tests.support.factories import create_site, create_slot, create_staff, create_tip
@@ -27,7 +27,7 @@ from tests.support.tips import ZH
 # Names that stay as they are in Chinese text.
 ALLOWED_WORDS = frozenset({
     "SMS", "PDF", "QR", "Tuanyuan", "DNA", "CSV", "TY", "ID", "TOTP", "Google", "Microsoft", "Authenticator",
-    "FreeOTP", "App", "app", "English", "IP", "Shift", "Ctrl", "ISO", "IEC", "MOD", "Asia", "Shanghai", "UTC", "PNG", "JPG", "JPEG", "WEBP", "GIF", "MB",
+    "FreeOTP", "App", "app", "English", "IP", "Shift", "Ctrl", "ISO", "IEC", "MOD", "Asia", "Shanghai", "UTC", "PNG", "JPG", "JPEG", "WEBP", "GIF", "MB", "KB",
 }) | OPT_OUT_WORDS | OPT_IN_WORDS  # SMS words are texted as they are (STOP, TD, START), whatever the language
 # Text that is typed as it is, whatever the language: a sampling site file's column names, and the
 # parts of a tube label format.
@@ -98,12 +98,17 @@ def test_every_word_of_the_staff_pages_in_chinese_is_chinese(app, zh_app):
     db.session.commit()
     admin = create_staff(Role.ADMIN, username="admin-user")
     other = create_staff(Role.SUPERVISOR, username="spare-account")
-    data = {admin.username, other.username, site.name}
+    # An attachment's row (its file is never read by the item page; its download answers 404).
+    attachment = CaseAttachment(item_id=tip.item.id, original_name="询问笔录.pdf", kind="pdf", stored_name="0" * 32 + ".pdf",
+                                byte_size=2048, sha256="0" * 64, uploaded_by_id=admin.id)
+    db.session.add(attachment)
+    db.session.commit()
+    data = {admin.username, other.username, site.name, "询问笔录.pdf"}
     # The feedback templates' pages show each template's English version too, on purpose (lang="en").
     with zh_app.test_request_context():
         data |= {default_text(kind, "en") for kind in FEEDBACK_KINDS}
     values = {"reference": tip.item.reference, "user_id": other.id, "site_id": site.id, "alert_id": 1, "closure_id": 1,
-              "kind": "child_found"}
+              "kind": "child_found", "attachment_id": attachment.id}
 
     client = browser(zh_app)
     refused = client.post("/staff/login", headers=ZH, data={"username": "nobody", "password": "wrong password"})

@@ -25,6 +25,10 @@ DEV_LOOKUP_KEY = "dev-only-lookup-key-not-for-production"
 DEV_TWILIO_AUTH_TOKEN = "dev-only-twilio-auth-token"  # noqa: S105 - public on purpose (above)
 
 SMS_BACKENDS = ("console", "twilio")
+# The largest request the app reads (Flask's MAX_CONTENT_LENGTH): a larger post is refused before
+# any of it is read. An attachment must fit in one request with the rest of its form.
+MAX_REQUEST_BYTES = 25 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = MAX_REQUEST_BYTES - 1024 * 1024
 PORTAL_ENVS = ("development", "production")
 
 
@@ -71,6 +75,19 @@ def _division_code(env: Mapping[str, str], name: str) -> str:
             f"district, like 320600 for 江苏省南通市, got {raw!r}"
         )
     return raw
+
+
+def _attachment_max_bytes(env: Mapping[str, str], default: int) -> int:
+    """ATTACHMENT_MAX_BYTES: a whole number of bytes from 1 to MAX_ATTACHMENT_BYTES, so that an
+    upload refused for its size is refused by the portal, in words on the item page, and not
+    by the request limit (MAX_REQUEST_BYTES) before the page could say anything."""
+    value = _int(env, "ATTACHMENT_MAX_BYTES", default)
+    if not 0 < value <= MAX_ATTACHMENT_BYTES:
+        raise ConfigurationError(
+            f"ATTACHMENT_MAX_BYTES must be from 1 to {MAX_ATTACHMENT_BYTES} (1 MB under the "
+            f"{MAX_REQUEST_BYTES}-byte request limit), got {value}"
+        )
+    return value
 
 
 def _phone_list(raw: str) -> tuple[str, ...]:
@@ -129,6 +146,8 @@ class Settings:
     # Photos sent with tips: outside the web root, never served to the public.
     tip_photo_dir: str = str(INSTANCE_DIR / "tip-photos")
     tip_photo_max_mb: int = 10
+    # Files staff attach to an item (photos, PDFs): the largest accepted, in bytes, as uploaded.
+    attachment_max_bytes: int = 10 * 1024 * 1024
     # The same report (every answer the same, no photos) from the same browser within this many minutes is one tip.
     tip_repeat_minutes: int = 10
     # Progress checks: wrong follow-up codes allowed per reference before it is locked, and for how long.
@@ -210,6 +229,7 @@ class Settings:
             tip_draft_hours=_int(env, "TIP_DRAFT_HOURS", defaults.tip_draft_hours),
             tip_photo_dir=env.get("TIP_PHOTO_DIR", "").strip() or defaults.tip_photo_dir,
             tip_photo_max_mb=_int(env, "TIP_PHOTO_MAX_MB", defaults.tip_photo_max_mb),
+            attachment_max_bytes=_attachment_max_bytes(env, defaults.attachment_max_bytes),
             tip_repeat_minutes=_int(env, "TIP_REPEAT_MINUTES", defaults.tip_repeat_minutes),
             follow_up_max_failures=_int(env, "FOLLOW_UP_MAX_FAILURES", defaults.follow_up_max_failures),
             follow_up_lock_minutes=_int(env, "FOLLOW_UP_LOCK_MINUTES", defaults.follow_up_lock_minutes),

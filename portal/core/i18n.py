@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_day_names
 from babel.lists import format_list
+from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from jinja2.nodes import EvalContext
@@ -151,6 +152,19 @@ def join_list(items: list[str], language: str | None = None) -> str:
     return format_list(list(items), locale=_babel_locale(language or current_language()))
 
 
+def format_file_size(byte_count: int, language: str | None = None) -> str:
+    """A file's size for reading, in the units people know (1 KB = 1,024 bytes, as operating
+    systems show them): "820 bytes", "350 KB", "1.2 MB" · "820字节", "350 KB", "1.2 MB"."""
+    language = language or current_language()
+    locale = _babel_locale(language)
+    if byte_count < 1024:
+        number = format_decimal(byte_count, locale=locale)
+        return f"{number}字节" if language == "zh" else f"{number} bytes"
+    if byte_count < 1024 * 1024:
+        return f"{format_decimal(round(byte_count / 1024), locale=locale)} KB"
+    return f"{format_decimal(round(byte_count / (1024 * 1024), 1), format='#,##0.#', locale=locale)} MB"
+
+
 def word_space(language: str | None = None) -> str:
     """The space between words or sentences: " " in English, none in Chinese (so 电话。如果 and
     “地方？（选填）” have no space: full-width punctuation, docs/writing.md#simplified-chinese)."""
@@ -221,5 +235,6 @@ def init_app(app: Flask) -> None:
         word_space=word_space, sentences=sentences, language_switch_next=language_switch_next,
     )
     app.jinja_env.filters.update(
-        local_datetime=format_local_datetime, local_date=format_local_date, local_time=format_local_time, clock=format_clock
+        local_datetime=format_local_datetime, local_date=format_local_date, local_time=format_local_time, clock=format_clock,
+        file_size=format_file_size,
     )

@@ -11,6 +11,11 @@ as the EXIF; the cost is that a wide-gamut photo's colours look a little duller 
 Only when the person chooses to keep the location is the GPS block of the original EXIF copied
 into the new file, and nothing else with it. The files are written to TIP_PHOTO_DIR (default
 `instance/tip-photos`, outside `static/`) under random names, and served only to staff.
+
+The same folder keeps the files staff attach to an item (`portal.core.attachments`: photos cleaned
+here, PDFs rewritten there), through the same helpers: `store_file`, `stored_path` and
+`delete_stored_file` know a stored name by its form (32 random hex digits and a suffix of
+STORED_SUFFIXES), whatever the file holds.
 """
 
 from __future__ import annotations
@@ -194,29 +199,53 @@ def _gps_block(image: Image.Image) -> dict | None:
     return gps or None
 
 
-def store_photo(photo: CleanPhoto, folder: str) -> str:
-    """Write `photo` to `folder` (created, owner-only, if missing) under a new random name; return the name."""
+# The suffixes of stored files: cleaned photos (JPEG) and rewritten PDFs (case-file attachments).
+STORED_SUFFIXES = (".jpg", ".pdf")
+
+
+def store_file(data: bytes, folder: str, suffix: str) -> str:
+    """Write `data` to `folder` (created, owner-only, if missing) under a new random name ending in
+    `suffix` (one of STORED_SUFFIXES); return the name. Raises ValueError for another suffix."""
+    if suffix not in STORED_SUFFIXES:
+        raise ValueError(f"not a stored file suffix: {suffix!r}")
     directory = Path(folder)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    name = secrets.token_hex(16) + ".jpg"
+    name = secrets.token_hex(16) + suffix
     fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(photo.data)
+        handle.write(data)
     return name
+
+
+def store_photo(photo: CleanPhoto, folder: str) -> str:
+    """Write `photo` to `folder` (created, owner-only, if missing) under a new random name; return the name."""
+    return store_file(photo.data, folder, ".jpg")
+
+
+def stored_path(folder: str, stored_name: str) -> Path:
+    """The path of a file `store_file` wrote. Raises ValueError for a name that is not one it makes
+    (so that no name read from a request or a row can reach outside `folder`)."""
+    stem, dot, suffix = stored_name.partition(".")
+    if dot + suffix not in STORED_SUFFIXES or len(stem) != 32 or not all(c in "0123456789abcdef" for c in stem):
+        raise ValueError("not a stored file name")
+    return Path(folder) / stored_name
 
 
 def photo_path(folder: str, stored_name: str) -> Path:
     """The path of a stored photo. Raises ValueError for a name that is not one `store_photo` makes."""
-    if len(stored_name) != 36 or not stored_name.endswith(".jpg") or not all(
-        c in "0123456789abcdef" for c in stored_name[:32]
-    ):
+    if not stored_name.endswith(".jpg"):
         raise ValueError("not a stored photo name")
-    return Path(folder) / stored_name
+    return stored_path(folder, stored_name)
+
+
+def delete_stored_file(folder: str, stored_name: str) -> None:
+    """Remove a stored file (a photo or an attachment); a file already gone is not an error."""
+    try:
+        stored_path(folder, stored_name).unlink()
+    except (FileNotFoundError, ValueError):
+        pass
 
 
 def delete_photo_file(folder: str, stored_name: str) -> None:
     """Remove a stored photo's file; a file already gone is not an error."""
-    try:
-        photo_path(folder, stored_name).unlink()
-    except (FileNotFoundError, ValueError):
-        pass
+    delete_stored_file(folder, stored_name)

@@ -80,9 +80,11 @@ class PhotoEntry:
 class AttachmentEntry:
     """An attachment to the case file, as the file lists it (for `attachments`).
 
-    `name`: what the officer called it; `kind`: 'image' or 'pdf'; `size_bytes`; `added_at` (UTC);
-    `added_by`: a username or None; `image_data_uri`: for an image, the cleaned image as a
-    `data:` URI to embed (None for a PDF, which is listed, not embedded).
+    `name`: the file's name as kept (CaseAttachment.original_name); `kind`: 'image' or 'pdf';
+    `size_bytes`; `added_at` (UTC); `added_by`: a username or None; `sha256`: hex digest of the
+    stored file, printed so that paper names exactly which file it holds; `image_data_uri`: for an
+    image, the cleaned image as a `data:` URI to embed (None for a PDF, which is listed, not
+    embedded).
     """
 
     name: str
@@ -90,6 +92,7 @@ class AttachmentEntry:
     size_bytes: int
     added_at: datetime
     added_by: str | None
+    sha256: str | None = None
     image_data_uri: str | None = None
 
 
@@ -174,9 +177,10 @@ def build_case_file(item: IntakeItem, *, viewer: StaffUser, timezone: str, photo
 def attachments(item: IntakeItem) -> list[AttachmentEntry]:
     """The attachments the case file lists and embeds, oldest first.
 
-    Attachments (model CaseAttachment) are being added in issue 16: until then there are none.
-    Plug them in here: one AttachmentEntry each, an image's cleaned bytes as
-    `pdf.data_uri(data, "image/jpeg")` (the PDF worker reads nothing from disk)."""
+    Not joined up yet: it gives none. To plug the attachments in (CaseAttachment, migration 0018,
+    `portal/staff/attachments.py`): one AttachmentEntry per row of the item, oldest first, an
+    image's stored JPEG (`portal.core.photos.stored_path(folder, stored_name)`) read here and
+    embedded as `pdf.data_uri(data, "image/jpeg")` (the PDF worker reads nothing from disk)."""
     return []
 
 

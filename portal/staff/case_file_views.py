@@ -32,7 +32,6 @@ LABELS["action"].update({
     "print_case_file": _l("Opened the case file to print"),
     "download_case_file": _l("Downloaded the case file as a PDF"),
 })
-LABELS["field"].update({"attachments": _l("Attachments")})
 
 # The PDF's styles: the page (A4, fonts, margins) and the case file's own layout, which the
 # print page links to as well.

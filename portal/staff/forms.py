@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -155,6 +156,13 @@ class NoteForm(PortalForm):
         _l("Internal note"),
         validators=[DataRequired(_l("Enter the note")), MaxLength(5000, _l("Note must be 5,000 characters or fewer"))],
     )
+
+
+class AttachmentForm(PortalForm):
+    """A photo or a PDF to attach to the item (checked and cleaned by `portal.triage.attachments`)."""
+
+    attachment = FileField(_l("Attach a photo or a PDF"),
+                           validators=[FileRequired(message=_l("Choose a photo or a PDF to attach"))])
 
 
 class LinkForm(PortalForm):

@@ -8,6 +8,8 @@ guard enforces it before the view runs. Item views also check the account's scop
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, render_template, request
@@ -25,6 +27,7 @@ from portal.staff import items
 from portal.staff.blueprint import bp
 from portal.core.csv_export import csv_response
 from portal.staff.forms import (
+    AttachmentForm,
     CategoryForm,
     ContactForm,
     GroupForm,
@@ -43,6 +46,7 @@ from portal.staff.queue import filtered_query, find_visible_item, is_overdue, qu
 from portal.staff.queue_rows import activity_words, queue_rows
 from portal.tips import replies
 from portal.triage import alerts, owners, workflow
+from portal.triage.attachments import attachments_for
 from portal.triage.duplicates import suggested_duplicates
 from portal.triage.redaction import redactable_fields, redaction_reasons
 from portal.core.i18n import format_local_datetime
@@ -197,6 +201,19 @@ def _delivery_report(message: OutboundMessage) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class AttachmentRow:
+    """One line of the item page's attachments: the row's id, the file's name as uploaded ("" if
+    none), its kind ("image" or "pdf"), size in bytes, who attached it and when (UTC)."""
+
+    id: int
+    name: str
+    kind: str
+    byte_size: int
+    uploaded_by: str | None
+    uploaded_at: datetime
+
+
 def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_contact: bool = False) -> tuple[str, int]:
     """Show the item page and record the view (every showing of personal data is audited).
 
@@ -211,6 +228,14 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_c
     ).all()
     if notes:
         details.fields = sorted(set(details.fields) | {"notes"})
+    # Read before the commit below: the rows would otherwise be read again one by one.
+    attachments = [
+        AttachmentRow(a.id, a.original_name or "", a.kind, a.byte_size,
+                      a.uploaded_by.username if a.uploaded_by else None, a.uploaded_at)
+        for a in attachments_for(item)
+    ]
+    if attachments:  # a file's name may name a person
+        details.fields = sorted(set(details.fields) | {"attachments"})
     thread = sms_thread(item, details)
     items.record_view(item, details, user.id)
     # A sampling booking is not a lead: no status moves, priority, hand-over, duplicates or
@@ -253,6 +278,7 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_c
         priority_form=pick(PriorityForm, priority=item.priority),
         group_form=pick(GroupForm, groups=groups, group=item.working_group_id),
         note_form=pick(NoteForm), link_form=pick(LinkForm),
+        attachments=attachments, attachment_form=pick(AttachmentForm),
         redact_form=pick(RedactForm, fields=[(f, label("field", f)) for f in redactable_fields(item)]),
         passage_form=pick(RedactPassageForm), redaction_reasons=reasons,
         duplicates=duplicates,

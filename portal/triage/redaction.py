@@ -23,11 +23,12 @@ from sqlalchemy import select, update
 from portal.core import audit, clock
 from portal.core.extensions import db
 from portal.core.models import (
-    InboundMessage, IntakeItem, ItemNote, ItemStatus, OutboundMessage, Outcome, Redaction, SmsConversation, TipDraft,
+    CaseAttachment, InboundMessage, IntakeItem, ItemNote, ItemStatus, OutboundMessage, Outcome, Redaction, SmsConversation, TipDraft,
     TipFollowUp, TipPhoto, TipQuestion,
 )
 from portal.core.photos import delete_photo_file
 from portal.core.redaction_marks import MIN_PASSAGE_LENGTH, folded, quotes_passage, replace_passage
+from portal.triage.attachments import erase_attachments
 
 TIP_FIELDS = ("description", "place", "seen_when", "contact_name", "contact_phone")
 # What the tip journey asks about the child, the adults and the vehicle: blanked (None) by
@@ -48,7 +49,7 @@ CONTACT_FIELDS = ("contact_name", "contact_phone")
 # Names of the places a passage can be found, as the audit event and the page name them.
 PASSAGE_PLACES = (
     *TIP_TEXT_FIELDS, "region_text", "sms_body", "sms_sent", "tipster_answers", "questions_to_tipster", "notes",
-    "sms_conversation", "tip_draft", "redaction_reasons",
+    "sms_conversation", "tip_draft", "redaction_reasons", "attachment_names",
 )
 PASSAGE_FIELD = "passage"  # Redaction.field of a removed passage
 MAX_PASSAGE_LENGTH = 1000
@@ -192,6 +193,9 @@ def _remove_everywhere(item: IntakeItem, passage: str) -> Counter[str]:
     # An SMS conversation still under way keeps its answers so far (encrypted JSON).
     for conversation in db.session.scalars(select(SmsConversation).where(SmsConversation.item_id == item.id)):
         replace(conversation, "data", "sms_conversation", as_json=True)
+    # The names of files staff attached (the files themselves are not rewritten: docs/attachments.md).
+    for attachment in db.session.scalars(select(CaseAttachment).where(CaseAttachment.item_id == item.id)):
+        replace(attachment, "original_name", "attachment_names")
     # Words kept about earlier removals, shown beside their events in the item's history.
     for earlier in db.session.scalars(select(Redaction).where(Redaction.item_id == item.id)):
         replace(earlier, "reason", "redaction_reasons")
@@ -236,7 +240,7 @@ def redaction_reasons(item_ids: list[int]) -> dict[int, str]:
 
 def erase_personal_data(item: IntakeItem) -> list[str]:
     """Erase every personal detail of `item` (texts, contact, messages' numbers and words, notes,
-    redaction reasons) and mark it erased. Returns the field names erased; the caller audits and commits."""
+    redaction reasons, the tip's photos and the files staff attached, rows and files) and mark it erased. Returns the field names erased; the caller audits and commits."""
     erased: list[str] = []
     tip = item.tip
     if tip is not None:
@@ -255,6 +259,8 @@ def erase_personal_data(item: IntakeItem) -> list[str]:
                        .values(to_phone=None, to_phone_hash=ERASED_HASH))
     db.session.execute(update(ItemNote).where(ItemNote.item_id == item.id).values(body=None))
     db.session.execute(update(Redaction).where(Redaction.item_id == item.id).values(reason=None))
+    if erase_attachments(item.id):
+        erased.append("attachments")
     item.region_text = None
     item.personal_data_erased_at = clock.now()
     return sorted(set(erased + ["notes", "region_text"]))

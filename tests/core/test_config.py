@@ -76,3 +76,14 @@ def test_pdf_timeout_is_read_in_seconds_and_must_be_at_least_one():
     assert Settings.from_env({}).pdf_timeout_seconds == 20
     with pytest.raises(ConfigurationError, match="PDF_TIMEOUT_SECONDS"):
         Settings.from_env({"PDF_TIMEOUT_SECONDS": "0"})
+
+
+def test_the_attachment_limit_is_read_in_bytes_and_must_fit_in_one_request():
+    assert Settings.from_env({}).attachment_max_bytes == 10 * 1024 * 1024
+    assert Settings.from_env({"ATTACHMENT_MAX_BYTES": "2097152"}).attachment_max_bytes == 2 * 1024 * 1024
+    assert create_app(settings=Settings.from_env({})).config["MAX_CONTENT_LENGTH"] == 25 * 1024 * 1024
+    # Over 24 MB, a file too large would be cut off by the 25 MB request limit before the portal
+    # could say so on the item page.
+    for wrong in ("0", "-1", str(24 * 1024 * 1024 + 1), "10MB"):
+        with pytest.raises(ConfigurationError, match="ATTACHMENT_MAX_BYTES"):
+            Settings.from_env({"ATTACHMENT_MAX_BYTES": wrong})

@@ -9,7 +9,9 @@ whoever adds it also says how to fill it.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+import io
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import pytest
 from flask import Blueprint, Flask, url_for
@@ -19,12 +21,14 @@ from portal.core.extensions import db
 from portal.core.models import UrgentAlert, WorkingGroup, staff_site
 from portal.core.permissions import ROLE_PERMISSIONS, Permission, Role, requires, role_allows
 from portal.staff.auth import guard_staff_request
+from portal.triage.attachments import add_attachment
 from tests.support.factories import create_site, create_slot, create_staff, create_tip
 from tests.support.staff import browser, create_appointment, sign_in
+from tests.support.tips import jpeg_bytes
 
 # Form data for POSTs that would otherwise be refused as incomplete before reaching the point
 # of interest (the permission check happens before any of it is read).
-POST_DATA: dict[str, dict[str, str] | Callable[["Scope"], dict[str, str]]] = {
+POST_DATA: dict[str, dict[str, str] | Callable[["Scope"], dict[str, Any]]] = {
     "staff.login": {"username": "nobody", "password": "wrong password"},
     "staff.update_contact": {"contact_name": "王五", "contact_phone": "13800138000"},
     # new → verifying: allowed to ask (EDIT_ITEM), refused by the workflow (400), changes nothing.
@@ -41,6 +45,8 @@ POST_DATA: dict[str, dict[str, str] | Callable[["Scope"], dict[str, str]]] = {
     # the spare account has no open items, so switching it off or handing over asks nothing.
     "staff.assign_owner": lambda s: {"owner": str(s.owner_id)},
     "staff.account_open_items": {"open_items": "queue"},
+    # A case-file attachment (issue 16): a real photo, so an allowed role's post is stored (303).
+    "staff.add_attachment": lambda s: {"attachment": (io.BytesIO(jpeg_bytes()), "still.jpg")},
 }
 # Answers that mean "you may": the view ran (a page, a redirect after a change, a form error,
 # a conflict, or a not-found for an object outside the account's scope).
@@ -51,13 +57,14 @@ class Scope:
     """The objects one role's walk uses to fill URL parameters."""
 
     def __init__(self, username: str, reference: str, alert_id: int, other_user_id: int, site_id: int,
-                 owner_id: int = 0) -> None:
+                 owner_id: int = 0, attachment_id: int = 0) -> None:
         self.username, self.reference = username, reference
         self.alert_id, self.other_user_id, self.site_id = alert_id, other_user_id, site_id
         self.owner_id = owner_id  # a triage officer an item can be assigned to
+        self.attachment_id = attachment_id  # a file attached to the tip (another item's for site staff: 404)
 
 
-def _post_data(endpoint: str, scope: Scope) -> dict[str, str]:
+def _post_data(endpoint: str, scope: Scope) -> dict[str, Any]:
     data = POST_DATA.get(endpoint, {})
     return data(scope) if callable(data) else data
 
@@ -73,6 +80,8 @@ URL_VALUES: dict[str, Callable[[Scope], object]] = {
     "closure_id": lambda s: 1,
     # A feedback template's kind (portal.tips.feedback.FEEDBACK_KINDS).
     "kind": lambda s: "still_checking",
+    # A file attached to the item (portal/staff/attachments.py).
+    "attachment_id": lambda s: s.attachment_id,
 }
 
 
@@ -99,12 +108,24 @@ def _url(app: Flask, rule: Rule, scope: Scope) -> str:
 
 
 @pytest.fixture
-def walk_app(app: Flask, app_factory) -> Flask:  # type: ignore[no-untyped-def]
+def stored_files(tmp_path: Path) -> Path:
+    """Where this test's attachments are stored (TIP_PHOTO_DIR of both apps)."""
+    return tmp_path / "stored"
+
+
+@pytest.fixture
+def app_settings(stored_files: Path) -> dict[str, object]:
+    return {"tip_photo_dir": str(stored_files)}
+
+
+@pytest.fixture
+def walk_app(app: Flask, app_factory, stored_files: Path) -> Flask:  # type: ignore[no-untyped-def]
     """The app with CSRF off (tested elsewhere) and a login limit the walk cannot reach.
 
     Data is made in `app`'s context (same database); requests go to this app, each in a fresh context.
     """
-    return app_factory(config={"WTF_CSRF_ENABLED": False}, ratelimit_login="1000 per minute")
+    return app_factory(config={"WTF_CSRF_ENABLED": False}, ratelimit_login="1000 per minute",
+                       tip_photo_dir=str(stored_files))
 
 
 @pytest.fixture
@@ -121,6 +142,8 @@ def scopes(app: Flask) -> dict[Role, Scope]:
     alert_id = db.session.query(UrgentAlert.id).scalar()
     spare = create_staff(Role.SUPERVISOR, username="spare-account")
     owner = create_staff(Role.TRIAGE_OFFICER, username="owner-account")
+    attachment, _cleaned = add_attachment(tip.item, file_name="still.jpg", raw=jpeg_bytes(), actor_id=owner.id)
+    db.session.commit()
     found: dict[Role, Scope] = {}
     for role in Role:
         user = create_staff(role)
@@ -130,7 +153,7 @@ def scopes(app: Flask) -> dict[Role, Scope]:
             db.session.execute(staff_site.insert().values(staff_user_id=user.id, site_id=site.id))
         db.session.commit()
         reference = appointment.reference if role is Role.SITE_STAFF else tip.item.reference
-        found[role] = Scope(user.username, reference, alert_id, spare.id, site.id, owner.id)
+        found[role] = Scope(user.username, reference, alert_id, spare.id, site.id, owner.id, attachment.id)
     return found
 
 
@@ -172,6 +195,9 @@ def test_feedback_and_duty_phone_urls_need_the_permissions_the_table_gives(app: 
     assert needs["staff.assign_owner"] is Permission.TRIAGE
     assert needs["staff.workload"] is Permission.VIEW_REPORTS
     assert needs["staff.account_open_items"] is Permission.MANAGE_STAFF
+    # Case-file attachments (issue 16): attaching is working the item; downloading is reading it.
+    assert needs["staff.add_attachment"] is Permission.EDIT_ITEM
+    assert needs["staff.download_attachment"] is Permission.VIEW_ITEM
 
 
 def test_every_staff_url_sends_anonymous_visitors_to_sign_in(walk_app: Flask, scopes) -> None:  # type: ignore[no-untyped-def]
@@ -231,7 +257,8 @@ def test_supervisor_is_read_only(walk_app: Flask, scopes) -> None:  # type: igno
                          ("region", POST_DATA["staff.item_region"]),
                          ("category", POST_DATA["staff.change_item_category"]),
                          ("feedback", POST_DATA["staff.give_feedback"]),
-                         ("owner", {"owner": str(scope.owner_id)})):
+                         ("owner", {"owner": str(scope.owner_id)}),
+                         ("attachments", {"attachment": (io.BytesIO(jpeg_bytes()), "still.jpg")})):
         assert client.post(f"/staff/items/{reference}/{action}", data=data).status_code == 403, action
     assert client.post(f"/staff/alerts/{scope.alert_id}/acknowledge").status_code == 403
 

@@ -1,5 +1,6 @@
 """All tables. Import models from here: `from portal.core.models import Tip`."""
 
+from portal.core.models.attachments import CaseAttachment
 from portal.core.models.base import as_utc, utcnow
 from portal.core.models.intake import Channel, IntakeItem, ItemKind, ItemStatus, Outcome, Priority, RegionSource, Tip, TipCategory
 from portal.core.models.messaging import InboundMessage, OutboundMessage, OutboundStatus, SmsConversation, SmsMedia, SmsOptOut
@@ -8,7 +9,7 @@ from portal.core.models.staff import AuditEvent, CaseFileCounter, ItemLink, Item
 from portal.core.models.tips import FeedbackTemplate, FollowUpGuard, TipDraft, TipFeedback, TipFollowUp, TipPhoto, TipQuestion
 
 __all__ = [
-    "ApplicantRole", "Appointment", "AppointmentStatus", "Attendee", "AuditEvent", "Channel", "DocumentType",
+    "ApplicantRole", "Appointment", "CaseAttachment", "AppointmentStatus", "Attendee", "AuditEvent", "Channel", "DocumentType",
     "InboundMessage", "IntakeItem", "ItemKind", "ItemStatus", "OpeningPeriod", "OutboundMessage",
     "OutboundStatus", "Priority", "RegionSource", "RetiredTubeNumber", "SmsConversation", "SmsMedia", "SmsOptOut", "SamplingDraft", "SamplingSite", "SiteClosure", "Slot", "StaffUser", "Tip",
     "TipCategory", "WorkingGroup", "as_utc", "staff_site", "utcnow",
