@@ -8,8 +8,8 @@ SMS numbers masked. The history is what was done to the item (status moves, assi
 priority and group changes, notes, links, removals): reading events (opening the item, a photo,
 this file) are left out; the audit log keeps them.
 
-Attachments: `attachments` is where the officers' attachments go (issue 16). Until they exist it
-gives an empty list, and the template's attachments section says there are none.
+Attachments: `attachments` lists the officers' attachments (`portal.triage.attachments`); images
+are embedded, PDFs listed by name, size and checksum.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from portal.staff.questions import web_details
 from portal.staff.views import sms_thread
 from portal.tips.feedback import feedback_for
 from portal.tips.followup import Conversation, conversation
+from portal.triage.attachments import attachment_bytes, attachments_for
 from portal.triage.redaction import redaction_reasons
 
 log = logging.getLogger(__name__)
@@ -175,13 +176,23 @@ def build_case_file(item: IntakeItem, *, viewer: StaffUser, timezone: str, photo
 
 
 def attachments(item: IntakeItem) -> list[AttachmentEntry]:
-    """The attachments the case file lists and embeds, oldest first.
-
-    Not joined up yet: it gives none. To plug the attachments in (CaseAttachment, migration 0018,
-    `portal/staff/attachments.py`): one AttachmentEntry per row of the item, oldest first, an
-    image's stored JPEG (`portal.core.photos.stored_path(folder, stored_name)`) read here and
-    embedded as `pdf.data_uri(data, "image/jpeg")` (the PDF worker reads nothing from disk)."""
-    return []
+    """The officers' attachments (`portal.triage.attachments.attachments_for`), oldest first, as the
+    case file lists them: an image's cleaned JPEG embedded as a `data:` URI (the PDF worker reads
+    nothing from disk; None when its file is gone, logged), a PDF listed by name, size and SHA-256
+    (its pages are not copied in). Not audited here: the caller's one event names "attachments"."""
+    entries = []
+    for row in attachments_for(item):
+        image = None
+        if row.kind == "image":
+            try:
+                image = pdf.data_uri(attachment_bytes(row), "image/jpeg")
+            except FileNotFoundError:
+                log.warning("case file: the file of attachment %s is missing", row.id)
+        entries.append(AttachmentEntry(
+            name=row.original_name or "–", kind=row.kind, size_bytes=row.byte_size, added_at=row.uploaded_at,
+            added_by=row.uploaded_by.username if row.uploaded_by else None, sha256=row.sha256,
+            image_data_uri=image))
+    return entries
 
 
 def _region_words(item: IntakeItem) -> str:

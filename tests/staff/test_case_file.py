@@ -18,7 +18,7 @@ from portal.core.extensions import db
 from portal.core.models import AuditEvent, IntakeItem, TipPhoto, WorkingGroup
 from portal.core.photos import photo_path
 from portal.core.permissions import Role
-from tests.support.case_files import ANSWER, CONTACT_NAME, NOTE, QUESTION, create_case
+from tests.support.case_files import ANSWER, CONTACT_NAME, IMAGE_ATTACHMENT, NOTE, PDF_ATTACHMENT, QUESTION, create_case
 from tests.support.factories import create_site, create_slot, create_staff
 from tests.support.helpers import check_page, get_page, text_of
 from tests.support.nu_checker import assert_valid_html
@@ -52,7 +52,7 @@ def _events(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
-def test_pdf_holds_the_lead_note_question_answer_and_photo_in_chinese_and_is_audited(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_holds_the_lead_note_question_answer_photo_and_attachments_in_chinese_and_is_audited(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
     officer, client = signed_in
     case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
 
@@ -65,15 +65,17 @@ def test_pdf_holds_the_lead_note_question_answer_and_photo_in_chinese_and_is_aud
     text, images = _pdf_text(response.data)
     flat = text.replace("\n", "")
     for words in (f"档案{case.reference}", "线索概况", NOTE, QUESTION, ANSWER, "第一专班", "经办人（签名）",
-                  "审核人（签名）", "更改了优先级", case.linked_reference, "〔已删除〕"):
+                  "审核人（签名）", "更改了优先级", case.linked_reference, "〔已删除〕", "附件", IMAGE_ATTACHMENT,
+                  PDF_ATTACHMENT):
         assert words.replace("\n", "") in flat, words
     assert "李四" not in flat  # the removed passage shows its mark only
     # The tipster did not agree to be contacted: masked, as the item page shows them.
     assert CONTACT_NAME not in flat and "13912345678" not in flat.replace(" ", "")
-    assert images == 1
+    assert images == 2  # the tip's photo and the image attachment; the PDF attachment is listed
     [event] = _events("download_case_file")
     assert event.item_id == case.item_id and event.actor_id == officer.id
-    assert {"notes", "follow_up_answers", "photos", "contact_name_masked", "contact_phone_masked"} <= set(event.fields)
+    assert {"notes", "follow_up_answers", "photos", "contact_name_masked", "contact_phone_masked",
+            "attachments"} <= set(event.fields)
     # Made in a child process: this (web) process never loaded WeasyPrint.
     assert "weasyprint" not in sys.modules
 
@@ -92,7 +94,8 @@ def test_pdf_is_in_english_for_a_staff_member_reading_english(app: Flask, signed
                   "Page 1 of"):
         assert words in flat, words
     assert NOTE in text.replace("\n", "") and ANSWER in text.replace("\n", "")  # staff's and tipster's words as written
-    assert images == 1
+    assert "Attachments" in flat and PDF_ATTACHMENT in flat
+    assert images == 2
 
 
 def test_print_page_shows_the_file_with_print_and_pdf_links_and_is_audited(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
@@ -200,7 +203,8 @@ def test_a_photo_whose_file_is_gone_is_named_and_the_rest_of_the_file_still_prin
     assert page.status_code == 200 and "The file of this photo is missing." in text_of(page)
     assert document.status_code == 200
     text, images = _pdf_text(document.data)
-    assert "The file of this photo is missing." in " ".join(text.split()) and images == 0
+    assert "The file of this photo is missing." in " ".join(text.split())
+    assert images == 1  # the image attachment only
     assert NOTE in text.replace("\n", "")
 
 
