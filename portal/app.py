@@ -39,6 +39,7 @@ from portal.web.tips.forget import forget_tip_pages
 import portal.devtools.sms_simulator  # noqa: E402,F401,I001
 import portal.hotline.views  # noqa: E402,F401
 import portal.staff.admin  # noqa: E402,F401
+import portal.staff.bulk  # noqa: E402,F401
 import portal.staff.classify_views  # noqa: E402,F401
 import portal.staff.duty_phone  # noqa: E402,F401
 import portal.staff.feedback  # noqa: E402,F401

@@ -109,21 +109,29 @@ def queue() -> tuple[str, int]:
     data, so every page shown is one audited view ("view_queue") naming the fields shown and the
     ids of the items listed (never one event per row).
     """
+    return render_queue()
+
+
+def render_queue(bulk_form: Any = None, code: int = 200) -> tuple[str, int]:
+    """The queue page for the filters in the query string (see `queue`), answered with `code`
+    (400 when a filter has an error). `bulk_form`: a bulk-action form that came back with errors
+    (`portal.staff.bulk`), shown with what was chosen."""
     form, filters = _filter_form()
     now = clock.now()
     page = queue_page(current_user, filters, after=request.args.get("after"), now=now)
     rows = queue_rows(page.items, now, search=filters.text)
-    query_args = {k: v for k, v in request.args.items(multi=False) if k != "after" and v}
+    query_args = {k: v for k, v in request.args.items(multi=False) if k not in ("after", "select") and v}
     html = render_template(
         "staff/queue.html", rows=rows, next_cursor=page.next_cursor, filter_form=form, order=filters.order,
         now=now, query_args=query_args, first_page="after" not in request.args, activity_words=activity_words,
+        bulk_form=bulk_form,
     )
     if rows:
         # After rendering: committing expires the loaded items, and reading them again would cost a query a row.
         audit.record("view_queue", actor_id=current_user.id, fields=sorted({f for row in rows for f in row.fields}),
                      numbers={"items": [row.item.id for row in rows]})
         db.session.commit()
-    return html, 400 if form.errors else 200
+    return html, 400 if form.errors else code
 
 
 @bp.get("/queue.csv")
