@@ -131,18 +131,29 @@ def _visible(user: StaffUser, references: list[str]) -> dict[str, IntakeItem]:
 
 
 def apply_bulk(form: BulkForm, user: StaffUser, seen: dict[str, str]) -> BulkResult:
-    """Do `form`'s action to each selected item `user` may act on, in page order, in the caller's
-    transaction (the caller commits). `seen`: {reference as posted: the status the page showed}.
+    """Do `form`'s action to each selected item `user` may act on, in the caller's transaction (the
+    caller commits). `seen`: {reference as posted: the status the page showed}.
     Raises nothing for a refused item: it goes in `BulkResult.refused`."""
     action, now = form.bulk_action.data, clock.now()
     result = BulkResult()
     found = _visible(user, form.references())
-    for text in form.references():
-        reference = normalise_reference(text)
-        item = found.get(reference) if reference else None
+    page_order = {text: index for index, text in enumerate(form.references())}
+    # Changed in id order, whatever the page's order, so that two requests changing the same rows
+    # at once take their row locks in the same order and wait for each other instead of deadlocking.
+    selected = sorted(((text, found.get(normalise_reference(text) or "")) for text in page_order),
+                      key=lambda pair: pair[1].id if pair[1] is not None else -1)
+    refused_at: dict[str, int] = {}
+    acted_on: set[int] = set()
+    for text, item in selected:
+        if item is not None and item.id in acted_on:
+            continue  # the same reference twice, written differently (case, spaces, full-width)
         if item is None:
-            result.refused.append((reference or text[:20], "not_found"))
+            shown = normalise_reference(text) or text[:20]
+            refused_at[shown] = page_order[text]
+            result.refused.append((shown, "not_found"))
             continue
+        refused_at[item.reference] = page_order[text]
+        acted_on.add(item.id)
         if item.kind == ItemKind.APPOINTMENT:
             result.refused.append((item.reference, "booking"))
             continue
@@ -160,6 +171,7 @@ def apply_bulk(form: BulkForm, user: StaffUser, seen: dict[str, str]) -> BulkRes
             result.refused.append((item.reference, "not_eligible"))
         else:
             (result.done if changed else result.unchanged).append(item)
+    result.refused.sort(key=lambda refusal: refused_at[refusal[0]])  # named in the page's order
     if action == ASSIGN and result.done:
         owner = db.session.get(StaffUser, form.bulk_owner.data)
         if owner is not None:  # one text for all of them, not one per item

@@ -18,7 +18,7 @@ from portal.staff.bulk import MAX_ITEMS
 from portal.triage.owners import ASSIGNED_NOTICE_PURPOSE
 from tests.support.database import counted_queries
 from tests.support.factories import create_staff, create_tip
-from tests.support.helpers import csrf_token, get_page, text_of
+from tests.support.helpers import csrf_token, get_page, run_together, text_of
 from tests.support.nu_checker import assert_valid_html
 from tests.support.staff import browser, sign_in
 from tests.support.tips import EN, ZH
@@ -202,6 +202,17 @@ def test_roles_without_the_actions_permission_are_refused_whole(app: Flask) -> N
     assert {_status(i)[0] for i in leads} == {ItemStatus.NEW}
 
 
+def test_the_same_reference_written_twice_is_acted_on_once(app: Flask) -> None:
+    [item] = _leads(1)
+    client = _client(app, Role.TRIAGE_OFFICER, "li")
+    html = client.get("/staff/queue", headers=EN).get_data(as_text=True)
+    data = {"csrf_token": csrf_token(html), "bulk_action": "spam", f"seen-{item.reference}": "new",
+            "bulk_items": [item.reference, item.reference.lower(), " " + item.reference.replace("-", " ")]}
+    text = text_of(client.post("/staff/queue/bulk", data=data, headers=EN, follow_redirects=True))
+    assert "Closed 1 item as spam." in text and "refused" not in text
+    assert len(_events("change_status")) == 1
+
+
 @pytest.mark.parametrize("references", [
     ["garbage"], [""], ["TY-0000-0000"], ["<script>alert(1)</script>"], ["x" * 5000], ["TY-ＡＢＣＤ-１２３４"],
     ["\x00TY"], ["%(num)s"],
@@ -283,3 +294,30 @@ def test_the_queue_with_the_bulk_form_is_valid_html(app: Flask) -> None:
     assert_valid_html(client.get("/staff/queue", headers=ZH).get_data(as_text=True), "queue with bulk form")
     refused = _bulk(client, "assign", leads, follow=False)
     assert_valid_html(refused.get_data(as_text=True), "bulk form with errors")
+
+
+@pytest.mark.slow
+def test_two_officers_closing_the_same_items_at_once_close_each_once(app: Flask) -> None:
+    """Two requests at the same instant (PostgreSQL in the slow pass), their items in opposite
+    orders: no deadlock; each item is closed by one of them, with one audit event; the other's
+    summary names it as refused."""
+    items = _leads(20)
+    clients = [_client(app, Role.TRIAGE_OFFICER, name) for name in ("li", "zhao")]
+    pages = [client.get("/staff/queue", headers=EN).get_data(as_text=True) for client in clients]
+    references = [i.reference for i in items]  # read here: the threads must not touch this session
+    texts: dict[int, str] = {}
+
+    def work(index: int) -> None:
+        with app.app_context():
+            ordered = references if index == 0 else references[::-1]  # another sort order: opposite
+            data = {"csrf_token": csrf_token(pages[index]), "bulk_action": "spam",
+                    "bulk_items": ordered, **{f"seen-{r}": "new" for r in references}}
+            texts[index] = text_of(clients[index].post("/staff/queue/bulk", data=data, headers=EN, follow_redirects=True))
+            db.session.remove()
+
+    run_together(2, work)
+    events = _events("change_status")
+    assert sorted(e.item_id for e in events) == sorted(i.id for i in items)
+    closed = [int(m.group(1)) for t in texts.values() for m in [re.search(r"Closed (\d+) items? as spam", t)] if m]
+    refused = [int(m.group(1)) for t in texts.values() for m in [re.search(r"(\d+) items? refused", t)] if m]
+    assert sum(closed) == 20 and sum(closed) + sum(refused) == 40, texts
