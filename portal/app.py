@@ -41,6 +41,7 @@ import portal.hotline.views  # noqa: E402,F401
 import portal.staff.admin  # noqa: E402,F401
 import portal.staff.attachments  # noqa: E402,F401
 import portal.staff.case_file_views  # noqa: E402,F401
+import portal.staff.bulk  # noqa: E402,F401
 import portal.staff.classify_views  # noqa: E402,F401
 import portal.staff.duty_phone  # noqa: E402,F401
 import portal.staff.feedback  # noqa: E402,F401

@@ -20,6 +20,7 @@ NON_PERSONAL_FIELDS = frozenset({
     "region_code", "category",  # where (a division code, GB/T 2260) and what was seen: no person in either
     "feedback_kind",  # which feedback template was given to a tipster (a code, never its text)
     "removal_reason",  # why a passage was removed (portal.triage.redaction.RemovalReason: a code)
+    "file_format",  # which file an export wrote ("csv" or "xlsx")
 })
 
 

@@ -220,6 +220,7 @@ LABELS: dict[str, dict[Any, Any]] = {
         "active": _l("Account switched on"),
         "filters": _l("Filters"),
         "rows": _l("Rows"),
+        "file_format": _l("File format"),
     },
 }
 

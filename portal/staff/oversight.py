@@ -19,11 +19,11 @@ from portal.core.models import AuditEvent, Channel, IntakeItem, Outcome, StaffUs
 from portal.core.permissions import Permission, requires
 from portal.core.query_args import query_date, query_id
 from portal.core.security.references import normalise_reference
-from portal.staff import stats
+from portal.staff import exports, stats
 from portal.staff.blueprint import bp
 from portal.staff.accounts import normalise_username
 from portal.staff.charts import bar_chart
-from portal.core.csv_export import csv_response
+from portal.core.csv_export import table_response
 from portal.staff.labels import LABELS, label
 from portal.staff.queue import IS_OPEN
 
@@ -90,10 +90,6 @@ def _report(year: int, month: int):  # type: ignore[no-untyped-def]
     return outcomes, stats.monthly_report(year, month, clock.now(), _tz(), outcomes)
 
 
-def _unit_name(row: stats.UnitRow) -> str:
-    return _("No working group") if row.kind == "none" else row.unit
-
-
 @bp.get("/report")
 @requires(Permission.VIEW_REPORTS)
 def report() -> str:
@@ -102,22 +98,35 @@ def report() -> str:
     outcomes, rows = _report(year, month)
     months = stats.recent_months(clock.now(), _tz(), 12)
     return render_template("staff/report.html", rows=rows, outcomes=outcomes, year=year, month=month,
-                           months=months, month_name=_month_name, unit_name=_unit_name)
+                           months=months, month_name=_month_name, unit_name=exports.unit_name)
 
 
 @bp.get("/report.csv")
 @requires(Permission.EXPORT)
 def report_csv() -> Response:
-    """The monthly report as CSV (same figures as the page). Audited."""
+    """The monthly report as CSV (`export_report`)."""
+    return export_report("csv")
+
+
+@bp.get("/report.xlsx")
+@requires(Permission.EXPORT)
+def report_xlsx() -> Response:
+    """The monthly report as an Excel workbook, the same rows and columns as the CSV (`export_report`)."""
+    return export_report("xlsx")
+
+
+def export_report(file_format: str) -> Response:
+    """The month's report (same figures as the page) as `file_format` ("csv" or "xlsx"), with the
+    page's headings in the staff member's language (`portal.staff.exports.report_table`).
+    Audited ("export_report", with the format)."""
     year, month = _report_month()
     outcomes, rows = _report(year, month)
-    header = ["unit", "unit_kind", "received", "verified_within_deadline", "deadlines_missed"] + [
-        f"closed_{o}" for o in outcomes] + ["bookings", "samples_taken"]
-    body = [[_unit_name(r), r.kind, r.received, r.verified_in_time, r.deadlines_missed]
-            + [r.closed[o] for o in outcomes] + [r.bookings, r.samples_taken] for r in rows]
-    audit.record("export_report", actor_id=current_user.id, fields=["rows"])
+    table = exports.report_table(rows, outcomes)
+    audit.record("export_report", actor_id=current_user.id, fields=["rows"],
+                 changes={"file_format": (file_format, file_format)})
     db.session.commit()
-    return csv_response(f"report-{year}-{month:02d}.csv", header, body)
+    return table_response(file_format, f"report-{year}-{month:02d}", table.header, table.rows,
+                          sheet_title=_month_name((year, month)))
 
 
 @bp.get("/audit")

@@ -64,7 +64,7 @@ class AssignForm(PortalForm):
 
     def __init__(self, *args: Any, people: list[StaffUser] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.owner.choices = [("", _l("Choose a person"))] + [(u.id, _person(u)) for u in (people or [])]
+        self.owner.choices = [("", _l("Choose a person"))] + [(u.id, person_label(u)) for u in (people or [])]
 
 
 class HandOverForm(PortalForm):
@@ -82,7 +82,7 @@ class HandOverForm(PortalForm):
 
     def __init__(self, *args: Any, people: list[StaffUser] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.new_owner.choices = [("", _l("Choose a person"))] + [(u.id, _person(u)) for u in (people or [])]
+        self.new_owner.choices = [("", _l("Choose a person"))] + [(u.id, person_label(u)) for u in (people or [])]
 
     def validate_new_owner(self, field: Any) -> None:
         """A person is needed when the items go to one."""
@@ -90,7 +90,7 @@ class HandOverForm(PortalForm):
             raise ValidationError(_l("Choose the person to give them to"))
 
 
-def _person(user: StaffUser) -> str:
+def person_label(user: StaffUser) -> str:
     """How a person is offered: username, role and working group ("wang (Working group member, 第一专班)")."""
     role = label("role", user.role)
     if user.working_group is not None:

@@ -23,9 +23,9 @@ from portal.core.extensions import db
 from portal.core.models import IntakeItem, ItemKind, ItemLink, ItemNote, OutboundMessage, OutboundStatus, StaffUser, WorkingGroup, as_utc
 from portal.core.permissions import Permission, requires, role_allows
 from portal.core.security.masking import mask_mobile
-from portal.staff import items
+from portal.staff import exports, items
 from portal.staff.blueprint import bp
-from portal.core.csv_export import csv_response
+from portal.core.csv_export import table_response
 from portal.staff.forms import (
     AttachmentForm,
     CategoryForm,
@@ -113,46 +113,58 @@ def queue() -> tuple[str, int]:
     data, so every page shown is one audited view ("view_queue") naming the fields shown and the
     ids of the items listed (never one event per row).
     """
+    return render_queue()
+
+
+def render_queue(bulk_form: Any = None, code: int = 200) -> tuple[str, int]:
+    """The queue page for the filters in the query string (see `queue`), answered with `code`
+    (400 when a filter has an error). `bulk_form`: a bulk-action form that came back with errors
+    (`portal.staff.bulk`), shown with what was chosen."""
     form, filters = _filter_form()
     now = clock.now()
     page = queue_page(current_user, filters, after=request.args.get("after"), now=now)
     rows = queue_rows(page.items, now, search=filters.text)
-    query_args = {k: v for k, v in request.args.items(multi=False) if k != "after" and v}
+    query_args = {k: v for k, v in request.args.items(multi=False) if k not in ("after", "select") and v}
     html = render_template(
         "staff/queue.html", rows=rows, next_cursor=page.next_cursor, filter_form=form, order=filters.order,
         now=now, query_args=query_args, first_page="after" not in request.args, activity_words=activity_words,
+        bulk_form=bulk_form,
     )
     if rows:
         # After rendering: committing expires the loaded items, and reading them again would cost a query a row.
         audit.record("view_queue", actor_id=current_user.id, fields=sorted({f for row in rows for f in row.fields}),
                      numbers={"items": [row.item.id for row in rows]})
         db.session.commit()
-    return html, 400 if form.errors else 200
+    return html, 400 if form.errors else code
 
 
 @bp.get("/queue.csv")
 @requires(Permission.EXPORT)
 def export_queue() -> Response:
-    """The filtered queue as CSV, in the queue's order: its codes, dates and groups, without the
-    rows' snippets and places (no personal data). Audited."""
+    """The filtered queue as CSV (`export_queue_file`)."""
+    return export_queue_file("csv")
+
+
+@bp.get("/queue.xlsx")
+@requires(Permission.EXPORT)
+def export_queue_xlsx() -> Response:
+    """The filtered queue as an Excel workbook, the same rows and columns as the CSV (`export_queue_file`)."""
+    return export_queue_file("xlsx")
+
+
+def export_queue_file(file_format: str) -> Response:
+    """The filtered queue in the queue's order, as `file_format` ("csv" or "xlsx"): codes, dates,
+    region, group and owner (`portal.staff.exports.queue_table`), without the rows' snippets and
+    places as given (no personal data). Audited ("export_queue", with the format and the number
+    of rows)."""
     _form, filters = _filter_form()
     now = clock.now()
     rows = list(db.session.scalars(filtered_query(current_user, filters, now).limit(EXPORT_LIMIT)).unique())
-    header = ["reference", "case_file_number", "kind", "channel", "status", "outcome", "priority", "received_at",
-              "feedback_due_at", "overdue", "closed_at", "working_group"]
-    body = [
-        [i.reference, i.case_file_number or "", label("kind", i.kind), label("channel", i.channel),
-         label("status", i.status), label("outcome", i.outcome), label("priority", i.priority),
-         format_local_datetime(i.received_at, _site_timezone()),
-         format_local_datetime(i.feedback_due_at, _site_timezone()) if i.feedback_due_at else "",
-         label("overdue", is_overdue(i, now)),
-         format_local_datetime(i.closed_at, _site_timezone()) if i.closed_at else "",
-         i.working_group.name if i.working_group else ""]
-        for i in rows
-    ]
-    audit.record("export_queue", actor_id=current_user.id, fields=["filters", "rows"])
+    table = exports.queue_table(rows, now, _site_timezone())
+    audit.record("export_queue", actor_id=current_user.id, fields=["filters", "rows"],
+                 changes={"file_format": (file_format, file_format)}, numbers={"rows": len(rows)})
     db.session.commit()
-    return csv_response("queue.csv", header, body)
+    return table_response(file_format, "queue", table.header, table.rows, sheet_title=_("Queue"))
 
 
 def visible_item_or_404(reference: str) -> IntakeItem:

@@ -31,6 +31,7 @@ from typing import Iterable, Sequence
 
 from flask_babel import force_locale, gettext as _, ngettext
 from sqlalchemy import ColumnElement, and_, case, false, func, literal, null, or_, select, union_all
+from sqlalchemy.orm import joinedload
 
 from portal.core import audit
 from portal.core.extensions import db
@@ -122,12 +123,13 @@ def assigned_notice_text(references: Sequence[str]) -> str:
                         len(references))
 
 
-def assign(item: IntakeItem, owner_id: int, *, actor_id: int, now: datetime) -> bool:
+def assign(item: IntakeItem, owner_id: int, *, actor_id: int, now: datetime, notify: bool = True) -> bool:
     """Make the account `owner_id` the owner of `item`; False when it already is.
 
     Audited as "assign_item" (actor, item, owner ids before and after). The new owner, when it is
-    not the actor, gets `assigned_notice_text` on their duty phone if they set one. Raises
-    OwnerRefused when the account may not own the item (`may_own`).
+    not the actor, gets `assigned_notice_text` on their duty phone if they set one (`notify`
+    False: not now; a caller assigning several items tells the owner once, `tell_new_owner`).
+    Raises OwnerRefused when the account may not own the item (`may_own`).
     """
     owner = _locked_owner(owner_id)
     if owner is None or not may_own(item, owner):
@@ -137,9 +139,30 @@ def assign(item: IntakeItem, owner_id: int, *, actor_id: int, now: datetime) -> 
     audit.record("assign_item", actor_id=actor_id, item_id=item.id,
                  changes={"assigned_to_id": (item.assigned_to_id, owner.id)})
     item.assigned_to_id = owner.id
-    if owner.id != actor_id:
-        text_duty_phone(owner, assigned_notice_text([item.reference]), ASSIGNED_NOTICE_PURPOSE, item_id=item.id, now=now)
+    if notify:
+        tell_new_owner(owner, [item], actor_id=actor_id, now=now)
     return True
+
+
+def tell_new_owner(owner: StaffUser, items: Sequence[IntakeItem], *, actor_id: int, now: datetime) -> OutboundMessage | None:
+    """One text to `owner`'s duty phone for the items just given to them (`assigned_notice_text`:
+    the reference for one item, the number for several), or None: no items, the owner gave them
+    to themselves, or has no duty phone. `now`: aware UTC."""
+    if not items or owner.id == actor_id:
+        return None
+    return text_duty_phone(owner, assigned_notice_text([i.reference for i in items]), ASSIGNED_NOTICE_PURPOSE,
+                           item_id=items[0].id if len(items) == 1 else None, now=now)
+
+
+def possible_owners() -> list[StaffUser]:
+    """Every active account that may own some item (triage officers, members of a working group),
+    group members first, then by username: whom an assignment of several items offers, each
+    item then checked with `may_own`."""
+    query = select(StaffUser).where(StaffUser.active.is_(True), or_(
+        StaffUser.role == Role.TRIAGE_OFFICER,
+        and_(StaffUser.role == Role.GROUP_MEMBER, StaffUser.working_group_id.is_not(None))))
+    people = list(db.session.scalars(query.options(joinedload(StaffUser.working_group)).order_by(StaffUser.username)))
+    return sorted(people, key=lambda u: u.role != Role.GROUP_MEMBER)
 
 
 def _open_owned(user_id: int):  # type: ignore[no-untyped-def]
@@ -186,9 +209,8 @@ def hand_over(account: StaffUser, *, to_id: int | None, actor_id: int, now: date
         audit.record(action, actor_id=actor_id, item_id=item.id,
                      changes={"assigned_to_id": (item.assigned_to_id, owner.id if owner else None)})
         item.assigned_to_id = owner.id if owner else None
-    if owner is not None and items and owner.id != actor_id:
-        text_duty_phone(owner, assigned_notice_text([i.reference for i in items]), ASSIGNED_NOTICE_PURPOSE,
-                        item_id=items[0].id if len(items) == 1 else None, now=now)
+    if owner is not None:
+        tell_new_owner(owner, items, actor_id=actor_id, now=now)
     return items
 
 

@@ -21,6 +21,7 @@ RECEIVED = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 2 March 202
 DUE = RECEIVED + timedelta(days=7)
 NOW = datetime(2026, 3, 20, 4, 0, tzinfo=timezone.utc)
 MARCH = (datetime(2026, 3, 1, tzinfo=timezone.utc), datetime(2026, 4, 1, tzinfo=timezone.utc))
+EN = {"Accept-Language": "en"}
 
 
 def _tip(group: WorkingGroup | None = None, *, feedback_at: datetime | None = None, final: bool = True,
@@ -90,9 +91,9 @@ def test_the_monthly_report_and_the_dashboard_count_by_the_one_rule(app: Flask, 
     _tip(group, closed_at=RECEIVED + timedelta(days=1), outcome="duplicate", merged_into=lead)  # not counted
     client = browser(app)
     sign_in(client, create_staff(Role.SUPERVISOR).username)
-    report = {row["unit"]: row for row in csv.DictReader(io.StringIO(
-        client.get("/staff/report.csv?month=2026-03").get_data(as_text=True).lstrip("\ufeff")))}
-    assert (report["第一专班"]["verified_within_deadline"], report["第一专班"]["deadlines_missed"]) == ("1", "1")
+    report = {row["Unit"]: row for row in csv.DictReader(io.StringIO(
+        client.get("/staff/report.csv?month=2026-03", headers=EN).get_data(as_text=True).lstrip("\ufeff")))}
+    assert (report["第一专班"]["Verified within the deadline"], report["第一专班"]["Deadline missed"]) == ("1", "1")
     html = client.get("/staff/dashboard", headers={"Accept-Language": "en"}).get_data(as_text=True)
     table = html.split('id="table-deadlines"', 1)[1].split("</table>", 1)[0]
     assert "<td>1</td><td>1</td>" in table.replace("\n", "").replace(" ", "")

@@ -24,6 +24,7 @@ from tests.support.helpers import csrf_token, get_page, text_of
 from tests.support.staff import browser, control_clock, sign_in
 
 NOW = datetime(2026, 3, 20, 4, 0, tzinfo=timezone.utc)  # Friday 20 March 2026, 12:00 in Shanghai
+EN = {"Accept-Language": "en"}
 
 
 def _csv(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -73,17 +74,17 @@ def test_dashboard_report_and_export_agree_on_the_same_data(app: Flask, monkeypa
     client = browser(app)
     sign_in(client, user.username)
 
-    report = {row["unit"]: row for row in _csv(client.get("/staff/report.csv?month=2026-03"))}
-    assert report["第一专班"]["received"] == "3" and report["第二专班"]["received"] == "1"
-    received_march = sum(int(r["received"]) for r in report.values() if r["unit_kind"] != "site")
-    met = sum(int(r["verified_within_deadline"]) for r in report.values())
-    missed = sum(int(r["deadlines_missed"]) for r in report.values())
-    closed_spam = sum(int(r["closed_spam"]) for r in report.values())
+    report = {row["Unit"]: row for row in _csv(client.get("/staff/report.csv?month=2026-03", headers=EN))}
+    assert report["第一专班"]["Received"] == "3" and report["第二专班"]["Received"] == "1"
+    received_march = sum(int(r["Received"]) for r in report.values() if r["Kind of unit"] != "Sampling site")
+    met = sum(int(r["Verified within the deadline"]) for r in report.values())
+    missed = sum(int(r["Deadline missed"]) for r in report.values())
+    closed_spam = sum(int(r["Closed: Spam"]) for r in report.values())
 
-    export = _csv(client.get("/staff/queue.csv?status=all&received_from=2026-03-01&received_to=2026-03-31"))
+    export = _csv(client.get("/staff/queue.csv?status=all&received_from=2026-03-01&received_to=2026-03-31", headers=EN))
     assert len(export) == received_march == 5
-    assert sum(1 for row in export if row["outcome"] in ("Spam", "垃圾信息")) == closed_spam == 1
-    assert sum(1 for row in export if row["working_group"] == "第一专班") == 3
+    assert sum(1 for row in export if row["Outcome"] == "Spam") == closed_spam == 1
+    assert sum(1 for row in export if row["Working group"] == "第一专班") == 3
 
     html = client.get("/staff/dashboard", headers={"Accept-Language": "en"}).get_data(as_text=True)
     intake = _table(html, "table-intake")
@@ -93,12 +94,12 @@ def test_dashboard_report_and_export_agree_on_the_same_data(app: Flask, monkeypa
     assert deadlines["2026-03"] == [str(met), str(missed)] == ["1", "2"]
     assert deadlines["2026-02"] == ["1", "0"]
     open_rows = {row[0]: int(row[1]) for row in _table(html, "table-open")}
-    assert sum(open_rows.values()) == sum(1 for row in export if row["closed_at"] == "")
+    assert sum(open_rows.values()) == sum(1 for row in export if row["Closed at"] == "")
     # The report page shows the CSV's numbers.
     page = client.get("/staff/report?month=2026-03").get_data(as_text=True)
     rows = {r[0]: r[1:] for r in _table(page, "report-table")}
-    assert rows["第一专班"][:3] == [report["第一专班"]["received"], report["第一专班"]["verified_within_deadline"],
-                                   report["第一专班"]["deadlines_missed"]]
+    assert rows["第一专班"][:3] == [report["第一专班"]["Received"], report["第一专班"]["Verified within the deadline"],
+                                   report["第一专班"]["Deadline missed"]]
     actions = [e.action for e in db.session.scalars(select(AuditEvent))]
     assert actions.count("export_report") == 1 and actions.count("export_queue") == 1
 
@@ -123,8 +124,8 @@ def test_the_report_counts_samples_per_person_whose_tube_was_recorded(app: Flask
     db.session.commit()
     client = browser(app)
     sign_in(client, create_staff(Role.SUPERVISOR).username)
-    report = {row["unit"]: row for row in _csv(client.get("/staff/report.csv?month=2026-03"))}
-    assert (report["南通市公安局"]["bookings"], report["南通市公安局"]["samples_taken"]) == ("2", "2")  # one party of two sampled, one still to come
+    report = {row["Unit"]: row for row in _csv(client.get("/staff/report.csv?month=2026-03", headers=EN))}
+    assert (report["南通市公安局"]["Bookings"], report["南通市公安局"]["Samples taken"]) == ("2", "2")  # one party of two sampled, one still to come
 
 
 def test_dashboard_draws_svg_charts_with_titles(app: Flask) -> None:
@@ -155,8 +156,8 @@ def test_queue_export_neutralises_a_formula_in_a_group_name(app: Flask) -> None:
     user = create_staff(Role.TRIAGE_OFFICER)
     client = browser(app)
     sign_in(client, user.username)
-    [row] = _csv(client.get("/staff/queue.csv"))
-    assert row["working_group"] == "'=cmd|'/c calc'!A1"
+    [row] = _csv(client.get("/staff/queue.csv", headers=EN))
+    assert row["Working group"] == "'=cmd|'/c calc'!A1"
     assert "张三" not in client.get("/staff/queue.csv").get_data(as_text=True)
 
 

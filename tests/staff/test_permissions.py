@@ -47,6 +47,9 @@ POST_DATA: dict[str, dict[str, str] | Callable[["Scope"], dict[str, Any]]] = {
     "staff.account_open_items": {"open_items": "queue"},
     # A case-file attachment (issue 16): a real photo, so an allowed role's post is stored (303).
     "staff.add_attachment": lambda s: {"attachment": (io.BytesIO(jpeg_bytes()), "still.jpg")},
+    # Bulk actions on the queue (issue 16): the walk's item closed as spam, the action that needs
+    # no more than the route's own permission (EDIT_ITEM); 303 for a role that may.
+    "staff.bulk_queue": lambda s: {"bulk_action": "spam", "bulk_items": s.reference, f"seen-{s.reference}": "new"},
 }
 # Answers that mean "you may": the view ran (a page, a redirect after a change, a form error,
 # a conflict, or a not-found for an object outside the account's scope).
@@ -198,6 +201,18 @@ def test_feedback_and_duty_phone_urls_need_the_permissions_the_table_gives(app: 
     # Case-file attachments (issue 16): attaching is working the item; downloading is reading it.
     assert needs["staff.add_attachment"] is Permission.EDIT_ITEM
     assert needs["staff.download_attachment"] is Permission.VIEW_ITEM
+
+
+def test_export_and_bulk_urls_need_the_permissions_the_table_gives(app: Flask) -> None:
+    """The issue-16 staff URLs, named: both export formats are exports; bulk actions need what the
+    least of them needs (closing: EDIT_ITEM), and assigning and setting the priority still need TRIAGE."""
+    from portal.staff.bulk import ACTION_PERMISSION
+
+    needs = {endpoint: getattr(view, "required_permission", None) for endpoint, view in app.view_functions.items()}
+    for endpoint in ("staff.export_queue", "staff.export_queue_xlsx", "staff.report_csv", "staff.report_xlsx"):
+        assert needs[endpoint] is Permission.EXPORT, endpoint
+    assert needs["staff.bulk_queue"] is Permission.EDIT_ITEM
+    assert ACTION_PERMISSION == {"assign": Permission.TRIAGE, "priority": Permission.TRIAGE, "spam": Permission.EDIT_ITEM}
 
 
 def test_every_staff_url_sends_anonymous_visitors_to_sign_in(walk_app: Flask, scopes) -> None:  # type: ignore[no-untyped-def]
