@@ -48,6 +48,7 @@ import portal.staff.oversight  # noqa: E402,F401
 import portal.staff.owners  # noqa: E402,F401
 import portal.staff.questions  # noqa: E402,F401
 import portal.staff.sampling_views  # noqa: E402,F401
+import portal.staff.saved_views  # noqa: E402,F401
 import portal.staff.views  # noqa: E402,F401
 import portal.web.public.views  # noqa: E402,F401
 import portal.web.sampling.finish  # noqa: E402,F401

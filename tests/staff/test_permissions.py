@@ -41,6 +41,8 @@ POST_DATA: dict[str, dict[str, str] | Callable[["Scope"], dict[str, str]]] = {
     # the spare account has no open items, so switching it off or handing over asks nothing.
     "staff.assign_owner": lambda s: {"owner": str(s.owner_id)},
     "staff.account_open_items": {"open_items": "queue"},
+    # Saved views (issue 16): every role that sees the queue may save its filters (303).
+    "staff.save_queue_view": {"name": "紧急线索", "filters": "priority=0"},
 }
 # Answers that mean "you may": the view ran (a page, a redirect after a change, a form error,
 # a conflict, or a not-found for an object outside the account's scope).
@@ -73,6 +75,8 @@ URL_VALUES: dict[str, Callable[[Scope], object]] = {
     "closure_id": lambda s: 1,
     # A feedback template's kind (portal.tips.feedback.FEEDBACK_KINDS).
     "kind": lambda s: "still_checking",
+    # A saved view that is nobody's: the permission check comes first (403), an allowed role gets 404.
+    "view_id": lambda s: 1,
 }
 
 
