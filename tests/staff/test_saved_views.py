@@ -51,7 +51,8 @@ def _save(client, name: str, filters: str, *, share: bool = False, headers: dict
 def _listed(client, headers: dict[str, str] = EN) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """The saved views the queue page lists: {name: link}."""
     response, _parsed = get_page(client, "/staff/queue", headers=headers)
-    section = re.search(r'<section class="saved-views".*?</section>', response.get_data(as_text=True), re.S).group(0)
+    found = re.search(r'<section class="saved-views".*?</section>', response.get_data(as_text=True), re.S)
+    section = found.group(0) if found else ""  # no section: no views, and no filters to save
     return {unescape(name): unescape(href) for href, name in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', section)}
 
 
@@ -163,3 +164,11 @@ def test_deleting_another_persons_view_answers_404_and_deleting_ones_own_is_audi
         ("saved_view_created", {"saved_view_id": view_id}), ("saved_view_deleted", {"saved_view_id": view_id})]
     assert events[0].changes["working_group_id"] == [None, str(group.id)]
     assert "共享的" not in repr(db.session.execute(text("SELECT * FROM audit_event")).all())
+
+
+def test_save_this_view_is_offered_for_the_filters_shown_and_nothing_is_shown_without_them(app: Flask) -> None:
+    client = _account(app, "owner", Role.TRIAGE_OFFICER)
+    assert 'class="saved-views"' not in client.get("/staff/queue").get_data(as_text=True)
+    html = client.get("/staff/queue?priority=0&after=YXxfMXwy&evil=1", headers=EN).get_data(as_text=True)
+    assert re.search(r'id="view-filters" name="filters" type="hidden" value="priority=0"', html)
+    assert "No saved views yet: save these filters to come back to them in one click." in html
