@@ -69,3 +69,11 @@ def test_deployment_region_is_read_as_a_division_code():
 def test_a_deployment_region_that_is_no_division_code_is_refused_with_the_setting_named(wrong):
     with pytest.raises(ConfigurationError, match="DEPLOYMENT_REGION must be a six-digit"):
         Settings.from_env({"DEPLOYMENT_REGION": wrong})
+
+
+def test_the_alert_poll_interval_is_read_and_refused_below_one_second() -> None:
+    assert Settings.from_env({}).staff_alert_poll_seconds == 20
+    assert Settings.from_env({"STAFF_ALERT_POLL_SECONDS": "5"}).staff_alert_poll_seconds == 5
+    for bad in ("0", "-3", "soon"):
+        with pytest.raises(ConfigurationError, match="STAFF_ALERT_POLL_SECONDS"):
+            Settings.from_env({"STAFF_ALERT_POLL_SECONDS": bad})
