@@ -46,11 +46,13 @@ import portal.staff.classify_views  # noqa: E402,F401
 import portal.staff.duty_phone  # noqa: E402,F401
 import portal.staff.feedback  # noqa: E402,F401
 import portal.staff.item_actions  # noqa: E402,F401
+import portal.staff.live_alerts  # noqa: E402,F401
 import portal.staff.login  # noqa: E402,F401
 import portal.staff.oversight  # noqa: E402,F401
 import portal.staff.owners  # noqa: E402,F401
 import portal.staff.questions  # noqa: E402,F401
 import portal.staff.sampling_views  # noqa: E402,F401
+import portal.staff.saved_views  # noqa: E402,F401
 import portal.staff.views  # noqa: E402,F401
 import portal.web.public.views  # noqa: E402,F401
 import portal.web.sampling.finish  # noqa: E402,F401

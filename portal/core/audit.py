@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping, Sequence
 
 from portal.core.extensions import db
-from portal.core.models import AuditEvent
+from portal.core.models import AuditEvent, AuditEventItem
 
 NON_PERSONAL_FIELDS = frozenset({
     "status", "priority", "working_group_id", "kind", "channel", "feedback_due_at",
@@ -44,7 +44,9 @@ def record(
     non-personal fields only; values are stored as strings. `numbers`: ids and counts that
     describe the event (the Redaction row it made, how many times a passage was found in each
     field, the ids of the items a list showed), only integers, {name: integer} or a list of
-    integers, so no text can pass; kept as `changes["numbers"]`.
+    integers, so no text can pass; kept as `changes["numbers"]`. A list under "items" names the
+    items a list showed (a page of the queue, a day list): each is also kept as an
+    AuditEventItem row, so that the audit log's filter by item finds the event through an index.
     Raises PersonalValueInAudit if `changes` names a field outside NON_PERSONAL_FIELDS, or
     `numbers` holds anything but integers.
     """
@@ -63,6 +65,9 @@ def record(
         changes={name: [_text(before), _text(after)] for name, (before, after) in changes.items()}
         | ({"numbers": kept_numbers} if kept_numbers else {}),
     )
+    listed = kept_numbers.get("items")
+    if isinstance(listed, list):
+        event.listed_items = [AuditEventItem(item_id=item_id) for item_id in dict.fromkeys(listed)]
     db.session.add(event)
     return event
 
@@ -96,14 +101,14 @@ def _text(value: Any) -> str | None:
 def _refuse_changes_to_audit_rows(session: Any, flush_context: Any, instances: Any) -> None:
     """Before every ORM flush: refuse any change to or deletion of an audit event."""
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+        if isinstance(obj, (AuditEvent, AuditEventItem)) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditIsAppendOnly("audit events are never changed or deleted")
 
 
 def _refuse_bulk_statements(state: Any) -> None:
     """Before every ORM statement: refuse UPDATE or DELETE aimed at the audit table."""
     if (state.is_update or state.is_delete) and state.bind_mapper is not None:
-        if state.bind_mapper.class_ is AuditEvent:
+        if state.bind_mapper.class_ in (AuditEvent, AuditEventItem):
             raise AuditIsAppendOnly("audit events are never changed or deleted")
 
 

@@ -165,6 +165,8 @@ class Settings:
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     login_address_max_failures: int = 20
+    # How often an open staff page asks for new urgent items (portal/staff/live_alerts.py), seconds.
+    staff_alert_poll_seconds: int = 20
     # E.164 numbers of the officers on duty, told by SMS of every urgent tip at once.
     duty_phone_numbers: tuple[str, ...] = ()
     retention_days: int = 90
@@ -238,6 +240,7 @@ class Settings:
             ratelimit_tip_steps=env.get("RATELIMIT_TIP_STEPS", "").strip() or defaults.ratelimit_tip_steps,
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", defaults.staff_idle_minutes),
             staff_session_max_hours=_int(env, "STAFF_SESSION_MAX_HOURS", defaults.staff_session_max_hours),
+            staff_alert_poll_seconds=_positive_int(env, "STAFF_ALERT_POLL_SECONDS", defaults.staff_alert_poll_seconds),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", defaults.login_max_failures),
             login_lock_minutes=_int(env, "LOGIN_LOCK_MINUTES", defaults.login_lock_minutes),
             login_address_max_failures=_int(env, "LOGIN_ADDRESS_MAX_FAILURES", defaults.login_address_max_failures),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Callable, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +21,8 @@ from portal.core.models import StaffSession, StaffUser, as_utc
 from portal.core.permissions import Permission, role_allows
 from portal.core.security.crypto import lookup_hash
 from portal.core.audit import install_append_only_guard
+
+F = TypeVar("F", bound=Callable)
 
 _hasher = PasswordHasher()
 # A real hash of a string nobody types, checked when the username is unknown so that the time
@@ -137,13 +140,22 @@ def _session_is_stale(user: StaffUser) -> str | None:
     return None
 
 
+def not_activity(view: F) -> F:
+    """Mark a staff view that a page asks for by itself (the live urgent alerts' polling), not the
+    person: it does not count as activity, so a console left open still ends after
+    STAFF_IDLE_MINUTES, and a refused request goes to the login page without coming back to it."""
+    view.not_activity = True  # type: ignore[attr-defined]
+    return view
+
+
 def guard_staff_request() -> Response | None:
     """Before every staff request: allow only views that declare a permission the user's role has.
 
     A view with no declaration is refused to everyone (deny by default). Anonymous visitors are
     sent to the login page; signed-in users without the permission get 403. A session that was
     ended elsewhere ("sign out everywhere", a password reset, the account switched off) or left
-    idle longer than STAFF_IDLE_MINUTES, or signed out (its server-side row deleted, perhaps
+    idle longer than STAFF_IDLE_MINUTES (a view marked `not_activity` does not count as doing
+    something), or signed out (its server-side row deleted, perhaps
     through a copy of its cookie), is ended here and sent to the login page.
     """
     view = current_app.view_functions.get(request.endpoint or "")
@@ -152,10 +164,13 @@ def guard_staff_request() -> Response | None:
     if getattr(view, "public_staff_view", False):
         return None
     permission: Permission | None = getattr(view, "required_permission", None)
+    activity = not getattr(view, "not_activity", False)
+    # After signing in, back to what the person asked for, never to a poll's answer.
+    back = request.path if activity else None
     if not current_user.is_authenticated or not current_user.is_active:
         if current_user.is_authenticated:
             end_session()  # the account was switched off after it signed in
-        return redirect(url_for("staff.login", next=request.path))
+        return redirect(url_for("staff.login", next=back))
     stale = _session_is_stale(current_user)
     if stale is not None:
         end_session()
@@ -163,8 +178,9 @@ def guard_staff_request() -> Response | None:
             flash(_("You were signed out because you did nothing for a while. Sign in again to continue."))
         else:
             flash(_("Your session was ended. Sign in again to continue."))
-        return redirect(url_for("staff.login", next=request.path if request.method == "GET" else None))
-    session[SESSION_LAST_SEEN] = int(clock.now().timestamp())
+        return redirect(url_for("staff.login", next=back if request.method == "GET" else None))
+    if activity:
+        session[SESSION_LAST_SEEN] = int(clock.now().timestamp())
     if permission is None or not role_allows(current_user.role, permission):
         abort(403)
     return None

@@ -151,6 +151,8 @@ LABELS: dict[str, dict[Any, Any]] = {
         "erase_personal_data": _l("Erased personal details (retention)"),
         "acknowledge_alert": _l("Acknowledged the urgent alert"),
         "export_queue": _l("Exported the queue"),
+        "saved_view_created": _l("Saved a view of the queue"),
+        "saved_view_deleted": _l("Deleted a saved view of the queue"),
         "export_report": _l("Exported the monthly report"),
         "view_audit": _l("Opened the audit log"),
         "totp_enrolled": _l("Set up two-step sign-in"),

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 from werkzeug.wrappers import Response
 
 from portal.core import audit, clock
 from portal.core.extensions import db
-from portal.core.models import AuditEvent, Channel, IntakeItem, Outcome, StaffUser
+from portal.core.models import AuditEvent, AuditEventItem, Channel, IntakeItem, Outcome, StaffUser
 from portal.core.permissions import Permission, requires
 from portal.core.query_args import query_date, query_id
 from portal.core.security.references import normalise_reference
@@ -129,10 +129,30 @@ def export_report(file_format: str) -> Response:
                           sheet_title=_month_name((year, month)))
 
 
+def _item_id(reference_text: str) -> int | None:
+    """The id of the item with this reference (as typed: any case or spacing), or None."""
+    reference = normalise_reference(reference_text)
+    if reference is None:
+        return None
+    return db.session.scalar(select(IntakeItem.id).where(IntakeItem.reference == reference))
+
+
+def _events_naming(item_id: int | None) -> ColumnElement[bool]:
+    """A WHERE clause on AuditEvent keeping the events about item `item_id` (none for None): those
+    whose `item_id` it is, and the list views that showed it (a page of the queue, a day list:
+    their AuditEventItem rows). Both read an index: `ix_audit_event_item` and the primary key
+    (item_id, audit_event_id) of audit_event_item."""
+    if item_id is None:
+        return false()
+    listed = select(AuditEventItem.audit_event_id).where(AuditEventItem.item_id == item_id)
+    return or_(AuditEvent.item_id == item_id, AuditEvent.id.in_(listed))
+
+
 @bp.get("/audit")
 @requires(Permission.VIEW_AUDIT)
 def audit_log() -> str:
-    """The audit log, newest first, filtered by action, account, item and local dates; 100 a page."""
+    """The audit log, newest first, filtered by action, account, item (the events about it and the
+    list views that showed it) and local dates; 100 a page."""
     query = select(AuditEvent, StaffUser.username, IntakeItem.reference).outerjoin(
         StaffUser, StaffUser.id == AuditEvent.actor_id).outerjoin(IntakeItem, IntakeItem.id == AuditEvent.item_id)
     action = request.args.get("action", "")
@@ -142,8 +162,10 @@ def audit_log() -> str:
     if who:
         query = query.where(StaffUser.username == normalise_username(who))
     reference_text = request.args.get("item", "").strip()[:40]
+    listed_item_id = None
     if reference_text:
-        query = query.where(IntakeItem.reference == (normalise_reference(reference_text) or "-"))
+        listed_item_id = _item_id(reference_text)
+        query = query.where(_events_naming(listed_item_id))
     zone = ZoneInfo(_tz())
     start, end = query_date(request.args.get("from")), query_date(request.args.get("to"))
     if start:
@@ -157,6 +179,7 @@ def audit_log() -> str:
     more = len(rows) > AUDIT_PAGE
     rows = rows[:AUDIT_PAGE]
     args = {k: v for k, v in request.args.items() if k != "before" and v}
-    return render_template("staff/audit.html", rows=rows, more=more, args=args,
+    return render_template("staff/audit.html", rows=rows, more=more, args=args, listed_item_id=listed_item_id,
+                           reference_text=normalise_reference(reference_text) if reference_text else None,
                            next_before=rows[-1][0].id if more and rows else None,
                            actions=sorted(LABELS["action"].items(), key=lambda kv: str(kv[1])))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
@@ -60,10 +61,14 @@ class BannerLine:
 @dataclass(frozen=True)
 class Banner:
     """The banner of one staff member: the first `BANNER_LINES` lines, oldest first, and `total`,
-    the number of urgent items in the banner that the viewer may see (`more` are not shown)."""
+    the number of urgent items in the banner that the viewer may see (`more` are not shown).
+    `latest_alert_id`: the highest alert id among them (0 for none): what a page drawn with this
+    banner has seen, so that the staff pages' live alerts can tell which alerts came after
+    (`raised_after`)."""
 
     lines: list[BannerLine]
     total: int
+    latest_alert_id: int = 0
 
     @property
     def more(self) -> int:
@@ -111,30 +116,58 @@ def in_banner() -> ColumnElement[bool]:
     )
 
 
+def _banner_rows(visible_filter: ColumnElement[bool], newest_first: bool, limit: int,
+                 after_alert_id: int = 0) -> list[Any]:
+    """Rows of the alerts in the banner that `visible_filter` lets the viewer see, with an id
+    above `after_alert_id`: (alert id, item id, danger word, reference, received at, the tip's
+    "child in danger", how many rows in all, the highest alert id in all). One query; the last
+    two are window functions, read before the LIMIT."""
+    order = (UrgentAlert.id.desc(),) if newest_first else (IntakeItem.received_at, IntakeItem.id)
+    query = (
+        select(UrgentAlert.id, UrgentAlert.item_id, UrgentAlert.danger_word, IntakeItem.reference,
+               IntakeItem.received_at, Tip.child_in_danger, func.count().over(), func.max(UrgentAlert.id).over())
+        .join(IntakeItem, IntakeItem.id == UrgentAlert.item_id)
+        .outerjoin(Tip, Tip.item_id == IntakeItem.id)
+        .where(in_banner(), visible_filter)
+        .order_by(*order)
+        .limit(limit)
+    )
+    if after_alert_id:
+        query = query.where(UrgentAlert.id > after_alert_id)
+    return list(db.session.execute(query).all())
+
+
+def _line(row: Any, now: datetime) -> BannerLine:
+    alert_id, item_id, danger_word, reference, received_at, child_in_danger = row[:6]
+    if child_in_danger:
+        reason, danger_word = UrgencyReason.CHILD_IN_DANGER, None
+    else:
+        reason = UrgencyReason.DANGER_WORD if danger_word else UrgencyReason.OTHER
+    received_at = as_utc(received_at)
+    return BannerLine(alert_id=alert_id, item_id=item_id, reference=reference, reason=reason,
+                      danger_word=danger_word, received_at=received_at,
+                      minutes_waiting=max(0, int((now - received_at).total_seconds() // 60)))
+
+
 def banner(visible_filter: ColumnElement[bool], now: datetime, limit: int = BANNER_LINES) -> Banner:
     """The banner for a viewer who may see the items `visible_filter` (a WHERE clause on
     IntakeItem) keeps: at most `limit` lines, longest waiting first, and how many there are in
     all. One query (the total is a window count). `now`: UTC, for the minutes waited."""
-    rows = db.session.execute(
-        select(UrgentAlert.id, UrgentAlert.item_id, UrgentAlert.danger_word, IntakeItem.reference,
-               IntakeItem.received_at, Tip.child_in_danger, func.count().over())
-        .join(IntakeItem, IntakeItem.id == UrgentAlert.item_id)
-        .outerjoin(Tip, Tip.item_id == IntakeItem.id)
-        .where(in_banner(), visible_filter)
-        .order_by(IntakeItem.received_at, IntakeItem.id)
-        .limit(limit)
-    ).all()
-    lines = []
-    for alert_id, item_id, danger_word, reference, received_at, child_in_danger, _total in rows:
-        if child_in_danger:
-            reason, danger_word = UrgencyReason.CHILD_IN_DANGER, None
-        else:
-            reason = UrgencyReason.DANGER_WORD if danger_word else UrgencyReason.OTHER
-        received_at = as_utc(received_at)
-        lines.append(BannerLine(alert_id=alert_id, item_id=item_id, reference=reference, reason=reason,
-                                danger_word=danger_word, received_at=received_at,
-                                minutes_waiting=max(0, int((now - received_at).total_seconds() // 60))))
-    return Banner(lines=lines, total=rows[0][-1] if rows else 0)
+    rows = _banner_rows(visible_filter, newest_first=False, limit=limit)
+    return Banner(lines=[_line(row, now) for row in rows], total=rows[0][-2] if rows else 0,
+                  latest_alert_id=rows[0][-1] if rows else 0)
+
+
+def raised_after(visible_filter: ColumnElement[bool], after_alert_id: int, now: datetime,
+                 limit: int = BANNER_LINES) -> Banner:
+    """The alerts in the banner for a viewer who may see the items `visible_filter` keeps whose
+    id is above `after_alert_id` (alerts raised after a page was drawn: ids only grow; an alert
+    re-opened by a new danger word keeps its id, so it returns to the banner without counting
+    here), newest first, at most `limit` of them, with how many in all. One query, reading the alerts by
+    primary key from `after_alert_id` up. `now`: UTC, for the minutes waited."""
+    rows = _banner_rows(visible_filter, newest_first=True, limit=limit, after_alert_id=after_alert_id)
+    return Banner(lines=[_line(row, now) for row in rows], total=rows[0][-2] if rows else 0,
+                  latest_alert_id=rows[0][-1] if rows else after_alert_id)
 
 
 @dataclass(frozen=True)

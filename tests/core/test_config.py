@@ -87,3 +87,9 @@ def test_the_attachment_limit_is_read_in_bytes_and_must_fit_in_one_request():
     for wrong in ("0", "-1", str(24 * 1024 * 1024 + 1), "10MB"):
         with pytest.raises(ConfigurationError, match="ATTACHMENT_MAX_BYTES"):
             Settings.from_env({"ATTACHMENT_MAX_BYTES": wrong})
+def test_the_alert_poll_interval_is_read_and_refused_below_one_second() -> None:
+    assert Settings.from_env({}).staff_alert_poll_seconds == 20
+    assert Settings.from_env({"STAFF_ALERT_POLL_SECONDS": "5"}).staff_alert_poll_seconds == 5
+    for bad in ("0", "-3", "soon"):
+        with pytest.raises(ConfigurationError, match="STAFF_ALERT_POLL_SECONDS"):
+            Settings.from_env({"STAFF_ALERT_POLL_SECONDS": bad})

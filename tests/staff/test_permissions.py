@@ -50,6 +50,8 @@ POST_DATA: dict[str, dict[str, str] | Callable[["Scope"], dict[str, Any]]] = {
     # Bulk actions on the queue (issue 16): the walk's item closed as spam, the action that needs
     # no more than the route's own permission (EDIT_ITEM); 303 for a role that may.
     "staff.bulk_queue": lambda s: {"bulk_action": "spam", "bulk_items": s.reference, f"seen-{s.reference}": "new"},
+    # Saved views (issue 16): every role that sees the queue may save its filters (303).
+    "staff.save_queue_view": {"name": "紧急线索", "filters": "priority=0"},
 }
 # Answers that mean "you may": the view ran (a page, a redirect after a change, a form error,
 # a conflict, or a not-found for an object outside the account's scope).
@@ -85,6 +87,8 @@ URL_VALUES: dict[str, Callable[[Scope], object]] = {
     "kind": lambda s: "still_checking",
     # A file attached to the item (portal/staff/attachments.py).
     "attachment_id": lambda s: s.attachment_id,
+    # A saved view that is nobody's: the permission check comes first (403), an allowed role gets 404.
+    "view_id": lambda s: 1,
 }
 
 

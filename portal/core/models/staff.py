@@ -86,6 +86,21 @@ class AuditEvent(db.Model):
 
     __table_args__ = (Index("ix_audit_event_item", "item_id", "occurred_at"),)
 
+    listed_items: Mapped[list["AuditEventItem"]] = relationship(cascade="all", passive_deletes=True)
+
+
+class AuditEventItem(db.Model):
+    """One item a list-view audit event names in `changes["numbers"]["items"]` (a page of the
+    queue, a sampling day list), kept again as a row so that the audit log's filter by item finds
+    the event through an index on both SQLite and PostgreSQL, rather than by reading the JSON of
+    every event. Written with the event by `portal.core.audit.record`; append-only like it."""
+
+    __tablename__ = "audit_event_item"
+
+    # (item_id, audit_event_id): the primary key is the index "events that listed item X, newest first".
+    item_id: Mapped[int] = mapped_column(ForeignKey("intake_item.id", ondelete="CASCADE"), primary_key=True)
+    audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id", ondelete="CASCADE"), primary_key=True)
+
 
 class LoginThrottle(db.Model):
     """Failed sign-ins counted per account name and per client address (both as HMACs).
