@@ -183,3 +183,14 @@ def test_audit_numbers_take_only_integers_so_no_text_can_pass(app) -> None:  # t
     for numbers in ({"found": {"description": "13800138000"}}, {"redaction_id": "张三"}, {"flag": True}):
         with pytest.raises(audit.PersonalValueInAudit):
             audit.record("redact_passage", numbers=numbers)
+
+
+def test_audit_page_date_range_labels_say_from_and_to_dates_in_chinese(app: Flask) -> None:
+    supervisor = create_staff(Role.SUPERVISOR)
+    client = browser(app)
+    sign_in(client, supervisor.username)
+
+    page = text_of(client.get("/staff/audit", headers={"Accept-Language": "zh-CN"}))
+
+    # "From" of a date range, not the "From" (sender) of an SMS.
+    assert "起始日期" in page and "截止日期" in page and "发送号码" not in page
