@@ -46,11 +46,23 @@ and files served only as downloads. This module does the checking and the rewrit
 
   What this does not do: render pages again. A font or an image inside a PDF that exploits a
   bug in a viewer is copied as it is; staff should open attachments in an up-to-date viewer.
+
+  **In a child process.** `clean_attachment` hands a PDF to `python -m
+  portal.core.attachment_worker` (`clean_pdf_in_child`), which runs `clean_pdf` with its memory
+  bounded (CHILD_MEMORY_BYTES) and is stopped after a time limit. qpdf unpacks a whole compressed
+  object stream to read one object of it, so a file of a megabyte can ask for a gigabyte (a
+  decompression bomb), and a damaged or crafted file can keep a parser busy: neither may cost
+  the web worker its memory or its time, or reach a bug in qpdf inside the web process.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import logging
+import os
+import subprocess  # noqa: S404 - one child process, started with a fixed command, no shell
+import sys
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -59,7 +71,10 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 from pikepdf.sanitize import Sanitizer
 
+from portal.core.pdf import CHILD_ENVIRONMENT, PROJECT_ROOT
 from portal.core.photos import PhotoRefused, clean_photo
+
+log = logging.getLogger(__name__)
 
 IMAGE = "image"
 PDF = "pdf"
@@ -100,6 +115,13 @@ _REMOVED_CATALOG_ENTRIES = {"/AcroForm": FORMS, "/NeedsRendering": FORMS, "/Perm
 _REMOVED_NAME_TREES = {"/JavaScript": JAVASCRIPT, "/EmbeddedFiles": EMBEDDED_FILES,
                        "/Renditions": MULTIMEDIA, "/AlternatePresentations": JAVASCRIPT}
 
+# The child that cleans a PDF (`clean_pdf_in_child`): its command, the address space it may use
+# (a PDF the size of ATTACHMENT_MAX_BYTES needs a small part of it; a bomb stops there), and the
+# seconds it may take unless the caller says otherwise (under gunicorn's 30).
+WORKER_COMMAND: tuple[str, ...] = (sys.executable, "-m", "portal.core.attachment_worker")
+CHILD_MEMORY_BYTES = 512 * 1024 * 1024
+CHILD_TIMEOUT_SECONDS = 20
+
 # Everything pikepdf's sanitizer offers for active content; `clean_pdf` removes the rest itself.
 _SANITIZER = (Sanitizer().remove_javascript().remove_external_access().remove_multimedia()
               .remove_attachments().remove_collection())
@@ -135,9 +157,10 @@ def looks_like_pdf(raw: bytes) -> bool:
     return b"%PDF-" in raw[:PDF_HEADER_WINDOW]
 
 
-def clean_attachment(raw: bytes, *, max_bytes: int) -> CleanAttachment:
-    """Judge `raw` by its content and clean it: a PDF with `clean_pdf`, anything else as a photo
-    with `portal.core.photos.clean_photo` (the location never kept).
+def clean_attachment(raw: bytes, *, max_bytes: int, timeout_seconds: float = CHILD_TIMEOUT_SECONDS) -> CleanAttachment:
+    """Judge `raw` by its content and clean it: a PDF with `clean_pdf` in a child process
+    (`clean_pdf_in_child`, at most `timeout_seconds`), anything else as a photo with
+    `portal.core.photos.clean_photo` (the location never kept).
 
     `max_bytes`: the largest upload accepted. Raises AttachmentRefused (see its reasons).
     """
@@ -146,7 +169,7 @@ def clean_attachment(raw: bytes, *, max_bytes: int) -> CleanAttachment:
     if len(raw) > max_bytes:
         raise AttachmentRefused("too_large")
     if looks_like_pdf(raw):
-        return clean_pdf(raw, max_bytes=max_bytes)
+        return clean_pdf_in_child(raw, max_bytes=max_bytes, timeout_seconds=timeout_seconds)
     try:
         photo = clean_photo(raw, keep_location=False, max_bytes=max_bytes)
     except PhotoRefused as refused:
@@ -156,13 +179,50 @@ def clean_attachment(raw: bytes, *, max_bytes: int) -> CleanAttachment:
     return CleanAttachment(kind=IMAGE, data=photo.data)
 
 
+def clean_pdf_in_child(raw: bytes, *, max_bytes: int, timeout_seconds: float = CHILD_TIMEOUT_SECONDS) -> CleanAttachment:
+    """`clean_pdf(raw)` run by `python -m portal.core.attachment_worker`, whose address space is
+    limited to CHILD_MEMORY_BYTES, stopped after `timeout_seconds`. The child gets the PDF on its
+    standard input and only the environment variables a program needs (never the portal's keys);
+    it answers one line of JSON, then the cleaned file.
+
+    Raises AttachmentRefused as `clean_pdf` does; a child that runs out of memory or time, or
+    fails in any other way, is 'not_pdf' (logged). Blocks the calling thread while the child runs.
+    """
+    command = [*WORKER_COMMAND, "--max-bytes", str(max_bytes), "--memory-bytes", str(CHILD_MEMORY_BYTES)]
+    environment = {name: os.environ[name] for name in CHILD_ENVIRONMENT if name in os.environ}
+    try:
+        done = subprocess.run(  # noqa: S603 - a fixed command; the file goes through stdin
+            command, input=raw, capture_output=True, timeout=timeout_seconds, cwd=PROJECT_ROOT, env=environment,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:  # run() has killed the child and waited for it
+        log.warning("a PDF attachment was not cleaned within %s s", timeout_seconds)
+        raise AttachmentRefused("not_pdf") from exc
+    except OSError as exc:
+        log.warning("the PDF cleaning child could not start: %s", exc)
+        raise AttachmentRefused("not_pdf") from exc
+    head, _newline, data = done.stdout.partition(b"\n")
+    try:
+        answer = json.loads(head) if done.returncode == 0 else {}
+    except ValueError:
+        answer = {}
+    if "refused" in answer:
+        raise AttachmentRefused(str(answer["refused"]))
+    if "removed" not in answer or not data.startswith(b"%PDF-"):
+        log.warning("the PDF cleaning child failed (exit status %s): %s", done.returncode,
+                    done.stderr.decode("utf-8", "replace")[-1000:])
+        raise AttachmentRefused("not_pdf")
+    return CleanAttachment(kind=PDF, data=data, removed={str(k): int(v) for k, v in answer["removed"].items()})
+
+
 def clean_pdf(raw: bytes, *, max_bytes: int) -> CleanAttachment:
     """Rewrite the PDF `raw` without JavaScript, open actions, additional actions, actions that
     reach outside the file, multimedia, embedded files or forms (the module's docstring says
     what each is and why), and return the new file with what was removed.
 
     The new file is read again and refused if anything of that remains. Streams are copied
-    without being decoded, so a compressed stream that would expand to gigabytes costs nothing.
+    without being decoded, but an object stream is unpacked whole to read its objects: run this
+    in a child process with bounded memory (`clean_pdf_in_child`), never in the web process.
     Raises AttachmentRefused: 'too_large' (more than `max_bytes`), 'encrypted' (needs a
     password), 'not_pdf' (qpdf cannot read or write it, or it has no page), 'not_cleanable'
     (something remained).

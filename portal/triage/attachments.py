@@ -39,10 +39,11 @@ def add_attachment(item: IntakeItem, *, file_name: str | None, raw: bytes, actor
     it must call `discard(row)` so that no file is left without a row.
 
     Raises portal.core.attachments.AttachmentRefused (nothing stored) for an empty file, one over
-    ATTACHMENT_MAX_BYTES, one that is neither a photo nor a PDF, a PDF that cannot be read or
-    needs a password, or one that could not be cleaned.
+    ATTACHMENT_MAX_BYTES, one that is neither a photo nor a PDF, a PDF that cannot be read (in
+    PDF_TIMEOUT_SECONDS and the child's memory) or needs a password, or one that could not be cleaned.
     """
-    cleaned = clean_attachment(raw, max_bytes=current_app.config["SETTINGS"].attachment_max_bytes)
+    settings = current_app.config["SETTINGS"]
+    cleaned = clean_attachment(raw, max_bytes=settings.attachment_max_bytes, timeout_seconds=settings.pdf_timeout_seconds)
     stored_name = store_file(cleaned.data, _folder(), SUFFIXES[cleaned.kind])
     row = CaseAttachment(
         item_id=item.id, original_name=safe_file_name(file_name), kind=cleaned.kind, stored_name=stored_name,

@@ -5,6 +5,7 @@ form's value; a photo loses its metadata; anything else is refused for a reason 
 from __future__ import annotations
 
 import io
+import resource
 
 import pikepdf
 import pytest
@@ -16,7 +17,8 @@ from portal.core.attachments import (
     safe_file_name,
 )
 from tests.support.pdfs import (
-    EMBEDDED_BYTES, EMBEDDED_NAME, FIELD_TEXT, PAGE_TEXT, SCRIPT, hostile_pdf, page_text, password_pdf, plain_pdf,
+    EMBEDDED_BYTES, EMBEDDED_NAME, FIELD_TEXT, PAGE_TEXT, SCRIPT, hostile_pdf, object_stream_bomb, page_text,
+    password_pdf, plain_pdf,
 )
 from tests.support.tips import jpeg_bytes
 
@@ -74,6 +76,26 @@ def test_an_action_where_no_reader_looks_for_one_is_refused_rather_than_kept() -
     with pytest.raises(AttachmentRefused) as refused:
         clean_pdf(out.getvalue(), max_bytes=LIMIT)
     assert refused.value.reason == "not_cleanable"
+
+
+def test_a_pdf_that_unpacks_to_a_gigabyte_costs_the_web_process_no_memory() -> None:
+    """An object stream of a megabyte that unpacks to a gigabyte: qpdf unpacks a whole object
+    stream to read one object of it, so the PDF is read in a child process whose memory is
+    bounded; the web process that called does not grow, and the file is refused or kept without
+    the padding, never a 500."""
+    raw = object_stream_bomb(1024)
+    assert len(raw) < 2 * 1024 * 1024
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+    try:
+        cleaned = clean_attachment(raw, max_bytes=LIMIT)
+    except AttachmentRefused as refused:
+        assert refused.reason == "not_pdf"
+    else:
+        assert cleaned.kind == PDF and len(cleaned.data) < 100_000
+
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024
+    assert grown_mib < 100
 
 
 def test_a_pdf_that_needs_a_password_is_refused_as_encrypted() -> None:
