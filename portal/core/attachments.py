@@ -26,7 +26,10 @@ and files served only as downloads. This module does the checking and the rewrit
   - actions that reach outside the file: Launch (runs a program or opens a file), GoToR and
     GoToE (open another or an embedded document), SubmitForm and ImportData (send or read form
     data), URI (open a web address: a link could tell whoever made the file when, and from which
-    network, it was opened; the address stays visible where the page prints it);
+    network, it was opened; the address stays visible where the page prints it); and the other
+    ways a PDF names another file: a Thread action's /F, a stream whose data is in an external
+    file (/F), a reference XObject (/Ref). A Windows share named in any of them
+    (\\\\host\\share) makes the viewer connect to it with the officer's network credentials;
   - multimedia: Rendition, Movie, Sound and RichMediaExecute actions and the Movie, Sound,
     Screen, RichMedia and 3D annotations that play media (historically a source of viewer bugs);
   - embedded files: the /Names /EmbeddedFiles tree, /AF associated files, FileAttachment
@@ -275,6 +278,15 @@ def active_content(pdf: pikepdf.Pdf) -> Counter[str]:
         for key, name in _REMOVED_NAME_TREES.items():
             if key in names:
                 found[name] += 1
+    for obj in _dictionaries(pdf):
+        _count_dictionary(obj, found)
+    return found
+
+
+def _dictionaries(pdf: pikepdf.Pdf) -> list[Dictionary | Stream]:
+    """Every dictionary and stream of `pdf`, indirect objects (reachable or not) and the direct
+    dictionaries nested in them, each once. Changing one changes the document."""
+    found: list[Dictionary | Stream] = []
     seen: set[tuple[int, int]] = set()
     for obj in pdf.objects:
         stack = [obj]
@@ -285,7 +297,7 @@ def active_content(pdf: pikepdf.Pdf) -> Counter[str]:
                     if current.objgen in seen:
                         continue
                     seen.add(current.objgen)
-                _count_dictionary(current, found)
+                found.append(current)
                 children = [current.get(key) for key in current.keys()]
             elif isinstance(current, Array):
                 children = list(current)
@@ -294,6 +306,17 @@ def active_content(pdf: pikepdf.Pdf) -> Counter[str]:
             # Indirect children are objects of their own in `pdf.objects`; scalars hold nothing.
             stack.extend(c for c in children if isinstance(c, (Array, Dictionary)) and not c.is_indirect)
     return found
+
+
+def _names_another_file(obj: Dictionary | Stream) -> bool:
+    """True for what makes a viewer read another file that is not an action of _EXTERNAL_ACTIONS:
+    a thread action naming the file that holds the thread (ISO 32000-1, 12.6.4.7, /F), a stream
+    whose data is in an external file (7.3.8.2, /F) and a reference XObject (8.10.4, /Ref)."""
+    if obj.get("/S") == "/Thread" and "/F" in obj:
+        return True
+    if isinstance(obj, Stream) and "/F" in obj:
+        return True
+    return isinstance(obj, Stream) and obj.get("/Subtype") == "/Form" and "/Ref" in obj
 
 
 def _count_dictionary(obj: Dictionary | Stream, found: Counter[str]) -> None:
@@ -306,6 +329,8 @@ def _count_dictionary(obj: Dictionary | Stream, found: Counter[str]) -> None:
             found[EXTERNAL_ACTIONS] += 1
         elif str(action) in _MULTIMEDIA_ACTIONS and ("/Type" not in obj or obj.get("/Type") == "/Action"):
             found[MULTIMEDIA] += 1
+    if _names_another_file(obj):
+        found[EXTERNAL_ACTIONS] += 1
     if "/JS" in obj and action != "/JavaScript":
         found[JAVASCRIPT] += 1
     if "/AA" in obj and obj.get("/Type") != "/Catalog":
@@ -379,10 +404,16 @@ def _remove_the_rest(pdf: pikepdf.Pdf) -> None:
             kept.append(annot)
         page.obj["/Annots"] = Array(kept)
     # Additional actions anywhere else (an outline item, a field left outside the pages, an
-    # object reached in a way the steps above do not walk).
-    for obj in pdf.objects:
-        if isinstance(obj, (Dictionary, Stream)) and "/AA" in obj:
+    # object reached in a way the steps above do not walk), and references to other files: a
+    # thread action then names a thread of this file, a stream's own (usually empty) data is
+    # read, a reference XObject shows its proxy, the form's own content.
+    for obj in _dictionaries(pdf):
+        if "/AA" in obj:
             del obj["/AA"]
+        if _names_another_file(obj):
+            for key in ("/F", "/FFilter", "/FDecodeParms", "/Ref"):
+                if key in obj and (key != "/Ref" or isinstance(obj, Stream)):
+                    del obj[key]
 
 
 def safe_file_name(name: str | None) -> str:
