@@ -4,13 +4,16 @@ web process never loads WeasyPrint (the PDF is made in a child process)."""
 
 from __future__ import annotations
 
+import base64
 import io
+import re
 import sys
 from dataclasses import replace
 
 import pypdf
 import pytest
 from flask import Flask
+from PIL import Image
 from sqlalchemy import select
 
 from portal.core import pdf
@@ -18,13 +21,15 @@ from portal.core.extensions import db
 from portal.core.models import AuditEvent, IntakeItem, TipPhoto, WorkingGroup
 from portal.core.photos import photo_path
 from portal.core.permissions import Role
+from portal.staff import case_file
+from portal.triage.attachments import add_attachment
 from tests.support.case_files import ANSWER, CONTACT_NAME, IMAGE_ATTACHMENT, NOTE, PDF_ATTACHMENT, QUESTION, create_case
-from tests.support.factories import create_site, create_slot, create_staff
+from tests.support.factories import create_site, create_slot, create_staff, create_tip
 from tests.support.helpers import check_page, get_page, text_of
 from tests.support.nu_checker import assert_valid_html
 from tests.support.sms import send
 from tests.support.staff import browser, create_appointment, sign_in
-from tests.support.tips import EN, ZH
+from tests.support.tips import EN, ZH, jpeg_bytes
 
 
 @pytest.fixture
@@ -215,3 +220,31 @@ def test_print_page_is_valid_html_in_both_languages(app: Flask, signed_in) -> No
     for headers in (ZH, EN):
         response = client.get(f"/staff/items/{case.reference}/case-file", headers=headers)
         assert_valid_html(response.get_data(as_text=True), f"case file {headers['Accept-Language']}")
+
+
+def test_image_attachments_are_printed_at_print_size_and_only_the_first_few(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    """The web worker builds the whole file in memory, images as data: URIs: each image
+    attachment is printed as a smaller copy, and only the first MAX_EMBEDDED_IMAGES of them, so
+    that a lead with many CCTV stills cannot make a file of hundreds of megabytes; the others are
+    named, with where to find them."""
+    officer, client = signed_in
+    item = create_tip().tip.item
+    count = case_file.MAX_EMBEDDED_IMAGES + 2
+    for number in range(count):
+        add_attachment(item, file_name=f"cctv-{number}.jpg", raw=jpeg_bytes((2560, 1920)), actor_id=officer.id)
+    db.session.commit()
+
+    response = client.get(f"/staff/items/{item.reference}/case-file", headers=EN)
+
+    html = response.get_data(as_text=True)
+    printed = [Image.open(io.BytesIO(base64.b64decode(data))).size
+               for data in re.findall(r'src="data:image/jpeg;base64,([^"]+)"', html)]
+    assert len(printed) == case_file.MAX_EMBEDDED_IMAGES
+    assert all(max(size) == case_file.PRINT_MAX_SIDE for size in printed)
+    text = text_of(response)
+    for number in range(count):
+        assert f"cctv-{number}.jpg" in text
+    assert text.count(f"Not printed here: the case file shows the first {case_file.MAX_EMBEDDED_IMAGES} images. "
+                      "Download this one from the item's page.") == 2
+    zh = text_of(client.get(f"/staff/items/{item.reference}/case-file", headers=ZH))
+    assert zh.count(f"此处未打印：档案只显示前{case_file.MAX_EMBEDDED_IMAGES}张图片。请在本条页面下载此图片。") == 2
