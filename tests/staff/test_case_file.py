@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from portal.core import pdf
 from portal.core.extensions import db
-from portal.core.models import AuditEvent, IntakeItem, TipPhoto, WorkingGroup
+from portal.core.models import AuditEvent, IntakeItem, ItemNote, TipFollowUp, TipPhoto, TipQuestion, WorkingGroup
 from portal.core.photos import photo_path
 from portal.core.permissions import Role
 from portal.staff import case_file
@@ -248,3 +248,25 @@ def test_image_attachments_are_printed_at_print_size_and_only_the_first_few(app:
                       "Download this one from the item's page.") == 2
     zh = text_of(client.get(f"/staff/items/{item.reference}/case-file", headers=ZH))
     assert zh.count(f"此处未打印：档案只显示前{case_file.MAX_EMBEDDED_IMAGES}张图片。请在本条页面下载此图片。") == 2
+
+
+def test_a_long_unbroken_note_question_or_answer_wraps_instead_of_running_off_the_page(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    """A link or a number pasted without spaces is one long word: on paper it must wrap within the
+    page, not run past its edge, where the printed file would lose it."""
+    officer, client = signed_in
+    word = "https://example.com/cctv/" + "0123456789" * 30
+    tip = create_tip().tip
+    db.session.add(ItemNote(item_id=tip.item.id, author_id=officer.id, body="N" + word))
+    question = TipQuestion(tip_id=tip.id, asked_by_id=officer.id, text="Q" + word)
+    db.session.add(question)
+    db.session.flush()
+    db.session.add(TipFollowUp(tip_id=tip.id, question_id=question.id, text="A" + word))
+    db.session.commit()
+
+    text, _images = _pdf_text(client.get(f"/staff/items/{tip.item.reference}/case-file.pdf", headers=EN).data)
+
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) < 150  # an A4 line holds about 90 characters
+    # All of each is printed, over several lines (the page's running header may come between two).
+    printed = "".join(line for line in lines if line.isdigit() or "example.com" in line)
+    assert printed.count(word) == 3
