@@ -137,7 +137,8 @@ class AttachmentRefused(ValueError):
     photo Pillow can decode in an accepted format nor a PDF), 'too_many_pixels' (a photo over
     `portal.core.photos.MAX_PIXELS`), 'not_pdf' (starts like a PDF but qpdf cannot read it),
     'encrypted' (a PDF that needs a password to open) or 'not_cleanable' (a PDF that still held
-    active content after cleaning).
+    active content after cleaning); 'erased' (`portal.triage.attachments`: the item's personal
+    details were erased, so nothing more may be added to it).
     """
 
     def __init__(self, reason: str) -> None:

@@ -53,6 +53,7 @@ def refusal_message(refused: AttachmentRefused, name: str, max_bytes: int) -> st
     """What the item page says when an upload is refused: what is wrong and what to do."""
     name = name or _("The file")
     return {
+        "erased": lambda: _("This item's personal details were erased, so nothing more can be attached to it."),
         "empty": lambda: _("%(name)s is empty. Choose the file again, or another one.", name=name),
         "too_large": lambda: _("%(name)s is too large. Attach a file smaller than %(size)s.",
                                name=name, size=format_file_size(max_bytes)),

@@ -22,6 +22,7 @@ from portal.core.extensions import db
 from portal.core.models import AuditEvent, CaseAttachment, IntakeItem, WorkingGroup
 from portal.core.permissions import Role
 from portal.triage.attachments import add_attachment, attachment_bytes, attachments_for
+from portal.triage.redaction import erase_personal_data
 from tests.support.factories import create_staff, create_tip
 from tests.support.helpers import check_page, csrf_token, text_of
 from tests.support.pdfs import EMBEDDED_BYTES, PAGE_TEXT, SCRIPT, hostile_pdf, page_text, password_pdf, plain_pdf
@@ -261,6 +262,30 @@ def test_erasing_an_items_personal_details_removes_its_files_and_rows(app: Flask
     assert attachments_for(db.session.get(IntakeItem, spam.id)) == [] and len(attachments_for(kept)) == 2
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "erase_personal_data"))
     assert event.item_id == spam.id and "attachments" in event.fields
+
+
+@pytest.mark.parametrize(("headers", "message"), [
+    (EN, "This item's personal details were erased, so nothing more can be attached to it."),
+    (ZH, "本条的个人信息已删除，不能再添加附件。"),
+])
+def test_nothing_can_be_attached_to_an_item_whose_personal_details_were_erased(  # type: ignore[no-untyped-def]
+        app: Flask, files: Path, headers: dict, message: str) -> None:
+    """Retention erases an item's details once and never visits it again: a file attached after
+    that would be kept for ever, so the item page refuses it and does not offer the form."""
+    client, _user = _signed_in(app)
+    item = _item()
+    item.status, item.outcome = "closed", "spam"
+    erase_personal_data(item)
+    db.session.commit()
+    assert 'name="attachment"' not in client.get(f"/staff/items/{item.reference}", headers=headers).get_data(as_text=True)
+    token = csrf_token(client.get("/staff/queue").get_data(as_text=True))
+
+    response = client.post(f"/staff/items/{item.reference}/attachments", headers=headers, content_type="multipart/form-data",
+                           data={"csrf_token": token, "attachment": (io.BytesIO(jpeg_bytes()), "still.jpg")})
+
+    assert response.status_code == 400 and message in text_of(response)
+    assert db.session.scalars(select(CaseAttachment)).all() == []
+    assert not files.exists() or list(files.iterdir()) == []
 
 
 def test_removing_a_passage_removes_it_from_the_names_of_attached_files(app: Flask) -> None:
