@@ -155,6 +155,22 @@ def test_a_download_is_an_audited_attachment_never_shown_inline(app: Flask, file
     assert 'action="/staff/items/%s/attachments' % item.reference not in page.get_data(as_text=True)
 
 
+def test_a_file_named_only_in_chinese_downloads_under_the_reference_for_programs_that_read_plain_names(  # type: ignore[no-untyped-def]
+        app: Flask, files: Path) -> None:
+    """Browsers read the name from `filename*` (RFC 6266, UTF-8); programs that read only the plain
+    `filename` (curl -OJ, older download managers) got ".pdf", a hidden file with no name. They get
+    the item's reference and the attachment's number instead."""
+    client, _officer = _signed_in(app)
+    item = _item()
+    _upload(client, item.reference, "询问笔录.pdf", plain_pdf())
+    row = db.session.scalar(select(CaseAttachment))
+
+    disposition = client.get(f"/staff/items/{item.reference}/attachments/{row.id}").headers["Content-Disposition"]
+
+    assert disposition == (f"attachment; filename={item.reference}-{row.id}.pdf; "
+                           "filename*=UTF-8''%E8%AF%A2%E9%97%AE%E7%AC%94%E5%BD%95.pdf")
+
+
 def test_an_attachment_of_an_item_the_account_may_not_see_is_404(app: Flask) -> None:
     mine, theirs = WorkingGroup(name="第一专班"), WorkingGroup(name="第二专班")
     db.session.add_all([mine, theirs])
