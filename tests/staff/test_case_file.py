@@ -270,3 +270,21 @@ def test_a_long_unbroken_note_question_or_answer_wraps_instead_of_running_off_th
     # All of each is printed, over several lines (the page's running header may come between two).
     printed = "".join(line for line in lines if line.isdigit() or "example.com" in line)
     assert printed.count(word) == 3
+
+
+def test_rare_chinese_characters_are_drawn_with_a_font_that_has_them(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    """Names and places may hold characters of the CJK extensions beyond the Basic Multilingual
+    Plane (GB 18030-2022 asks systems that handle names to show them), which Noto Sans CJK SC
+    lacks: they were drawn as empty boxes. BabelStone Han (fonts-babelstone-han) draws them."""
+    officer, client = signed_in
+    rare = "𠀀𪚥𫟼"  # U+20000, U+2A6A5 (extension B), U+2B7FC (extension D)
+    item = create_tip().tip.item
+    db.session.add(ItemNote(item_id=item.id, author_id=officer.id, body=f"嫌疑人叫王{rare}"))
+    db.session.commit()
+
+    reader = pypdf.PdfReader(io.BytesIO(client.get(f"/staff/items/{item.reference}/case-file.pdf", headers=ZH).data))
+
+    fonts = {str(font.get_object()["/BaseFont"]).split("+")[-1]
+             for page in reader.pages for font in page["/Resources"]["/Font"].values()}
+    assert "BabelStone-Han" in fonts
+    assert rare in "".join(page.extract_text() for page in reader.pages)
