@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PDFs (case files) need Debian's pango and harfbuzz libraries for WeasyPrint, and the Noto CJK
-# fonts for Chinese (docs/pdf.md). Install what is missing when we are root; otherwise say what
+# fonts for Chinese with BabelStone Han for its rarest characters (docs/pdf.md). Install what is missing when we are root; otherwise say what
 # is missing: the portal still runs, but downloading a PDF shows "The PDF could not be made"
 # and the PDF tests fail, naming the library WeasyPrint could not load.
 set -uo pipefail
@@ -22,6 +22,8 @@ for library in "${!PACKAGE_OF[@]}"; do
 done
 fonts=$(fc-list 2>/dev/null || true)
 grep -qi "Noto Sans CJK SC" <<<"$fonts" || missing+=(fonts-noto-cjk)
+# Characters of the CJK extensions beyond the BMP (rare characters in names), which Noto lacks.
+grep -qi "BabelStone Han" <<<"$fonts" || missing+=(fonts-babelstone-han)
 # fc-list itself comes with fontconfig; without it the font check above cannot see anything.
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 

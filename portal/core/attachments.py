@@ -26,7 +26,10 @@ and files served only as downloads. This module does the checking and the rewrit
   - actions that reach outside the file: Launch (runs a program or opens a file), GoToR and
     GoToE (open another or an embedded document), SubmitForm and ImportData (send or read form
     data), URI (open a web address: a link could tell whoever made the file when, and from which
-    network, it was opened; the address stays visible where the page prints it);
+    network, it was opened; the address stays visible where the page prints it); and the other
+    ways a PDF names another file: a Thread action's /F, a stream whose data is in an external
+    file (/F), a reference XObject (/Ref). A Windows share named in any of them
+    (\\\\host\\share) makes the viewer connect to it with the officer's network credentials;
   - multimedia: Rendition, Movie, Sound and RichMediaExecute actions and the Movie, Sound,
     Screen, RichMedia and 3D annotations that play media (historically a source of viewer bugs);
   - embedded files: the /Names /EmbeddedFiles tree, /AF associated files, FileAttachment
@@ -46,11 +49,23 @@ and files served only as downloads. This module does the checking and the rewrit
 
   What this does not do: render pages again. A font or an image inside a PDF that exploits a
   bug in a viewer is copied as it is; staff should open attachments in an up-to-date viewer.
+
+  **In a child process.** `clean_attachment` hands a PDF to `python -m
+  portal.core.attachment_worker` (`clean_pdf_in_child`), which runs `clean_pdf` with its memory
+  bounded (CHILD_MEMORY_BYTES) and is stopped after a time limit. qpdf unpacks a whole compressed
+  object stream to read one object of it, so a file of a megabyte can ask for a gigabyte (a
+  decompression bomb), and a damaged or crafted file can keep a parser busy: neither may cost
+  the web worker its memory or its time, or reach a bug in qpdf inside the web process.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import logging
+import os
+import subprocess  # noqa: S404 - one child process, started with a fixed command, no shell
+import sys
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -59,7 +74,10 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 from pikepdf.sanitize import Sanitizer
 
+from portal.core.pdf import CHILD_ENVIRONMENT, PROJECT_ROOT
 from portal.core.photos import PhotoRefused, clean_photo
+
+log = logging.getLogger(__name__)
 
 IMAGE = "image"
 PDF = "pdf"
@@ -100,6 +118,13 @@ _REMOVED_CATALOG_ENTRIES = {"/AcroForm": FORMS, "/NeedsRendering": FORMS, "/Perm
 _REMOVED_NAME_TREES = {"/JavaScript": JAVASCRIPT, "/EmbeddedFiles": EMBEDDED_FILES,
                        "/Renditions": MULTIMEDIA, "/AlternatePresentations": JAVASCRIPT}
 
+# The child that cleans a PDF (`clean_pdf_in_child`): its command, the address space it may use
+# (a PDF the size of ATTACHMENT_MAX_BYTES needs a small part of it; a bomb stops there), and the
+# seconds it may take unless the caller says otherwise (under gunicorn's 30).
+WORKER_COMMAND: tuple[str, ...] = (sys.executable, "-m", "portal.core.attachment_worker")
+CHILD_MEMORY_BYTES = 512 * 1024 * 1024
+CHILD_TIMEOUT_SECONDS = 20
+
 # Everything pikepdf's sanitizer offers for active content; `clean_pdf` removes the rest itself.
 _SANITIZER = (Sanitizer().remove_javascript().remove_external_access().remove_multimedia()
               .remove_attachments().remove_collection())
@@ -112,7 +137,8 @@ class AttachmentRefused(ValueError):
     photo Pillow can decode in an accepted format nor a PDF), 'too_many_pixels' (a photo over
     `portal.core.photos.MAX_PIXELS`), 'not_pdf' (starts like a PDF but qpdf cannot read it),
     'encrypted' (a PDF that needs a password to open) or 'not_cleanable' (a PDF that still held
-    active content after cleaning).
+    active content after cleaning); 'erased' (`portal.triage.attachments`: the item's personal
+    details were erased, so nothing more may be added to it).
     """
 
     def __init__(self, reason: str) -> None:
@@ -135,9 +161,10 @@ def looks_like_pdf(raw: bytes) -> bool:
     return b"%PDF-" in raw[:PDF_HEADER_WINDOW]
 
 
-def clean_attachment(raw: bytes, *, max_bytes: int) -> CleanAttachment:
-    """Judge `raw` by its content and clean it: a PDF with `clean_pdf`, anything else as a photo
-    with `portal.core.photos.clean_photo` (the location never kept).
+def clean_attachment(raw: bytes, *, max_bytes: int, timeout_seconds: float = CHILD_TIMEOUT_SECONDS) -> CleanAttachment:
+    """Judge `raw` by its content and clean it: a PDF with `clean_pdf` in a child process
+    (`clean_pdf_in_child`, at most `timeout_seconds`), anything else as a photo with
+    `portal.core.photos.clean_photo` (the location never kept).
 
     `max_bytes`: the largest upload accepted. Raises AttachmentRefused (see its reasons).
     """
@@ -146,7 +173,7 @@ def clean_attachment(raw: bytes, *, max_bytes: int) -> CleanAttachment:
     if len(raw) > max_bytes:
         raise AttachmentRefused("too_large")
     if looks_like_pdf(raw):
-        return clean_pdf(raw, max_bytes=max_bytes)
+        return clean_pdf_in_child(raw, max_bytes=max_bytes, timeout_seconds=timeout_seconds)
     try:
         photo = clean_photo(raw, keep_location=False, max_bytes=max_bytes)
     except PhotoRefused as refused:
@@ -156,13 +183,50 @@ def clean_attachment(raw: bytes, *, max_bytes: int) -> CleanAttachment:
     return CleanAttachment(kind=IMAGE, data=photo.data)
 
 
+def clean_pdf_in_child(raw: bytes, *, max_bytes: int, timeout_seconds: float = CHILD_TIMEOUT_SECONDS) -> CleanAttachment:
+    """`clean_pdf(raw)` run by `python -m portal.core.attachment_worker`, whose address space is
+    limited to CHILD_MEMORY_BYTES, stopped after `timeout_seconds`. The child gets the PDF on its
+    standard input and only the environment variables a program needs (never the portal's keys);
+    it answers one line of JSON, then the cleaned file.
+
+    Raises AttachmentRefused as `clean_pdf` does; a child that runs out of memory or time, or
+    fails in any other way, is 'not_pdf' (logged). Blocks the calling thread while the child runs.
+    """
+    command = [*WORKER_COMMAND, "--max-bytes", str(max_bytes), "--memory-bytes", str(CHILD_MEMORY_BYTES)]
+    environment = {name: os.environ[name] for name in CHILD_ENVIRONMENT if name in os.environ}
+    try:
+        done = subprocess.run(  # noqa: S603 - a fixed command; the file goes through stdin
+            command, input=raw, capture_output=True, timeout=timeout_seconds, cwd=PROJECT_ROOT, env=environment,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:  # run() has killed the child and waited for it
+        log.warning("a PDF attachment was not cleaned within %s s", timeout_seconds)
+        raise AttachmentRefused("not_pdf") from exc
+    except OSError as exc:
+        log.warning("the PDF cleaning child could not start: %s", exc)
+        raise AttachmentRefused("not_pdf") from exc
+    head, _newline, data = done.stdout.partition(b"\n")
+    try:
+        answer = json.loads(head) if done.returncode == 0 else {}
+    except ValueError:
+        answer = {}
+    if "refused" in answer:
+        raise AttachmentRefused(str(answer["refused"]))
+    if "removed" not in answer or not data.startswith(b"%PDF-"):
+        log.warning("the PDF cleaning child failed (exit status %s): %s", done.returncode,
+                    done.stderr.decode("utf-8", "replace")[-1000:])
+        raise AttachmentRefused("not_pdf")
+    return CleanAttachment(kind=PDF, data=data, removed={str(k): int(v) for k, v in answer["removed"].items()})
+
+
 def clean_pdf(raw: bytes, *, max_bytes: int) -> CleanAttachment:
     """Rewrite the PDF `raw` without JavaScript, open actions, additional actions, actions that
     reach outside the file, multimedia, embedded files or forms (the module's docstring says
     what each is and why), and return the new file with what was removed.
 
     The new file is read again and refused if anything of that remains. Streams are copied
-    without being decoded, so a compressed stream that would expand to gigabytes costs nothing.
+    without being decoded, but an object stream is unpacked whole to read its objects: run this
+    in a child process with bounded memory (`clean_pdf_in_child`), never in the web process.
     Raises AttachmentRefused: 'too_large' (more than `max_bytes`), 'encrypted' (needs a
     password), 'not_pdf' (qpdf cannot read or write it, or it has no page), 'not_cleanable'
     (something remained).
@@ -215,6 +279,15 @@ def active_content(pdf: pikepdf.Pdf) -> Counter[str]:
         for key, name in _REMOVED_NAME_TREES.items():
             if key in names:
                 found[name] += 1
+    for obj in _dictionaries(pdf):
+        _count_dictionary(obj, found)
+    return found
+
+
+def _dictionaries(pdf: pikepdf.Pdf) -> list[Dictionary | Stream]:
+    """Every dictionary and stream of `pdf`, indirect objects (reachable or not) and the direct
+    dictionaries nested in them, each once. Changing one changes the document."""
+    found: list[Dictionary | Stream] = []
     seen: set[tuple[int, int]] = set()
     for obj in pdf.objects:
         stack = [obj]
@@ -225,7 +298,7 @@ def active_content(pdf: pikepdf.Pdf) -> Counter[str]:
                     if current.objgen in seen:
                         continue
                     seen.add(current.objgen)
-                _count_dictionary(current, found)
+                found.append(current)
                 children = [current.get(key) for key in current.keys()]
             elif isinstance(current, Array):
                 children = list(current)
@@ -234,6 +307,17 @@ def active_content(pdf: pikepdf.Pdf) -> Counter[str]:
             # Indirect children are objects of their own in `pdf.objects`; scalars hold nothing.
             stack.extend(c for c in children if isinstance(c, (Array, Dictionary)) and not c.is_indirect)
     return found
+
+
+def _names_another_file(obj: Dictionary | Stream) -> bool:
+    """True for what makes a viewer read another file that is not an action of _EXTERNAL_ACTIONS:
+    a thread action naming the file that holds the thread (ISO 32000-1, 12.6.4.7, /F), a stream
+    whose data is in an external file (7.3.8.2, /F) and a reference XObject (8.10.4, /Ref)."""
+    if obj.get("/S") == "/Thread" and "/F" in obj:
+        return True
+    if isinstance(obj, Stream) and "/F" in obj:
+        return True
+    return isinstance(obj, Stream) and obj.get("/Subtype") == "/Form" and "/Ref" in obj
 
 
 def _count_dictionary(obj: Dictionary | Stream, found: Counter[str]) -> None:
@@ -246,6 +330,8 @@ def _count_dictionary(obj: Dictionary | Stream, found: Counter[str]) -> None:
             found[EXTERNAL_ACTIONS] += 1
         elif str(action) in _MULTIMEDIA_ACTIONS and ("/Type" not in obj or obj.get("/Type") == "/Action"):
             found[MULTIMEDIA] += 1
+    if _names_another_file(obj):
+        found[EXTERNAL_ACTIONS] += 1
     if "/JS" in obj and action != "/JavaScript":
         found[JAVASCRIPT] += 1
     if "/AA" in obj and obj.get("/Type") != "/Catalog":
@@ -319,10 +405,16 @@ def _remove_the_rest(pdf: pikepdf.Pdf) -> None:
             kept.append(annot)
         page.obj["/Annots"] = Array(kept)
     # Additional actions anywhere else (an outline item, a field left outside the pages, an
-    # object reached in a way the steps above do not walk).
-    for obj in pdf.objects:
-        if isinstance(obj, (Dictionary, Stream)) and "/AA" in obj:
+    # object reached in a way the steps above do not walk), and references to other files: a
+    # thread action then names a thread of this file, a stream's own (usually empty) data is
+    # read, a reference XObject shows its proxy, the form's own content.
+    for obj in _dictionaries(pdf):
+        if "/AA" in obj:
             del obj["/AA"]
+        if _names_another_file(obj):
+            for key in ("/F", "/FFilter", "/FDecodeParms", "/Ref"):
+                if key in obj and (key != "/Ref" or isinstance(obj, Stream)):
+                    del obj[key]
 
 
 def safe_file_name(name: str | None) -> str:

@@ -148,6 +148,25 @@ def clean_photo(
     )
 
 
+def print_copy(jpeg: bytes, max_side: int) -> bytes:
+    """A copy of a cleaned photo (`jpeg`: what `clean_photo` made) to print: at most `max_side`
+    pixels on its longest side, re-encoded as a JPEG without metadata; `jpeg` itself when it is
+    no larger. Raises PhotoRefused('not_image') when `jpeg` does not decode."""
+    try:
+        with Image.open(io.BytesIO(jpeg)) as source:
+            if max(source.size) <= max_side:
+                return jpeg
+            source.draft("RGB", (max_side, max_side))
+            pixels = source if source.mode == "RGB" else source.convert("RGB")
+            pixels.thumbnail((max_side, max_side))
+            bare = Image.frombytes("RGB", pixels.size, pixels.tobytes())
+    except Exception as exc:  # a stored file that does not decode: the caller names it instead
+        raise PhotoRefused("not_image") from exc
+    out = io.BytesIO()
+    bare.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue()
+
+
 def _declared_size(raw: bytes) -> tuple[int, int] | None:
     """The width and height an image's header declares, for the message about an image far too
     large for Image.open (which refuses it before telling its size). None when unreadable."""

@@ -10,14 +10,18 @@ portal page, so nothing in it can act with the portal's origin.
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import quote
+
 from flask import abort, current_app, flash, redirect, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.http import dump_options_header
 from werkzeug.wrappers import Response
 
 from portal.core import audit
-from portal.core.attachments import ACTIVE_CONTENT, PDF, AttachmentRefused, download_name, safe_file_name
+from portal.core.attachments import ACTIVE_CONTENT, PDF, SUFFIXES, AttachmentRefused, download_name, safe_file_name
 from portal.core.extensions import db
 from portal.core.i18n import format_file_size, join_list
 from portal.core.permissions import Permission, requires
@@ -53,6 +57,7 @@ def refusal_message(refused: AttachmentRefused, name: str, max_bytes: int) -> st
     """What the item page says when an upload is refused: what is wrong and what to do."""
     name = name or _("The file")
     return {
+        "erased": lambda: _("This item's personal details were erased, so nothing more can be attached to it."),
         "empty": lambda: _("%(name)s is empty. Choose the file again, or another one.", name=name),
         "too_large": lambda: _("%(name)s is too large. Attach a file smaller than %(size)s.",
                                name=name, size=format_file_size(max_bytes)),
@@ -125,8 +130,16 @@ def download_attachment(reference: str, attachment_id: int) -> Response:
                  numbers={"attachment_id": row.id})
     db.session.commit()
     fallback = f"{found.reference}-{row.id}"
+    name = download_name(show_marks(row.original_name or ""), row.kind, fallback)
     response = send_file(path, mimetype=MIME_TYPES[row.kind], as_attachment=True, max_age=0, conditional=False,
-                         download_name=download_name(show_marks(row.original_name or ""), row.kind, fallback))
+                         download_name=name)
+    # Browsers read the name from `filename*` (UTF-8). Programs that read only the plain
+    # `filename` would get what is left of the name in ASCII, for a Chinese name only ".pdf":
+    # they get the reference and the attachment's number instead.
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    if not download_name(plain, row.kind, "").removesuffix(SUFFIXES[row.kind]).strip(" ."):
+        response.headers["Content-Disposition"] = dump_options_header("attachment", {
+            "filename": fallback + SUFFIXES[row.kind], "filename*": "UTF-8''" + quote(name, safe="!#$&+^`|~")})
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -9,7 +9,10 @@ priority and group changes, notes, links, removals): reading events (opening the
 this file) are left out; the audit log keeps them.
 
 Attachments: `attachments` lists the officers' attachments (`portal.triage.attachments`); images
-are embedded, PDFs listed by name, size and checksum.
+are embedded, PDFs listed by name, size and checksum. The web worker holds the whole file in
+memory, images as `data:` URIs (a third larger than the file), and an item may have any number of
+attachments: so an image is embedded as a copy at most PRINT_MAX_SIDE pixels on its longest side,
+and only the first MAX_EMBEDDED_IMAGES images are; the others are listed, saying where to get them.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from portal.core import pdf, regions
 from portal.core.extensions import db
 from portal.core.i18n import format_local_date
 from portal.core.models import AuditEvent, IntakeItem, ItemLink, ItemNote, StaffUser, TipFeedback, TipPhoto
-from portal.core.photos import photo_path
+from portal.core.photos import PhotoRefused, photo_path, print_copy
 from portal.staff import items
 from portal.staff.labels import label
 from portal.staff.queue import visible_items_filter
@@ -44,6 +47,10 @@ log = logging.getLogger(__name__)
 READING_PREFIXES = ("view_", "print_", "download_", "export_")
 READING_ACTIONS = ("reveal_contact",)
 HISTORY_LIMIT = 500
+# Image attachments embedded in a case file, and their longest side in pixels (about 180 dpi
+# across an A4 page's text width): at most about 12 x 1 MB of JPEG, whatever the item holds.
+MAX_EMBEDDED_IMAGES = 12
+PRINT_MAX_SIDE = 1280
 
 
 @dataclass(frozen=True)
@@ -84,8 +91,8 @@ class AttachmentEntry:
     `name`: the file's name as kept (CaseAttachment.original_name); `kind`: 'image' or 'pdf';
     `size_bytes`; `added_at` (UTC); `added_by`: a username or None; `sha256`: hex digest of the
     stored file, printed so that paper names exactly which file it holds; `image_data_uri`: for an
-    image, the cleaned image as a `data:` URI to embed (None for a PDF, which is listed, not
-    embedded).
+    image, a print-size copy as a `data:` URI to embed (None for a PDF, which is listed, not
+    embedded, and for an image past MAX_EMBEDDED_IMAGES, `not_printed` then True).
     """
 
     name: str
@@ -95,6 +102,7 @@ class AttachmentEntry:
     added_by: str | None
     sha256: str | None = None
     image_data_uri: str | None = None
+    not_printed: bool = False
 
 
 @dataclass
@@ -177,21 +185,27 @@ def build_case_file(item: IntakeItem, *, viewer: StaffUser, timezone: str, photo
 
 def attachments(item: IntakeItem) -> list[AttachmentEntry]:
     """The officers' attachments (`portal.triage.attachments.attachments_for`), oldest first, as the
-    case file lists them: an image's cleaned JPEG embedded as a `data:` URI (the PDF worker reads
-    nothing from disk; None when its file is gone, logged), a PDF listed by name, size and SHA-256
-    (its pages are not copied in). Not audited here: the caller's one event names "attachments"."""
+    case file lists them: the first MAX_EMBEDDED_IMAGES images embedded as `data:` URIs of
+    print-size copies (`portal.core.photos.print_copy`; the PDF worker reads nothing from disk;
+    None when the file is gone or does not decode, logged), the later ones marked `not_printed`;
+    a PDF listed by name, size and SHA-256 (its pages are not copied in). Not audited here: the
+    caller's one event names "attachments"."""
     entries = []
+    images = 0
     for row in attachments_for(item):
-        image = None
+        image, not_printed = None, False
         if row.kind == "image":
-            try:
-                image = pdf.data_uri(attachment_bytes(row), "image/jpeg")
-            except FileNotFoundError:
-                log.warning("case file: the file of attachment %s is missing", row.id)
+            images += 1
+            not_printed = images > MAX_EMBEDDED_IMAGES
+            if not not_printed:
+                try:
+                    image = pdf.data_uri(print_copy(attachment_bytes(row), PRINT_MAX_SIDE), "image/jpeg")
+                except (FileNotFoundError, PhotoRefused):
+                    log.warning("case file: the file of attachment %s is missing or unreadable", row.id)
         entries.append(AttachmentEntry(
             name=row.original_name or "–", kind=row.kind, size_bytes=row.byte_size, added_at=row.uploaded_at,
             added_by=row.uploaded_by.username if row.uploaded_by else None, sha256=row.sha256,
-            image_data_uri=image))
+            image_data_uri=image, not_printed=not_printed))
     return entries
 
 

@@ -22,7 +22,7 @@ from portal.core.extensions import db
 from portal.core.models import ItemKind
 from portal.core.permissions import Permission, requires
 from portal.staff.blueprint import bp
-from portal.staff.case_file import CaseFile, build_case_file
+from portal.staff.case_file import MAX_EMBEDDED_IMAGES, CaseFile, build_case_file
 from portal.staff.labels import LABELS
 from portal.staff.views import visible_item_or_404
 
@@ -58,7 +58,7 @@ def case_file(reference: str) -> str:
     """The case file as a page to print (print styles; a Print button where JavaScript runs, the
     browser's own Print command everywhere), with a link to the PDF. Audited."""
     case = _case_file(reference)
-    html = render_template("staff/case_file.html", case=case, item=case.item)
+    html = render_template("staff/case_file.html", case=case, item=case.item, max_embedded_images=MAX_EMBEDDED_IMAGES)
     _record("print_case_file", case)
     return html
 
@@ -76,7 +76,8 @@ def case_file_pdf(reference: str) -> Response | tuple[str, int]:
         header_right=_("Restricted: personal details"),
         page_words=_("Page %(page)s of %(pages)s", page=pdf.PAGE_MARK, pages=pdf.PAGES_MARK),
     )
-    html = render_template("staff/case_file_pdf.html", case=case, item=item, pdf_css=css)
+    html = render_template("staff/case_file_pdf.html", case=case, item=item, pdf_css=css,
+                           max_embedded_images=MAX_EMBEDDED_IMAGES)
     # End the read transaction before waiting for the child: nothing is held while it works.
     db.session.commit()
     try:

@@ -140,24 +140,27 @@ def render_queue(bulk_form: Any = None, code: int = 200) -> tuple[str, int]:
 
 @bp.get("/queue.csv")
 @requires(Permission.EXPORT)
-def export_queue() -> Response:
+def export_queue() -> Response | tuple[str, int]:
     """The filtered queue as CSV (`export_queue_file`)."""
     return export_queue_file("csv")
 
 
 @bp.get("/queue.xlsx")
 @requires(Permission.EXPORT)
-def export_queue_xlsx() -> Response:
+def export_queue_xlsx() -> Response | tuple[str, int]:
     """The filtered queue as an Excel workbook, the same rows and columns as the CSV (`export_queue_file`)."""
     return export_queue_file("xlsx")
 
 
-def export_queue_file(file_format: str) -> Response:
+def export_queue_file(file_format: str) -> Response | tuple[str, int]:
     """The filtered queue in the queue's order, as `file_format` ("csv" or "xlsx"): codes, dates,
     region, group and owner (`portal.staff.exports.queue_table`), without the rows' snippets and
     places as given (no personal data). Audited ("export_queue", with the format and the number
-    of rows)."""
-    _form, filters = _filter_form()
+    of rows). A filter with an error gives the queue page with it (400), never a file without
+    that filter (which would hold more items than the page said)."""
+    form, filters = _filter_form()
+    if form.errors:
+        return render_queue()
     now = clock.now()
     rows = list(db.session.scalars(filtered_query(current_user, filters, now).limit(EXPORT_LIMIT)).unique())
     table = exports.queue_table(rows, now, _site_timezone())

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.core import audit, clock
-from portal.core.attachments import SUFFIXES, CleanAttachment, clean_attachment, safe_file_name
+from portal.core.attachments import SUFFIXES, AttachmentRefused, CleanAttachment, clean_attachment, safe_file_name
 from portal.core.extensions import db
 from portal.core.models import CaseAttachment, IntakeItem
 from portal.core.photos import delete_stored_file, store_file, stored_path
@@ -38,11 +38,16 @@ def add_attachment(item: IntakeItem, *, file_name: str | None, raw: bytes, actor
     row (flushed, so it has its id) and the cleaned file. The caller commits; if the commit fails
     it must call `discard(row)` so that no file is left without a row.
 
-    Raises portal.core.attachments.AttachmentRefused (nothing stored) for an empty file, one over
-    ATTACHMENT_MAX_BYTES, one that is neither a photo nor a PDF, a PDF that cannot be read or
-    needs a password, or one that could not be cleaned.
+    Raises portal.core.attachments.AttachmentRefused (nothing stored): 'erased' for an item whose
+    personal details were erased (`portal.triage.redaction.erase_personal_data`); for an empty file, one over
+    ATTACHMENT_MAX_BYTES, one that is neither a photo nor a PDF, a PDF that cannot be read (in
+    PDF_TIMEOUT_SECONDS and the child's memory) or needs a password, or one that could not be cleaned.
     """
-    cleaned = clean_attachment(raw, max_bytes=current_app.config["SETTINGS"].attachment_max_bytes)
+    if item.personal_data_erased_at is not None:
+        # Retention erases an item once and never visits it again: a file added now would stay.
+        raise AttachmentRefused("erased")
+    settings = current_app.config["SETTINGS"]
+    cleaned = clean_attachment(raw, max_bytes=settings.attachment_max_bytes, timeout_seconds=settings.pdf_timeout_seconds)
     stored_name = store_file(cleaned.data, _folder(), SUFFIXES[cleaned.kind])
     row = CaseAttachment(
         item_id=item.id, original_name=safe_file_name(file_name), kind=cleaned.kind, stored_name=stored_name,

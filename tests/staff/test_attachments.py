@@ -22,6 +22,7 @@ from portal.core.extensions import db
 from portal.core.models import AuditEvent, CaseAttachment, IntakeItem, WorkingGroup
 from portal.core.permissions import Role
 from portal.triage.attachments import add_attachment, attachment_bytes, attachments_for
+from portal.triage.redaction import erase_personal_data
 from tests.support.factories import create_staff, create_tip
 from tests.support.helpers import check_page, csrf_token, text_of
 from tests.support.pdfs import EMBEDDED_BYTES, PAGE_TEXT, SCRIPT, hostile_pdf, page_text, password_pdf, plain_pdf
@@ -154,6 +155,22 @@ def test_a_download_is_an_audited_attachment_never_shown_inline(app: Flask, file
     assert 'action="/staff/items/%s/attachments' % item.reference not in page.get_data(as_text=True)
 
 
+def test_a_file_named_only_in_chinese_downloads_under_the_reference_for_programs_that_read_plain_names(  # type: ignore[no-untyped-def]
+        app: Flask, files: Path) -> None:
+    """Browsers read the name from `filename*` (RFC 6266, UTF-8); programs that read only the plain
+    `filename` (curl -OJ, older download managers) got ".pdf", a hidden file with no name. They get
+    the item's reference and the attachment's number instead."""
+    client, _officer = _signed_in(app)
+    item = _item()
+    _upload(client, item.reference, "询问笔录.pdf", plain_pdf())
+    row = db.session.scalar(select(CaseAttachment))
+
+    disposition = client.get(f"/staff/items/{item.reference}/attachments/{row.id}").headers["Content-Disposition"]
+
+    assert disposition == (f"attachment; filename={item.reference}-{row.id}.pdf; "
+                           "filename*=UTF-8''%E8%AF%A2%E9%97%AE%E7%AC%94%E5%BD%95.pdf")
+
+
 def test_an_attachment_of_an_item_the_account_may_not_see_is_404(app: Flask) -> None:
     mine, theirs = WorkingGroup(name="第一专班"), WorkingGroup(name="第二专班")
     db.session.add_all([mine, theirs])
@@ -261,6 +278,30 @@ def test_erasing_an_items_personal_details_removes_its_files_and_rows(app: Flask
     assert attachments_for(db.session.get(IntakeItem, spam.id)) == [] and len(attachments_for(kept)) == 2
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "erase_personal_data"))
     assert event.item_id == spam.id and "attachments" in event.fields
+
+
+@pytest.mark.parametrize(("headers", "message"), [
+    (EN, "This item's personal details were erased, so nothing more can be attached to it."),
+    (ZH, "本条的个人信息已删除，不能再添加附件。"),
+])
+def test_nothing_can_be_attached_to_an_item_whose_personal_details_were_erased(  # type: ignore[no-untyped-def]
+        app: Flask, files: Path, headers: dict, message: str) -> None:
+    """Retention erases an item's details once and never visits it again: a file attached after
+    that would be kept for ever, so the item page refuses it and does not offer the form."""
+    client, _user = _signed_in(app)
+    item = _item()
+    item.status, item.outcome = "closed", "spam"
+    erase_personal_data(item)
+    db.session.commit()
+    assert 'name="attachment"' not in client.get(f"/staff/items/{item.reference}", headers=headers).get_data(as_text=True)
+    token = csrf_token(client.get("/staff/queue").get_data(as_text=True))
+
+    response = client.post(f"/staff/items/{item.reference}/attachments", headers=headers, content_type="multipart/form-data",
+                           data={"csrf_token": token, "attachment": (io.BytesIO(jpeg_bytes()), "still.jpg")})
+
+    assert response.status_code == 400 and message in text_of(response)
+    assert db.session.scalars(select(CaseAttachment)).all() == []
+    assert not files.exists() or list(files.iterdir()) == []
 
 
 def test_removing_a_passage_removes_it_from_the_names_of_attached_files(app: Flask) -> None:

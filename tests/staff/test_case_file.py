@@ -4,27 +4,32 @@ web process never loads WeasyPrint (the PDF is made in a child process)."""
 
 from __future__ import annotations
 
+import base64
 import io
+import re
 import sys
 from dataclasses import replace
 
 import pypdf
 import pytest
 from flask import Flask
+from PIL import Image
 from sqlalchemy import select
 
 from portal.core import pdf
 from portal.core.extensions import db
-from portal.core.models import AuditEvent, IntakeItem, TipPhoto, WorkingGroup
+from portal.core.models import AuditEvent, IntakeItem, ItemNote, TipFollowUp, TipPhoto, TipQuestion, WorkingGroup
 from portal.core.photos import photo_path
 from portal.core.permissions import Role
+from portal.staff import case_file
+from portal.triage.attachments import add_attachment
 from tests.support.case_files import ANSWER, CONTACT_NAME, IMAGE_ATTACHMENT, NOTE, PDF_ATTACHMENT, QUESTION, create_case
-from tests.support.factories import create_site, create_slot, create_staff
+from tests.support.factories import create_site, create_slot, create_staff, create_tip
 from tests.support.helpers import check_page, get_page, text_of
 from tests.support.nu_checker import assert_valid_html
 from tests.support.sms import send
 from tests.support.staff import browser, create_appointment, sign_in
-from tests.support.tips import EN, ZH
+from tests.support.tips import EN, ZH, jpeg_bytes
 
 
 @pytest.fixture
@@ -215,3 +220,71 @@ def test_print_page_is_valid_html_in_both_languages(app: Flask, signed_in) -> No
     for headers in (ZH, EN):
         response = client.get(f"/staff/items/{case.reference}/case-file", headers=headers)
         assert_valid_html(response.get_data(as_text=True), f"case file {headers['Accept-Language']}")
+
+
+def test_image_attachments_are_printed_at_print_size_and_only_the_first_few(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    """The web worker builds the whole file in memory, images as data: URIs: each image
+    attachment is printed as a smaller copy, and only the first MAX_EMBEDDED_IMAGES of them, so
+    that a lead with many CCTV stills cannot make a file of hundreds of megabytes; the others are
+    named, with where to find them."""
+    officer, client = signed_in
+    item = create_tip().tip.item
+    count = case_file.MAX_EMBEDDED_IMAGES + 2
+    for number in range(count):
+        add_attachment(item, file_name=f"cctv-{number}.jpg", raw=jpeg_bytes((2560, 1920)), actor_id=officer.id)
+    db.session.commit()
+
+    response = client.get(f"/staff/items/{item.reference}/case-file", headers=EN)
+
+    html = response.get_data(as_text=True)
+    printed = [Image.open(io.BytesIO(base64.b64decode(data))).size
+               for data in re.findall(r'src="data:image/jpeg;base64,([^"]+)"', html)]
+    assert len(printed) == case_file.MAX_EMBEDDED_IMAGES
+    assert all(max(size) == case_file.PRINT_MAX_SIDE for size in printed)
+    text = text_of(response)
+    for number in range(count):
+        assert f"cctv-{number}.jpg" in text
+    assert text.count(f"Not printed here: the case file shows the first {case_file.MAX_EMBEDDED_IMAGES} images. "
+                      "Download this one from the item's page.") == 2
+    zh = text_of(client.get(f"/staff/items/{item.reference}/case-file", headers=ZH))
+    assert zh.count(f"此处未打印：档案只显示前{case_file.MAX_EMBEDDED_IMAGES}张图片。请在本条页面下载此图片。") == 2
+
+
+def test_a_long_unbroken_note_question_or_answer_wraps_instead_of_running_off_the_page(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    """A link or a number pasted without spaces is one long word: on paper it must wrap within the
+    page, not run past its edge, where the printed file would lose it."""
+    officer, client = signed_in
+    word = "https://example.com/cctv/" + "0123456789" * 30
+    tip = create_tip().tip
+    db.session.add(ItemNote(item_id=tip.item.id, author_id=officer.id, body="N" + word))
+    question = TipQuestion(tip_id=tip.id, asked_by_id=officer.id, text="Q" + word)
+    db.session.add(question)
+    db.session.flush()
+    db.session.add(TipFollowUp(tip_id=tip.id, question_id=question.id, text="A" + word))
+    db.session.commit()
+
+    text, _images = _pdf_text(client.get(f"/staff/items/{tip.item.reference}/case-file.pdf", headers=EN).data)
+
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) < 150  # an A4 line holds about 90 characters
+    # All of each is printed, over several lines (the page's running header may come between two).
+    printed = "".join(line for line in lines if line.isdigit() or "example.com" in line)
+    assert printed.count(word) == 3
+
+
+def test_rare_chinese_characters_are_drawn_with_a_font_that_has_them(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    """Names and places may hold characters of the CJK extensions beyond the Basic Multilingual
+    Plane (GB 18030-2022 asks systems that handle names to show them), which Noto Sans CJK SC
+    lacks: they were drawn as empty boxes. BabelStone Han (fonts-babelstone-han) draws them."""
+    officer, client = signed_in
+    rare = "𠀀𪚥𫟼"  # U+20000, U+2A6A5 (extension B), U+2B7FC (extension D)
+    item = create_tip().tip.item
+    db.session.add(ItemNote(item_id=item.id, author_id=officer.id, body=f"嫌疑人叫王{rare}"))
+    db.session.commit()
+
+    reader = pypdf.PdfReader(io.BytesIO(client.get(f"/staff/items/{item.reference}/case-file.pdf", headers=ZH).data))
+
+    fonts = {str(font.get_object()["/BaseFont"]).split("+")[-1]
+             for page in reader.pages for font in page["/Resources"]["/Font"].values()}
+    assert "BabelStone-Han" in fonts
+    assert rare in "".join(page.extract_text() for page in reader.pages)

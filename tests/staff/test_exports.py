@@ -152,3 +152,21 @@ def test_the_queue_and_report_pages_link_both_formats_with_the_filters(app: Flas
     assert 'href="/staff/queue.xlsx?status=all"' in html and 'href="/staff/queue.csv?status=all"' in html
     report = client.get("/staff/report?month=2026-03", headers=EN).get_data(as_text=True)
     assert 'href="/staff/report.xlsx?month=2026-03"' in report and 'href="/staff/report.csv?month=2026-03"' in report
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+@pytest.mark.parametrize(("query", "error"), [
+    ("received_from=2026-02-30", "Enter a date, like 2026-12-03"),
+    ("q=" + "拐" * 101, "Search must be 100 characters or fewer"),
+])
+def test_a_filter_with_an_error_gives_the_queue_page_with_the_error_not_the_whole_queue(  # type: ignore[no-untyped-def]
+        app: Flask, monkeypatch, file_format: str, query: str, error: str) -> None:
+    """The queue page links "Download these items" with its filters, a mistyped one included: the
+    export then must not leave the bad filter out and give every item as if they were "these"."""
+    client, _owner = _queue(app, monkeypatch)
+
+    response = client.get(f"/staff/queue.{file_format}?{query}", headers=EN)
+
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert error in response.get_data(as_text=True)
+    assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export_queue")).all()

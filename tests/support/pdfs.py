@@ -6,6 +6,8 @@ filled-in field, XFA)."""
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
@@ -87,6 +89,35 @@ def hostile_pdf() -> bytes:
                                        DR=Dictionary(Font=Dictionary(F1=page.obj.Resources.Font.F1)))
         page.obj.Annots = Array([file_annot, js_link, launch_link, widget])
         return _save(pdf)
+
+
+def object_stream_bomb(megabytes: int) -> bytes:
+    """A one-page PDF whose page refers to an object kept in a compressed object stream (ISO
+    32000-1, 7.5.7) that unpacks to `megabytes` MiB of spaces: about a thousandth of that on disk.
+    Reading the object means unpacking the whole stream (a decompression bomb)."""
+    packer = zlib.compressobj(9)
+    data = packer.compress(b"4 0 << /Type /Padding >>")
+    megabyte = b" " * (1024 * 1024)
+    data += b"".join(packer.compress(megabyte) for _ in range(megabytes)) + packer.flush()
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n")
+    offsets = {}
+    for number, body in enumerate((b"<< /Type /Catalog /Pages 2 0 R >>",
+                                   b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                   b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Padding 4 0 R >>"), start=1):
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    offsets[5] = out.tell()
+    out.write(b"5 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n" % len(data))
+    out.write(data + b"\nendstream\nendobj\n")
+    xref = out.tell()
+    # A cross-reference stream (7.5.8): object 4 is the first object of object stream 5.
+    rows = [struct.pack(">BIH", 0, 0, 65535)] + [struct.pack(">BIH", 1, offsets[n], 0) for n in (1, 2, 3)]
+    rows += [struct.pack(">BIH", 2, 5, 0), struct.pack(">BIH", 1, offsets[5], 0), struct.pack(">BIH", 1, xref, 0)]
+    table = b"".join(rows)
+    out.write(b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(table))
+    out.write(table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref)
+    return out.getvalue()
 
 
 def page_text(data: bytes) -> str:
