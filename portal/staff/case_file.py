@@ -132,6 +132,7 @@ class CaseFile:
     history: list[HistoryEntry]
     redaction_reasons: dict[int, str]
     fields: list[str] = field(default_factory=list)
+    history_cut: bool = False  # more than HISTORY_LIMIT changes: the first ones are printed, the audit log holds all
 
 
 def zone_words(timezone: str, at: datetime) -> str:
@@ -170,6 +171,7 @@ def build_case_file(item: IntakeItem, *, viewer: StaffUser, timezone: str, photo
     attached = attachments(item)
     if attached:
         fields.add("attachments")
+    history = _history(item, merged)
     return CaseFile(
         item=item, timezone=timezone, zone_words=zone_words(timezone, now), printed_at=now,
         printed_by=viewer.username, region_words=_region_words(item),
@@ -177,7 +179,7 @@ def build_case_file(item: IntakeItem, *, viewer: StaffUser, timezone: str, photo
         # What the tipster said, without what was seen: the lead's summary has it.
         details=details, said=[row for row in details.rows if row[0] != _("What was seen")], web_details=extra, thread=sms_thread(item, details), conversation=talk,
         feedback=given, notes=notes, linked=_linked(item, viewer, merged, timezone), photos=_photos(talk, photo_dir),
-        attachments=attached, history=_history(item, merged),
+        attachments=attached, history=history[:HISTORY_LIMIT], history_cut=len(history) > HISTORY_LIMIT,
         redaction_reasons=redaction_reasons([item.id] + [other.id for other in merged]),
         fields=sorted(fields),
     )
@@ -264,7 +266,7 @@ def _history(item: IntakeItem, merged: list[IntakeItem]) -> list[HistoryEntry]:
     rows = db.session.execute(
         select(AuditEvent, StaffUser.username).outerjoin(StaffUser, StaffUser.id == AuditEvent.actor_id)
         .where(AuditEvent.item_id.in_(list(references)), not_(reading))
-        .order_by(AuditEvent.occurred_at, AuditEvent.id).limit(HISTORY_LIMIT)
+        .order_by(AuditEvent.occurred_at, AuditEvent.id).limit(HISTORY_LIMIT + 1)
     ).all()
     return [HistoryEntry(event=event, username=username, other_reference=references.get(event.item_id or item.id))
             for event, username in rows]

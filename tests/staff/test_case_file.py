@@ -288,3 +288,16 @@ def test_rare_chinese_characters_are_drawn_with_a_font_that_has_them(app: Flask,
              for page in reader.pages for font in page["/Resources"]["/Font"].values()}
     assert "BabelStone-Han" in fonts
     assert rare in "".join(page.extract_text() for page in reader.pages)
+
+
+def test_a_history_longer_than_the_print_limit_says_that_the_audit_log_holds_the_rest(  # type: ignore[no-untyped-def]
+        app: Flask, signed_in, monkeypatch) -> None:
+    officer, client = signed_in
+    case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
+    monkeypatch.setattr(case_file, "HISTORY_LIMIT", 2)  # the lead has more changes than that
+
+    page = text_of(client.get(f"/staff/items/{case.reference}/case-file", headers=EN))
+
+    assert "Only the first 2 changes are printed here; the audit log holds them all." in page
+    whole = text_of(client.get(f"/staff/items/{case.reference}/case-file", headers=ZH))
+    assert "这里只打印了前2条变动，审计日志中有全部记录。" in whole
