@@ -24,12 +24,23 @@ DEMO_SITES_CSV = ROOT / "portal" / "demo" / "sampling-sites-nantong-2021.csv"
 DEMO_USERNAME = "demo-admin"
 # Working groups (专班) that accepted leads are assigned to; a real deployment names its own.
 DEMO_WORKING_GROUPS = ("南通市公安局打拐专班", "海门区公安分局打拐专班")
+# A team to try what depends on roles and groups (a view shared with one's group, a bulk action
+# refused for another group's item): (username, role, index in DEMO_WORKING_GROUPS or None).
+# They share the admin's password and two-step key, printed once: demo only.
+DEMO_TEAM = (
+    ("demo-officer", Role.TRIAGE_OFFICER, None),
+    ("demo-member-1", Role.GROUP_MEMBER, 0),
+    ("demo-member-2", Role.GROUP_MEMBER, 0),
+    ("demo-member-3", Role.GROUP_MEMBER, 1),
+    ("demo-supervisor", Role.SUPERVISOR, None),
+)
 
 
 def load_demo_data() -> tuple[int, str, str]:
     """Import the Nantong sites, open their slots for each site's booking horizon, add the demo
     working groups (DEMO_WORKING_GROUPS) that accepted leads are assigned to, and give the
-    demo admin account a fresh password and two-factor secret. Idempotent apart from those.
+    demo admin account and its team (DEMO_TEAM: a triage officer, three group members in two
+    groups, a supervisor) one fresh password and two-factor secret. Idempotent apart from those.
     Returns (slots created now, the new password, the new TOTP secret); the caller commits."""
     settings = current_app.config["SETTINGS"]
     report_import(import_sites(DEMO_SITES_CSV, timezone=settings.site_timezone))
@@ -39,6 +50,11 @@ def load_demo_data() -> tuple[int, str, str]:
     password = secrets.token_urlsafe(12)
     totp_secret = new_totp_secret()
     create_staff_user(DEMO_USERNAME, password, Role.ADMIN, replace_password=True, totp_secret=totp_secret)
+    db.session.flush()
+    groups = {name: group_id for group_id, name in db.session.execute(select(WorkingGroup.id, WorkingGroup.name))}
+    for username, role, group in DEMO_TEAM:
+        account = create_staff_user(username, password, role, replace_password=True, totp_secret=totp_secret)
+        account.working_group_id = groups[DEMO_WORKING_GROUPS[group]] if group is not None else None
     return created, password, totp_secret
 
 
@@ -72,4 +88,7 @@ def register(app: Flask) -> None:
         click.echo(f"  two-step sign-in key: {totp_secret}")
         click.echo("  (add the key to an authenticator app, or print the current code with")
         click.echo(f"   .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{totp_secret}').now())\")")
+        click.echo("  The same password and key sign in the demo team too: "
+                   + ", ".join(f"{name} ({role.value}{', ' + DEMO_WORKING_GROUPS[group] if group is not None else ''})"
+                               for name, role, group in DEMO_TEAM) + ".")
         click.echo("(A new password and key are set each time this command runs.)")

@@ -71,3 +71,28 @@ def test_demo_data_refuses_to_run_in_production_and_writes_nothing(app):
     assert "password:" not in result.output
     db.session.expire_all()
     assert count(SamplingSite) == count(Slot) == count(StaffUser) == 0
+
+
+def test_demo_data_makes_a_team_in_two_groups_that_signs_in_with_the_printed_password_and_key(app):
+    from portal.core.models import WorkingGroup
+    from portal.demo.commands import DEMO_WORKING_GROUPS
+
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo-data"])
+    output = runner.invoke(args=["demo-data"]).output  # run twice: the team is kept, its password renewed
+
+    password = re.search(r"password: (\S+)", output).group(1)
+    key = re.search(r"two-step sign-in key: ([A-Z2-7]+)", output).group(1)
+    groups = {group.id: group.name for group in db.session.scalars(select(WorkingGroup))}
+    team = {user.username: (user.role, groups.get(user.working_group_id))
+            for user in db.session.scalars(select(StaffUser).where(StaffUser.username != "demo-admin"))}
+    assert team == {
+        "demo-officer": ("triage_officer", None),
+        "demo-member-1": ("group_member", DEMO_WORKING_GROUPS[0]),
+        "demo-member-2": ("group_member", DEMO_WORKING_GROUPS[0]),
+        "demo-member-3": ("group_member", DEMO_WORKING_GROUPS[1]),
+        "demo-supervisor": ("supervisor", None),
+    }
+    for user in db.session.scalars(select(StaffUser)):
+        assert check_password(user, password) and user.totp_secret == key and user.active
+        assert user.username in output
