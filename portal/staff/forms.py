@@ -291,7 +291,7 @@ class AccountForm(PortalForm):
     username = StringField(_l("Username"), validators=[DataRequired(_l("Enter a username")),
                                                        Length(max=80, message=_l("Username must be 80 characters or fewer"))])
     role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))])
-    working_group = SelectField(_l("Working group (for working group members)"), coerce=_int_or_none, validators=[Optional()])
+    working_group = SelectField(_l("Working group"), coerce=_int_or_none, validators=[Optional()])
 
     def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -303,7 +303,7 @@ class AccountRoleForm(PortalForm):
     """An account's role and working group."""
 
     role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))])
-    working_group = SelectField(_l("Working group (for working group members)"), coerce=_int_or_none, validators=[Optional()])
+    working_group = SelectField(_l("Working group"), coerce=_int_or_none, validators=[Optional()])
 
     def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
