@@ -146,24 +146,38 @@ def home_rank(code: str, home: str) -> int:
     return 1 if code[:2] == home[:2] else 2
 
 
+# Endings that people leave off a division's name when they write it after its city or province
+# (南通通州 for 南通市通州区, 江苏南通 for 江苏省南通市).
+_ENDINGS = str.maketrans("", "", "省市区县")
+
+
+def _in_chain(text: str, chain: list[Division]) -> bool:
+    """True when `text` is in the chain's names written one after another, in full or with the
+    endings 省, 市, 区, 县 left off (in the text or the names, anywhere)."""
+    full, short = "".join(d.name for d in chain), text.translate(_ENDINGS)
+    return bool(chain) and (text in full or (bool(short) and short in full.translate(_ENDINGS)))
+
+
 def search(text: str, limit: int = 20, home: str = "") -> list[Place]:
     """Places whose city or district name contains `text` (Chinese): those in the deployment's own
     city first, then in its own province, then the rest; within each, most precise first.
 
     For the search box: typing 海门 finds 江苏省南通市海门区; with `home` 320600 (DEPLOYMENT_REGION,
-    江苏省南通市), typing 通州区 offers 南通市通州区 before 北京市通州区. At most `limit` results.
+    江苏省南通市), typing 通州区 offers 南通市通州区 before 北京市通州区. A name written with its city
+    or province in front, in full or short (南通市通州区, 南通通州, 江苏南通), finds that place only;
+    spaces are ignored. At most `limit` results.
     """
-    text = (text or "").strip()
+    text = "".join((text or "").split())
     if not text:
         return []
     found: list[Place] = []
     index = _index()
     for entry in index.by_code.values():
-        if text not in entry.name:
-            continue
         chain = [entry]
         while chain[0].parent is not None:
             chain.insert(0, index.by_code[chain[0].parent])
+        if text not in entry.name and not (_in_chain(text, chain) and not _in_chain(text, chain[:-1])):
+            continue
         province = chain[0]
         city = next((d for d in chain if d.level == 2), None)
         district = next((d for d in chain if d.level == 3), None)
