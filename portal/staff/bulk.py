@@ -16,7 +16,10 @@ was loaded (closing: the status the page showed must still be the item's, as on 
 `portal.triage.workflow.move`), a person who may not own it (`portal.triage.owners.may_own`).
 Changes go through the same domain functions as one item's page, so each item changed writes its
 own audit event, and everything is one transaction. The page then says what was done and what
-was refused, item by item.
+was refused, item by item: the items done as links to their pages (the first LISTED_DONE, so a
+mistaken tick can be found and undone) in the success box, and the refused ones in a warning box,
+each with why; a refused item the person may see links to its page, and one they may not see (or
+that does not exist) stays plain text with the same words, so that references cannot be probed.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
+from markupsafe import Markup, escape
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -41,13 +45,15 @@ from portal.core.security.references import normalise_reference
 from portal.forms import MaxLength, PortalForm
 from portal.staff.blueprint import bp
 from portal.staff.labels import choices, label
-from portal.staff.owners import person_label
+from portal.staff.owners import not_owner_words, person_label
 from portal.staff.queue import visible_items_filter
 from portal.staff.views import render_queue
 from portal.triage import owners, workflow
 
 MAX_ITEMS = 200  # per request: a page shows 50; more is a tampered request or a mistake
 LISTED_REFUSALS = 20  # refused items named in the summary; the rest are counted
+LISTED_DONE = 20  # items done named (linked) in the summary; the rest are counted
+WARNING = "warning"  # the flash category of refusals (the staff layout shows it apart from successes)
 ASSIGN, PRIORITY, SPAM = "assign", "priority", "spam"
 ACTION_PERMISSION: dict[str, Permission] = {
     ASSIGN: Permission.TRIAGE,
@@ -112,13 +118,25 @@ class BulkForm(PortalForm):
 
 
 @dataclass
+class Refusal:
+    """One refused item: its reference as shown, the reason code, the item when the person may see
+    it (None: out of scope or no such item, shown without a link), and the reason in words when
+    the code alone does not say it (who may own the item)."""
+
+    reference: str
+    code: str
+    item: IntakeItem | None = None
+    note: str | None = None
+
+
+@dataclass
 class BulkResult:
     """What a bulk action did: the items changed, those already so (nothing to change), and the
-    refused ones as (reference as shown, reason code)."""
+    refused ones."""
 
     done: list[IntakeItem] = field(default_factory=list)
     unchanged: list[IntakeItem] = field(default_factory=list)
-    refused: list[tuple[str, str]] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
 
 
 def _visible(user: StaffUser, references: list[str]) -> dict[str, IntakeItem]:
@@ -136,6 +154,7 @@ def apply_bulk(form: BulkForm, user: StaffUser, seen: dict[str, str]) -> BulkRes
     Raises nothing for a refused item: it goes in `BulkResult.refused`."""
     action, now = form.bulk_action.data, clock.now()
     result = BulkResult()
+    new_owner = db.session.get(StaffUser, form.bulk_owner.data) if action == ASSIGN else None
     found = _visible(user, form.references())
     page_order = {text: index for index, text in enumerate(form.references())}
     # Changed in id order, whatever the page's order, so that two requests changing the same rows
@@ -150,12 +169,12 @@ def apply_bulk(form: BulkForm, user: StaffUser, seen: dict[str, str]) -> BulkRes
         if item is None:
             shown = normalise_reference(text) or text[:20]
             refused_at[shown] = page_order[text]
-            result.refused.append((shown, "not_found"))
+            result.refused.append(Refusal(shown, "not_found"))
             continue
         refused_at[item.reference] = page_order[text]
         acted_on.add(item.id)
         if item.kind == ItemKind.APPOINTMENT:
-            result.refused.append((item.reference, "booking"))
+            result.refused.append(Refusal(item.reference, "booking", item))
             continue
         try:
             if action == SPAM:
@@ -166,16 +185,14 @@ def apply_bulk(form: BulkForm, user: StaffUser, seen: dict[str, str]) -> BulkRes
                 changed = workflow.change_priority(item, priority=Priority(form.bulk_priority.data),
                                                    reason=form.bulk_reason.data, actor_id=user.id)
         except workflow.WorkflowError as exc:
-            result.refused.append((item.reference, exc.code))
+            result.refused.append(Refusal(item.reference, exc.code, item))
         except owners.OwnerRefused:
-            result.refused.append((item.reference, "not_eligible"))
+            result.refused.append(Refusal(item.reference, "not_eligible", item, not_owner_words(item, new_owner)))
         else:
             (result.done if changed else result.unchanged).append(item)
-    result.refused.sort(key=lambda refusal: refused_at[refusal[0]])  # named in the page's order
-    if action == ASSIGN and result.done:
-        owner = db.session.get(StaffUser, form.bulk_owner.data)
-        if owner is not None:  # one text for all of them, not one per item
-            owners.tell_new_owner(owner, result.done, actor_id=user.id, now=now)
+    result.refused.sort(key=lambda refusal: refused_at[refusal.reference])  # named in the page's order
+    if action == ASSIGN and result.done and new_owner is not None:  # one text for all of them, not one per item
+        owners.tell_new_owner(new_owner, result.done, actor_id=user.id, now=now)
     return result
 
 
@@ -200,33 +217,55 @@ def _reason_words(code: str, owner_name: str) -> str:
     }.get(code, _("that change is not possible for this item"))
 
 
-def summary(action: str, result: BulkResult, *, owner_name: str = "", priority: int | None = None) -> list[str]:
-    """The messages after a bulk action, in the current language: what was done (with its
-    count), what was already so, and each refused item with why (the first LISTED_REFUSALS
-    named, the rest counted)."""
+def _link(item: IntakeItem) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(url_for("staff.item", reference=item.reference), item.reference)
+
+
+def _listed(named: list[Markup], more: int) -> Markup:
+    """`named` joined as the language joins a list, with "N more" last when `more` > 0."""
+    if more > 0:
+        named = named + [escape(ngettext("%(num)s more", "%(num)s more", more))]
+    return Markup(join_list([str(part) for part in named]))  # noqa: S704 - each part is escaped or built by Markup
+
+
+def summary(action: str, result: BulkResult, *, owner_name: str = "",
+            priority: int | None = None) -> list[tuple[str, Markup]]:
+    """The messages after a bulk action, in the current language, as (flash category, HTML):
+    what was done, with its count and the items done linked to their pages (the first
+    LISTED_DONE, the rest counted), and what was already so, in the "message" category (shown
+    green); the refused items, each with why (the first LISTED_REFUSALS named, the rest
+    counted), in the WARNING category, as is "No item was changed." when something was refused.
+    A refused item is linked only when the person may see it."""
     done = len(result.done)
+    items = _listed([_link(i) for i in result.done[:LISTED_DONE]], done - LISTED_DONE)
+    messages: list[tuple[str, Markup]] = []
     if not done:
-        messages = [_("No item was changed.")]
+        messages.append((WARNING if result.refused else "message", escape(_("No item was changed."))))
     elif action == SPAM:
-        messages = [ngettext("Closed %(num)s item as spam.", "Closed %(num)s items as spam.", done)]
+        messages.append(("message", Markup(ngettext(  # noqa: S704 - every value is escaped
+            "Closed %(num)s item as spam: %(items)s.", "Closed %(num)s items as spam: %(items)s.", done, items=items))))
     elif action == ASSIGN:
-        messages = [ngettext("%(name)s is now responsible for %(num)s item.",
-                             "%(name)s is now responsible for %(num)s items.", done, name=owner_name)]
+        messages.append(("message", Markup(ngettext(  # noqa: S704 - every value is escaped
+            "%(name)s is now responsible for %(num)s item: %(items)s.",
+            "%(name)s is now responsible for %(num)s items: %(items)s.", done, name=escape(owner_name), items=items))))
     else:
-        messages = [ngettext("Priority set to %(priority)s on %(num)s item.",
-                             "Priority set to %(priority)s on %(num)s items.", done, priority=label("priority", priority))]
+        messages.append(("message", Markup(ngettext(  # noqa: S704 - every value is escaped
+            "Priority set to %(priority)s on %(num)s item: %(items)s.",
+            "Priority set to %(priority)s on %(num)s items: %(items)s.", done,
+            priority=escape(label("priority", priority)), items=items))))
     same = len(result.unchanged)
     if same:
-        messages.append(ngettext("%(num)s item was already so: nothing to change.",
-                                 "%(num)s items were already so: nothing to change.", same))
+        messages.append(("message", escape(ngettext("%(num)s item was already so: nothing to change.",
+                                                    "%(num)s items were already so: nothing to change.", same))))
     if result.refused:
-        named = [_("%(text)s (%(note)s)", text=reference, note=_reason_words(code, owner_name))
-                 for reference, code in result.refused[:LISTED_REFUSALS]]
-        more = len(result.refused) - LISTED_REFUSALS
-        if more > 0:
-            named.append(ngettext("%(num)s more", "%(num)s more", more))
-        messages.append(ngettext("%(num)s item refused: %(items)s.", "%(num)s items refused: %(items)s.",
-                                 len(result.refused), items=join_list(named)))
+        named = [Markup(_("%(text)s (%(note)s)",  # noqa: S704 - every value is escaped
+                          text=_link(r.item) if r.item is not None and r.code != "not_found" else escape(r.reference),
+                          note=escape(r.note or _reason_words(r.code, owner_name))))
+                 for r in result.refused[:LISTED_REFUSALS]]
+        refused = _listed(named, len(result.refused) - LISTED_REFUSALS)
+        messages.append((WARNING, Markup(ngettext(  # noqa: S704 - every value is escaped
+            "%(num)s item refused: %(items)s.", "%(num)s items refused: %(items)s.", len(result.refused),
+            items=refused))))
     return messages
 
 
@@ -293,6 +332,7 @@ def bulk_queue() -> Response | tuple[str, int]:
     result = apply_bulk(form, current_user, seen)
     owner = db.session.get(StaffUser, form.bulk_owner.data) if action == ASSIGN else None
     db.session.commit()
-    for message in summary(action, result, owner_name=owner.username if owner else "", priority=form.bulk_priority.data):
-        flash(message)
+    for category, message in summary(action, result, owner_name=owner.username if owner else "",
+                                     priority=form.bulk_priority.data):
+        flash(message, category)
     return redirect(url_for("staff.queue", **_queue_args()), 303)

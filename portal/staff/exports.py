@@ -7,6 +7,8 @@ CSV or as an Excel workbook (`portal.core.csv_export.table_response`) from the s
   to the second: `2026-12-07T14:05:00+08:00`. The same text in both formats, so the two files
   hold the same cells; a spreadsheet sorts it as it sorts the times.
 - Stored codes (status, kind, priority...) are shown in words (`label`), as on every page.
+- "Overdue" is Yes or No (in words) for every open item with a feedback deadline, and blank where
+  it does not apply: a closed item, or one without a deadline (a sampling booking).
 - No personal data: no tip text, place as given, contact details or SMS text. A region is the
   administrative division the item was filed under (GB/T 2260 code and its name), never the
   words a tipster typed; an owner is an account's username, as the queue shows it.
@@ -22,7 +24,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from portal.core import regions
-from portal.core.models import IntakeItem
+from portal.core.models import IntakeItem, ItemStatus
 from portal.staff.labels import label
 from portal.staff.queue import is_overdue
 from portal.staff.stats import UnitRow
@@ -46,6 +48,20 @@ def iso_local(instant: datetime | None, tz: str) -> str:
     return instant.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")
 
 
+def overdue_cell(item: IntakeItem, now: datetime) -> str:
+    """"Yes" or "No" (current language) for an open item with a feedback deadline: has it passed
+    at `now` (aware UTC)? Empty text where the question does not apply: a closed item, or one
+    without a deadline."""
+    if item.status == ItemStatus.CLOSED or item.feedback_due_at is None:
+        return ""
+    return _("Yes") if is_overdue(item, now) else _("No")
+
+
+def local_date(instant: datetime, tz: str) -> str:
+    """The date of `instant` (aware) in the zone `tz` (IANA name), ISO 8601: 2026-12-08."""
+    return instant.astimezone(ZoneInfo(tz)).date().isoformat()
+
+
 # The queue's columns, in order: header, and the cell of one item (at `now`, in zone `tz`).
 _QueueCell = Callable[[IntakeItem, datetime, str], Any]
 QUEUE_COLUMNS: list[tuple[Any, _QueueCell]] = [
@@ -61,9 +77,9 @@ QUEUE_COLUMNS: list[tuple[Any, _QueueCell]] = [
     (_l("Region code"), lambda i, now, tz: i.region_code or ""),
     (_l("Working group"), lambda i, now, tz: i.working_group.name if i.working_group else ""),
     (_l("Officer responsible"), lambda i, now, tz: i.assigned_to.username if i.assigned_to else ""),
-    (_l("Received at"), lambda i, now, tz: iso_local(i.received_at, tz)),
+    (_l("Time received"), lambda i, now, tz: iso_local(i.received_at, tz)),
     (_l("Feedback deadline"), lambda i, now, tz: iso_local(i.feedback_due_at, tz)),
-    (_l("Overdue"), lambda i, now, tz: label("overdue", is_overdue(i, now))),
+    (_l("Overdue"), lambda i, now, tz: overdue_cell(i, now)),
     (_l("Closed at"), lambda i, now, tz: iso_local(i.closed_at, tz)),
 ]
 

@@ -98,6 +98,23 @@ def person_label(user: StaffUser) -> str:
     return _("%(name)s (%(role)s)", name=user.username, role=role)
 
 
+def not_owner_words(item: IntakeItem, user: StaffUser | None) -> str:
+    """Why `user` may not be made responsible for `item` (`portal.triage.owners.why_not_owner`), in
+    the current language, without a closing full stop: the one wording for the item page's owner
+    form and the queue's bulk assign. None: no such account."""
+    name = user.username if user is not None else ""
+    code = owners.why_not_owner(item, user) if user is not None else None
+    if code == "no_group":
+        return _("%(name)s is a working group member and this item has no working group yet; "
+                 "group members can only be responsible for their own group's items", name=name)
+    if code == "other_group":
+        return _("%(name)s is in another working group; group members can only be responsible for "
+                 "their own group's items", name=name)
+    if code == "switched_off":
+        return _("%(name)s's account is switched off", name=name)
+    return _("%(name)s may not be responsible for it", name=name)
+
+
 # The item page ------------------------------------------------------------------------------
 
 
@@ -160,8 +177,11 @@ def assign_owner(reference: str) -> Response | tuple[str, int]:
         changed = owners.assign(found, form.owner.data, actor_id=current_user.id, now=clock.now())
     except owners.OwnerRefused:
         db.session.rollback()
-        form.owner.errors = [_("Choose a member of the item's working group or a triage officer: "
-                               "only they can be responsible for it, and only while their account is switched on.")]
+        chosen = db.session.get(StaffUser, form.owner.data)
+        advice = _("Choose a member of the item's working group or a triage officer: "
+                   "only they can be responsible for it, and only while their account is switched on.")
+        form.owner.errors = [_("%(reason)s. %(advice)s", reason=not_owner_words(found, chosen), advice=advice)
+                             if chosen is not None else advice]
         return render_item(visible_item_or_404(reference), form, 400)
     if changed:
         db.session.commit()

@@ -167,7 +167,8 @@ def export_queue_file(file_format: str) -> Response | tuple[str, int]:
     audit.record("export_queue", actor_id=current_user.id, fields=["filters", "rows"],
                  changes={"file_format": (file_format, file_format)}, numbers={"rows": len(rows)})
     db.session.commit()
-    return table_response(file_format, "queue", table.header, table.rows, sheet_title=_("Queue"))
+    stem = f"queue-{exports.local_date(now, _site_timezone())}"  # the export's date, local time
+    return table_response(file_format, stem, table.header, table.rows, sheet_title=_("Queue"))
 
 
 def visible_item_or_404(reference: str) -> IntakeItem:

@@ -63,12 +63,25 @@ def _eligible(working_group_id: int | None) -> ColumnElement[bool]:
 
 def may_own(item: IntakeItem, user: StaffUser) -> bool:
     """True when `user` may be made the owner of `item` (the rule in this module's docstring)."""
-    if not user.active or item.kind == ItemKind.APPOINTMENT:
-        return False
+    return why_not_owner(item, user) is None
+
+
+def why_not_owner(item: IntakeItem, user: StaffUser) -> str | None:
+    """Why `user` may not own `item`, as a code, or None when they may (`may_own`'s rule):
+    "switched_off" (the account), "booking" (nobody owns a sampling booking), "no_group" (a group
+    member, and the item has no working group yet), "other_group" (a member of another group),
+    "role" (a role that owns no items). The words are `portal.staff.owners.not_owner_words`."""
+    if not user.active:
+        return "switched_off"
+    if item.kind == ItemKind.APPOINTMENT:
+        return "booking"
     if user.role == Role.TRIAGE_OFFICER:
-        return True
-    return (user.role == Role.GROUP_MEMBER and item.working_group_id is not None
-            and user.working_group_id == item.working_group_id)
+        return None
+    if user.role != Role.GROUP_MEMBER:
+        return "role"
+    if item.working_group_id is None:
+        return "no_group"
+    return None if user.working_group_id == item.working_group_id else "other_group"
 
 
 def candidates(working_group_ids: Iterable[int | None], *, excluding: int | None = None) -> list[StaffUser]:

@@ -62,8 +62,8 @@ def _close_behind_the_officers_back(reference: str) -> None:
 
 
 def test_an_officer_ticks_rows_closes_them_as_spam_and_reads_what_was_refused(app: Flask, browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
-    words = {"zh": ("全选本页", "取消全选", "作为垃圾信息办结", "已将2条记录作为垃圾信息办结。", "1条未处理", "已办结"),
-             "en": ("Select all on this page", "Clear the selection", "Close as spam", "Closed 2 items as spam.",
+    words = {"zh": ("全选本页", "取消全选", "作为垃圾信息办结", "已将2条记录作为垃圾信息办结：", "1条未处理", "已办结"),
+             "en": ("Select all on this page", "Clear the selection", "Close as spam", "Closed 2 items as spam:",
                     "1 item refused", "already closed")}
     for language in ("zh", "en"):
         for width in (1280, 360):
@@ -90,8 +90,16 @@ def test_an_officer_ticks_rows_closes_them_as_spam_and_reads_what_was_refused(ap
             _close_behind_the_officers_back(references[3])  # another officer closes one meanwhile
             page.get_by_role("button", name=close).click()
             page.wait_for_load_state()
-            notice = page.locator(".notification").inner_text()
-            assert closed in notice and refused in notice and references[3] in notice and already in notice, notice
+            # What was done in the green box, each item a link; what was refused in a box of its own.
+            done = page.locator(".notification:not(.notification-warning)")
+            warning = page.locator(".notification-warning")
+            assert closed in done.inner_text() and refused not in done.inner_text(), done.inner_text()
+            assert done.get_by_role("link", name=references[1]).count() == 1
+            notice = warning.inner_text()
+            assert refused in notice and already in notice, notice
+            assert warning.get_by_role("link", name=references[3]).get_attribute("href") == f"/staff/items/{references[3]}"
+            assert done.evaluate("e => getComputedStyle(e).borderLeftColor") != warning.evaluate(
+                "e => getComputedStyle(e).borderLeftColor")
             assert page.locator("input[name=bulk_items]").count() == 1  # the one open item left
             if width == 360:
                 assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -114,6 +122,6 @@ def test_select_all_on_this_page_works_without_javascript(app: Flask, browser, l
     page.locator(f"input[name=bulk_items][value='{references[0]}']").uncheck()
     page.get_by_role("button", name="Close as spam").click()
     page.wait_for_load_state()
-    assert "Closed 3 items as spam." in page.locator(".notification").inner_text()
+    assert "Closed 3 items as spam: " in page.locator(".notification").inner_text()
     assert "sort=priority" in page.url  # back to the queue as it was filtered
     page.context.close()

@@ -123,6 +123,16 @@ def test_print_page_shows_the_file_with_print_and_pdf_links_and_is_audited(app: 
     assert _events("download_case_file") == []
 
 
+def test_the_case_file_names_an_image_attachment_with_the_item_pages_word(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    officer, client = signed_in
+    case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
+    for headers, word, other in ((ZH, "照片", "图片"), (EN, "Photo", "Image")):
+        case_file = text_of(client.get(f"/staff/items/{case.reference}/case-file", headers=headers))
+        item_page = text_of(client.get(f"/staff/items/{case.reference}", headers=headers))
+        assert f"{IMAGE_ATTACHMENT} · {word} ·" in case_file and other not in case_file
+        assert word in item_page
+
+
 def test_item_page_links_to_its_case_file(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
     officer, client = signed_in
     case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from portal.core.csv_export import XLSX_MIMETYPE, xlsx_bytes
 from portal.core.extensions import db
-from portal.core.models import AuditEvent, TipCategory, WorkingGroup
+from portal.core.models import AuditEvent, IntakeItem, ItemStatus, TipCategory, WorkingGroup
 from portal.core.permissions import Role
 from tests.support.factories import create_staff, create_tip
 from tests.support.staff import browser, control_clock, sign_in
@@ -64,16 +64,16 @@ def test_the_workbook_holds_the_same_rows_and_columns_as_the_csv_with_iso_dates(
     assert as_xlsx == as_csv and len(as_csv) == 3
     header, *rows = as_csv
     assert header == ["Reference number", "Case file number", "Kind", "What was seen", "Channel", "Status", "Outcome",
-                      "Priority", "Region", "Region code", "Working group", "Officer responsible", "Received at",
+                      "Priority", "Region", "Region code", "Working group", "Officer responsible", "Time received",
                       "Feedback deadline", "Overdue", "Closed at"]
     filed = next(dict(zip(header, row)) for row in rows if row[header.index("Region code")])
     assert filed["Region"] == "江苏省南通市海门区" and filed["Region code"] == "320614"
     assert filed["What was seen"] == "A child who may have been abducted or trafficked"
     assert (filed["Working group"], filed["Officer responsible"]) == ("第一专班", owner)
-    assert filed["Received at"] == "2026-03-12T14:05:00+08:00"
-    assert filed["Feedback deadline"] == "2026-03-19T14:05:00+08:00" and filed["Overdue"] == "Overdue"
+    assert filed["Time received"] == "2026-03-12T14:05:00+08:00"
+    assert filed["Feedback deadline"] == "2026-03-19T14:05:00+08:00" and filed["Overdue"] == "Yes"
     for row in rows:
-        assert ISO_LOCAL.match(row[header.index("Received at")])
+        assert ISO_LOCAL.match(row[header.index("Time received")])
         assert row[header.index("Closed at")] == ""
     # No personal data: neither the tip's words, its place nor its contact.
     text = repr(as_csv)
@@ -91,6 +91,37 @@ def test_export_headers_are_in_the_staff_members_language(app: Flask, monkeypatc
     report_zh = _csv_rows(client.get("/staff/report.csv?month=2026-03", headers=ZH))[0]
     report_en = _xlsx_rows(client.get("/staff/report.xlsx?month=2026-03", headers=EN))[0]
     assert report_zh[0] == "单位" and report_en[:3] == ["Unit", "Kind of unit", "Received"]
+
+
+def test_the_received_time_header_is_the_item_pages_term_in_both_languages(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    client, _owner = _queue(app, monkeypatch)
+    item = db.session.scalars(select(IntakeItem).where(IntakeItem.region_code == "320614")).one()
+    for headers, term in ((ZH, "收到时间"), (EN, "Time received")):
+        header = _csv_rows(client.get("/staff/queue.csv", headers=headers))[0]
+        assert term in header and "受理时间" not in header and "Received at" not in header
+        assert term in client.get(f"/staff/items/{item.reference}", headers=headers).get_data(as_text=True)
+
+
+def test_overdue_is_yes_or_no_for_every_open_item_and_blank_for_a_closed_one(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    client, _owner = _queue(app, monkeypatch)
+    closed = create_tip().tip.item
+    closed.status, closed.closed_at = ItemStatus.CLOSED, NOW
+    db.session.commit()
+    for headers, yes, no in ((ZH, "是", "否"), (EN, "Yes", "No")):
+        header, *rows = _csv_rows(client.get("/staff/queue.csv?status=all", headers=headers))
+        overdue = {row[0]: row[header.index(header[14])] for row in rows}
+        assert header[14] in ("已超期", "Overdue")
+        assert overdue.pop(closed.reference) == ""
+        assert sorted(overdue.values()) == sorted([yes, no])
+
+
+def test_export_file_names_carry_the_exports_local_date(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    control_clock(monkeypatch, datetime(2026, 12, 7, 17, 0, tzinfo=timezone.utc))  # 8 December, 01:00 in Shanghai
+    client = browser(app)
+    sign_in(client, create_staff(Role.TRIAGE_OFFICER).username)
+    for extension in ("csv", "xlsx"):
+        response = client.get(f"/staff/queue.{extension}", headers=ZH)
+        assert response.headers["Content-Disposition"] == f'attachment; filename="queue-2026-12-08.{extension}"'
 
 
 def test_a_formula_in_a_cell_is_neutralised_in_the_csv_and_in_the_workbook(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
