@@ -98,6 +98,8 @@ class AttachmentEntry:
     stored file, printed so that paper names exactly which file it holds; `image_data_uri`: for an
     image, a print-size copy as a `data:` URI to embed (None for a PDF, which is listed, not
     embedded, and for an image past MAX_EMBEDDED_IMAGES, `not_printed` then True).
+    Chain of custody: `original_sha256`, hex digest of the file as uploaded, and `taken_at`, a
+    photo's capture time by the camera's clock (`CaseAttachment.taken_at`); None when not recorded.
     """
 
     name: str
@@ -108,6 +110,8 @@ class AttachmentEntry:
     sha256: str | None = None
     image_data_uri: str | None = None
     not_printed: bool = False
+    original_sha256: str | None = None
+    taken_at: str | None = None
 
 
 @dataclass
@@ -195,7 +199,8 @@ def attachments(item: IntakeItem) -> list[AttachmentEntry]:
     case file lists them: the first MAX_EMBEDDED_IMAGES images embedded as `data:` URIs of
     print-size copies (`portal.core.photos.print_copy`; the PDF worker reads nothing from disk;
     None when the file is gone or does not decode, logged), the later ones marked `not_printed`;
-    a PDF listed by name, size and SHA-256 (its pages are not copied in). Not audited here: the
+    a PDF listed by name, size and SHA-256 (its pages are not copied in); each with the
+    original upload's SHA-256 and a photo's capture time where recorded. Not audited here: the
     caller's one event names "attachments"."""
     entries = []
     images = 0
@@ -212,7 +217,8 @@ def attachments(item: IntakeItem) -> list[AttachmentEntry]:
         entries.append(AttachmentEntry(
             name=row.original_name or "–", kind=row.kind, size_bytes=row.byte_size, added_at=row.uploaded_at,
             added_by=row.uploaded_by.username if row.uploaded_by else None, sha256=row.sha256,
-            image_data_uri=image, not_printed=not_printed))
+            image_data_uri=image, not_printed=not_printed, original_sha256=row.original_sha256,
+            taken_at=row.taken_at))
     return entries
 
 
