@@ -348,3 +348,27 @@ def test_a_pdf_attachment_is_marked_attached_separately(app: Flask, signed_in) -
     assert f"{PDF_ATTACHMENT} · PDF" in zh and "另附" in zh[zh.index(PDF_ATTACHMENT):]
     assert "attached separately" in en[en.index(PDF_ATTACHMENT):]
     assert "另附" not in zh[zh.index(IMAGE_ATTACHMENT):zh.index(PDF_ATTACHMENT)]  # an image is printed, not attached
+
+
+def test_sms_messages_print_compactly_with_time_direction_and_number_each_on_one_line(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    _officer, client = signed_in
+    sms_client = app.test_client()
+    send(sms_client, "举报 南通汽车站有个小女孩一直在哭，被一个男的拉着走")
+    for number in range(9):
+        send(sms_client, f"补充第{number + 1}条：他们往售票厅方向走了")
+    reference = db.session.scalar(select(IntakeItem.reference))
+
+    html = client.get(f"/staff/items/{reference}/case-file", headers=ZH).get_data(as_text=True)
+    reader = pypdf.PdfReader(io.BytesIO(client.get(f"/staff/items/{reference}/case-file.pdf", headers=ZH).data))
+
+    # On the page: a list, the time and the masked number never broken across lines.
+    assert '<ol class="case-file-sms">' in html and "收发情况" not in html
+    assert html.count('<span class="case-file-nowrap">') == 20  # 10 received, 10 replies
+    assert html.count('<span class="case-file-nowrap staff-reference">••• •••• 8000</span>') == 20
+    # In the PDF: each message's first line holds its whole date, its direction and its number.
+    pages = [page.extract_text() for page in reader.pages]
+    heads = [line for page in pages for line in page.splitlines() if line.rstrip().endswith("8000") and "联系人" not in line]
+    assert len(heads) == 20 and all(re.search(r"\d{4}年\d{1,2}月\d{1,2}日（星期.）(上|下)午\d{1,2}:\d\d", line) for line in heads)
+    assert all("已受理" in line or "已作为回复发出" in line for line in heads)
+    # Twenty messages take less than one page.
+    assert len([page for page in pages if "8000" in page]) <= 2
