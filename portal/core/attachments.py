@@ -13,6 +13,9 @@ and files served only as downloads. This module does the checking and the rewrit
   tipster's photos do: decoded, re-encoded as a new JPEG from the pixels alone (at most 2560 px on
   the longest side), so no EXIF (camera, serial number, time, GPS position), XMP, comment, ICC
   profile or thumbnail survives. The place a photo was taken is never kept for an attachment.
+  One thing is read from the EXIF before cleaning, for the chain of custody: when the photo was
+  taken (`taken_at`: DateTimeOriginal, with OffsetTimeOriginal when the camera wrote one). The
+  camera model, its serial number and the GPS position are never read into anything kept.
 - **PDFs** are opened with qpdf (through pikepdf) and written out as a new file without the
   active parts the PDF specification defines (ISO 32000-1:2008, 12.6 "Actions", 12.7
   "Interactive Forms", 7.11.4 "Embedded File Streams"; ISO 32000-2 14.13 "Associated files"):
@@ -66,13 +69,16 @@ import logging
 import os
 import subprocess  # noqa: S404 - one child process, started with a fixed command, no shell
 import sys
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 from pikepdf.sanitize import Sanitizer
+from PIL import ExifTags, Image
 
 from portal.core.pdf import CHILD_ENVIRONMENT, PROJECT_ROOT
 from portal.core.photos import PhotoRefused, clean_photo
@@ -149,11 +155,45 @@ class AttachmentRefused(ValueError):
 @dataclass(frozen=True)
 class CleanAttachment:
     """A cleaned file ready to store: `kind` IMAGE (JPEG bytes) or PDF, and for a PDF what was
-    taken out of it ({name from ACTIVE_CONTENT: how many found}; empty when nothing was)."""
+    taken out of it ({name from ACTIVE_CONTENT: how many found}; empty when nothing was). For a
+    photo, `taken_at`: when it was taken by the camera's clock, as `exif_taken_at` gives it (None
+    when the original did not say)."""
 
     kind: str
     data: bytes
     removed: dict[str, int] = field(default_factory=dict)
+    taken_at: str | None = None
+
+
+# EXIF writes times as "YYYY:MM:DD HH:MM:SS" (EXIF 2.32, DateTimeOriginal) and offsets as "+HH:MM"
+# (OffsetTimeOriginal); anything else (blank fields, "0000:00:00 00:00:00", junk) is not a time.
+_EXIF_OFFSET = re.compile(r"[+-](0\d|1[0-4]):[0-5]\d")
+
+
+def exif_taken_at(raw: bytes) -> str | None:
+    """When the photo `raw` was taken, read from its EXIF before it is cleaned: DateTimeOriginal
+    as the camera's local time, written "YYYY-MM-DD HH:MM:SS", followed by " +HH:MM" when the
+    camera also wrote OffsetTimeOriginal. Without an offset the text is the camera's clock in an
+    unknown zone (naive), and is kept as such rather than guessed. None when there is no such
+    field, it is not a valid time, or the file's EXIF cannot be read. Reads the header only;
+    nothing else of the EXIF (GPS, camera model, serial number) is returned. Never raises."""
+    try:
+        with Image.open(io.BytesIO(raw)) as probe:  # lazy: the header, not the pixels
+            exif = probe.getexif().get_ifd(ExifTags.IFD.Exif)
+            written = exif.get(ExifTags.Base.DateTimeOriginal)
+            offset = exif.get(ExifTags.Base.OffsetTimeOriginal)
+    except Exception:  # untrusted bytes: a damaged header means no time; clean_photo judges the photo
+        return None
+    if not isinstance(written, str):
+        return None
+    try:
+        taken = datetime.strptime(written.strip().rstrip("\x00"), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    text = taken.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(offset, str) and _EXIF_OFFSET.fullmatch(offset.strip().rstrip("\x00")):
+        text += " " + offset.strip().rstrip("\x00")
+    return text
 
 
 def looks_like_pdf(raw: bytes) -> bool:
@@ -164,7 +204,8 @@ def looks_like_pdf(raw: bytes) -> bool:
 def clean_attachment(raw: bytes, *, max_bytes: int, timeout_seconds: float = CHILD_TIMEOUT_SECONDS) -> CleanAttachment:
     """Judge `raw` by its content and clean it: a PDF with `clean_pdf` in a child process
     (`clean_pdf_in_child`, at most `timeout_seconds`), anything else as a photo with
-    `portal.core.photos.clean_photo` (the location never kept).
+    `portal.core.photos.clean_photo` (the location never kept), its capture time read first
+    (`exif_taken_at`).
 
     `max_bytes`: the largest upload accepted. Raises AttachmentRefused (see its reasons).
     """
@@ -180,7 +221,7 @@ def clean_attachment(raw: bytes, *, max_bytes: int, timeout_seconds: float = CHI
         reason = {"too_large": "too_large", "too_many_pixels": "too_many_pixels",
                   "over_budget": "too_many_pixels"}.get(refused.reason, "not_accepted")
         raise AttachmentRefused(reason) from refused
-    return CleanAttachment(kind=IMAGE, data=photo.data)
+    return CleanAttachment(kind=IMAGE, data=photo.data, taken_at=exif_taken_at(raw))
 
 
 def clean_pdf_in_child(raw: bytes, *, max_bytes: int, timeout_seconds: float = CHILD_TIMEOUT_SECONDS) -> CleanAttachment:

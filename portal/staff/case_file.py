@@ -5,8 +5,11 @@ download). `portal.staff.case_file_views` draws it with `templates/staff/_case_f
 It follows the item page's rules: a tip's contact details as the item page shows them before
 anyone gives a reason to see them in full (`items.item_details`), removed passages as their mark,
 SMS numbers masked. The history is what was done to the item (status moves, assignments,
-priority and group changes, notes, links, removals): reading events (opening the item, a photo,
-this file) are left out; the audit log keeps them.
+priority and group changes, notes, links, removals, and changes made by the public, such as a
+tipster's SMS that made the tip urgent), and who was shown the tipster's contact details in full
+("reveal_contact", with the reason they gave: the internal note the event names, never the
+details themselves), since who saw the full number belongs in a signed file. Other reading
+events (opening the item, a photo, this file) are left out; the audit log keeps them.
 
 Attachments: `attachments` lists the officers' attachments (`portal.triage.attachments`); images
 are embedded, PDFs listed by name, size and checksum. The web worker holds the whole file in
@@ -43,9 +46,9 @@ from portal.triage.redaction import redaction_reasons
 
 log = logging.getLogger(__name__)
 
-# Audit actions that only read an item: the case file's history leaves them out.
+# Audit actions that only read an item: the case file's history leaves them out. Showing the
+# contact details in full ("reveal_contact") is a reading too, but it is kept: it is not among these.
 READING_PREFIXES = ("view_", "print_", "download_", "export_")
-READING_ACTIONS = ("reveal_contact",)
 HISTORY_LIMIT = 500
 # Image attachments embedded in a case file, and their longest side in pixels (about 180 dpi
 # across an A4 page's text width): at most about 12 x 1 MB of JPEG, whatever the item holds.
@@ -55,11 +58,13 @@ PRINT_MAX_SIDE = 1280
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One change to the item (or to an item merged into it: `other_reference`), oldest first."""
+    """One change to the item (or to an item merged into it: `other_reference`), oldest first;
+    `reason`: for "reveal_contact", the reason given (the internal note the event names), else None."""
 
     event: AuditEvent
     username: str | None
     other_reference: str | None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ class AttachmentEntry:
     stored file, printed so that paper names exactly which file it holds; `image_data_uri`: for an
     image, a print-size copy as a `data:` URI to embed (None for a PDF, which is listed, not
     embedded, and for an image past MAX_EMBEDDED_IMAGES, `not_printed` then True).
+    Chain of custody: `original_sha256`, hex digest of the file as uploaded, and `taken_at`, a
+    photo's capture time by the camera's clock (`CaseAttachment.taken_at`); None when not recorded.
     """
 
     name: str
@@ -103,6 +110,8 @@ class AttachmentEntry:
     sha256: str | None = None
     image_data_uri: str | None = None
     not_printed: bool = False
+    original_sha256: str | None = None
+    taken_at: str | None = None
 
 
 @dataclass
@@ -190,7 +199,8 @@ def attachments(item: IntakeItem) -> list[AttachmentEntry]:
     case file lists them: the first MAX_EMBEDDED_IMAGES images embedded as `data:` URIs of
     print-size copies (`portal.core.photos.print_copy`; the PDF worker reads nothing from disk;
     None when the file is gone or does not decode, logged), the later ones marked `not_printed`;
-    a PDF listed by name, size and SHA-256 (its pages are not copied in). Not audited here: the
+    a PDF listed by name, size and SHA-256 (its pages are not copied in); each with the
+    original upload's SHA-256 and a photo's capture time where recorded. Not audited here: the
     caller's one event names "attachments"."""
     entries = []
     images = 0
@@ -207,7 +217,8 @@ def attachments(item: IntakeItem) -> list[AttachmentEntry]:
         entries.append(AttachmentEntry(
             name=row.original_name or "–", kind=row.kind, size_bytes=row.byte_size, added_at=row.uploaded_at,
             added_by=row.uploaded_by.username if row.uploaded_by else None, sha256=row.sha256,
-            image_data_uri=image, not_printed=not_printed))
+            image_data_uri=image, not_printed=not_printed, original_sha256=row.original_sha256,
+            taken_at=row.taken_at))
     return entries
 
 
@@ -261,12 +272,26 @@ def _photo_data_uri(photo: TipPhoto, photo_dir: str) -> str | None:
 
 def _history(item: IntakeItem, merged: list[IntakeItem]) -> list[HistoryEntry]:
     references = {item.id: None} | {other.id: other.reference for other in merged}
-    reading = or_(*[AuditEvent.action.startswith(prefix) for prefix in READING_PREFIXES],
-                  AuditEvent.action.in_(READING_ACTIONS))
+    reading = or_(*[AuditEvent.action.startswith(prefix) for prefix in READING_PREFIXES])
     rows = db.session.execute(
         select(AuditEvent, StaffUser.username).outerjoin(StaffUser, StaffUser.id == AuditEvent.actor_id)
         .where(AuditEvent.item_id.in_(list(references)), not_(reading))
         .order_by(AuditEvent.occurred_at, AuditEvent.id).limit(HISTORY_LIMIT + 1)
     ).all()
-    return [HistoryEntry(event=event, username=username, other_reference=references.get(event.item_id or item.id))
+    reasons = _reveal_reasons([event for event, _username in rows], list(references))
+    return [HistoryEntry(event=event, username=username, other_reference=references.get(event.item_id or item.id),
+                         reason=reasons.get(event.id))
             for event, username in rows]
+
+
+def _reveal_reasons(events: list[AuditEvent], item_ids: list[int]) -> dict[int, str]:
+    """{event id: reason} for the "reveal_contact" events among `events` whose note (the reason,
+    `numbers["note_id"]`) is still there and belongs to one of `item_ids`; an erased note ("") is left out."""
+    note_ids = {event.id: event.changes.get("numbers", {}).get("note_id") for event in events
+                if event.action == "reveal_contact"}
+    wanted = {note_id for note_id in note_ids.values() if isinstance(note_id, int)}
+    if not wanted:
+        return {}
+    bodies = dict(db.session.execute(select(ItemNote.id, ItemNote.body).where(
+        ItemNote.id.in_(wanted), ItemNote.item_id.in_(item_ids))).all())
+    return {event_id: body for event_id, note_id in note_ids.items() if (body := bodies.get(note_id))}

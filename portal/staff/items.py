@@ -172,7 +172,7 @@ def record_view(item: IntakeItem, details: ItemDetails, actor_id: int) -> AuditE
 def reveal_contact(item: IntakeItem, *, reason: str, actor_id: int) -> None:
     """Record that `actor_id` is shown the masked contact details of tip `item` in full, with
     their reason (kept as an internal note, as a priority change's is) and an audit event naming
-    the fields, never their values (caller commits, then shows the page with `reveal_contact`).
+    the fields, never their values, and the note's id (`numbers["note_id"]`; caller commits, then shows the page with `reveal_contact`).
 
     Raises NotATip when `item` is not a tip, ValueError for an empty reason.
     """
@@ -181,9 +181,12 @@ def reveal_contact(item: IntakeItem, *, reason: str, actor_id: int) -> None:
         raise NotATip(item.reference)
     if not reason.strip():
         raise ValueError("a reason is needed to reveal contact details")
-    db.session.add(ItemNote(item_id=item.id, author_id=actor_id, body=reason.strip(), created_at=clock.now()))
+    note = ItemNote(item_id=item.id, author_id=actor_id, body=reason.strip(), created_at=clock.now())
+    db.session.add(note)
+    db.session.flush()  # the note's id, so that the event names the note that holds the reason
     shown = [name for name, value in (("contact_name", tip.contact_name), ("contact_phone", tip.contact_phone)) if value]
-    audit.record("reveal_contact", actor_id=actor_id, item_id=item.id, fields=shown + ["note"])
+    audit.record("reveal_contact", actor_id=actor_id, item_id=item.id, fields=shown + ["note"],
+                 numbers={"note_id": note.id})
 
 
 def update_contact(item: IntakeItem, *, actor_id: int, name: str | None, phone: str | None) -> None:

@@ -220,7 +220,10 @@ def _delivery_report(message: OutboundMessage) -> str:
 @dataclass(frozen=True)
 class AttachmentRow:
     """One line of the item page's attachments: the row's id, the file's name as uploaded ("" if
-    none), its kind ("image" or "pdf"), size in bytes, who attached it and when (UTC)."""
+    none), its kind ("image" or "pdf"), size in bytes, who attached it and when (UTC); for the
+    chain of custody, the SHA-256 (hex) of the cleaned file kept and of the file as uploaded (None
+    for rows older than that record), and a photo's capture time by the camera's clock
+    (`CaseAttachment.taken_at`, text; None when unknown)."""
 
     id: int
     name: str
@@ -228,6 +231,9 @@ class AttachmentRow:
     byte_size: int
     uploaded_by: str | None
     uploaded_at: datetime
+    sha256: str | None = None
+    original_sha256: str | None = None
+    taken_at: str | None = None
 
 
 def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_contact: bool = False) -> tuple[str, int]:
@@ -247,7 +253,8 @@ def render_item(item: IntakeItem, form: Any = None, code: int = 200, *, reveal_c
     # Read before the commit below: the rows would otherwise be read again one by one.
     attachments = [
         AttachmentRow(a.id, a.original_name or "", a.kind, a.byte_size,
-                      a.uploaded_by.username if a.uploaded_by else None, a.uploaded_at)
+                      a.uploaded_by.username if a.uploaded_by else None, a.uploaded_at,
+                      sha256=a.sha256, original_sha256=a.original_sha256, taken_at=a.taken_at)
         for a in attachments_for(item)
     ]
     if attachments:  # a file's name may name a person

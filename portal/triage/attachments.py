@@ -35,7 +35,8 @@ def add_attachment(item: IntakeItem, *, file_name: str | None, raw: bytes, actor
     """Clean `raw` (an uploaded file's bytes; `file_name` as the browser sent it), store it and
     add its row to `item`, audited as "attachment_added" with the row's id and, for a PDF, how
     many of each kind of active content were removed (`CleanAttachment.removed`). Returns the
-    row (flushed, so it has its id) and the cleaned file. The caller commits; if the commit fails
+    row (flushed, so it has its id) and the cleaned file. The row records, for the chain of
+    custody, the SHA-256 of `raw` as uploaded and a photo's capture time (`CleanAttachment.taken_at`). The caller commits; if the commit fails
     it must call `discard(row)` so that no file is left without a row.
 
     Raises portal.core.attachments.AttachmentRefused (nothing stored): 'erased' for an item whose
@@ -51,7 +52,8 @@ def add_attachment(item: IntakeItem, *, file_name: str | None, raw: bytes, actor
     stored_name = store_file(cleaned.data, _folder(), SUFFIXES[cleaned.kind])
     row = CaseAttachment(
         item_id=item.id, original_name=safe_file_name(file_name), kind=cleaned.kind, stored_name=stored_name,
-        byte_size=len(cleaned.data), sha256=hashlib.sha256(cleaned.data).hexdigest(), uploaded_by_id=actor_id,
+        byte_size=len(cleaned.data), sha256=hashlib.sha256(cleaned.data).hexdigest(),
+        original_sha256=hashlib.sha256(raw).hexdigest(), taken_at=cleaned.taken_at, uploaded_by_id=actor_id,
         uploaded_at=clock.now(),
     )
     try:

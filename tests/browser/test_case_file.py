@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from portal.core.extensions import db
+from portal.core.models import IntakeItem
 from portal.core.permissions import Role
 from tests.support.browser import ARTIFACTS, assert_accessible, new_page
 from tests.support.case_files import NOTE, create_case
 from tests.support.factories import create_staff
+from tests.support.sms import send
 from tests.support.staff import sign_in_page
 
 pytestmark = pytest.mark.slow
@@ -37,7 +41,7 @@ def test_print_page_reads_well_and_prints_the_file_alone(app: Flask, live_server
     page.goto(f"{live_server}/staff/items/{case.reference}/case-file")
     assert NOTE in page.inner_text("main")
     assert page.get_by_role("button", name=PRINT[language], exact=True).is_visible()
-    assert page.locator("img[src^='data:image/jpeg']").evaluate("img => img.naturalWidth") > 0
+    assert page.locator("img[src^='data:image/jpeg']").first.evaluate("img => img.naturalWidth") > 0  # the tip's photo
     assert_accessible(page, name)
     page.emulate_media(media="print")
     assert not page.locator(".site-header").is_visible() and not page.locator(".case-file-tools").is_visible()
@@ -60,4 +64,25 @@ def test_from_the_item_page_without_javascript_the_file_offers_the_pdf_and_no_de
         page.get_by_role("link", name="下载PDF").click()
     assert download.value.suggested_filename == f"case-file-{case.reference}.pdf"
     download.value.save_as(ARTIFACTS / "case-file-zh.pdf")  # for people to look at (pdftoppm)
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 360], ids=["desktop", "phone"])
+def test_sms_messages_keep_each_time_and_number_on_one_line_on_screen_and_paper(  # type: ignore[no-untyped-def]
+        app: Flask, live_server: str, browser, width: int) -> None:
+    officer = create_staff(Role.TRIAGE_OFFICER)
+    sms_client = app.test_client()
+    send(sms_client, "举报 南通汽车站有个小女孩一直在哭，被一个男的拉着走")
+    send(sms_client, "她穿红色外套，大概五六岁")
+    reference = db.session.scalar(select(IntakeItem.reference))
+
+    page = new_page(browser, "zh", width=width)
+    sign_in_page(page, live_server, officer.username)
+    page.goto(f"{live_server}/staff/items/{reference}/case-file")
+    for media in ("screen", "print"):
+        page.emulate_media(media=media)
+        lines = page.locator(".case-file-sms .case-file-nowrap").evaluate_all(
+            "spans => spans.map(span => span.getClientRects().length)")
+        assert lines == [1] * 8, (media, lines)  # 4 messages (2 received, 2 replies): a time and a number each
+    page.screenshot(path=str(ARTIFACTS / f"case-file-sms-zh-{width}-print.png"), full_page=True)
     page.context.close()

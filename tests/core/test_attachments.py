@@ -14,7 +14,7 @@ from PIL.ExifTags import IFD, Base
 
 from portal.core.attachments import (
     IMAGE, MAX_NAME_LENGTH, PDF, AttachmentRefused, active_content, clean_attachment, clean_pdf, download_name,
-    safe_file_name,
+    exif_taken_at, safe_file_name,
 )
 from tests.support.pdfs import (
     EMBEDDED_BYTES, EMBEDDED_NAME, FIELD_TEXT, PAGE_TEXT, SCRIPT, hostile_pdf, object_stream_bomb, page_text,
@@ -207,3 +207,26 @@ def test_a_photo_downloads_as_jpg_and_a_nameless_file_under_the_fallback() -> No
     assert download_name("CCTV still.PNG", IMAGE, "TY-1") == "CCTV still.jpg"
     assert download_name("笔录.pdf", PDF, "TY-1") == "笔录.pdf"
     assert download_name("", PDF, "TY-7K3M-9Q2P-3") == "TY-7K3M-9Q2P-3.pdf"
+
+
+@pytest.mark.parametrize(("fields", "taken"), [
+    ({Base.DateTimeOriginal: "2026:03:01 14:22:05", Base.OffsetTimeOriginal: "+08:00"}, "2026-03-01 14:22:05 +08:00"),
+    ({Base.DateTimeOriginal: "2026:03:01 14:22:05"}, "2026-03-01 14:22:05"),
+    ({Base.DateTimeOriginal: "2026:03:01 14:22:05", Base.OffsetTimeOriginal: "   :  "}, "2026-03-01 14:22:05"),
+    ({Base.DateTimeOriginal: "0000:00:00 00:00:00"}, None),
+    ({}, None),
+])
+def test_a_photos_capture_time_is_read_from_exif_before_cleaning(fields: dict[int, str], taken: str | None) -> None:
+    exif = Image.Exif()
+    exif[IFD.GPSInfo] = {1: "N", 2: (32.0, 5.0, 10.5), 3: "E", 4: (121.0, 10.0, 2.0)}
+    if fields:
+        exif[IFD.Exif] = fields
+
+    cleaned = clean_attachment(jpeg_bytes(exif=exif), max_bytes=LIMIT)
+
+    assert cleaned.taken_at == taken
+    assert dict(Image.open(io.BytesIO(cleaned.data)).getexif()) == {}
+
+
+def test_a_file_that_is_not_a_photo_has_no_capture_time() -> None:
+    assert exif_taken_at(plain_pdf()) is None and exif_taken_at(b"not an image") is None

@@ -5,6 +5,7 @@ item page, in both languages; erasing the item's personal details erases its fil
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -324,3 +325,62 @@ def test_removing_a_passage_removes_it_from_the_names_of_attached_files(app: Fla
     assert download.status_code == 200 and "%E5%BC%A0%E4%B8%89" not in download.headers["Content-Disposition"]
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "redact_passage"))
     assert event.changes["numbers"]["found"] == {"attachment_names": 1}
+
+
+def _dated_camera_jpeg(offset: str | None) -> bytes:
+    exif = Image.Exif()
+    exif[Base.Make], exif[Base.Model] = "Hikvision", "DS-2CD2143"
+    exif[IFD.GPSInfo] = {1: "N", 2: (32.0, 5.0, 10.5), 3: "E", 4: (121.0, 10.0, 2.0)}
+    exif[IFD.Exif] = {Base.DateTimeOriginal: "2026:03:01 14:22:05"} | (
+        {Base.OffsetTimeOriginal: offset} if offset else {})
+    return jpeg_bytes(exif=exif)
+
+
+def test_a_photo_keeps_the_hash_of_the_upload_and_its_capture_time_but_no_exif(app: Flask, files: Path) -> None:
+    client, _officer = _signed_in(app)
+    item = _item()
+    original = _dated_camera_jpeg("+08:00")
+
+    assert _upload(client, item.reference, "CCTV.jpg", original).status_code == 303
+
+    row = db.session.scalar(select(CaseAttachment))
+    assert row.original_sha256 == hashlib.sha256(original).hexdigest() != row.sha256
+    assert row.taken_at == "2026-03-01 14:22:05 +08:00"  # the camera's local time, with its offset
+    data = (files / row.stored_name).read_bytes()
+    assert row.sha256 == hashlib.sha256(data).hexdigest()
+    image = Image.open(files / row.stored_name)
+    assert dict(image.getexif()) == {} and b"Exif" not in data and b"Hikvision" not in data
+    for headers, words in ((EN, ["Original SHA-256 (as uploaded): " + row.original_sha256,
+                                 "Cleaned SHA-256 (the file kept): " + row.sha256,
+                                 "Taken at 2026-03-01 14:22:05 +08:00 (the camera's clock)"]),
+                           (ZH, ["原始文件的SHA-256（上传时）：" + row.original_sha256,
+                                 "清理后文件的SHA-256（保存的文件）：" + row.sha256,
+                                 "拍摄时间：2026-03-01 14:22:05 +08:00（相机时钟）"])):
+        page = text_of(client.get(f"/staff/items/{item.reference}", headers=headers))
+        assert all(word in page for word in words), words
+        case_file = text_of(client.get(f"/staff/items/{item.reference}/case-file", headers=headers))
+        assert all(word in case_file for word in words), words
+
+
+def test_a_capture_time_without_an_offset_is_kept_as_the_cameras_clock_and_says_the_zone_is_unknown(  # type: ignore[no-untyped-def]
+        app: Flask) -> None:
+    client, _officer = _signed_in(app)
+    item = _item()
+
+    assert _upload(client, item.reference, "CCTV.jpg", _dated_camera_jpeg(None)).status_code == 303
+
+    assert db.session.scalar(select(CaseAttachment.taken_at)) == "2026-03-01 14:22:05"
+    page = text_of(client.get(f"/staff/items/{item.reference}", headers=EN))
+    assert "Taken at 2026-03-01 14:22:05 (the camera's clock; its time zone is not recorded)" in page
+
+
+def test_a_pdf_keeps_the_hash_of_the_upload_and_has_no_capture_time(app: Flask) -> None:
+    client, _officer = _signed_in(app)
+    item = _item()
+    original = hostile_pdf()
+
+    assert _upload(client, item.reference, "statement.pdf", original).status_code == 303
+
+    row = db.session.scalar(select(CaseAttachment))
+    assert row.original_sha256 == hashlib.sha256(original).hexdigest() != row.sha256
+    assert row.taken_at is None

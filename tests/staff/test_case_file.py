@@ -21,9 +21,10 @@ from portal.core.extensions import db
 from portal.core.models import AuditEvent, IntakeItem, ItemNote, TipFollowUp, TipPhoto, TipQuestion, WorkingGroup
 from portal.core.photos import photo_path
 from portal.core.permissions import Role
-from portal.staff import case_file
+from portal.staff import case_file, items
+from portal.tips.service import mark_urgent
 from portal.triage.attachments import add_attachment
-from tests.support.case_files import ANSWER, CONTACT_NAME, IMAGE_ATTACHMENT, NOTE, PDF_ATTACHMENT, QUESTION, create_case
+from tests.support.case_files import ANSWER, CONTACT_NAME, CONTACT_PHONE, IMAGE_ATTACHMENT, NOTE, PDF_ATTACHMENT, QUESTION, create_case
 from tests.support.factories import create_site, create_slot, create_staff, create_tip
 from tests.support.helpers import check_page, get_page, text_of
 from tests.support.nu_checker import assert_valid_html
@@ -311,3 +312,73 @@ def test_a_history_longer_than_the_print_limit_says_that_the_audit_log_holds_the
     assert "Only the first 2 changes are printed here; the audit log holds them all." in page
     whole = text_of(client.get(f"/staff/items/{case.reference}/case-file", headers=ZH))
     assert "这里只打印了前2条变动，审计日志中有全部记录。" in whole
+
+
+def test_history_names_who_was_shown_the_full_contact_details_and_why_but_not_the_details(  # type: ignore[no-untyped-def]
+        app: Flask, signed_in) -> None:
+    officer, client = signed_in
+    case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
+    item = db.session.get(IntakeItem, case.item_id)
+    assert item is not None
+    items.reveal_contact(item, reason="需要回电核实地点", actor_id=officer.id)
+    db.session.commit()
+    assert client.get(f"/staff/items/{case.reference}", headers=ZH).status_code == 200  # a pure view
+
+    page = text_of(client.get(f"/staff/items/{case.reference}/case-file", headers=ZH))
+    history = page[page.index("办理经过"):]
+
+    assert "写明理由后查看了完整联系方式" in history
+    assert "原因：需要回电核实地点" in history
+    assert officer.username in history
+    assert CONTACT_NAME not in page and CONTACT_PHONE not in page.replace(" ", "")
+    assert "查看了此事项" not in history  # pure views stay out
+
+
+def test_history_keeps_a_change_made_by_the_tipster(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    _officer, client = signed_in
+    send(app.test_client(), "举报 南通汽车站有个小女孩一直在哭，被一个男的拉着走")
+    item = db.session.scalar(select(IntakeItem))
+    assert item is not None and item.tip is not None
+    mark_urgent(item.tip)
+    db.session.commit()
+
+    page = text_of(client.get(f"/staff/items/{item.reference}/case-file", headers=EN))
+    history = page[page.index("History"):]
+
+    assert "Changed the priority" in history and "Public" in history
+
+
+def test_a_pdf_attachment_is_marked_attached_separately(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    officer, client = signed_in
+    case = create_case(app.config["SETTINGS"].tip_photo_dir, officer.id)
+
+    zh = text_of(client.get(f"/staff/items/{case.reference}/case-file", headers=ZH))
+    en = text_of(client.get(f"/staff/items/{case.reference}/case-file", headers=EN))
+
+    assert f"{PDF_ATTACHMENT} · PDF" in zh and "另附" in zh[zh.index(PDF_ATTACHMENT):]
+    assert "attached separately" in en[en.index(PDF_ATTACHMENT):]
+    assert "另附" not in zh[zh.index(IMAGE_ATTACHMENT):zh.index(PDF_ATTACHMENT)]  # an image is printed, not attached
+
+
+def test_sms_messages_print_compactly_with_time_direction_and_number_each_on_one_line(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    _officer, client = signed_in
+    sms_client = app.test_client()
+    send(sms_client, "举报 南通汽车站有个小女孩一直在哭，被一个男的拉着走")
+    for number in range(9):
+        send(sms_client, f"补充第{number + 1}条：他们往售票厅方向走了")
+    reference = db.session.scalar(select(IntakeItem.reference))
+
+    html = client.get(f"/staff/items/{reference}/case-file", headers=ZH).get_data(as_text=True)
+    reader = pypdf.PdfReader(io.BytesIO(client.get(f"/staff/items/{reference}/case-file.pdf", headers=ZH).data))
+
+    # On the page: a list, the time and the masked number never broken across lines.
+    assert '<ol class="case-file-sms">' in html and "收发情况" not in html
+    assert html.count('<span class="case-file-nowrap">') == 20  # 10 received, 10 replies
+    assert html.count('<span class="case-file-nowrap staff-reference">••• •••• 8000</span>') == 20
+    # In the PDF: each message's first line holds its whole date, its direction and its number.
+    pages = [page.extract_text() for page in reader.pages]
+    heads = [line for page in pages for line in page.splitlines() if line.rstrip().endswith("8000") and "联系人" not in line]
+    assert len(heads) == 20 and all(re.search(r"\d{4}年\d{1,2}月\d{1,2}日（星期.）(上|下)午\d{1,2}:\d\d", line) for line in heads)
+    assert all("已受理" in line or "已作为回复发出" in line for line in heads)
+    # Twenty messages take less than one page.
+    assert len([page for page in pages if "8000" in page]) <= 2

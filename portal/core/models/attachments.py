@@ -21,6 +21,11 @@ class CaseAttachment(db.Model):
     ("王五的笔录.pdf"). `kind`: "image" (a JPEG now, whatever was uploaded) or "pdf".
     `stored_name`: random (`portal.core.photos.store_file`). `byte_size` and `sha256` (hex) are of
     the stored, cleaned file, so a printed case file can name exactly which file it holds.
+    For the chain of custody (docs/attachments.md): `original_sha256`, hex SHA-256 of the bytes as
+    uploaded (the original itself is not kept); `taken_at`, for a photo, when the camera says it
+    was taken (`portal.core.attachments.exif_taken_at`: "YYYY-MM-DD HH:MM:SS" in the camera's
+    local time, with " +HH:MM" when the camera wrote its offset, else the zone is unknown). Both
+    None for rows added before they were recorded, `taken_at` also when the photo did not say.
     Erased, rows and files, with the item's personal details (`portal.triage.redaction`).
     """
 
@@ -33,6 +38,8 @@ class CaseAttachment(db.Model):
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     byte_size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    original_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    taken_at: Mapped[str | None] = mapped_column(String(32), nullable=True)  # text: the camera's clock, zone maybe unknown
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
