@@ -158,3 +158,34 @@ def test_ill_handle_it_makes_the_acknowledging_officer_the_owner_of_an_item_nobo
     item = db.session.scalar(select(IntakeItem).where(IntakeItem.reference == reference))
     assert item.assigned_to_id == officer.id
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.item_id == item.id, AuditEvent.action == "take_item"))
+
+
+def test_a_danger_word_tip_not_yet_answered_says_so_in_the_banner_and_the_live_json_and_answered_no_says_no(
+        app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    control_clock(monkeypatch, DAY0)
+    phone = app.test_client()
+    assert signed_post(phone, sms_params("举报 孩子现在有危险！", message_sid="SM" + uuid.uuid4().hex)).status_code == 200
+    sms_tip = db.session.scalars(select(Tip)).one()
+    # Not asked yet: neither yes nor no.
+    assert sms_tip.item.priority == Priority.URGENT and sms_tip.child_in_danger is None
+    reference = sms_tip.item.reference
+    _officer_user, client = _officer(app)
+    not_answered = 'Danger word "危险" (the tipster has not yet answered whether a child is in danger)'
+    assert not_answered in " ".join(_banner(client, "en").split())
+    assert "含危险词“危险”（举报人尚未回答孩子此刻是否有危险）" in " ".join(_banner(client, "zh").split())
+    assert "未称儿童有危险" not in _banner(client, "zh")
+    live = client.get("/staff/alerts/latest", headers={"Accept-Language": "en"}).get_json()
+    assert [(line["reference"], line["reason"]) for line in live["lines"]] == [(reference, not_answered)]
+    item_page = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", get_page(
+        client, f"/staff/items/{reference}", headers={"Accept-Language": "en"})[0].get_data(as_text=True))).split())
+    assert "Child in danger now Not answered yet" in item_page
+
+    # The sender answers "2": no child in danger now. Only then does the banner say so.
+    assert signed_post(phone, sms_params("2", message_sid="SM" + uuid.uuid4().hex)).status_code == 200
+    db.session.expire_all()
+    assert db.session.scalars(select(Tip)).one().child_in_danger is False
+    answered_no = 'Danger word "危险" (the tipster did not say a child is in danger)'
+    assert answered_no in " ".join(_banner(client, "en").split())
+    assert "含危险词“危险”（举报人未称儿童有危险）" in " ".join(_banner(client, "zh").split())
+    live = client.get("/staff/alerts/latest", headers={"Accept-Language": "en"}).get_json()
+    assert [line["reason"] for line in live["lines"]] == [answered_no]
