@@ -22,12 +22,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.core import clock
+from portal.core.i18n import time_ago
 from portal.core.permissions import Permission, requires
 from portal.core.query_args import query_id
 from portal.staff.auth import not_activity
 from portal.staff.blueprint import bp
 from portal.staff.queue import visible_items_filter
-from portal.staff.urgent_banner import time_waited, urgency_reason
+from portal.staff.urgent_banner import urgency_reason
 from portal.triage import alerts
 from portal.triage.alerts import BannerLine
 
@@ -45,7 +46,7 @@ def _line(line: BannerLine) -> dict[str, Any]:
         "reference": line.reference,
         "url": url_for("staff.item", reference=line.reference),
         "received_at": line.received_at.isoformat(timespec="seconds"),
-        "waited": time_waited(line.minutes_waiting),
+        "waited": time_ago(line.waited),
         "reason": urgency_reason(line),
         "acknowledge_url": url_for("staff.acknowledge_alert", alert_id=line.alert_id),
     }

@@ -41,7 +41,7 @@ from portal.staff.forms import (
     RevealContactForm,
 )
 from portal.staff.labels import label
-from portal.staff.urgent_banner import time_waited, urgency_reason
+from portal.staff.urgent_banner import urgency_reason
 from portal.staff.queue import filtered_query, find_visible_item, is_overdue, queue_page, visible_items_filter
 from portal.staff.queue_rows import activity_words, queue_rows
 from portal.tips import replies
@@ -49,7 +49,7 @@ from portal.triage import alerts, owners, workflow
 from portal.triage.attachments import attachments_for
 from portal.triage.duplicates import suggested_duplicates
 from portal.triage.redaction import redactable_fields, redaction_reasons
-from portal.core.i18n import format_local_datetime
+from portal.core.i18n import format_local_datetime, time_ago
 
 EXPORT_LIMIT = 100_000
 
@@ -66,7 +66,7 @@ def _staff_template_helpers() -> dict[str, Any]:
     if current_user.is_authenticated and request.endpoint and not request.endpoint.startswith("staff.login"):
         # The urgent banner: one line per urgent item nobody has in hand (portal.triage.alerts).
         helpers.update(urgent_banner=alerts.banner(visible_items_filter(current_user), clock.now()),
-                       urgency_reason=urgency_reason, time_waited=time_waited,
+                       urgency_reason=urgency_reason, time_ago=time_ago,
                        acknowledgement_of=alerts.acknowledgement)
     return helpers
 

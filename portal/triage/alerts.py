@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -58,6 +58,11 @@ class BannerLine:
     danger_word: str | None
     received_at: datetime
     minutes_waiting: int
+
+    @property
+    def waited(self) -> timedelta:
+        """How long the item has waited, in whole minutes."""
+        return timedelta(minutes=self.minutes_waiting)
 
 
 @dataclass(frozen=True)
