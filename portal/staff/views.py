@@ -116,6 +116,10 @@ def queue() -> tuple[str, int]:
     return render_queue()
 
 
+# Query arguments of the queue that are not filters: the order, and the "My items" page itself.
+_NOT_FILTERS = frozenset({"sort", "mine"})
+
+
 def render_queue(bulk_form: Any = None, code: int = 200) -> tuple[str, int]:
     """The queue page for the filters in the query string (see `queue`), answered with `code`
     (400 when a filter has an error). `bulk_form`: a bulk-action form that came back with errors
@@ -125,10 +129,12 @@ def render_queue(bulk_form: Any = None, code: int = 200) -> tuple[str, int]:
     page = queue_page(current_user, filters, after=request.args.get("after"), now=now)
     rows = queue_rows(page.items, now, search=filters.text)
     query_args = {k: v for k, v in request.args.items(multi=False) if k not in ("after", "select") and v}
+    # Filters applied (a saved view's too): the order and "My items" only choose what the page is.
+    filtered = any(k not in _NOT_FILTERS for k in query_args)
     html = render_template(
         "staff/queue.html", rows=rows, next_cursor=page.next_cursor, filter_form=form, order=filters.order,
         now=now, query_args=query_args, first_page="after" not in request.args, activity_words=activity_words,
-        bulk_form=bulk_form,
+        bulk_form=bulk_form, filtered=filtered,
     )
     if rows:
         # After rendering: committing expires the loaded items, and reading them again would cost a query a row.
