@@ -59,7 +59,8 @@ def latest_alerts() -> Response:
     """The urgent banner as JSON, for the page's script: `total` urgent items waiting, `lines`
     (the banner's lines, longest waiting first), `more` (the link to the rest, or null), and
     `new`: the items that came in after the alert `?after=ID` (the newest the page had seen when
-    it was drawn), newest first, with their count and the words announcing them. Texts are in the
+    it was drawn), newest first, with their count, the words announcing them and `title_prefix`,
+    what the script puts before the tab's title while they wait ("(1) Urgent · "). Texts are in the
     viewer's language. Two queries besides the sign-in checks, both on indexes (the alerts not
     acknowledged; the alerts after an id).
 
@@ -84,6 +85,8 @@ def latest_alerts() -> Response:
             "text": ngettext("New urgent item since this page opened:", "%(num)d new urgent items since this page opened:",
                              new.total) if new.total else "",
             "lines": [_line(line) for line in new.lines],
+            # Put before the page's title while they wait, so that another tab shows them.
+            "title_prefix": _("(%(num)d) Urgent · ", num=new.total) if new.total else "",
         },
     })
     # The answer changes from one poll to the next and names items: never kept by a cache.
