@@ -8,7 +8,7 @@ instead, so that what was typed is kept (`portal/web/language.py`). Both set the
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from babel.dates import format_date, format_time, get_day_names
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request
-from flask_babel import get_locale
+from flask_babel import format_timedelta, get_locale, gettext
 from jinja2.nodes import EvalContext
 from jinja2.utils import pass_eval_context
 from markupsafe import Markup
@@ -61,6 +61,18 @@ def current_language() -> str:
 def html_lang() -> str:
     """The BCP 47 tag for `<html lang>`: zh-CN or en."""
     return HTML_LANG[current_language()]
+
+
+def time_ago(elapsed: timedelta) -> str:
+    """How long ago something happened, `elapsed` before now, in the current language: "just now"
+    (刚刚) under a minute (a negative `elapsed`, a clock a little ahead, too), else whole minutes,
+    hours or days in Babel's words ("2 minutes ago", "3 hours ago", "2天前": the largest unit of
+    which there are at least 2). Seconds are never shown. The one "… ago" of the staff console:
+    the urgent banner (drawn by the server and in the live alerts' JSON) and the queue's last
+    activity."""
+    if elapsed < timedelta(minutes=1):
+        return gettext("just now")
+    return format_timedelta(-elapsed, add_direction=True, threshold=2, granularity="minute")
 
 
 def format_local_datetime(instant: datetime, tz: str = DEFAULT_TIMEZONE, language: str | None = None) -> str:

@@ -100,7 +100,8 @@ def _tip_details(item: IntakeItem, details: ItemDetails, reveal: bool = False) -
         (_("Description"), tip.description),
         (_("Place"), tip.place or "–"),
         (_("When"), _when_words(tip)),
-        (_("Child in danger now"), _("Yes") if tip.child_in_danger else _("No")),
+        (_("Child in danger now"), _("Not answered yet") if tip.child_in_danger is None
+         else _("Yes") if tip.child_in_danger else _("No")),
         (_("May be contacted by SMS"), _("Yes") if tip.may_contact_by_sms else _("No")),
     ]
     if tip.may_contact_by_sms or reveal:

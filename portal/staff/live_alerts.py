@@ -22,12 +22,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.core import clock
+from portal.core.i18n import time_ago
 from portal.core.permissions import Permission, requires
 from portal.core.query_args import query_id
 from portal.staff.auth import not_activity
 from portal.staff.blueprint import bp
 from portal.staff.queue import visible_items_filter
-from portal.staff.urgent_banner import time_waited, urgency_reason
+from portal.staff.urgent_banner import urgency_reason
 from portal.triage import alerts
 from portal.triage.alerts import BannerLine
 
@@ -45,7 +46,7 @@ def _line(line: BannerLine) -> dict[str, Any]:
         "reference": line.reference,
         "url": url_for("staff.item", reference=line.reference),
         "received_at": line.received_at.isoformat(timespec="seconds"),
-        "waited": time_waited(line.minutes_waiting),
+        "waited": time_ago(line.waited),
         "reason": urgency_reason(line),
         "acknowledge_url": url_for("staff.acknowledge_alert", alert_id=line.alert_id),
     }
@@ -58,7 +59,8 @@ def latest_alerts() -> Response:
     """The urgent banner as JSON, for the page's script: `total` urgent items waiting, `lines`
     (the banner's lines, longest waiting first), `more` (the link to the rest, or null), and
     `new`: the items that came in after the alert `?after=ID` (the newest the page had seen when
-    it was drawn), newest first, with their count and the words announcing them. Texts are in the
+    it was drawn), newest first, with their count, the words announcing them and `title_prefix`,
+    what the script puts before the tab's title while they wait ("(1) Urgent · "). Texts are in the
     viewer's language. Two queries besides the sign-in checks, both on indexes (the alerts not
     acknowledged; the alerts after an id).
 
@@ -83,6 +85,8 @@ def latest_alerts() -> Response:
             "text": ngettext("New urgent item since this page opened:", "%(num)d new urgent items since this page opened:",
                              new.total) if new.total else "",
             "lines": [_line(line) for line in new.lines],
+            # Put before the page's title while they wait, so that another tab shows them.
+            "title_prefix": _("(%(num)d) Urgent · ", num=new.total) if new.total else "",
         },
     })
     # The answer changes from one poll to the next and names items: never kept by a cache.

@@ -8,13 +8,14 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, func, or_, select
 from werkzeug.wrappers import Response
 
 from portal.core import audit, clock
 from portal.core.extensions import db
+from portal.core.i18n import join_list
 from portal.core.models import AuditEvent, AuditEventItem, Channel, IntakeItem, Outcome, StaffUser
 from portal.core.permissions import Permission, requires
 from portal.core.query_args import query_date, query_id
@@ -148,16 +149,51 @@ def _events_naming(item_id: int | None) -> ColumnElement[bool]:
     return or_(AuditEvent.item_id == item_id, AuditEvent.id.in_(listed))
 
 
+# The counts and ids an event keeps in changes["numbers"] (portal.core.audit.record: integers
+# only, so nothing personal) that the audit log shows as "label: value", in this order. Not
+# "items" (the list views' items: the Item column) nor "found" (per field: the Fields column).
+_DETAILS = {
+    "rows": _l("Rows"),
+    "attachment_id": _l("Attachment id"),
+    "saved_view_id": _l("Saved view id"),
+    "account_id": _l("Account id"),
+    "open_items_handed_over": _l("Open items handed over"),
+    "redaction_id": _l("Removal record id"),
+}
+# Hidden by "Changes only": someone opening a page or an item. Showing a masked contact detail
+# in full (reveal_contact), printing, downloads and exports stay: they take something away.
+_READING_PREFIX = "view_"
+
+
+def event_details(event: AuditEvent) -> list[tuple[str, str]]:
+    """The non-personal details `event` keeps besides its fields, as (label, value) pairs in the
+    current language: the rows an export wrote, the attachment it added or downloaded and what
+    was taken out of an added PDF (a count per kind), the saved view, the account, the items
+    handed over, the removal record. Unknown keys are left out (they have no label yet)."""
+    numbers = event.changes.get("numbers", {}) if isinstance(event.changes, dict) else {}
+    details = [(str(words), f"{numbers[key]:d}") for key, words in _DETAILS.items() if isinstance(numbers.get(key), int)]
+    removed = numbers.get("removed")
+    if isinstance(removed, dict) and removed:
+        details.append((_("Removed from the PDF"), join_list(
+            [_("%(label)s: %(value)s", label=label("pdf_removed", kind), value=count) for kind, count in removed.items()])))
+    return details
+
+
 @bp.get("/audit")
 @requires(Permission.VIEW_AUDIT)
 def audit_log() -> str:
     """The audit log, newest first, filtered by action, account, item (the events about it and the
-    list views that showed it) and local dates; 100 a page."""
+    list views that showed it), local dates and "Changes only" (no `view_*` events: opening a
+    page or an item); 100 a page. The actions to choose from are in the order of their codes:
+    the same in both languages, and the codes' prefixes (change_, view_, appointment_,
+    saved_view_...) keep an area's actions together, which no order of the Chinese words does."""
     query = select(AuditEvent, StaffUser.username, IntakeItem.reference).outerjoin(
         StaffUser, StaffUser.id == AuditEvent.actor_id).outerjoin(IntakeItem, IntakeItem.id == AuditEvent.item_id)
     action = request.args.get("action", "")
     if action in LABELS["action"]:
         query = query.where(AuditEvent.action == action)
+    if request.args.get("changes"):
+        query = query.where(AuditEvent.action.not_like(_READING_PREFIX + "%"))
     who = request.args.get("who", "").strip()[:80]
     if who:
         query = query.where(StaffUser.username == normalise_username(who))
@@ -182,4 +218,4 @@ def audit_log() -> str:
     return render_template("staff/audit.html", rows=rows, more=more, args=args, listed_item_id=listed_item_id,
                            reference_text=normalise_reference(reference_text) if reference_text else None,
                            next_before=rows[-1][0].id if more and rows else None,
-                           actions=sorted(LABELS["action"].items(), key=lambda kv: str(kv[1])))
+                           actions=sorted(LABELS["action"].items()), event_details=event_details)

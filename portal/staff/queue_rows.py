@@ -20,6 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import CompoundSelect, Text, func, literal, null, select, union_all
 
 from portal.core import regions
+from portal.core.i18n import time_ago
 from portal.core.extensions import db
 from portal.core.models import AuditEvent, InboundMessage, IntakeItem, ItemKind, ItemStatus, Tip, TipFollowUp
 from portal.core.search import marked_snippet
@@ -149,9 +150,7 @@ def time_left(item: IntakeItem, now: datetime) -> TimeLeft | None:
 
 def activity_words(activity: Activity, now: datetime) -> str:
     """"Tipster replied 2 hours ago", "Note 1 day ago"... in the current language."""
-    # Under a minute reads "just now" (刚刚), not "0 seconds ago".
-    ago = _("just now") if abs((now - activity.at).total_seconds()) < 60 else format_timedelta(
-        activity.at - now, add_direction=True, threshold=_THRESHOLD)
+    ago = time_ago(now - activity.at)
     words = {
         "received": _("Received %(ago)s", ago=ago),
         "tipster_replied": _("Tipster replied %(ago)s", ago=ago),

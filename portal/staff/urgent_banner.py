@@ -1,5 +1,5 @@
 """The words of the urgent banner (portal.triage.alerts.banner): why an item is urgent and how
-long it has waited, in the viewer's language."""
+long it has waited (`portal.core.i18n.time_ago` of `BannerLine.waited`), in the viewer's language."""
 
 from __future__ import annotations
 
@@ -10,21 +10,14 @@ from portal.triage.alerts import BannerLine, UrgencyReason
 
 def urgency_reason(line: BannerLine) -> str:
     """Why `line`'s item is urgent, in a few words: the tipster's answer to "Is a child in danger
-    right now?", or the danger word found in an SMS whose sender did not answer yes."""
+    right now?", or the danger word found in an SMS, saying whether its sender answered no or has
+    not answered the question yet. The one wording of the reason, for the banner drawn by the
+    server and for the live alerts' JSON alike."""
     if line.reason is UrgencyReason.CHILD_IN_DANGER:
         return _("The tipster says a child is in danger now")
     if line.reason is UrgencyReason.DANGER_WORD:
         return _('Danger word "%(word)s" (the tipster did not say a child is in danger)', word=line.danger_word)
+    if line.reason is UrgencyReason.DANGER_WORD_NOT_ANSWERED:
+        return _('Danger word "%(word)s" (the tipster has not yet answered whether a child is in danger)',
+                 word=line.danger_word)
     return _("Marked urgent")
-
-
-def time_waited(minutes: int) -> str:
-    """`minutes` (whole minutes, not negative) as a short "… ago": minutes under an hour, then
-    hours and minutes, then days and hours ("12 min ago", "2 h 5 min ago", "3 d 4 h ago")."""
-    if minutes < 60:
-        return _("%(minutes)d min ago", minutes=minutes)
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return _("%(hours)d h %(minutes)d min ago", hours=hours, minutes=minutes)
-    days, hours = divmod(hours, 24)
-    return _("%(days)d d %(hours)d h ago", days=days, hours=hours)

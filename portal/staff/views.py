@@ -41,7 +41,7 @@ from portal.staff.forms import (
     RevealContactForm,
 )
 from portal.staff.labels import label
-from portal.staff.urgent_banner import time_waited, urgency_reason
+from portal.staff.urgent_banner import urgency_reason
 from portal.staff.queue import filtered_query, find_visible_item, is_overdue, queue_page, visible_items_filter
 from portal.staff.queue_rows import activity_words, queue_rows
 from portal.tips import replies
@@ -49,7 +49,7 @@ from portal.triage import alerts, owners, workflow
 from portal.triage.attachments import attachments_for
 from portal.triage.duplicates import suggested_duplicates
 from portal.triage.redaction import redactable_fields, redaction_reasons
-from portal.core.i18n import format_local_datetime
+from portal.core.i18n import format_local_datetime, time_ago
 
 EXPORT_LIMIT = 100_000
 
@@ -66,7 +66,7 @@ def _staff_template_helpers() -> dict[str, Any]:
     if current_user.is_authenticated and request.endpoint and not request.endpoint.startswith("staff.login"):
         # The urgent banner: one line per urgent item nobody has in hand (portal.triage.alerts).
         helpers.update(urgent_banner=alerts.banner(visible_items_filter(current_user), clock.now()),
-                       urgency_reason=urgency_reason, time_waited=time_waited,
+                       urgency_reason=urgency_reason, time_ago=time_ago,
                        acknowledgement_of=alerts.acknowledgement)
     return helpers
 
@@ -116,6 +116,10 @@ def queue() -> tuple[str, int]:
     return render_queue()
 
 
+# Query arguments of the queue that are not filters: the order, and the "My items" page itself.
+_NOT_FILTERS = frozenset({"sort", "mine"})
+
+
 def render_queue(bulk_form: Any = None, code: int = 200) -> tuple[str, int]:
     """The queue page for the filters in the query string (see `queue`), answered with `code`
     (400 when a filter has an error). `bulk_form`: a bulk-action form that came back with errors
@@ -125,10 +129,12 @@ def render_queue(bulk_form: Any = None, code: int = 200) -> tuple[str, int]:
     page = queue_page(current_user, filters, after=request.args.get("after"), now=now)
     rows = queue_rows(page.items, now, search=filters.text)
     query_args = {k: v for k, v in request.args.items(multi=False) if k not in ("after", "select") and v}
+    # Filters applied (a saved view's too): the order and "My items" only choose what the page is.
+    filtered = any(k not in _NOT_FILTERS for k in query_args)
     html = render_template(
         "staff/queue.html", rows=rows, next_cursor=page.next_cursor, filter_form=form, order=filters.order,
         now=now, query_args=query_args, first_page="after" not in request.args, activity_words=activity_words,
-        bulk_form=bulk_form,
+        bulk_form=bulk_form, filtered=filtered,
     )
     if rows:
         # After rendering: committing expires the loaded items, and reading them again would cost a query a row.

@@ -80,7 +80,7 @@ def create_tip(
     description: str,
     place: str | None = None,
     seen_when: str | None = None,
-    child_in_danger: bool = False,
+    child_in_danger: bool | None = False,
     contact_name: str | None = None,
     contact_phone: str | None = None,
     may_contact_by_sms: bool = False,
@@ -126,7 +126,7 @@ def create_tip(
         ItemKind.TIP,
         channel,
         priority=tip_priority(TipSignals(
-            child_in_danger=child_in_danger, category=category, description=description, now=utcnow(),
+            child_in_danger=bool(child_in_danger), category=category, description=description, now=utcnow(),
             place=place, seen_when=seen_when, has_contact=bool(contact_phone or contact_name),
         )),
         deadline_days=deadline_days,

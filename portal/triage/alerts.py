@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -40,14 +40,16 @@ class UrgencyReason(enum.StrEnum):
     """Why an item is urgent, as the banner says it."""
 
     CHILD_IN_DANGER = "child_in_danger"  # the tipster answered yes to "Is a child in danger right now?"
-    DANGER_WORD = "danger_word"  # a danger word in an SMS, the sender not having said yes
+    DANGER_WORD = "danger_word"  # a danger word in an SMS whose sender answered no
+    # a danger word in an SMS whose sender has not answered the question yet
+    DANGER_WORD_NOT_ANSWERED = "danger_word_not_answered"
     OTHER = "other"  # an alert kept from before the reason was recorded
 
 
 @dataclass(frozen=True)
 class BannerLine:
     """One urgent item in the banner. `received_at`: UTC; `minutes_waiting`: whole minutes since
-    then (never negative); `danger_word` is set only when `reason` is DANGER_WORD."""
+    then (never negative); `danger_word` is set only when `reason` is DANGER_WORD or DANGER_WORD_NOT_ANSWERED."""
 
     alert_id: int
     item_id: int
@@ -56,6 +58,11 @@ class BannerLine:
     danger_word: str | None
     received_at: datetime
     minutes_waiting: int
+
+    @property
+    def waited(self) -> timedelta:
+        """How long the item has waited, in whole minutes."""
+        return timedelta(minutes=self.minutes_waiting)
 
 
 @dataclass(frozen=True)
@@ -141,8 +148,11 @@ def _line(row: Any, now: datetime) -> BannerLine:
     alert_id, item_id, danger_word, reference, received_at, child_in_danger = row[:6]
     if child_in_danger:
         reason, danger_word = UrgencyReason.CHILD_IN_DANGER, None
+    elif not danger_word:
+        reason = UrgencyReason.OTHER
     else:
-        reason = UrgencyReason.DANGER_WORD if danger_word else UrgencyReason.OTHER
+        # None: the sender has not answered "Is a child in danger right now?" yet; False: no.
+        reason = UrgencyReason.DANGER_WORD_NOT_ANSWERED if child_in_danger is None else UrgencyReason.DANGER_WORD
     received_at = as_utc(received_at)
     return BannerLine(alert_id=alert_id, item_id=item_id, reference=reference, reason=reason,
                       danger_word=danger_word, received_at=received_at,

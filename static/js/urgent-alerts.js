@@ -3,7 +3,9 @@
  * items in it change, the banner is redrawn from the server's words (so both languages work);
  * when only the minutes waited change, they are updated in place (nothing under the keyboard
  * moves). Items that came in after the page was drawn (alert ids above data-after) are announced
- * in the live region, each with a link to it. Polling stops for good once the session has ended
+ * in the live region, each with a link to it, and the tab's title starts with the server's
+ * prefix ("(1) Urgent · ") so that an officer in another tab notices; the title is the page's own
+ * again once none of them is waiting in the banner (or on the next page). Polling stops for good once the session has ended
  * (the portal answers with a redirect to sign in, 401 or 403). Without JavaScript the banner is
  * drawn by the server on every page. Loaded from static/: the CSP allows no inline script. */
 (function () {
@@ -17,6 +19,7 @@
   var news = root.querySelector("[data-urgent-news]");
   var stopped = false;
   var announced = "";
+  var pageTitle = document.title;
 
   function element(tag, className, text) {
     var node = document.createElement(tag);
@@ -105,6 +108,8 @@
   }
 
   function announce(fresh) {
+    var title = fresh.count ? fresh.title_prefix + pageTitle : pageTitle;
+    if (document.title !== title) { document.title = title; }
     if (!news) { return; }
     var ids = [];
     for (var i = 0; i < fresh.lines.length; i++) { ids.push(fresh.lines[i].alert_id); }

@@ -1,6 +1,6 @@
 """Live urgent alerts in a real Chromium. With JavaScript on, an urgent SMS tip that arrives (through
 the signed webhook) while a staff page is open appears in its banner and is announced in its live
-region, with a link to it, within the polling interval and without a reload. With JavaScript off,
+region, with a link to it, and named in the tab's title, within the polling interval and without a reload. With JavaScript off,
 the same page shows it once reloaded. Screenshot of the announcement
 (`test-artifacts/screenshots/live-alert-<lang>.png`), each page checked with axe-core and the Nu
 HTML Checker."""
@@ -61,6 +61,7 @@ def test_a_new_urgent_sms_tip_appears_on_an_open_staff_page_without_a_reload(app
     page.goto(f"{live_server}/staff/queue")
     assert page.locator(".urgent-banner li").count() == 1
     page.evaluate("window.stillTheSamePage = true")
+    title = page.title()
 
     reference = _urgent_sms_arrives(app)
     news = page.locator("[data-urgent-news]")
@@ -72,6 +73,9 @@ def test_a_new_urgent_sms_tip_appears_on_an_open_staff_page_without_a_reload(app
              "en": ("New urgent item since this page opened:", "I'll handle it", "Urgent, nobody has it in hand yet")}[language]
     assert words[0] in news.inner_text() and words[1] in banner and words[2] in banner
     assert news.get_attribute("role") == "alert"
+    # The tab's title tells an officer looking at another tab.
+    prefix = {"zh": "(1) 紧急线索 · ", "en": "(1) Urgent · "}[language]
+    assert page.evaluate("document.title") == prefix + title
     assert page.evaluate("window.stillTheSamePage") is True  # no reload
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"live-alert-{language}.png"))
@@ -81,6 +85,7 @@ def test_a_new_urgent_sms_tip_appears_on_an_open_staff_page_without_a_reload(app
     # "I'll handle it" on the line drawn by the script works as on the server's.
     page.locator(f".urgent-line:has(a[href='/staff/items/{reference}']) button").click()
     page.wait_for_url(f"**/staff/items/{reference}")
+    assert not page.title().startswith(prefix)
     assert reference not in (page.locator(".urgent-banner").inner_text() if page.locator(".urgent-banner").count() else "")
     page.context.close()
 

@@ -126,11 +126,11 @@ def test_a_danger_word_flags_the_tip_urgent_without_any_answer(client):
     say(client, "举报 有人在超市门口强行把孩子抱走")
     tip = the_tip()
     assert tip.item.priority == Priority.URGENT.value and count(UrgentAlert) == 1
-    # "Child in danger" stays what the sender answers: here, not yet asked.
-    assert not tip.child_in_danger
+    # "Child in danger" stays what the sender answers: here, not yet answered (None, not False).
+    assert tip.child_in_danger is None
     say(client, "2")
     db.session.expire_all()
-    assert not the_tip().child_in_danger and the_tip().item.priority == Priority.URGENT.value
+    assert the_tip().child_in_danger is False and the_tip().item.priority == Priority.URGENT.value
 
 
 def test_an_answer_to_the_danger_question_without_words_adds_nothing_to_the_tip(client):
@@ -225,7 +225,7 @@ def test_a_conversation_expires_after_the_idle_time_and_the_next_message_says_so
     reply = say(client, "2")
     assert "已结束" in reply and "1 举报线索" in reply
     db.session.expire_all()
-    assert the_tip().child_in_danger is False  # "2" was not taken as an answer to the old question
+    assert the_tip().child_in_danger is None  # "2" was not taken as an answer to the old question: never answered
     assert db.session.scalars(select(SmsConversation)).one().flow == "menu"
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import re
+
 import pytest
 from flask import Flask
 from sqlalchemy import select, text
@@ -194,3 +197,74 @@ def test_audit_page_date_range_labels_say_from_and_to_dates_in_chinese(app: Flas
 
     # "From" of a date range, not the "From" (sender) of an SMS.
     assert "起始日期" in page and "截止日期" in page and "发送号码" not in page
+
+
+def _audit_rows(client, query: str = "", language: str = "en") -> list[str]:  # type: ignore[no-untyped-def]
+    """The audit table's rows as text, newest first."""
+    page = client.get("/staff/audit" + query, headers={"Accept-Language": language}).get_data(as_text=True)
+    body = page.split('<table class="staff-table" id="audit-table">', 1)[1].split("</tbody>", 1)[0].split("<tbody>", 1)[1]
+    return [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in re.findall(r"<tr>.*?</tr>", body, re.S)]
+
+
+def test_changes_only_hides_views_of_pages_and_items_keeps_reveals_and_exports_and_works_with_the_item_filter(
+        app: Flask) -> None:
+    tip = create_tip(description="公园有个孩子").tip
+    other = create_tip(description="车站有个孩子").tip
+    supervisor = create_staff(Role.SUPERVISOR)
+    for action, item_id in (("view_item", tip.item_id), ("reveal_contact", tip.item_id), ("change_status", tip.item_id),
+                            ("view_item", other.item_id), ("change_priority", other.item_id)):
+        audit.record(action, actor_id=supervisor.id, item_id=item_id)
+    audit.record("view_queue", actor_id=supervisor.id, numbers={"items": [tip.item_id]})
+    audit.record("export_queue", actor_id=supervisor.id, changes={"file_format": ("csv", "csv")}, numbers={"rows": 2})
+    db.session.commit()
+    client = browser(app)
+    sign_in(client, supervisor.username)
+
+    rows = _audit_rows(client, "?changes=1")
+    assert not any("Opened" in row for row in rows)
+    assert sum("Showed the masked contact details" in row for row in rows) == 1
+    assert any("Exported the queue" in row for row in rows) and any("Changed the priority" in row for row in rows)
+    about_tip = _audit_rows(client, f"?changes=1&item={tip.item.reference}")
+    assert len(about_tip) == 2
+    assert any("Changed the status" in row for row in about_tip) and any("Showed the masked" in row for row in about_tip)
+    # Without it, the views are there (the queue page naming the tip too).
+    assert sum("Opened" in row for row in _audit_rows(client, f"?item={tip.item.reference}")) == 2
+    page = client.get("/staff/audit?changes=1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "只看改动" in page and 'name="changes" value="1" aria-describedby="changes-hint" checked' in page
+
+
+def test_the_audit_log_shows_an_events_stored_counts_and_ids_as_labelled_details(app: Flask) -> None:
+    supervisor = create_staff(Role.SUPERVISOR)
+    audit.record("export_queue", actor_id=supervisor.id, fields=["rows"], changes={"file_format": ("xlsx", "xlsx")},
+                 numbers={"rows": 12})
+    audit.record("attachment_added", actor_id=supervisor.id, fields=["attachment"],
+                 numbers={"attachment_id": 7, "removed": {"javascript": 2, "embedded_files": 1}})
+    audit.record("saved_view_created", actor_id=supervisor.id, numbers={"saved_view_id": 5})
+    db.session.commit()
+    client = browser(app)
+    sign_in(client, supervisor.username)
+
+    def the(rows: list[str], words: str) -> str:
+        [row] = [row for row in rows if words in row]
+        return row
+
+    rows = _audit_rows(client)
+    saved, added, exported = (the(rows, words) for words in ("Saved a view", "Attached a file", "Exported the queue"))
+    assert "File format: xlsx" in exported and exported.endswith("Rows: 12")
+    assert added.endswith("Attachment id: 7 Removed from the PDF: scripts: 2 and files carried inside it: 1")
+    assert saved.endswith("Saved view id: 5")
+    rows = _audit_rows(client, language="zh")
+    saved, added, exported = (the(rows, words) for words in ("保存", "附件编号", "导出"))
+    assert exported.endswith("行数：12") and saved.endswith("已保存视图编号：5") and "附件编号：7" in added
+
+
+def test_the_audit_actions_are_offered_in_the_order_of_their_codes_in_both_languages(app: Flask) -> None:
+    supervisor = create_staff(Role.SUPERVISOR)
+    client = browser(app)
+    sign_in(client, supervisor.username)
+    orders = []
+    for language in ("zh", "en"):
+        page = client.get("/staff/audit", headers={"Accept-Language": language}).get_data(as_text=True)
+        select_html = page.split('<select class="input" id="action" name="action">', 1)[1].split("</select>", 1)[0]
+        orders.append(re.findall(r'<option value="([a-z_]+)"', select_html))
+    assert orders[0] == orders[1] == sorted(orders[0]) and len(orders[0]) > 30

@@ -62,10 +62,11 @@ def test_the_answer_gives_the_banner_and_announces_only_what_came_in_after_the_p
     data = response.get_json()
     assert data["total"] == 2 and data["title"] == "Urgent, nobody has it in hand yet" and data["more"] is None
     assert [(line["reference"], line["waited"], line["reason"]) for line in data["lines"]] == [
-        (first, "7 min ago", "The tipster says a child is in danger now"),
-        (sms_reference, "2 min ago", 'Danger word "刀" (the tipster did not say a child is in danger)')]
+        (first, "7 minutes ago", "The tipster says a child is in danger now"),
+        (sms_reference, "2 minutes ago", 'Danger word "刀" (the tipster did not say a child is in danger)')]
     assert data["lines"][0]["url"] == f"/staff/items/{first}" and data["acknowledge_label"] == "I'll handle it"
     assert data["new"]["count"] == 1 and data["new"]["text"] == "New urgent item since this page opened:"
+    assert data["new"]["title_prefix"] == "(1) Urgent · "  # for the tab's title
     [new] = data["new"]["lines"]
     assert new["reference"] == sms_reference and new["url"] == f"/staff/items/{sms_reference}"
     alert_id = db.session.scalar(select(UrgentAlert.id).where(UrgentAlert.item.has(reference=sms_reference)))
@@ -75,7 +76,7 @@ def test_the_answer_gives_the_banner_and_announces_only_what_came_in_after_the_p
     assert "超市" not in raw and SENDER[-8:] not in raw and "面包车" not in raw
     # A page drawn now has seen the new alert: nothing is new for it.
     assert client.get(f"/staff/alerts/latest?after={_page_after(client)}").get_json()["new"] == {
-        "count": 0, "text": "", "lines": []}
+        "count": 0, "text": "", "lines": [], "title_prefix": ""}
 
 
 def test_the_answer_is_in_the_viewers_language(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -86,8 +87,9 @@ def test_the_answer_is_in_the_viewers_language(app: Flask, monkeypatch) -> None:
     data = client.get("/staff/alerts/latest?after=0", headers=ZH).get_json()
     assert data["title"] == "紧急线索，尚无人处理" and data["acknowledge_label"]
     assert data["more"] == {"text": "另有2条紧急线索", "url": "/staff/queue?priority=0"}
-    assert data["lines"][0]["reason"] == "举报人称儿童正处于危险中" and data["lines"][0]["waited"] == "0分钟前"
+    assert data["lines"][0]["reason"] == "举报人称儿童正处于危险中" and data["lines"][0]["waited"] == "刚刚"
     assert data["new"]["count"] == 5 and data["new"]["text"] == "打开本页后新来5条紧急线索："
+    assert data["new"]["title_prefix"] == "(5) 紧急线索 · "
     assert len(data["new"]["lines"]) == 3  # the newest three
 
 

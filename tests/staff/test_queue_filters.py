@@ -184,3 +184,20 @@ def test_priority_rules(app: Flask) -> None:
     assert tip_priority(TipSignals(child_in_danger=False, **dict(base, description="有个小孩"))) is Priority.LOW
     # Through create_tip, as the web form and the SMS hotline call it.
     assert create_tip(category=TipCategory.KNOWN_MISSING_CHILD, seen_when="just now").tip.item.priority == Priority.HIGH
+
+
+def test_filters_that_match_nothing_say_so_with_a_clear_filters_link_not_that_the_queue_is_empty(app: Flask) -> None:
+    create_tip(description="我在菜市场看到一个小孩一个人哭")
+    _user, client = _signed_in(app)
+    for language, nothing, empty in (("en", "No items match these filters.", "There is nothing in the queue for you."),
+                                     ("zh", "没有符合这些筛选条件的记录。", "您的待办队列中暂无事项")):
+        headers = {"Accept-Language": language}
+        html = client.get("/staff/queue?q=火车站&channel=web", headers=headers).get_data(as_text=True)
+        assert nothing in html and empty not in html
+        assert '<a href="/staff/queue">' + ("Clear filters" if language == "en" else "清除筛选") in html.split(nothing)[1]
+        # "My items" with filters: clearing keeps the page.
+        mine = client.get("/staff/queue?mine=y&q=火车站", headers=headers).get_data(as_text=True)
+        assert nothing in mine and '<a href="/staff/queue?mine=y">' in mine.split(nothing)[1]
+        # No filter at all, nothing of one's own: the queue is empty for this person.
+        plain = client.get("/staff/queue?mine=y", headers=headers).get_data(as_text=True)
+        assert nothing not in plain and empty in plain

@@ -7,12 +7,14 @@ from __future__ import annotations
 import html as html_lib
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.core.extensions import db
+from portal.core.i18n import time_ago
 from portal.core.models import AuditEvent, Channel, IntakeItem, Priority, Tip, UrgentAlert, WorkingGroup
 from portal.core.permissions import Role
 from portal.hotline.danger import first_danger_word
@@ -77,7 +79,7 @@ def test_accepted_downgraded_merged_closed_and_owned_urgent_items_leave_the_bann
     assert set(re.findall(r"TY-[0-9A-Z]{4}-[0-9A-Z]{4}", _banner(watcher, page="/staff/queue"))) == {waiting, triaged}
 
 
-def test_a_line_says_why_the_item_is_urgent_and_the_minutes_since_it_came_in(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_line_says_why_the_item_is_urgent_and_how_long_ago_it_came_in(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     clock = control_clock(monkeypatch, DAY0)
     in_danger = _urgent()
     clock.advance(minutes=20)
@@ -92,17 +94,17 @@ def test_a_line_says_why_the_item_is_urgent_and_the_minutes_since_it_came_in(app
     _officer_user, client = _officer(app)
 
     english = _banner(client, "en")
-    assert f"{in_danger} 32 min ago The tipster says a child is in danger now" in " ".join(english.split())
-    assert (f'{sms_tip.item.reference} 12 min ago Danger word "刀" (the tipster did not say a child is in danger)'
+    assert f"{in_danger} 32 minutes ago The tipster says a child is in danger now" in " ".join(english.split())
+    assert (f'{sms_tip.item.reference} 12 minutes ago Danger word "刀" (the tipster did not say a child is in danger)'
             in " ".join(english.split()))
     chinese = " ".join(_banner(client, "zh").split())
     assert f"{in_danger} 32分钟前 举报人称儿童正处于危险中" in chinese
     assert f"{sms_tip.item.reference} 12分钟前 含危险词“刀”（举报人未称儿童有危险）" in chinese
     clock.advance(hours=2, minutes=3)  # a fresh sign-in: the first session has been idle too long
-    assert f"{in_danger} 2 h 35 min ago" in " ".join(_banner(_officer(app)[1], "en").split())
+    assert f"{in_danger} 3 hours ago" in " ".join(_banner(_officer(app)[1], "en").split())
     clock.advance(days=1)
-    assert f"{in_danger} 1 d 2 h ago" in " ".join(_banner(_officer(app)[1], "en").split())
-    assert f"{in_danger} 1天2小时前" in " ".join(_banner(_officer(app)[1], "zh").split())
+    assert f"{in_danger} 27 hours ago" in " ".join(_banner(_officer(app)[1], "en").split())
+    assert f"{in_danger} 27小时前" in " ".join(_banner(_officer(app)[1], "zh").split())
 
 
 def test_the_first_danger_word_in_the_text_is_the_one_kept() -> None:
@@ -158,3 +160,46 @@ def test_ill_handle_it_makes_the_acknowledging_officer_the_owner_of_an_item_nobo
     item = db.session.scalar(select(IntakeItem).where(IntakeItem.reference == reference))
     assert item.assigned_to_id == officer.id
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.item_id == item.id, AuditEvent.action == "take_item"))
+
+
+def test_a_danger_word_tip_not_yet_answered_says_so_in_the_banner_and_the_live_json_and_answered_no_says_no(
+        app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    control_clock(monkeypatch, DAY0)
+    phone = app.test_client()
+    assert signed_post(phone, sms_params("举报 孩子现在有危险！", message_sid="SM" + uuid.uuid4().hex)).status_code == 200
+    sms_tip = db.session.scalars(select(Tip)).one()
+    # Not asked yet: neither yes nor no.
+    assert sms_tip.item.priority == Priority.URGENT and sms_tip.child_in_danger is None
+    reference = sms_tip.item.reference
+    _officer_user, client = _officer(app)
+    not_answered = 'Danger word "危险" (the tipster has not yet answered whether a child is in danger)'
+    assert not_answered in " ".join(_banner(client, "en").split())
+    assert "含危险词“危险”（举报人尚未回答孩子此刻是否有危险）" in " ".join(_banner(client, "zh").split())
+    assert "未称儿童有危险" not in _banner(client, "zh")
+    live = client.get("/staff/alerts/latest", headers={"Accept-Language": "en"}).get_json()
+    assert [(line["reference"], line["reason"]) for line in live["lines"]] == [(reference, not_answered)]
+    item_page = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", get_page(
+        client, f"/staff/items/{reference}", headers={"Accept-Language": "en"})[0].get_data(as_text=True))).split())
+    assert "Child in danger now Not answered yet" in item_page
+
+    # The sender answers "2": no child in danger now. Only then does the banner say so.
+    assert signed_post(phone, sms_params("2", message_sid="SM" + uuid.uuid4().hex)).status_code == 200
+    db.session.expire_all()
+    assert db.session.scalars(select(Tip)).one().child_in_danger is False
+    answered_no = 'Danger word "危险" (the tipster did not say a child is in danger)'
+    assert answered_no in " ".join(_banner(client, "en").split())
+    assert "含危险词“危险”（举报人未称儿童有危险）" in " ".join(_banner(client, "zh").split())
+    live = client.get("/staff/alerts/latest", headers={"Accept-Language": "en"}).get_json()
+    assert [line["reason"] for line in live["lines"]] == [answered_no]
+
+
+def test_time_ago_reads_just_now_under_a_minute_and_never_shows_seconds(app: Flask) -> None:
+    with app.test_request_context(), force_locale("zh"):
+        assert [time_ago(timedelta(seconds=s)) for s in (-5, 0, 59)] == ["刚刚"] * 3
+        assert time_ago(timedelta(seconds=93)) == "2分钟前" and time_ago(timedelta(minutes=1)) == "1分钟前"
+        assert time_ago(timedelta(hours=3, minutes=5)) == "3小时前"
+    with app.test_request_context(), force_locale("en"):
+        assert time_ago(timedelta(seconds=0)) == "just now"
+        assert [time_ago(timedelta(seconds=s)) for s in (60, 94, 119, 125)] == [
+            "1 minute ago", "2 minutes ago", "2 minutes ago", "2 minutes ago"]
+        assert time_ago(timedelta(days=3, hours=4)) == "3 days ago"

@@ -167,7 +167,9 @@ class Tip(db.Model):
     description: Mapped[str] = mapped_column(Text)
     place: Mapped[str | None] = mapped_column(String(500))
     seen_when: Mapped[str | None] = mapped_column(String(200))
-    child_in_danger: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The tipster's answer to "Is a child in danger right now?": None while not answered yet (an
+    # SMS tip before its sender answers the question), else True or False.
+    child_in_danger: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     contact_name: Mapped[str | None] = mapped_column(EncryptedText)
     contact_phone: Mapped[str | None] = mapped_column(EncryptedText)
     contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)

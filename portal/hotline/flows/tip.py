@@ -69,7 +69,7 @@ class TipFlow:
             channel=Channel.SMS,
             category=TipCategory.OTHER,
             description=description[:DESCRIPTION_MAX],
-            child_in_danger=False,  # until the sender answers the question
+            child_in_danger=None,  # not answered until the sender answers the question
             contact_phone=contact,
             may_contact_by_sms=False,  # until the sender agrees (the "contact" question)
             deadline_days=turn.settings.feedback_deadline_days,
@@ -126,6 +126,7 @@ class TipFlow:
             if in_danger:
                 tips.mark_child_in_danger(tip)
                 return Reply(replies.tip_in_danger(turn.language))
+            tip.child_in_danger = False  # answered no
             return Reply(replies.tip_ask_where(turn.language))
 
         if conversation.step == "where":
