@@ -74,7 +74,7 @@ def test_a_new_urgent_sms_tip_appears_on_an_open_staff_page_without_a_reload(app
     assert words[0] in news.inner_text() and words[1] in banner and words[2] in banner
     assert news.get_attribute("role") == "alert"
     # The tab's title tells an officer looking at another tab.
-    prefix = {"zh": "(1) 紧急线索 · ", "en": "(1) Urgent · "}[language]
+    prefix = {"zh": "（1）紧急线索·", "en": "(1) Urgent · "}[language]
     assert page.evaluate("document.title") == prefix + title
     assert page.evaluate("window.stillTheSamePage") is True  # no reload
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -89,7 +89,7 @@ def test_the_answer_is_in_the_viewers_language(app: Flask, monkeypatch) -> None:
     assert data["more"] == {"text": "另有2条紧急线索", "url": "/staff/queue?priority=0"}
     assert data["lines"][0]["reason"] == "举报人称儿童正处于危险中" and data["lines"][0]["waited"] == "刚刚"
     assert data["new"]["count"] == 5 and data["new"]["text"] == "打开本页后新来5条紧急线索："
-    assert data["new"]["title_prefix"] == "(5) 紧急线索 · "
+    assert data["new"]["title_prefix"] == "（5）紧急线索·"
     assert len(data["new"]["lines"]) == 3  # the newest three
 
 

@@ -1,7 +1,7 @@
 """A tip's "child in danger" may be not answered yet
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-07 20:30:00
 
 - tip.child_in_danger becomes nullable: NULL while the tipster has not answered "Is a child in
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0020'
-down_revision = '0019'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
