@@ -44,6 +44,7 @@ from portal.core.permissions import Permission, requires, role_allows
 from portal.core.security.references import normalise_reference
 from portal.forms import MaxLength, PortalForm
 from portal.staff.blueprint import bp
+from portal.staff.forms import int_or_none
 from portal.staff.labels import choices, label
 from portal.staff.owners import not_owner_words, person_label
 from portal.staff.queue import visible_items_filter
@@ -63,13 +64,6 @@ ACTION_PERMISSION: dict[str, Permission] = {
 SEEN_PREFIX = "seen-"  # + reference: the status the page showed (hidden field on each row)
 
 
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
-
-
 class BulkForm(PortalForm):
     """What to do with the selected items. `bulk_action` comes from the button pressed; the
     fields an action needs are checked in `validate`. Field names start with `bulk_` so that
@@ -77,9 +71,9 @@ class BulkForm(PortalForm):
 
     bulk_action = StringField(validators=[AnyOf(list(ACTION_PERMISSION), _l("Choose what to do with the selected items"))])
     bulk_items = SelectMultipleField(_l("Selected items"), validate_choice=False)
-    bulk_owner = SelectField(_l("Person responsible"), coerce=_int_or_none, validate_choice=False,
+    bulk_owner = SelectField(_l("Person responsible"), coerce=int_or_none, validate_choice=False,
                              render_kw={"required": False})
-    bulk_priority = SelectField(_l("Priority"), coerce=_int_or_none, validate_choice=False, render_kw={"required": False})
+    bulk_priority = SelectField(_l("Priority"), coerce=int_or_none, validate_choice=False, render_kw={"required": False})
     bulk_reason = TextAreaField(_l("Why are you changing the priority?"),
                                 validators=[MaxLength(1000, _l("Reason must be 1,000 characters or fewer"))])
 

@@ -29,7 +29,9 @@ class DayInRange:
             raise ValidationError(_l("Enter a date between 1900 and 2999, like 2026-03-01"))
 
 
-def _int_or_none(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
+    """A select's value as an id: an int, or None for no choice ("", "None", None) and for anything
+    that is not a whole number (a tampered form), which the form's validation then refuses."""
     if value in (None, "", "None"):
         return None
     try:
@@ -97,7 +99,7 @@ class MoveForm(PortalForm):
     expected = HiddenField()
     target = SelectField(_l("New status"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Select the new status"))])
     outcome = SelectField(_l("Outcome (when closing)"), validators=[Optional()])
-    working_group = SelectField(_l("Working group (when accepting)"), coerce=_int_or_none, validators=[Optional()])
+    working_group = SelectField(_l("Working group (when accepting)"), coerce=int_or_none, validators=[Optional()])
 
     def __init__(self, *args: Any, targets: list[ItemStatus] | None = None, groups: list[tuple[int, str]] | None = None,
                  **kwargs: Any) -> None:
@@ -142,7 +144,7 @@ class PriorityForm(PortalForm):
 class GroupForm(PortalForm):
     """Hand an accepted lead to another working group."""
 
-    group = SelectField(_l("Working group"), coerce=_int_or_none, render_kw=NOT_REQUIRED, validators=[InputRequired(_l("Choose a working group"))])
+    group = SelectField(_l("Working group"), coerce=int_or_none, render_kw=NOT_REQUIRED, validators=[InputRequired(_l("Choose a working group"))])
 
     def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -291,7 +293,7 @@ class AccountForm(PortalForm):
     username = StringField(_l("Username"), validators=[DataRequired(_l("Enter a username")),
                                                        Length(max=80, message=_l("Username must be 80 characters or fewer"))])
     role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))])
-    working_group = SelectField(_l("Working group"), coerce=_int_or_none, validators=[Optional()])
+    working_group = SelectField(_l("Working group"), coerce=int_or_none, validators=[Optional()])
 
     def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -303,7 +305,7 @@ class AccountRoleForm(PortalForm):
     """An account's role and working group."""
 
     role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))])
-    working_group = SelectField(_l("Working group"), coerce=_int_or_none, validators=[Optional()])
+    working_group = SelectField(_l("Working group"), coerce=int_or_none, validators=[Optional()])
 
     def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -34,6 +34,7 @@ from portal.core.models import IntakeItem, ItemKind, StaffUser
 from portal.core.permissions import Permission, Role, requires, role_allows
 from portal.forms import PortalForm
 from portal.staff.blueprint import bp
+from portal.staff.forms import int_or_none
 from portal.staff.labels import LABELS, label
 from portal.staff.views import render_item, visible_item_or_404
 from portal.triage import owners
@@ -48,17 +49,10 @@ OWNER_ROLES = frozenset({Role.GROUP_MEMBER, Role.TRIAGE_OFFICER, Role.ADMIN})
 QUEUE, PERSON = "queue", "person"
 
 
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
-
-
 class AssignForm(PortalForm):
     """The person to make responsible for an item (checked by `portal.triage.owners.may_own`)."""
 
-    owner = SelectField(_l("Person responsible"), coerce=_int_or_none, validate_choice=False,
+    owner = SelectField(_l("Person responsible"), coerce=int_or_none, validate_choice=False,
                         render_kw={"required": False},
                         validators=[DataRequired(_l("Choose the person to make responsible"))])
 
@@ -77,7 +71,7 @@ class HandOverForm(PortalForm):
         validators=[DataRequired(_l("Choose what becomes of its open items"))],
     )
     # No Optional(): it would stop the chain before `validate_new_owner` asks for a person.
-    new_owner = SelectField(_l("Person to give them to"), coerce=_int_or_none, validate_choice=False,
+    new_owner = SelectField(_l("Person to give them to"), coerce=int_or_none, validate_choice=False,
                             render_kw={"required": False})
 
     def __init__(self, *args: Any, people: list[StaffUser] | None = None, **kwargs: Any) -> None:
