@@ -86,3 +86,21 @@ def test_sms_messages_keep_each_time_and_number_on_one_line_on_screen_and_paper(
         assert lines == [1] * 8, (media, lines)  # 4 messages (2 received, 2 replies): a time and a number each
     page.screenshot(path=str(ARTIFACTS / f"case-file-sms-zh-{width}-print.png"), full_page=True)
     page.context.close()
+
+
+def test_the_item_pages_sms_table_keeps_times_directions_and_numbers_on_one_line_on_a_desktop(  # type: ignore[no-untyped-def]
+        app: Flask, live_server: str, browser) -> None:
+    officer = create_staff(Role.TRIAGE_OFFICER)
+    sms_client = app.test_client()
+    send(sms_client, "举报 南通汽车站有个小女孩一直在哭，被一个男的拉着走")
+    reference = db.session.scalar(select(IntakeItem.reference))
+
+    page = new_page(browser, "zh", width=1280)
+    sign_in_page(page, live_server, officer.username)
+    page.goto(f"{live_server}/staff/items/{reference}")
+    lines = page.locator(".sms-thread-table tbody tr").first.locator("td").evaluate_all(
+        """cells => cells.slice(0, 3).map(cell => {
+             const range = document.createRange(); range.selectNodeContents(cell);
+             return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size; })""")
+    assert lines == [1, 1, 1]  # time, direction and number: one line each
+    page.context.close()
