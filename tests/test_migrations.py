@@ -114,3 +114,31 @@ def test_tips_seen_on_a_day_before_0013_keep_that_day_as_their_edtf_date(tmp_pat
 def _row_counts() -> dict[str, int]:
     """Rows in each table of the database as it is now."""
     return {name: db.session.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in _tables()}
+
+
+def test_every_migration_keeps_the_full_text_search_of_tips_and_sms_messages(tmp_path):
+    """On SQLite a batch rebuild of `tip` or `inbound_message` silently drops the triggers that keep
+    their FTS5 indexes in step (0021 did, until it made them again); on PostgreSQL the trigram
+    indexes must stay. Checked after each migration from 0004, which made them, to the head."""
+    url, drop = fresh_database_url(tmp_path)
+    app = create_app({"TESTING": True}, settings=make_settings(url))
+    try:
+        with app.app_context():
+            script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+            revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
+            for revision in revisions:
+                upgrade(revision=revision)
+                if revision < "0004":
+                    continue
+                if db.engine.dialect.name == "sqlite":
+                    found = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+                    wanted = {f"{fts}_{suffix}" for fts in ("tip_fts", "inbound_message_fts") for suffix in ("ai", "ad", "au")}
+                else:
+                    found = {index["name"] for table in ("tip", "inbound_message") for index in inspect(db.engine).get_indexes(table)}
+                    wanted = {"ix_tip_description_trgm", "ix_inbound_message_body_trgm"}
+                db.session.remove()
+                assert wanted <= found, (revision, wanted - found)
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()
