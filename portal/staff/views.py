@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from portal.core import audit, clock, regions
 from portal.core.extensions import db
 from portal.core.models import IntakeItem, ItemKind, ItemLink, ItemNote, OutboundMessage, OutboundStatus, StaffUser, WorkingGroup, as_utc
-from portal.core.permissions import Permission, requires, role_allows
+from portal.core.permissions import Permission, Role, requires, role_allows
 from portal.core.security.masking import mask_mobile
 from portal.staff import exports, items
 from portal.staff.blueprint import bp
@@ -98,7 +98,15 @@ def index() -> Response:
 
 
 def _filter_form() -> tuple[QueueFilterForm, Any]:
-    form = QueueFilterForm(request.args, groups=working_groups(), owners=owners.owner_choices())
+    # A group member's queue holds only their group's items: its filters name no other group or
+    # person (the other groups' names and members are not theirs to see).
+    if current_user.role == Role.GROUP_MEMBER:
+        own = current_user.working_group_id
+        groups = [(gid, name) for gid, name in working_groups() if gid == own]
+        people = owners.owner_choices(working_group_id=own if own is not None else -1)
+    else:
+        groups, people = working_groups(), owners.owner_choices()
+    form = QueueFilterForm(request.args, groups=groups, owners=people)
     form.validate()
     return form, form.filters(_site_timezone())
 

@@ -277,18 +277,22 @@ def workload(now: datetime) -> list[WorkloadRow]:
                         open_items=int(r.open_items), overdue=int(r.overdue)) for r in rows]
 
 
-def owner_choices() -> list[tuple[int, str]]:
+def owner_choices(working_group_id: int | None = None) -> list[tuple[int, str]]:
     """(id, username) of everyone the queue's "officer responsible" filter offers, by username:
-    the active accounts that may own items, and anyone who owns an open item. One query."""
+    the active accounts that may own items, and anyone who owns an open item. One query.
+
+    With `working_group_id` (a group member's queue, which shows only that group's items): the
+    group's active members, and anyone who owns an open item of that group; no one else's name."""
     # EXISTS per account (a probe of the owner index that stops at the first open item), not the
     # set of every open item's owner, which would read every open item.
-    owns_one = select(IntakeItem.id).where(IntakeItem.assigned_to_id == StaffUser.id,
-                                           IntakeItem.status != ItemStatus.CLOSED).exists()
+    owned = [IntakeItem.assigned_to_id == StaffUser.id, IntakeItem.status != ItemStatus.CLOSED]
+    may_own = and_(StaffUser.active.is_(True), StaffUser.role.in_([Role.GROUP_MEMBER, Role.TRIAGE_OFFICER]))
+    if working_group_id is not None:
+        owned.append(IntakeItem.working_group_id == working_group_id)
+        may_own = and_(StaffUser.active.is_(True), StaffUser.working_group_id == working_group_id)
+    owns_one = select(IntakeItem.id).where(*owned).exists()
     rows = db.session.execute(
-        select(StaffUser.id, StaffUser.username)
-        .where(or_(and_(StaffUser.active.is_(True), StaffUser.role.in_([Role.GROUP_MEMBER, Role.TRIAGE_OFFICER])),
-                   owns_one))
-        .order_by(StaffUser.username)
+        select(StaffUser.id, StaffUser.username).where(or_(may_own, owns_one)).order_by(StaffUser.username)
     ).all()
     return [(user_id, username) for user_id, username in rows]
 

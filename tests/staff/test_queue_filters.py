@@ -201,3 +201,26 @@ def test_filters_that_match_nothing_say_so_with_a_clear_filters_link_not_that_th
         # No filter at all, nothing of one's own: the queue is empty for this person.
         plain = client.get("/staff/queue?mine=y", headers=headers).get_data(as_text=True)
         assert nothing not in plain and empty in plain
+
+
+def test_a_group_members_filters_name_only_their_group_and_its_people(app: Flask) -> None:
+    ours, theirs = WorkingGroup(name="崇川专班"), WorkingGroup(name="海门专班")
+    db.session.add_all([ours, theirs])
+    db.session.commit()
+    create_staff(Role.GROUP_MEMBER, username="colleague-ours", working_group_id=ours.id)
+    create_staff(Role.GROUP_MEMBER, username="member-theirs", working_group_id=theirs.id)
+    officer = create_staff(Role.TRIAGE_OFFICER, username="officer-owner")
+    create_staff(Role.TRIAGE_OFFICER, username="officer-idle")
+    item = create_tip().tip.item
+    item.working_group_id, item.assigned_to_id = ours.id, officer.id
+    db.session.commit()
+
+    _user, client = _signed_in(app, Role.GROUP_MEMBER, working_group_id=ours.id)
+    page = client.get("/staff/queue").get_data(as_text=True)
+    group_options = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', page.split('name="group"')[1].split("</select>")[0])
+    owner_options = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', page.split('name="owner"')[1].split("</select>")[0])
+
+    assert group_options == ["崇川专班"]
+    # The group's members, and whoever owns one of its open items; nobody else is named.
+    assert "colleague-ours" in owner_options and "officer-owner" in owner_options
+    assert "member-theirs" not in page and "海门专班" not in page and "officer-idle" not in page
