@@ -224,3 +224,19 @@ def test_a_group_members_filters_name_only_their_group_and_its_people(app: Flask
     # The group's members, and whoever owns one of its open items; nobody else is named.
     assert "colleague-ours" in owner_options and "officer-owner" in owner_options
     assert "member-theirs" not in page and "海门专班" not in page and "officer-idle" not in page
+
+
+def test_a_kept_sms_row_names_its_kind_once_not_sms_twice(app: Flask) -> None:
+    sms = new_item(ItemKind.SMS_MESSAGE, Channel.SMS)
+    db.session.flush()
+    db.session.add(InboundMessage(provider_message_id="SM" + "8" * 32, from_phone="+8613800138000",
+                                  from_phone_hash=lookup_hash("+8613800138000", "phone"),
+                                  body="请问采血点在哪里", item_id=sms.id))
+    db.session.commit()
+    _user, client = _signed_in(app)
+
+    zh = text_of(client.get("/staff/queue", headers={"Accept-Language": "zh-CN"}))
+    en = text_of(client.get("/staff/queue", headers={"Accept-Language": "en"}))
+
+    assert "短信 · 短信" not in zh and "短信" in zh
+    assert "SMS message · SMS" not in en and "SMS message" in en
