@@ -18,7 +18,6 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.core.models import Tip, TipDraft
 from tests.support.browser import assert_accessible, new_page
-from tests.support.database import empty_all_tables
 from tests.support.nu_checker import assert_valid_html
 
 pytestmark = pytest.mark.slow
@@ -62,13 +61,8 @@ def exit_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def app(app_factory, tmp_path, exit_url):
-    served = app_factory(tip_photo_dir=str(tmp_path / "tip-photos"), exit_page_url=exit_url)
-    with served.app_context():
-        empty_all_tables()
-    with served.app_context():
-        yield served
-        db.session.remove()
+def app_settings(tmp_path, exit_url):
+    return {"tip_photo_dir": str(tmp_path / "tip-photos"), "exit_page_url": exit_url}
 
 
 def _phone(browser, language: str, javascript: bool):

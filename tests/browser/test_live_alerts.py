@@ -7,7 +7,6 @@ HTML Checker."""
 
 from __future__ import annotations
 
-from typing import Iterator
 
 import pytest
 from flask import Flask
@@ -18,7 +17,6 @@ from portal.core.extensions import db
 from portal.core.models import Channel, IntakeItem
 from portal.core.permissions import Role
 from tests.support.browser import ARTIFACTS, assert_accessible, new_page
-from tests.support.database import empty_all_tables
 from tests.support.factories import create_staff, create_tip
 from tests.support.nu_checker import assert_valid_html
 from tests.support.sms import sms_params, signed_post
@@ -32,14 +30,9 @@ WAIT_MS = 15_000
 
 
 @pytest.fixture
-def app(app_factory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+def app_settings() -> dict[str, object]:
     """The portal polling every second, so that the test does not wait twenty."""
-    built = app_factory(staff_alert_poll_seconds=POLL_SECONDS)
-    with built.app_context():
-        empty_all_tables()
-    with built.app_context():
-        yield built
-        db.session.remove()
+    return {"staff_alert_poll_seconds": POLL_SECONDS}
 
 
 def _urgent_sms_arrives(app: Flask) -> str:

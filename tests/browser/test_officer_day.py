@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta, timezone
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from portal.core.extensions import db
@@ -34,7 +32,6 @@ from portal.tips.feedback import FEEDBACK_PURPOSE, default_text
 from portal.tips.service import TipDetails
 from portal.triage.workflow import next_case_file_number
 from tests.support.browser import assert_accessible, change_status, new_page
-from tests.support.database import empty_all_tables
 from tests.support.factories import create_staff, create_tip
 from tests.support.outbox import StubTwilioHttp, accepted, twilio_provider
 from tests.support.staff import control_clock, sign_in_page
@@ -49,15 +46,6 @@ ANSWER = "白色的，车身有蓝色条纹，车牌尾号是37"
 # Words that would tell whoever holds the tipster's phone how the report ended.
 OUTCOME_WORDS = ["找到", "孩子", "儿童", "核查", "处理", "移交", "found", "child"]
 
-
-@pytest.fixture
-def app(app_factory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    built = app_factory()
-    with built.app_context():
-        empty_all_tables()
-    with built.app_context():
-        yield built
-        db.session.remove()
 
 
 def a_daytime_instant(zone: ZoneInfo) -> datetime:

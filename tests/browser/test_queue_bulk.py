@@ -7,7 +7,6 @@ each page checked with axe-core.
 
 from __future__ import annotations
 
-from typing import Iterator
 
 import pytest
 from flask import Flask
@@ -30,15 +29,6 @@ DESCRIPTIONS = [
     "I saw a girl of about eight selling flowers near the Bund at midnight",
 ]
 
-
-@pytest.fixture
-def app(app_factory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    built = app_factory()
-    with built.app_context():
-        empty_all_tables()
-    with built.app_context():
-        yield built
-        db.session.remove()
 
 
 def _queue() -> list[str]:

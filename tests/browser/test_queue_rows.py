@@ -8,7 +8,6 @@ HTML Checker.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
 
 import pytest
 from flask import Flask
@@ -17,22 +16,12 @@ from portal.core.extensions import db
 from portal.core.models import Channel, Priority, WorkingGroup
 from portal.core.permissions import Role
 from tests.support.browser import assert_accessible, new_page
-from tests.support.database import empty_all_tables
 from tests.support.factories import create_site, create_slot, create_staff, create_tip
 from tests.support.nu_checker import assert_valid_html
 from tests.support.staff import create_appointment, sign_in_page
 
 pytestmark = pytest.mark.slow
 
-
-@pytest.fixture
-def app(app_factory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    built = app_factory()
-    with built.app_context():
-        empty_all_tables()
-    with built.app_context():
-        yield built
-        db.session.remove()
 
 
 def _a_days_queue() -> dict[str, str]:

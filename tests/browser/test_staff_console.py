@@ -8,17 +8,14 @@ the Nu HTML Checker; and every view of personal data in the journey left an audi
 from __future__ import annotations
 
 import re
-from typing import Iterator
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.core.models import AuditEvent, Channel, IntakeItem, OutboundMessage, WorkingGroup
 from portal.core.permissions import Role
 from tests.support.browser import assert_accessible, change_status, new_page
-from tests.support.database import empty_all_tables
 from tests.support.factories import create_staff, create_tip
 from tests.support.nu_checker import assert_valid_html
 from tests.support.staff import sign_in_page
@@ -30,14 +27,9 @@ TIPSTER = "+8613900139000"
 
 
 @pytest.fixture
-def app(app_factory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+def app_settings() -> dict[str, object]:
     """The portal with one duty officer's number, so an urgent tip sends an alert."""
-    built = app_factory(duty_phone_numbers=(DUTY_NUMBER,))
-    with built.app_context():
-        empty_all_tables()
-    with built.app_context():
-        yield built
-        db.session.remove()
+    return {"duty_phone_numbers": (DUTY_NUMBER,)}
 
 
 def check(page, name: str) -> None:  # type: ignore[no-untyped-def]

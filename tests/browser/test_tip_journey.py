@@ -14,7 +14,6 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.core.models import Priority, Tip, TipPhoto
 from tests.support.browser import assert_accessible, new_page
-from tests.support.database import empty_all_tables
 from tests.support.nu_checker import assert_valid_html
 from tests.support.tips import jpeg_bytes
 
@@ -34,14 +33,9 @@ EXIT_URL = "https://www.baidu.com/"
 
 
 @pytest.fixture
-def app(app_factory, tmp_path):
+def app_settings(tmp_path):
     """The served app, with tip photos in a folder of this test's own."""
-    served = app_factory(tip_photo_dir=str(tmp_path / "tip-photos"))
-    with served.app_context():
-        empty_all_tables()
-    with served.app_context():
-        yield served
-        db.session.remove()
+    return {"tip_photo_dir": str(tmp_path / "tip-photos")}
 
 
 def _check(page, language: str, width: int, step: str) -> None:

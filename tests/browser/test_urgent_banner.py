@@ -6,17 +6,14 @@ page checked with axe-core and the Nu HTML Checker."""
 from __future__ import annotations
 
 import re
-from typing import Iterator
 
 import pytest
-from flask import Flask
 
 from portal.core.extensions import db
 from portal.core.models import Channel
 from portal.core.permissions import Role
 from portal.tips.service import mark_urgent
 from tests.support.browser import ARTIFACTS, assert_accessible, new_page
-from tests.support.database import empty_all_tables
 from tests.support.factories import create_staff, create_tip
 from tests.support.nu_checker import assert_valid_html
 from tests.support.staff import sign_in_page
@@ -25,15 +22,6 @@ pytestmark = pytest.mark.slow
 
 PHONE_HEIGHT = 640  # a small phone's first screen (360 × 640 CSS pixels)
 
-
-@pytest.fixture
-def app(app_factory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    built = app_factory()
-    with built.app_context():
-        empty_all_tables()
-    with built.app_context():
-        yield built
-        db.session.remove()
 
 
 def _three_urgent_items() -> list[str]:
