@@ -9,7 +9,8 @@ carry nothing the queue would not take from its own form.
 
 Who sees a view: its owner, and, when it is shared, every account whose working group
 (`StaffUser.working_group_id`, one group per account) is the view's group. Nobody else: not
-other groups, not accounts without a group. Deleting is for the owner alone; anyone else's view
+other groups, not accounts without a group; and once its owner is switched off or has moved to
+another group, not the group either (its owner keeps it as their own). Deleting is for the owner alone; anyone else's view
 answers 404, as if it did not exist.
 """
 
@@ -115,8 +116,15 @@ def clean_query(raw: str) -> str:
 
 def visible_views(user: StaffUser) -> tuple[list[SavedView], list[SavedView]]:
     """`user`'s own views, and the views others shared with `user`'s working group (none without
-    a group), each by name. One query."""
-    shared = (and_(SavedView.shared_with_group_id == user.working_group_id, SavedView.owner_id != user.id)
+    a group) while they are active members of it, each by name. One query."""
+    # Shared only while its owner is active and still in the group: nobody else may delete it,
+    # so a view of someone switched off or moved away would otherwise stay in the group for good.
+    owner_still_in_group = (select(StaffUser.id)
+                            .where(StaffUser.id == SavedView.owner_id, StaffUser.active.is_(True),
+                                   StaffUser.working_group_id == SavedView.shared_with_group_id)
+                            .exists())
+    shared = (and_(SavedView.shared_with_group_id == user.working_group_id, SavedView.owner_id != user.id,
+                   owner_still_in_group)
               if user.working_group_id is not None else None)
     condition = or_(SavedView.owner_id == user.id, shared) if shared is not None else SavedView.owner_id == user.id
     views = db.session.scalars(
