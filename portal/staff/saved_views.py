@@ -41,8 +41,7 @@ from portal.core.permissions import Permission, requires
 from portal.forms import PortalForm
 from portal.staff.blueprint import bp
 from portal.staff.forms import QueueFilterForm
-from portal.staff.views import working_groups
-from portal.triage import owners
+from portal.staff.views import filter_groups, filter_owners
 
 # Enough for every way of slicing the queue a person returns to; a list longer than this on the
 # queue page would no longer be read.
@@ -74,13 +73,14 @@ class DeleteViewForm(PortalForm):
 
 
 def _filter_choices(keys: set[str]) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """The working groups and officers the filter form offers, each read (once per request) only
-    when `keys` has the filter that needs it: most views filter on neither."""
+    """The working groups and officers the signed-in account's filter form offers (as the queue
+    scopes them: a group member's name no other group or its people), each read (once per
+    request) only when `keys` has the filter that needs it: most views filter on neither."""
     cache = g.setdefault("_saved_view_choices", {})
     if "group" in keys and "group" not in cache:
-        cache["group"] = working_groups()
+        cache["group"] = filter_groups(current_user)
     if "owner" in keys and "owner" not in cache:
-        cache["owner"] = owners.owner_choices()
+        cache["owner"] = filter_owners(current_user)
     return cache.get("group", []), cache.get("owner", [])
 
 
