@@ -9,7 +9,8 @@ carry nothing the queue would not take from its own form.
 
 Who sees a view: its owner, and, when it is shared, every account whose working group
 (`StaffUser.working_group_id`, one group per account) is the view's group. Nobody else: not
-other groups, not accounts without a group. Deleting is for the owner alone; anyone else's view
+other groups, not accounts without a group; and once its owner is switched off or has moved to
+another group, not the group either (its owner keeps it as their own). Deleting is for the owner alone; anyone else's view
 answers 404, as if it did not exist.
 """
 
@@ -40,8 +41,7 @@ from portal.core.permissions import Permission, requires
 from portal.forms import PortalForm
 from portal.staff.blueprint import bp
 from portal.staff.forms import QueueFilterForm
-from portal.staff.views import working_groups
-from portal.triage import owners
+from portal.staff.views import filter_groups, filter_owners
 
 # Enough for every way of slicing the queue a person returns to; a list longer than this on the
 # queue page would no longer be read.
@@ -73,13 +73,14 @@ class DeleteViewForm(PortalForm):
 
 
 def _filter_choices(keys: set[str]) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """The working groups and officers the filter form offers, each read (once per request) only
-    when `keys` has the filter that needs it: most views filter on neither."""
+    """The working groups and officers the signed-in account's filter form offers (as the queue
+    scopes them: a group member's name no other group or its people), each read (once per
+    request) only when `keys` has the filter that needs it: most views filter on neither."""
     cache = g.setdefault("_saved_view_choices", {})
     if "group" in keys and "group" not in cache:
-        cache["group"] = working_groups()
+        cache["group"] = filter_groups(current_user)
     if "owner" in keys and "owner" not in cache:
-        cache["owner"] = owners.owner_choices()
+        cache["owner"] = filter_owners(current_user)
     return cache.get("group", []), cache.get("owner", [])
 
 
@@ -115,8 +116,15 @@ def clean_query(raw: str) -> str:
 
 def visible_views(user: StaffUser) -> tuple[list[SavedView], list[SavedView]]:
     """`user`'s own views, and the views others shared with `user`'s working group (none without
-    a group), each by name. One query."""
-    shared = (and_(SavedView.shared_with_group_id == user.working_group_id, SavedView.owner_id != user.id)
+    a group) while they are active members of it, each by name. One query."""
+    # Shared only while its owner is active and still in the group: nobody else may delete it,
+    # so a view of someone switched off or moved away would otherwise stay in the group for good.
+    owner_still_in_group = (select(StaffUser.id)
+                            .where(StaffUser.id == SavedView.owner_id, StaffUser.active.is_(True),
+                                   StaffUser.working_group_id == SavedView.shared_with_group_id)
+                            .exists())
+    shared = (and_(SavedView.shared_with_group_id == user.working_group_id, SavedView.owner_id != user.id,
+                   owner_still_in_group)
               if user.working_group_id is not None else None)
     condition = or_(SavedView.owner_id == user.id, shared) if shared is not None else SavedView.owner_id == user.id
     views = db.session.scalars(

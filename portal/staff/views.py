@@ -97,16 +97,26 @@ def index() -> Response:
     return redirect(url_for("staff.queue"))
 
 
+def filter_groups(user: StaffUser) -> list[tuple[int, str]]:
+    """(id, name) of the working groups the queue's group filter offers `user`, by name: a group
+    member's queue holds only their group's items, so its filters name no other group."""
+    if user.role == Role.GROUP_MEMBER:
+        return [(gid, name) for gid, name in working_groups() if gid == user.working_group_id]
+    return working_groups()
+
+
+def filter_owners(user: StaffUser) -> list[tuple[int, str]]:
+    """(id, username) of the people the queue's owner filter offers `user`: for a group member,
+    only their group's people (`owners.owner_choices`); the other groups' members are not theirs
+    to see."""
+    if user.role == Role.GROUP_MEMBER:
+        own = user.working_group_id
+        return owners.owner_choices(working_group_id=own if own is not None else -1)
+    return owners.owner_choices()
+
+
 def _filter_form() -> tuple[QueueFilterForm, Any]:
-    # A group member's queue holds only their group's items: its filters name no other group or
-    # person (the other groups' names and members are not theirs to see).
-    if current_user.role == Role.GROUP_MEMBER:
-        own = current_user.working_group_id
-        groups = [(gid, name) for gid, name in working_groups() if gid == own]
-        people = owners.owner_choices(working_group_id=own if own is not None else -1)
-    else:
-        groups, people = working_groups(), owners.owner_choices()
-    form = QueueFilterForm(request.args, groups=groups, owners=people)
+    form = QueueFilterForm(request.args, groups=filter_groups(current_user), owners=filter_owners(current_user))
     form.validate()
     return form, form.filters(_site_timezone())
 

@@ -172,3 +172,40 @@ def test_save_this_view_is_offered_for_the_filters_shown_and_nothing_is_shown_wi
     html = client.get("/staff/queue?priority=0&after=YXxfMXwy&evil=1", headers=EN).get_data(as_text=True)
     assert re.search(r'id="view-filters" name="filters" type="hidden" value="priority=0"', html)
     assert "No saved views yet: save these filters to come back to them in one click." in html
+
+
+def test_a_shared_view_leaves_the_groups_list_when_its_owner_leaves_the_group_or_is_switched_off(app: Flask) -> None:
+    # Nobody in the group can delete another's view: were it to stay, the group would keep it for
+    # good, named and worded by someone who is no longer one of them.
+    first, second = _group("第一专班"), _group("第二专班")
+    mover = _account(app, "mover", group=first)
+    leaver = _account(app, "leaver", group=first)
+    assert _save(mover, "移走的人的视图", "priority=0", share=True).status_code == 303
+    assert _save(leaver, "停用的人的视图", "status=all", share=True).status_code == 303
+    colleague = _account(app, "colleague", group=first)
+    assert set(_listed(colleague)) == {"移走的人的视图", "停用的人的视图"}
+
+    db.session.execute(text("UPDATE staff_user SET working_group_id = :g WHERE username = 'mover'"), {"g": second.id})
+    db.session.execute(text("UPDATE staff_user SET active = false WHERE username = 'leaver'"))
+    db.session.commit()
+    assert _listed(colleague) == {}
+    # Nor does it follow its owner into their new group; the owner still has it (their own).
+    assert _listed(_account(app, "newcomer", group=second)) == {}
+    assert set(_listed(mover)) == {"移走的人的视图"}
+
+
+def test_a_group_members_view_keeps_no_other_group_nor_its_people_as_the_queue_does_not(app: Flask) -> None:
+    # Otherwise what the view kept would tell a member which ids are other groups and their officers.
+    first, second = _group("第一专班"), _group("第二专班")
+    _account(app, "stranger", group=second)
+    stranger_id = db.session.scalar(text("SELECT id FROM staff_user WHERE username = 'stranger'"))
+    client = _account(app, "member", group=first)
+    page = client.get("/staff/queue", headers=EN).get_data(as_text=True)
+    for name, filters in (("别组", f"group={second.id}&priority=0"), ("别人", f"owner={stranger_id}&priority=0")):
+        response = client.post("/staff/queue/views", data={"csrf_token": csrf_token(page), "name": name, "filters": filters})
+        assert response.status_code == 303 and response.headers["Location"] == "/staff/queue?priority=0"
+    assert set(db.session.scalars(select(SavedView.query))) == {"priority=0"}
+    # Its own group and people are kept.
+    response = client.post("/staff/queue/views", data={"csrf_token": csrf_token(page), "name": "本组",
+                                                        "filters": f"group={first.id}"})
+    assert response.headers["Location"] == f"/staff/queue?group={first.id}"
