@@ -130,7 +130,12 @@ def add_note(reference: str) -> Response | tuple[str, int]:
     form = NoteForm()
     if not form.validate_on_submit():
         return render_item(found, form, 400)
-    workflow.add_note(found, body=form.note.data, actor_id=current_user.id)
+    try:
+        workflow.add_note(found, body=form.note.data, actor_id=current_user.id)
+    except workflow.WorkflowError:  # personal details erased: nothing new is kept (the text stays in the box)
+        form.note.errors = [_("This item's personal details were erased, so no note can be added to it: "
+                              "notes may hold personal details.")]
+        return render_item(found, form, 400)
     db.session.commit()
     flash(_("Note added"))
     return _back(found.reference)

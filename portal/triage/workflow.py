@@ -187,7 +187,13 @@ def take(item: IntakeItem, *, actor_id: int) -> bool:
 
 
 def add_note(item: IntakeItem, *, body: str, actor_id: int) -> ItemNote:
-    """Add an internal note (encrypted at rest); the audit event names the field, not the text."""
+    """Add an internal note (encrypted at rest); the audit event names the field, not the text.
+
+    Raises WorkflowError("erased") when the item's personal details were erased by retention
+    (`personal_data_erased_at`): a note may hold personal details, and retention erases an item
+    once, so a note added after it would be kept for ever."""
+    if item.personal_data_erased_at is not None:
+        raise WorkflowError("erased")
     note = ItemNote(item_id=item.id, author_id=actor_id, body=body, created_at=clock.now())
     db.session.add(note)
     audit.record("add_note", actor_id=actor_id, item_id=item.id, fields=["note"])

@@ -13,6 +13,7 @@ from portal.core.extensions import db
 from portal.core.models import AuditEvent, IntakeItem, ItemLink, ItemNote, ItemStatus, WorkingGroup
 from portal.core.permissions import Role
 from portal.triage import workflow
+from portal.triage.redaction import erase_personal_data
 from tests.conftest import IsolatedClient
 from tests.support.factories import create_site, create_slot, create_staff, create_tip
 from tests.support.helpers import csrf_token, run_together, text_of
@@ -255,3 +256,30 @@ def test_two_officers_closing_at_the_same_moment_leave_one_status_and_one_histor
     closes = [e for e in _events(item_id, "change_status") if e.changes["status"][1] == "closed"]
     assert len(closes) == 1 and closes[0].actor_id == winner
     assert item.status == "closed" and item.outcome == {first.id: "spam", second.id: "not_substantiated"}[winner]
+
+
+@pytest.mark.parametrize(("headers", "message"), [
+    ({"Accept-Language": "en"}, "This item's personal details were erased, so no note can be added to it"),
+    ({"Accept-Language": "zh-CN"}, "这条记录的个人信息已被清除，不能再添加备注"),
+], ids=["en", "zh"])
+def test_no_note_can_be_added_to_an_item_whose_personal_details_were_erased(  # type: ignore[no-untyped-def]
+        app: Flask, headers: dict, message: str) -> None:
+    """Retention erases an item's notes once and never visits it again: a note added after that
+    would be kept for ever, so the page says so and a posted note is refused, its text kept."""
+    officer = create_staff(Role.TRIAGE_OFFICER)
+    client = browser(app)
+    sign_in(client, officer.username)
+    item = create_tip().tip.item
+    item.status, item.outcome = "closed", "spam"
+    erase_personal_data(item)
+    db.session.commit()
+    shown = client.get(f"/staff/items/{item.reference}", headers=headers)
+    page = shown.get_data(as_text=True)
+    assert 'name="note"' not in page and message in text_of(shown)
+
+    response = client.post(f"/staff/items/{item.reference}/notes", headers=headers,
+                           data={"csrf_token": csrf_token(page), "note": "王某某又打来电话"})
+
+    assert response.status_code == 400 and message in text_of(response)
+    assert "王某某又打来电话" in response.get_data(as_text=True)  # what was typed stays in the box
+    assert db.session.scalar(select(func.count()).select_from(ItemNote)) == 0
