@@ -181,7 +181,7 @@ def event_details(event: AuditEvent) -> list[tuple[str, str]]:
 
 @bp.get("/audit")
 @requires(Permission.VIEW_AUDIT)
-def audit_log() -> str:
+def audit_log() -> tuple[str, int]:
     """The audit log, newest first, filtered by action, account, item (the events about it and the
     list views that showed it), local dates and "Changes only" (no `view_*` events: opening a
     page or an item); 100 a page. The actions to choose from are in the order of their codes:
@@ -204,6 +204,14 @@ def audit_log() -> str:
         query = query.where(_events_naming(listed_item_id))
     zone = ZoneInfo(_tz())
     start, end = query_date(request.args.get("from")), query_date(request.args.get("to"))
+    # {field id: message}: a date that is not one, or a range that ends before it starts, is said,
+    # not quietly left out of the filter (the events shown would not be what was asked for).
+    date_errors = {}
+    for name, value in (("from", start), ("to", end)):
+        if request.args.get(name, "").strip() and value is None:
+            date_errors[name] = _("Enter a date such as 2026-12-07")
+    if start and end and start > end:
+        date_errors["to"] = _("The end date is before the start date")
     if start:
         query = query.where(AuditEvent.occurred_at >= datetime.combine(start, time(0), tzinfo=zone))
     if end:
@@ -215,7 +223,9 @@ def audit_log() -> str:
     more = len(rows) > AUDIT_PAGE
     rows = rows[:AUDIT_PAGE]
     args = {k: v for k, v in request.args.items() if k != "before" and v}
-    return render_template("staff/audit.html", rows=rows, more=more, args=args, listed_item_id=listed_item_id,
+    html = render_template("staff/audit.html", rows=rows, more=more, args=args, listed_item_id=listed_item_id,
+                           date_errors=date_errors,
                            reference_text=normalise_reference(reference_text) if reference_text else None,
                            next_before=rows[-1][0].id if more and rows else None,
                            actions=sorted(LABELS["action"].items()), event_details=event_details)
+    return html, 400 if date_errors else 200

@@ -268,3 +268,20 @@ def test_the_audit_actions_are_offered_in_the_order_of_their_codes_in_both_langu
         select_html = page.split('<select class="input" id="action" name="action">', 1)[1].split("</select>", 1)[0]
         orders.append(re.findall(r'<option value="([a-z_]+)"', select_html))
     assert orders[0] == orders[1] == sorted(orders[0]) and len(orders[0]) > 30
+
+
+@pytest.mark.parametrize(("query", "words"), [
+    ("?from=2026-02-30", "请按2026-12-07这样的格式输入日期"),
+    ("?from=2026-12-07&to=2026-12-01", "截止日期早于起始日期"),
+], ids=["not a date", "ends before it starts"])
+def test_a_date_range_the_audit_log_cannot_use_is_said_not_quietly_dropped(app: Flask, query: str, words: str) -> None:
+    supervisor = create_staff(Role.SUPERVISOR)
+    client = browser(app)
+    sign_in(client, supervisor.username)
+
+    response = client.get("/staff/audit" + query, headers={"Accept-Language": "zh-CN"})
+
+    assert response.status_code == 400
+    assert text_of(response).count(words) == 2  # in the summary at the top and at the date box
+    page = response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in page and 'value="' + query.split("=")[1].split("&")[0] + '"' in page  # kept as typed
