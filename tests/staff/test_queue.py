@@ -6,13 +6,11 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from flask import Flask
-
 from portal.core.extensions import db
-from portal.core.intake import new_item
-from portal.core.models import Channel, InboundMessage, ItemKind, ItemStatus, WorkingGroup, staff_site
+from portal.core.models import ItemStatus, WorkingGroup, staff_site
 from portal.core.permissions import Role
-from portal.core.security.crypto import lookup_hash
-from tests.support.factories import create_site, create_slot, create_staff, create_tip
+
+from tests.support.factories import create_kept_sms, create_site, create_slot, create_staff, create_tip
 from tests.support.helpers import get_page, text_of
 from tests.support.staff import browser, create_appointment, sign_in
 
@@ -127,9 +125,8 @@ def test_site_staff_see_their_sites_appointments_only(app: Flask) -> None:
 
 
 def test_appointment_view_is_audited_with_the_fields_shown(app: Flask) -> None:
-    from sqlalchemy import select
-
     from portal.core.models import AuditEvent
+    from sqlalchemy import select
 
     item = create_appointment(create_slot(create_site()))
     user, client = _signed_in(app, Role.ADMIN)
@@ -140,13 +137,7 @@ def test_appointment_view_is_audited_with_the_fields_shown(app: Flask) -> None:
 
 
 def test_sms_item_shows_the_message_with_the_sender_masked(app: Flask) -> None:
-    item = new_item(ItemKind.SMS_MESSAGE, Channel.SMS)
-    db.session.flush()
-    db.session.add(
-        InboundMessage(provider_message_id="SM" + "1" * 32, from_phone="+8613800138000",
-                       from_phone_hash=lookup_hash("+8613800138000", "phone"), body="你好，我想问一下采血", item_id=item.id)
-    )
-    db.session.commit()
+    item = create_kept_sms("你好，我想问一下采血", sid_digit="1")
     _, client = _signed_in(app, Role.TRIAGE_OFFICER)
     response, _page = get_page(client, f"/staff/items/{item.reference}")
     page_text = text_of(response)

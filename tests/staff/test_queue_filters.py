@@ -8,14 +8,12 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Flask
 from sqlalchemy import select
-
 from portal.core.extensions import db
-from portal.core.intake import new_item
-from portal.core.models import Channel, InboundMessage, ItemKind, OutboundMessage, UrgentAlert, WorkingGroup
+from portal.core.models import Channel, OutboundMessage, UrgentAlert, WorkingGroup
 from portal.core.permissions import Role
-from portal.core.security.crypto import lookup_hash
 from portal.staff.queue import decode_cursor
-from tests.support.factories import create_staff, create_tip
+
+from tests.support.factories import create_kept_sms, create_staff, create_tip
 from tests.support.helpers import csrf_token, get_page, text_of
 from tests.support.staff import browser, control_clock, sign_in
 
@@ -38,12 +36,7 @@ def _listed(client, query: str = "") -> list[str]:  # type: ignore[no-untyped-de
 def test_search_finds_chinese_words_inside_a_longer_sentence(app: Flask) -> None:
     station = create_tip(description="我昨天在成都火车站看到一个小孩被成年人强迫乞讨")
     create_tip(description="我在菜市场看到一个小孩一个人哭")
-    sms = new_item(ItemKind.SMS_MESSAGE, Channel.SMS)
-    db.session.flush()
-    db.session.add(InboundMessage(provider_message_id="SM" + "7" * 32, from_phone="+8613800138000",
-                                  from_phone_hash=lookup_hash("+8613800138000", "phone"),
-                                  body="请问南通火车站附近有采血点吗", item_id=sms.id))
-    db.session.commit()
+    sms = create_kept_sms("请问南通火车站附近有采血点吗", sid_digit="7")
     _, client = _signed_in(app)
     assert sorted(_listed(client, "?q=火车站")) == sorted([station.reference, sms.reference])
     assert _listed(client, "?q=成都火车站") == [station.reference]
@@ -227,12 +220,7 @@ def test_a_group_members_filters_name_only_their_group_and_its_people(app: Flask
 
 
 def test_a_kept_sms_row_names_its_kind_once_not_sms_twice(app: Flask) -> None:
-    sms = new_item(ItemKind.SMS_MESSAGE, Channel.SMS)
-    db.session.flush()
-    db.session.add(InboundMessage(provider_message_id="SM" + "8" * 32, from_phone="+8613800138000",
-                                  from_phone_hash=lookup_hash("+8613800138000", "phone"),
-                                  body="请问采血点在哪里", item_id=sms.id))
-    db.session.commit()
+    create_kept_sms("请问采血点在哪里", sid_digit="8")
     _user, client = _signed_in(app)
 
     zh = text_of(client.get("/staff/queue", headers={"Accept-Language": "zh-CN"}))

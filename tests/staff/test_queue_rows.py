@@ -10,15 +10,14 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Flask
 from sqlalchemy import select
-
 from portal.core.extensions import db
-from portal.core.intake import new_item
-from portal.core.models import AuditEvent, Channel, InboundMessage, ItemKind, Priority, WorkingGroup
+from portal.core.models import AuditEvent, Channel, InboundMessage, Priority, WorkingGroup
 from portal.core.permissions import Role
 from portal.core.security.crypto import lookup_hash
 from portal.staff import queue
+
 from tests.support.database import counted_queries
-from tests.support.factories import create_site, create_slot, create_staff, create_tip
+from tests.support.factories import create_kept_sms, create_site, create_slot, create_staff, create_tip
 from tests.support.helpers import csrf_token, get_page, text_of
 from tests.support.staff import browser, create_appointment, sign_in
 
@@ -121,12 +120,7 @@ def test_last_activity_and_unread_markers(app: Flask) -> None:
 
 def test_search_shows_the_matched_words_marked_and_escaped(app: Flask) -> None:
     tip = create_tip(description="开头一段很长的话，" * 8 + "<b>火车站</b>旁边有个孩子 & 一个男人")
-    sms = new_item(ItemKind.SMS_MESSAGE, Channel.SMS)
-    db.session.flush()
-    db.session.add(InboundMessage(provider_message_id="SM" + "5" * 32, from_phone="+8613800138000",
-                                  from_phone_hash=lookup_hash("+8613800138000", "phone"),
-                                  body="请问南通火车站附近有采血点吗", item_id=sms.id))
-    db.session.commit()
+    sms = create_kept_sms("请问南通火车站附近有采血点吗", sid_digit="5")
     _, client = _signed_in(app)
     tip_row = _row_html(client, tip.reference, "/staff/queue?q=火车站")
     assert "&lt;b&gt;<mark>火车站</mark>&lt;/b&gt;" in tip_row and "<b>" not in tip_row

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 
 from portal.core.extensions import db
-from portal.core.models import Channel, OpeningPeriod, SamplingSite, Slot, StaffUser, TipCategory
+from portal.core.intake import new_item
+from portal.core.models import Channel, InboundMessage, IntakeItem, ItemKind, OpeningPeriod, SamplingSite, Slot, StaffUser, TipCategory
 from portal.core.permissions import Role
+from portal.core.security.crypto import lookup_hash
 from portal.staff.accounts import create_staff_user
 from portal.tips.service import TipReceipt, create_tip as _create_tip
 
@@ -60,3 +62,14 @@ def create_staff(role: Role = Role.TRIAGE_OFFICER, username: str | None = None, 
         setattr(user, key, value)
     db.session.commit()
     return user
+
+
+def create_kept_sms(body: str, sid_digit: str = "1", sender: str = "+8613800138000") -> IntakeItem:
+    """An SMS that matched nothing, kept as an item for staff (kind SMS_MESSAGE), with its one
+    inbound message (`body`, Twilio sid "SM" + 32 × `sid_digit`, from `sender`); committed."""
+    item = new_item(ItemKind.SMS_MESSAGE, Channel.SMS)
+    db.session.flush()
+    db.session.add(InboundMessage(provider_message_id="SM" + sid_digit * 32, from_phone=sender,
+                                  from_phone_hash=lookup_hash(sender, "phone"), body=body, item_id=item.id))
+    db.session.commit()
+    return item
