@@ -50,6 +50,7 @@ import portal.staff.live_alerts  # noqa: E402,F401
 import portal.staff.login  # noqa: E402,F401
 import portal.staff.oversight  # noqa: E402,F401
 import portal.staff.owners  # noqa: E402,F401
+import portal.staff.posters  # noqa: E402,F401
 import portal.staff.questions  # noqa: E402,F401
 import portal.staff.sampling_views  # noqa: E402,F401
 import portal.staff.saved_views  # noqa: E402,F401

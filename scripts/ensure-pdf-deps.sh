@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PDFs (case files) need Debian's pango and harfbuzz libraries for WeasyPrint, and the Noto CJK
+# PDFs (case files, posters) need Debian's pango and harfbuzz libraries for WeasyPrint, and the Noto CJK
 # fonts for Chinese with BabelStone Han for its rarest characters (docs/pdf.md). Install what is missing when we are root; otherwise say what
 # is missing: the portal still runs, but downloading a PDF shows "The PDF could not be made"
 # and the PDF tests fail, naming the library WeasyPrint could not load.
@@ -26,6 +26,8 @@ grep -qi "Noto Sans CJK SC" <<<"$fonts" || missing+=(fonts-noto-cjk)
 grep -qi "BabelStone Han" <<<"$fonts" || missing+=(fonts-babelstone-han)
 # fc-list itself comes with fontconfig; without it the font check above cannot see anything.
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
+# The tests read a poster's QR code from its PDF drawn as a picture by poppler's pdftoppm.
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -183,6 +183,12 @@ class Settings:
     pdf_timeout_seconds: int = 20
 
     @property
+    def published_hotline_number(self) -> str:
+        """The SMS hotline number the public are told to text (the start page, posters), as
+        configured: SMS_HOTLINE_NUMBER, else TWILIO_FROM_NUMBER; "" when neither is set."""
+        return self.sms_hotline_number or self.twilio_from_number
+
+    @property
     def is_production(self) -> bool:
         """True when PORTAL_ENV is production."""
         return self.portal_env == "production"

@@ -37,6 +37,7 @@ class Permission(str, enum.Enum):
     MANAGE_SITES = "manage_sites"  # sampling sites, hours, closures
     MANAGE_FEEDBACK_TEMPLATES = "manage_feedback_templates"  # the wording of the feedback given to tipsters
     SAMPLING_DESK = "sampling_desk"  # a site's day list, check-in, samples, walk-ins, booking for families
+    PRINT_POSTERS = "print_posters"  # a site's poster and the deployment's (print page and PDF; no personal data)
 
 
 _READ = {Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM}
@@ -54,9 +55,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Items assigned to their working group: verify and close them.
     Role.GROUP_MEMBER: frozenset(_READ | {Permission.EDIT_ITEM}),
     # Their sites' appointments only: the day list, check-in, samples, walk-ins, booking for families.
-    Role.SITE_STAFF: frozenset(_READ | {Permission.SAMPLING_DESK}),
+    Role.SITE_STAFF: frozenset(_READ | {Permission.SAMPLING_DESK, Permission.PRINT_POSTERS}),
     # Read everything, reports and the audit log; change nothing.
-    Role.SUPERVISOR: frozenset(_READ | {Permission.VIEW_REPORTS, Permission.EXPORT, Permission.VIEW_AUDIT}),
+    Role.SUPERVISOR: frozenset(_READ | {Permission.VIEW_REPORTS, Permission.EXPORT, Permission.VIEW_AUDIT,
+                                        Permission.PRINT_POSTERS}),
 }
 
 

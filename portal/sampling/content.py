@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.core.models import ApplicantRole
+from portal.core.i18n import format_hours, join_list, weekday_name
+from portal.core.models import ApplicantRole, SamplingSite
 
 _BRING: dict[str, list[Any]] = {  # keyed by ApplicantRole, looked up by the stored value
     ApplicantRole.PARENT: [
@@ -65,3 +67,18 @@ STATUS_LABELS = {
 def status_label(status: str) -> str:
     """The words for an appointment status, the same on every page (docs/writing.md#one-thing-one-name)."""
     return str(STATUS_LABELS.get(status, status))
+
+
+def opening_hours(site: SamplingSite) -> list[str]:
+    """The site's weekly hours as lines to show, in the current language, as every page (the
+    booking journey, the manage pages, the posters) writes them: "Monday to Friday 9:00am–5:00pm"
+    when the five weekdays share them, else one line per open weekday ("Saturday 9:00am–midday").
+    Times are the site's local wall-clock times. [] when the site has no opening periods."""
+    by_day: dict[int, list[str]] = {}
+    for period in site.opening_periods:
+        by_day.setdefault(period.weekday, []).append(format_hours(period.opens_at, period.closes_at))
+    if not by_day:
+        return []
+    if set(by_day) == set(range(5)) and len({tuple(p) for p in by_day.values()}) == 1:
+        return [_("Monday to Friday %(hours)s", hours=join_list(by_day[0]))]
+    return [f"{weekday_name(day)} {join_list(periods)}" for day, periods in sorted(by_day.items())]

@@ -97,6 +97,28 @@ def _my_site(site_id: int) -> SamplingSite:
     return site
 
 
+def readable_site(site_id: int) -> SamplingSite:
+    """The site `site_id` when the signed-in user may read its pages: every site for admins and
+    supervisors (who read everything), their own for site staff; 404 otherwise, as for a site
+    that does not exist."""
+    if current_user.role == Role.SUPERVISOR:
+        site = db.session.get(SamplingSite, site_id)
+        if site is None:
+            abort(404)
+        return site
+    return _my_site(site_id)
+
+
+def readable_sites() -> list[SamplingSite]:
+    """The sites whose pages the signed-in user may read (see `readable_site`), by province, city
+    and name."""
+    query = select(SamplingSite).order_by(SamplingSite.province, SamplingSite.city, SamplingSite.name)
+    allowed = None if current_user.role == Role.SUPERVISOR else _my_site_ids()
+    if allowed is not None:
+        query = query.where(SamplingSite.id.in_(allowed))
+    return list(db.session.scalars(query))
+
+
 def _my_appointment(reference: str) -> Appointment:
     allowed = _my_site_ids()
     site_ids = allowed if allowed is not None else list(db.session.scalars(select(SamplingSite.id)))

@@ -182,7 +182,12 @@ def test_the_permission_table_gives_each_role_what_the_issue_says() -> None:
     assert table[Role.ADMIN] == frozenset(Permission)
     assert {Permission.TRIAGE, Permission.EDIT_ITEM} <= table[Role.TRIAGE_OFFICER]
     assert Permission.TRIAGE not in table[Role.GROUP_MEMBER] and Permission.EDIT_ITEM in table[Role.GROUP_MEMBER]
-    assert table[Role.SITE_STAFF] == {Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM, Permission.SAMPLING_DESK}
+    assert table[Role.SITE_STAFF] == {Permission.SIGN_IN, Permission.VIEW_QUEUE, Permission.VIEW_ITEM, Permission.SAMPLING_DESK,
+                                      Permission.PRINT_POSTERS}
+    # Posters hold no personal data: the site staff who hand them out and the supervisors who read
+    # everything may print them, not the officers working leads.
+    assert [role for role in Role if Permission.PRINT_POSTERS in table[role]] == [Role.ADMIN, Role.SITE_STAFF,
+                                                                                   Role.SUPERVISOR]
     changes = {Permission.EDIT_ITEM, Permission.TRIAGE, Permission.MANAGE_STAFF, Permission.MANAGE_SITES,
                Permission.ACKNOWLEDGE_ALERT}
     assert not changes & table[Role.SUPERVISOR]

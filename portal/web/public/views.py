@@ -17,8 +17,7 @@ from portal.core.security.redirects import safe_next
 @bp.get("/")
 def start() -> str:
     """The start page: the campaign in two sentences, the three journeys, hotlines and 110."""
-    settings = current_app.config["SETTINGS"]
-    number = settings.sms_hotline_number or settings.twilio_from_number
+    number = current_app.config["SETTINGS"].published_hotline_number
     return render_template("public/start.html", hotline_number=display_mobile(number) if number else None)
 
 

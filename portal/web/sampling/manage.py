@@ -26,9 +26,10 @@ from portal.sampling.booking import (
 )
 from portal.forms import ConfirmForm, flat_errors
 from portal.web.sampling.forms import ManageForm, TimeForm
+from portal.sampling.content import opening_hours
 from portal.sampling.messages import message_for, party_too_large_message
 from portal.sampling.slots import available_days, closed_days, local_day, slots_for_day
-from portal.web.sampling.pages import bookable_day, opening_hours, site_list, slot_label
+from portal.web.sampling.pages import bookable_day, site_list, slot_label
 
 MANAGE_KEY = "sampling_manage"
 MANAGE_DONE_KEY = "sampling_manage_done"

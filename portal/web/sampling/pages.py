@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from flask import abort, redirect, request, url_for
@@ -19,7 +18,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.core.extensions import db
-from portal.core.i18n import format_hours, format_local_time, join_list, weekday_name
+from portal.core.i18n import format_local_time
 from portal.core.models import SamplingSite, Slot
 from portal.sampling import draft, journey
 from portal.sampling.messages import party_too_large_message
@@ -105,19 +104,6 @@ def bookable_day(site: SamplingSite, text: str) -> date:
     if chosen is None:
         abort(404)
     return chosen
-
-
-@lru_cache(maxsize=1024)
-def opening_hours(site: SamplingSite) -> list[str]:
-    """The site's weekly hours as lines to show: "Monday to Friday 9:00am–5:00pm" when the weekdays share them."""
-    by_day: dict[int, list[str]] = {}
-    for period in site.opening_periods:
-        by_day.setdefault(period.weekday, []).append(format_hours(period.opens_at, period.closes_at))
-    if not by_day:
-        return []
-    if set(by_day) == set(range(5)) and len({tuple(p) for p in by_day.values()}) == 1:
-        return [_("Monday to Friday %(hours)s", hours=join_list(by_day[0]))]
-    return [f"{weekday_name(day)} {join_list(periods)}" for day, periods in sorted(by_day.items())]
 
 
 @dataclass

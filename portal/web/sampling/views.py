@@ -17,11 +17,11 @@ from portal.core.i18n import format_day
 from portal.core.models import ApplicantRole, SamplingSite, Slot
 from portal.core.query_args import MAX_ID
 from portal.sampling import draft, journey
-from portal.sampling.content import status_label
+from portal.sampling.content import opening_hours, status_label
 from portal.web.language import drop_unsent, switch_requested
 from portal.web.sampling.blueprint import bp
 from portal.sampling.booking import BookingError, check_slot_takes
-from portal.forms import flat_errors
+from portal.forms import ConfirmForm, flat_errors
 from portal.forms.sampling import AttendeesForm
 from portal.web.sampling.forms import AgencyForm, MemoriesForm, MissingPersonForm, TimeForm, WhoForm
 from portal.web.sampling.pages import (
@@ -30,7 +30,6 @@ from portal.web.sampling.pages import (
     change_args,
     continue_to,
     first_missing_step,
-    opening_hours,
     site_list,
     slot_label,
     step_url,
@@ -39,6 +38,10 @@ from portal.web.sampling.pages import (
 )
 from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, party_too_large_message, public_message_for
 from portal.sampling.slots import available_days, local_day, slots_for_day
+
+
+# The draft's key for the site chosen before the journey began (start_at_site).
+PRESELECTED_SITE = "preselected_site_id"
 
 
 def _active_site(site_id: int) -> SamplingSite:
@@ -52,6 +55,25 @@ def _active_site(site_id: int) -> SamplingSite:
 def start() -> str:
     """The start page: what sampling is, who can book, and the way to change a booking."""
     return render_template("sampling/start.html")
+
+
+@bp.route("/at/<int:site_id>", methods=["GET", "POST"])
+@public_post_limit
+def start_at_site(site_id: int) -> str | Response:
+    """The start page for booking at one site, where a site's poster QR code leads: the site is
+    named, and "Start now" keeps it in the draft so that, once the people are named, the journey
+    goes straight to the site's days instead of the list of sites (which stays one link away).
+    A site not taking bookings is not found."""
+    site = _active_site(site_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        answers = draft.load()
+        if answers.get("booked"):
+            answers = {}  # a new booking after one made in this browser starts afresh
+        answers[PRESELECTED_SITE] = site.id
+        draft.save(answers)
+        return redirect(url_for("sampling.who"), code=303)
+    return render_template("sampling/start.html", site=site, form=form)
 
 
 @bp.route("/who", methods=["GET", "POST"])
@@ -166,6 +188,13 @@ def choose_site() -> str | Response:
     missing = first_missing_step(answers, "time")
     if missing:
         return redirect(missing)
+    preselected = answers.pop(PRESELECTED_SITE, None)
+    if preselected is not None:
+        # Once only: the "Back to sampling sites" link of the day page shows the list.
+        draft.save(answers)
+        site = db.session.get(SamplingSite, preselected)
+        if site is not None and site.active:
+            return redirect(url_for("sampling.choose_day", site_id=site.id))
     places = journey.party_size(answers)
     listing = site_list(request.args, places)
     return render_template("sampling/choose_site.html", sites=listing.sites, filters=listing.filters,
