@@ -16,6 +16,7 @@ NON_PERSONAL_FIELDS = frozenset({
     "status", "priority", "working_group_id", "kind", "channel", "feedback_due_at",
     "outcome", "case_file_number", "assigned_to_id", "merged_into_id", "role", "active",
     "site_id", "closure_days",  # a sampling site's closure: which site, which local days
+    "site_ids",  # the sampling sites a site-staff account works at (row ids)
     "attendee_id",  # which person of a booking (a row id; never their name or tube number)
     "region_code", "category",  # where (a division code, GB/T 2260) and what was seen: no person in either
     "feedback_kind",  # which feedback template was given to a tipster (a code, never its text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.core.models import StaffUser
+from portal.core.models import SamplingSite, StaffUser
 from portal.core.permissions import Role
 from portal.staff import totp
 from portal.staff.auth import hash_password
@@ -119,6 +119,16 @@ def set_role(user: StaffUser, role: Role) -> None:
     if role is not Role.ADMIN:
         _ensure_not_last_admin(user)
     user.role = role
+
+
+def set_sites(user: StaffUser, site_ids: list[int]) -> tuple[list[int], list[int]]:
+    """Give a site-staff account the sampling sites whose bookings it works on (`site_ids`:
+    existing site ids; [] for an account of any other role). Returns the site ids before and
+    after, each sorted, for the audit record. The caller commits."""
+    before = sorted(site.id for site in user.sites)
+    wanted = sorted(set(site_ids))
+    user.sites = list(db.session.scalars(select(SamplingSite).where(SamplingSite.id.in_(wanted)))) if wanted else []
+    return before, sorted(site.id for site in user.sites)
 
 
 def reset_account(user: StaffUser, new_password: str) -> None:

@@ -21,10 +21,12 @@ from werkzeug.wrappers import Response
 
 from portal.core import audit
 from portal.core.extensions import db
-from portal.core.models import StaffUser
+from portal.core.models import SamplingSite, StaffUser
 from portal.core.permissions import Permission, Role, requires
 from portal.staff.blueprint import bp
-from portal.staff.accounts import AccountError, LastAdmin, create_staff_user, reset_account, set_active, set_role
+from portal.staff.accounts import (
+    AccountError, LastAdmin, create_staff_user, reset_account, set_active, set_role, set_sites,
+)
 from portal.staff.forms import AccountForm, AccountRoleForm
 from portal.staff.owners import HandOverForm, hand_over_from_request, handed_over_message
 from portal.triage import owners
@@ -47,16 +49,27 @@ def _account_or_404(user_id: int) -> StaffUser:
     return user
 
 
+def site_choices() -> list[tuple[int, str]]:
+    """Every sampling site as (id, name) for the accounts' site checkboxes, by province, city and name."""
+    return [(site.id, site.name) for site in db.session.scalars(
+        select(SamplingSite).order_by(SamplingSite.province, SamplingSite.city, SamplingSite.name))]
+
+
+def _sites_text(site_ids: list[int]) -> str:
+    return ", ".join(map(str, site_ids))
+
+
 def _render_list(form: AccountForm | None = None, created: tuple[str, str] | None = None, code: int = 200):  # type: ignore[no-untyped-def]
-    return render_template("staff/accounts.html", accounts=_accounts(),
-                           form=form or AccountForm(formdata=None, groups=working_groups()), created=created), code
+    form = form or AccountForm(formdata=None, groups=working_groups(), site_choices=site_choices())
+    return render_template("staff/accounts.html", accounts=_accounts(), form=form, created=created), code
 
 
 @bp.route("/accounts", methods=["GET", "POST"])
 @requires(Permission.MANAGE_STAFF)
 def accounts():  # type: ignore[no-untyped-def]
-    """Every staff account, and a form to create one (its first password is shown once)."""
-    form = AccountForm(groups=working_groups())
+    """Every staff account, and a form to create one (its first password is shown once). A site
+    staff account is given its sampling sites here (at least one); other roles none."""
+    form = AccountForm(groups=working_groups(), site_choices=site_choices())
     if not form.validate_on_submit():
         return _render_list(form if form.is_submitted() else None, code=400 if form.errors else 200)
     password = new_password()
@@ -67,18 +80,21 @@ def accounts():  # type: ignore[no-untyped-def]
         form.username.errors = [_("That username is taken (upper and lower case count as the same). Choose another.") if exc.code == "taken" else str(exc)]
         return _render_list(form, code=400)
     user.working_group_id = form.working_group.data
+    _before, sites = set_sites(user, form.sites.data or [])
     db.session.flush()
-    audit.record("create_account", actor_id=current_user.id, fields=["role"], changes={"role": (None, user.role)})
+    audit.record("create_account", actor_id=current_user.id, fields=["role"],
+                 changes={"role": (None, user.role)} | ({"site_ids": (None, _sites_text(sites))} if sites else {}),
+                 numbers={"account_id": user.id})
     db.session.commit()
     return _render_list(created=(user.username, password))
 
 
 def render_account(user: StaffUser, *, form: AccountRoleForm | None = None, hand_over_form: HandOverForm | None = None,
                    new_password: str | None = None, code: int = 200) -> tuple[str, int]:
-    """The account page: role and group, its open items and the hand-over question, switch off
-    or on, reset. `form` / `hand_over_form`: forms that came back with errors."""
-    form = form or AccountRoleForm(formdata=None, groups=working_groups(), role=user.role,
-                                   working_group=user.working_group_id)
+    """The account page: role, group and (site staff) sampling sites, its open items and the
+    hand-over question, switch off or on, reset. `form` / `hand_over_form`: forms that came back
+    with errors."""
+    form = form or _role_form(user)
     return render_template("staff/account_detail.html", account=user, form=form, hand_over_form=hand_over_form,
                            new_password=new_password), code
 
@@ -90,9 +106,15 @@ def account_detail(user_id: int) -> tuple[str, int]:
     return render_account(_account_or_404(user_id))
 
 
+def _role_form(user: StaffUser) -> AccountRoleForm:
+    """The account's role form as saved."""
+    return AccountRoleForm(formdata=None, groups=working_groups(), site_choices=site_choices(), role=user.role,
+                           working_group=user.working_group_id, sites=[site.id for site in user.sites])
+
+
 def _refuse_last_admin(user: StaffUser) -> tuple[str, int]:
     db.session.rollback()
-    form = AccountRoleForm(formdata=None, groups=working_groups(), role=user.role, working_group=user.working_group_id)
+    form = _role_form(user)
     form.role.errors = [_("This is the last active admin account. Make another account admin first.")]
     return render_account(user, form=form, code=409)
 
@@ -100,9 +122,10 @@ def _refuse_last_admin(user: StaffUser) -> tuple[str, int]:
 @bp.post("/accounts/<int:user_id>/role")
 @requires(Permission.MANAGE_STAFF)
 def account_role(user_id: int) -> Response | tuple[str, int]:
-    """Change an account's role and working group."""
+    """Change an account's role, working group and (site staff) sampling sites; a site staff
+    account needs at least one site, another role none."""
     user = _account_or_404(user_id)
-    form = AccountRoleForm(groups=working_groups())
+    form = AccountRoleForm(groups=working_groups(), site_choices=site_choices())
     if not form.validate_on_submit():
         return render_account(user, form=form, code=400)
     before = user.role
@@ -111,11 +134,13 @@ def account_role(user_id: int) -> Response | tuple[str, int]:
     except LastAdmin:
         return _refuse_last_admin(user)
     user.working_group_id = form.working_group.data
+    sites_before, sites_after = set_sites(user, form.sites.data or [])
     db.session.flush()
     # Items of another group, or a role that owns none: they go back to the queue.
     released = owners.release_not_eligible(user, actor_id=current_user.id)
+    site_change = {"site_ids": (_sites_text(sites_before), _sites_text(sites_after))} if sites_before != sites_after else {}
     audit.record("change_account", actor_id=current_user.id, fields=["working_group_id"],
-                 changes={"role": (before, user.role)}, numbers={"account_id": user.id})
+                 changes={"role": (before, user.role)} | site_change, numbers={"account_id": user.id})
     db.session.commit()
     flash(_("Account changed"))
     if released:

@@ -6,11 +6,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField, DateField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.forms import MaxLength, MobileNumber, PortalForm, TypedStringField
 from portal.core.models import ItemStatus
+from portal.core.permissions import Role
 from portal.core.query_args import in_day_range
 from portal.staff.labels import choices, label
 from portal.staff.queue import ALL, ATTENTION, NOBODY, OPEN, PRIORITY, QueueFilters
@@ -287,27 +291,56 @@ class QueueFilterForm(PortalForm):
         )
 
 
-class AccountForm(PortalForm):
+class CheckboxListField(SelectMultipleField):
+    """Several choices as a list of checkboxes (rendered by the `checkboxes` macro of
+    templates/components/forms.html, whose error summary links to the first box). Each value
+    is an id (int); one not offered is refused."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("coerce", int)
+        super().__init__(*args, **kwargs)
+
+
+# Made before the fields below, so that a new account's form lists (and its error summary links)
+# the username first: WTForms orders fields by when they were made.
+_USERNAME = StringField(_l("Username"), validators=[DataRequired(_l("Enter a username")),
+                                                    Length(max=80, message=_l("Username must be 80 characters or fewer"))])
+
+
+class _AccountFields(PortalForm):
+    """What an account's role decides: the role itself (no default: an admin account made by
+    a slip of the mouse could do everything), the working group, and, for site staff, their
+    sampling sites (offered from `site_choices`: (id, name) pairs)."""
+
+    role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))])
+    working_group = SelectField(_l("Working group"), coerce=int_or_none, validators=[Optional()])
+    # No Optional(): it would stop the chain before validate_sites sees an empty list.
+    sites = CheckboxListField(_l("Sampling sites"))
+
+    def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None,
+                 site_choices: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = [("", _l("Choose a role"))] + choices("role")
+        self.working_group.choices = [("", _l("None"))] + [(gid, name) for gid, name in (groups or [])]
+        self.sites.choices = list(site_choices or [])
+
+    def validate_sites(self, field: CheckboxListField) -> None:
+        """Site staff see only their sites' bookings, so they need at least one; other roles
+        have none (their pages do not depend on sites)."""
+        if self.role.data == Role.SITE_STAFF and not field.data:
+            raise ValidationError(_l("Choose at least one sampling site for a site staff account"))
+        if self.role.data and self.role.data != Role.SITE_STAFF and field.data:
+            raise ValidationError(_l("Sampling sites are for site staff only. Untick them, or choose the role Sampling site staff."))
+
+
+class AccountForm(_AccountFields):
     """A new staff account (its first password is made for it and shown once)."""
 
-    username = StringField(_l("Username"), validators=[DataRequired(_l("Enter a username")),
-                                                       Length(max=80, message=_l("Username must be 80 characters or fewer"))])
-    role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))])
-    working_group = SelectField(_l("Working group"), coerce=int_or_none, validators=[Optional()])
-
-    def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.role.choices = choices("role")
-        self.working_group.choices = [("", _l("None"))] + [(gid, name) for gid, name in (groups or [])]
+    username = _USERNAME
 
 
-class AccountRoleForm(PortalForm):
-    """An account's role and working group."""
-
-    role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))])
-    working_group = SelectField(_l("Working group"), coerce=int_or_none, validators=[Optional()])
-
-    def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.role.choices = choices("role")
-        self.working_group.choices = [("", _l("None"))] + [(gid, name) for gid, name in (groups or [])]
+class AccountRoleForm(_AccountFields):
+    """An account's role, working group and (site staff) sampling sites."""

@@ -167,6 +167,7 @@ LABELS: dict[str, dict[Any, Any]] = {
     "field": {
         "removal_reason": _l("Why removed"),
         "site_id": _l("Sampling site"),
+        "site_ids": _l("Sampling sites (record numbers)"),
         "closure_days": _l("Closure"),
         "status": _l("Status"),
         "priority": _l("Priority"),
