@@ -14,6 +14,7 @@ from portal.core.models import AuditEvent, StaffUser
 from portal.core.permissions import Role
 from tests.support.factories import create_site, create_staff
 from tests.support.helpers import check_page, csrf_token, get_page, text_of
+from tests.support.nu_checker import assert_valid_html
 from tests.support.staff import browser, sign_in
 from tests.support.tips import EN, ZH
 
@@ -146,3 +147,5 @@ def test_the_account_page_shows_the_saved_role_and_sites_ticked(app: Flask) -> N
     role_select = html.split('name="role"')[1].split("</select>")[0]
     assert 'selected value="site_staff"' in role_select or 'value="site_staff" selected' in role_select
     assert _ticked(html, site.id)
+    assert_valid_html(html, "account page")
+    assert_valid_html(client.get("/staff/accounts").get_data(as_text=True), "accounts page")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,12 +17,14 @@ import zxingcpp
 from flask import Flask
 from PIL import Image
 
+from portal.core import pdf
 from portal.core.extensions import db
 from portal.core.models import SamplingSite, staff_site
 from portal.core.permissions import Role
 from portal.hotline.keywords import Keyword, match
 from tests.support.factories import create_site, create_slot, create_staff
-from tests.support.helpers import csrf_token, get_page, post_form, text_of
+from tests.support.helpers import check_page, csrf_token, get_page, post_form, text_of
+from tests.support.nu_checker import assert_valid_html
 from tests.support.sampling import JOURNEY_LIMITS, PARENT_CASE, attendee_fields, person
 from tests.support.staff import browser, sign_in
 from tests.support.tips import EN, ZH
@@ -211,3 +214,24 @@ def test_the_poster_qr_code_page_starts_a_booking_that_goes_straight_to_the_site
 def test_a_site_not_taking_bookings_has_no_booking_start_page(app: Flask) -> None:
     site = create_site(active=False)
     assert app.test_client().get(f"/sampling/at/{site.id}").status_code == 404
+
+
+def test_a_poster_pdf_that_cannot_be_made_gives_a_page_that_says_so_and_offers_the_print_page(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf, "WORKER_COMMAND", (sys.executable, "-c", "import sys; sys.exit(3)"))
+    site = create_site()
+    client = _signed_in(app, Role.ADMIN)
+
+    response = client.get(f"/staff/sampling/sites/{site.id}/poster.pdf", headers=EN)
+
+    assert response.status_code == 503
+    check_page(response)
+    assert "Something went wrong while making the poster's PDF" in text_of(response)
+    assert f'href="/staff/sampling/sites/{site.id}/poster"' in response.get_data(as_text=True)
+
+
+def test_the_poster_print_pages_are_valid_html(app: Flask) -> None:
+    site = create_site(address=ADDRESS)
+    client = _signed_in(app, Role.ADMIN)
+    for url in (f"/staff/sampling/sites/{site.id}/poster", "/staff/sampling/poster", "/staff/sampling/posters"):
+        assert_valid_html(client.get(url).get_data(as_text=True), url)
