@@ -72,17 +72,18 @@ def last_seen_after_birth(form: Any, field: Any) -> None:
         raise ValidationError(str(_l("They cannot have been last seen before they were born: check both dates")))
 
 
-def missing_name_field(*, required: bool = True) -> Any:
-    """The name of the person looked for (at most 100 characters)."""
-    return StringField(_l("Name of the person you are looking for"), validators=[
+def missing_name_field(label: Any = None, *, required: bool = True) -> Any:
+    """The name of the person looked for (at most 100 characters). `label`: the question's
+    words (default: the journey's, "Name of the person you are looking for")."""
+    return StringField(label or _l("Name of the person you are looking for"), validators=[
         *_required(required, _l("Enter the name of the person you are looking for")),
         MaxLength(100, _l("The name must be 100 characters or fewer")),
     ])
 
 
-def missing_sex_field() -> Any:
+def missing_sex_field(label: Any = None) -> Any:
     """Their sex, optional: a key of SEX_LABELS ("Not sure" among them)."""
-    return RadioField(_l("Sex"), choices=label_choices(SEX_LABELS), validate_choice=False,
+    return RadioField(label or _l("Sex"), choices=label_choices(SEX_LABELS), validate_choice=False,
                       validators=[Optional(), one_of(SEX_LABELS, _l("Choose the sex of the person, or Not sure"))])
 
 
@@ -93,10 +94,10 @@ def born_field(label: Any, *, required: bool = True) -> Any:
     ])
 
 
-def last_seen_on_field() -> Any:
+def last_seen_on_field(label: Any = None) -> Any:
     """When they were last seen, as far as it is known (EDTF), optional, not before their birth
     (the form needs a `missing_born` field declared before it)."""
-    return PartialDateField(_l("When were they last seen?"), validators=[
+    return PartialDateField(label or _l("When were they last seen?"), validators=[
         Optional(), PartialDateText(LAST_SEEN_MESSAGE), last_seen_after_birth,
     ])
 

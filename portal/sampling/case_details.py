@@ -66,7 +66,7 @@ def case_rows(stored: str | None, role: str) -> list[tuple[str, str]]:
         ("missing_name", _("Name of the person looked for")),
         ("missing_sex", _("Sex")),
         ("missing_born", _("Their own date of birth") if seeking else _("Date of birth of the person looked for")),
-        ("last_seen_on", _("Last seen")),
+        ("last_seen_on", _("When last seen")),
         ("last_seen_place", _("Where they think they were born or lived as a child") if seeking
          else _("Where last seen")),
         ("police_report", _("Police report number")),
