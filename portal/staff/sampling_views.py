@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import Response as FlaskResponse
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -77,6 +78,7 @@ from portal.staff.sampling_forms import (
 )
 from portal.core.security.masking import mask_identity_number
 from portal.staff.blueprint import bp
+from portal.staff.labels import LABELS, label
 from portal.staff.queue import find_visible_item, visible_items_filter
 from portal.core.tube_numbers import LabelFormat, parse_label_format
 
@@ -347,6 +349,7 @@ def _attendee_rows(appointment: Appointment) -> list[dict[str, Any]]:
             "label": _("Tube number for %(name)s (document %(document)s)", name=name, document=document),
             "tube": attendee.sample_tube_number or "",
             "taken": attendee.sample_taken_at,
+            "relationship": label("applicant_role", attendee.relationship_to_missing),
             "not_sampled": str(visits.NOT_SAMPLED_REASONS.get(attendee.not_sampled_reason or "", "")),
             "not_sampled_note": attendee.not_sampled_note or "",
         })
@@ -450,6 +453,33 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
 def sampling_appointment(reference: str) -> str:
     """One appointment at the desk: check in, record samples, move or cancel (audited view)."""
     return _render_appointment(_my_appointment(reference))
+
+
+LABELS["action"]["print_sampling_record"] = _l("Opened the sampling record to print")
+
+
+@bp.get("/sampling/appointments/<reference>/record")
+@requires(Permission.SAMPLING_DESK)
+def sampling_record(reference: str) -> str:
+    """The booking's sampling record as a page to print (print styles, as the case file's): the
+    booking, each person's tube number, sample time or why none was taken (with the desk's note),
+    and the case details. Audited ("print_sampling_record", naming the personal fields shown)."""
+    appointment = _my_appointment(reference)
+    site = appointment.site
+    case = case_rows(appointment.case_details, appointment.applicant_role)
+    attendees = _attendee_rows(appointment)
+    html = render_template(
+        "staff/sampling/record.html", appointment=appointment, site=site, reference=appointment.item.reference,
+        attendees=attendees, case_rows=case, status_label=status_label, printed_at=utcnow(),
+        printed_by=current_user.username, applicant_phone=display_mobile(appointment.applicant_phone))
+    fields = ["applicant_name", "applicant_phone", "attendee_name", "attendee_id_number_masked", "sample_tube_number"]
+    if case:
+        fields.append("case_details")
+    if any(row["not_sampled_note"] for row in attendees):
+        fields.append("not_sampled_note")
+    audit.record("print_sampling_record", actor_id=current_user.id, item_id=appointment.item_id, fields=fields)
+    db.session.commit()
+    return html
 
 
 @bp.post("/sampling/appointments/<reference>/check-in")
