@@ -586,7 +586,7 @@ def sampling_close_visit(reference: str) -> str | Response:
         return _render_appointment(appointment, problem=_(
             "This visit is already closed. The family was told once; nothing more is sent."))
     except visits.ReasonsNeeded:
-        # Someone's sample was recorded at another desk meanwhile: the form is shown again as it is now.
+        # Not expected (the form asks for everyone not sampled), but never a 500: the form again.
         db.session.rollback()
         return _render_appointment(appointment, close_form=_close_form(appointment, formdata=request.form))
     db.session.commit()

@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 from portal.core.extensions import db
 from portal.core.models import Appointment, AuditEvent, IntakeItem, OutboundMessage
 from portal.core.sms.segments import MAX_NOTICE_SEGMENTS, fits_segments
+from portal.sampling.booking import book_appointment
 from portal.sampling.notices import CHECKED_IN_PURPOSE, VISIT_CLOSED_PURPOSE, person_words, visit_closed_text
 from portal.sampling.visits import VisitAlreadyDone, close_visit
 from tests.support.factories import create_site
 from tests.support.helpers import csrf_token, get_page
+from tests.support.sampling import resident_id
 from tests.support.staff import browser
 from tests.support.tubes import EN, ZH, checked_in_family, desk_staff, page_text, save_tubes, signed_in, today_slot
 
@@ -130,3 +132,35 @@ def test_the_visit_closed_sms_fits_three_segments_with_four_people_and_a_long_si
             text = visit_closed_text("TY-7K3M-9Q2P", "江苏省南通市公安局通州分局刑事科学技术室采血点" * 2, people, True, language)
             assert fits_segments(text, MAX_NOTICE_SEGMENTS), (language, text)
             assert "TY-7K3M-9Q2P" in text and all(words in text for words in people)
+
+
+def test_a_visit_cannot_be_closed_before_check_in(app):
+    site = create_site()
+    desk_staff(site)
+    slot = today_slot(site)
+    site.minimum_notice_minutes = 0
+    booked = book_appointment(
+        slot_id=slot.id, applicant_role="parent", applicant_name="王秀英", applicant_phone="+8613800138000",
+        attendees=[("王秀英", "parent", resident_id(serial="501"), None)], consent=True, language="zh")
+    db.session.commit()
+    desk = signed_in(browser(app), "desk")
+    page, _ = get_page(desk, f"/staff/sampling/appointments/{booked.item.reference}", headers=EN)
+    assert "/close-visit" not in page.get_data(as_text=True)
+    refused = _close(desk, booked, {booked.attendees[0].id: ("did_not_come", "")}, headers=EN)
+    assert refused.status_code == 200 and "Check the family in before closing the visit." in page_text(refused)
+    assert _messages(booked) == [] and db.session.get(Appointment, booked.id).visit_done_at is None
+
+
+def test_a_sample_recorded_after_the_visit_was_closed_clears_the_reason_and_sends_nothing_more(app):
+    site = create_site()
+    desk_staff(site)
+    family = checked_in_family(today_slot(site), people=2)
+    first, second = family.attendees
+    desk = signed_in(browser(app), "desk")
+    save_tubes(desk, family, ["NT-1", ""])
+    assert _close(desk, family, {second.id: ("did_not_come", "晚点来")}).status_code == 303
+    assert save_tubes(desk, family, ["", "NT-2"]).status_code == 303  # they came after all
+    db.session.expire_all()
+    late = db.session.get(Appointment, family.id).attendees[1]
+    assert (late.sample_tube_number, late.not_sampled_reason, late.not_sampled_note) == ("NT2", None, None)
+    assert [m.purpose for m in _messages(family)] == [VISIT_CLOSED_PURPOSE]
