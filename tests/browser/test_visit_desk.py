@@ -2,7 +2,7 @@
 tube saved, the visit closed with a reason, one SMS naming whose sample was not taken), the
 booking's case details shown; and a walk-in registered with case details. Screenshots
 `test-artifacts/screenshots/visit-desk-zh-<width>.png` (the desk page with the case details and
-the close-the-visit form, at 360 and 1280 pixels), `visit-closed-zh-360.png` (after closing) and
+the close-the-visit form, at 360 and 1280 pixels), `visit-closed-zh-360.png` (after closing), `visit-record-zh-360.png` (its printed record) and
 `visit-walk-in-zh-360.png`, each page
 checked with axe-core and the Nu HTML Checker."""
 
@@ -72,6 +72,10 @@ def test_a_family_of_two_where_one_did_not_come_is_told_once_and_a_walk_in_is_re
     assert page.locator(f"form[action$='/{reference}/close-visit']").count() == 0
     assert "在外地打工" in page.locator("#visit-closed + p + dl").inner_text()
     assert_accessible(page, "visit-closed-zh-360")
+    page.goto(f"{live_server}/staff/sampling/appointments/{reference}/record")
+    record = page.locator("main").inner_text()
+    assert "王小明" in record and "NT0001" in record and "未采血（未到场）" in record
+    assert_accessible(page, "visit-record-zh-360")
     db.session.expire_all()
     sent = db.session.scalars(select(OutboundMessage).where(OutboundMessage.item_id == family.item_id,
                                                             OutboundMessage.purpose.in_(

@@ -15,6 +15,7 @@ from portal.core.permissions import Role
 from portal.sampling.booking import book_appointment
 from tests.support.factories import create_site, create_staff
 from tests.support.helpers import get_page, post_form
+from tests.support.nu_checker import assert_valid_html
 from tests.support.sampling import resident_id
 from tests.support.staff import browser
 from tests.support.tubes import EN, ZH, desk_staff, page_text, signed_in, today_slot
@@ -135,6 +136,7 @@ def test_the_printed_sampling_record_holds_the_case_details_tubes_and_is_audited
     shown = page_text(page)
     assert f"Sampling record {booking.item.reference}" in shown and "Name of the person looked for 王小明" in shown
     assert "Not recorded yet" in shown and "Restricted: this file holds personal details" in shown
+    assert_valid_html(page.get_data(as_text=True), "sampling-record")
     fields = _viewed_fields(booking.item_id, "print_sampling_record")
     assert len(fields) == 1 and "case_details" in fields[0] and "sample_tube_number" in fields[0]
     other = create_site(name="如皋市公安局", city="如皋市")
