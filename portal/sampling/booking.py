@@ -25,6 +25,7 @@ from portal.core.i18n import LANGUAGES, format_local_datetime
 from portal.core.intake import close_finished_appointment, find_by_reference, new_item
 from portal.core.models import ApplicantRole, Appointment, AppointmentStatus, Attendee, Channel, DocumentType, ItemKind, SamplingSite, Slot, utcnow
 from portal.sampling import notices
+from portal.sampling.case_details import case_details_text
 from portal.sampling.identity import identity_hash
 from portal.sampling.notices import CONFIRMATION_PURPOSE  # noqa: F401  (re-exported)
 from portal.sampling.slots import closed_days, horizon, local_day, minimum_notice
@@ -421,7 +422,7 @@ def _write_booking(
         language=language,
         browser_key=browser_key,
         guardian_consent=guardian_consent,
-        case_details=json.dumps(case_details, ensure_ascii=False) if case_details else None,
+        case_details=case_details_text(case_details),
     )
     for position, (person, id_hash) in enumerate(zip(people, id_hashes, strict=True)):
         relationship = person.relationship

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -16,6 +16,7 @@ from portal.core.i18n import format_local_time
 from portal.core.intake import close_finished_appointment, find_by_reference, new_item
 from portal.core.models import ApplicantRole, Appointment, AppointmentStatus, Attendee, Channel, DocumentType, ItemKind, SamplingSite, Slot, utcnow
 from portal.sampling.booking import AttendeeDetails, BookingError, NotChangeable
+from portal.sampling.case_details import case_details_text
 from portal.core.security.crypto import phone_hash
 
 
@@ -79,12 +80,14 @@ def check_in(appointment: Appointment, site: SamplingSite, *, actor_id: int) -> 
 
 
 def register_walk_in(site: SamplingSite, people: Sequence[AttendeeDetails], *, applicant_phone: str | None,
-                     language: str, actor_id: int) -> Appointment:
+                     language: str, actor_id: int, case_details: Mapping[str, Any] | None = None) -> Appointment:
     """Register people who came without a booking, checked in on the spot (the caller commits).
 
     They get a slot of their own starting now, full from the start (capacity = party size), so
     they take no booked family's place and the slot is never offered; their identity numbers do
-    not hold an active booking."""
+    not hold an active booking. `case_details`: what the family said about the person looked for,
+    in the booking journey's keys and stored forms (portal.sampling.case_details; empty answers
+    left out), stored encrypted as a booking's are; the audit event names the field when given."""
     if not people:
         raise ValueError("a walk-in needs at least one person")
     item = new_item(ItemKind.APPOINTMENT, Channel.STAFF, deadline_days=None, region_text=site.city)
@@ -100,6 +103,7 @@ def register_walk_in(site: SamplingSite, people: Sequence[AttendeeDetails], *, a
         applicant_name=first.name, applicant_phone=applicant_phone,
         applicant_phone_hash=phone_hash(applicant_phone) if applicant_phone else None,
         party_size=len(people), consent_given_at=now, language=language, checked_in_at=now,
+        case_details=case_details_text(case_details),
     )
     for position, person in enumerate(people):
         appointment.attendees.append(Attendee(
@@ -111,7 +115,8 @@ def register_walk_in(site: SamplingSite, people: Sequence[AttendeeDetails], *, a
     db.session.add(appointment)
     db.session.flush()
     close_finished_appointment(item.id)
-    audit.record("walk_in_registered", actor_id=actor_id, item_id=item.id)
+    audit.record("walk_in_registered", actor_id=actor_id, item_id=item.id,
+                 fields=["case_details"] if appointment.case_details else [])
     return appointment
 
 

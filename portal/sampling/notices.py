@@ -1,12 +1,16 @@
 """The SMS a sampling appointment sends, through the outbox: confirmation, the reminder the day
-before, change, cancellation, "sample taken", and the notice of a closure over a booked day.
+before, change, cancellation, the notice of a closure over a booked day, and once the visit is
+done (portal.sampling.visits) either "sample taken" (every attendee's sample recorded) or "visit
+closed" (the desk closed it with someone not sampled, who is named as "person 2 (parent)").
 
 No message carries more than the reference, the site and the time: no names, no identity numbers
-(docs/writing.md#nothing-personal-in-a-message, docs/threat-model.md#what-a-text-message-may-carry).
-Each is written in the language the family booked in. The booking notices (confirmation,
-reminder, change, cancellation, closure) take at most three SMS segments, since they carry the
-site's place and how to change or cancel, cut in the order of docs/writing.md#how-long-an-sms-may-be
-(`fit_notice`); the "sample taken" message keeps within two.
+(docs/writing.md#nothing-personal-in-a-message, docs/threat-model.md#what-a-text-message-may-carry);
+a person not sampled is named by their place in the booking and their relationship, as the
+booking's pages number them ("Person 2"). Each is written in the language the family booked in.
+The booking notices (confirmation, reminder, change, cancellation, closure, visit closed) take at
+most three SMS segments, since they carry the site's place, how to change or cancel, or who was
+not sampled, cut in the order of docs/writing.md#how-long-an-sms-may-be (`fit_notice`); the
+"sample taken" message keeps within two.
 
 Whether a reminder is still due is decided when the worker is about to send it
 (`reminder_still_due`, registered as the outbox send check of REMINDER_PURPOSE): a booking
@@ -25,7 +29,7 @@ from flask_babel import force_locale, gettext, ngettext
 
 from portal.core.extensions import db
 from portal.core.i18n import format_local_datetime, word_space
-from portal.core.models import Appointment, AppointmentStatus, OutboundMessage, utcnow
+from portal.core.models import ApplicantRole, Appointment, AppointmentStatus, Attendee, OutboundMessage, utcnow
 from portal.core.outbox import queue_message
 from portal.core.outbox.worker import send_check
 from portal.core.sms.segments import (
@@ -43,6 +47,7 @@ CHANGE_PURPOSE = "booking_change"
 CANCELLATION_PURPOSE = "booking_cancellation"
 CHECKED_IN_PURPOSE = "booking_checked_in"
 CLOSURE_PURPOSE = "booking_site_closed"
+VISIT_CLOSED_PURPOSE = "booking_visit_closed"
 DEFAULT_REMINDER_TIME = "10:00"
 MANAGE_PATH = "/sampling/manage"
 
@@ -216,6 +221,44 @@ def checked_in_text(reference: str, site_name: str, language: str) -> str:
         ], language)
 
 
+def person_words(position: int, relationship: str, language: str) -> str:
+    """A person of the booking as an SMS may name them: their place in the booking (1 = first, as
+    the booking's pages number people) and their relationship to the person looked for (an
+    ApplicantRole value; any other value: the place alone). Never their name."""
+    with force_locale(language):
+        if relationship == ApplicantRole.PARENT:
+            return gettext("person %(number)d (parent)", number=position)
+        if relationship == ApplicantRole.RELATIVE:
+            return gettext("person %(number)d (relative)", number=position)
+        if relationship == ApplicantRole.SEEKING_BIRTH_FAMILY:
+            return gettext("person %(number)d (looking for their family)", number=position)
+        return gettext("person %(number)d", number=position)
+
+
+def visit_closed_text(reference: str, site_name: str, not_sampled: list[str], any_sampled: bool,
+                      language: str) -> str:
+    """The one "visit done" message of a visit the desk closed with someone not sampled: whose
+    sample was not taken (`not_sampled`: `person_words` of each, in booking order), that they may
+    book again, and (`any_sampled`: someone's sample was taken) what happens to the samples
+    taken. Within three segments (`fit_notice`): the site's name is shortened before the advice
+    is dropped; the reference and the people are never cut."""
+    with force_locale(language):
+        people = ("、" if language == "zh" else ", ").join(not_sampled)
+        if any_sampled:
+            def lead(site: str, _where: str) -> str:
+                return gettext("Reference %(reference)s. Thank you for coming to %(site)s. "
+                               "No sample was taken from %(people)s.", reference=reference, site=site, people=people)
+            extras = [gettext("To give a sample another day, book again."),
+                      gettext("The samples taken are compared with the national database. "
+                              "We contact you only if there is a possible match.")]
+        else:
+            def lead(site: str, _where: str) -> str:
+                return gettext("Reference %(reference)s. Your visit to %(site)s is closed. "
+                               "No sample was taken from %(people)s.", reference=reference, site=site, people=people)
+            extras = [gettext("To give a sample another day, book again.")]
+        return fit_notice(lead, site_name, "", extras, [], language)
+
+
 def closure_text(reference: str, site_name: str, when: str, manage_url: str, language: str) -> str:
     """The notice that the site will be closed at the booked time, with the manage page to move.
 
@@ -316,6 +359,18 @@ def queue_checked_in(appointment: Appointment) -> None:
     """Queue the "sample taken, here is what happens next" message."""
     _send(appointment, checked_in_text(appointment.item.reference, appointment.site.name, appointment.language),
           CHECKED_IN_PURPOSE)
+
+
+def queue_visit_closed(appointment: Appointment, not_sampled: list[Attendee]) -> None:
+    """Queue the "visit closed" message naming `not_sampled` (attendees of `appointment`) by their
+    place in the booking and relationship (`visit_closed_text`)."""
+    positions = {attendee.id: position for position, attendee in enumerate(appointment.attendees, start=1)}
+    language = appointment.language
+    words = [person_words(positions[attendee.id], attendee.relationship_to_missing, language)
+             for attendee in sorted(not_sampled, key=lambda attendee: positions[attendee.id])]
+    any_sampled = len(not_sampled) < len(appointment.attendees)
+    _send(appointment, visit_closed_text(appointment.item.reference, appointment.site.name, words, any_sampled,
+                                         language), VISIT_CLOSED_PURPOSE)
 
 
 def queue_closure_notice(appointment: Appointment) -> None:

@@ -31,7 +31,7 @@ from portal.core.models import (
     utcnow,
 )
 from portal.core.models.sampling import TUBE_NUMBER_INDEX
-from portal.sampling import notices
+from portal.sampling import visits
 from portal.sampling.booking import NotChangeable
 from portal.core.tube_numbers import (
     LabelFormat,
@@ -180,8 +180,9 @@ def _refusal_after_clash(wanted: dict[int, str], attendees: dict[int, Attendee])
 
 def record_samples(appointment: Appointment, tube_numbers: dict[int, str], *, actor_id: int) -> int:
     """Record the tube number of each attendee of a checked-in appointment who has none yet
-    ({attendee id: tube number as typed}; blank ones skipped), and queue the "sample taken" SMS
-    once, when the first sample is recorded. The caller commits.
+    ({attendee id: tube number as typed}; blank ones skipped), and, once every attendee's sample
+    is recorded, mark the visit done and queue the "sample taken" SMS, once
+    (`portal.sampling.visits.finish_if_all_sampled`). The caller commits.
 
     Each number must pass `portal.core.tube_numbers.check_tube_number` under the site's label format,
     differ from the others typed, be held by nobody else in the deployment and never have been
@@ -220,7 +221,6 @@ def record_samples(appointment: Appointment, tube_numbers: dict[int, str], *, ac
         raise TubeNumbersRefused(problems)
     if not wanted:
         return 0
-    had_any = any(attendee.sample_taken_at for attendee in appointment.attendees)
     try:
         # Everything in one savepoint: on SQLite, whose driver opens no transaction for reads, the
         # savepoint is the transaction, and the audit event and the SMS must share its fate.
@@ -231,14 +231,14 @@ def record_samples(appointment: Appointment, tube_numbers: dict[int, str], *, ac
                 # for the first to commit, then finds the row no longer matches.
                 written = db.session.execute(
                     update(Attendee).where(Attendee.id == attendee_id, Attendee.sample_tube_number.is_(None))
-                    .values(sample_tube_number=tube, sample_taken_at=now)
+                    .values(sample_tube_number=tube, sample_taken_at=now, not_sampled_reason=None,
+                            not_sampled_note=None)
                     .execution_options(synchronize_session=False))
                 if written.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result has a rowcount
                     raise _SavedMeanwhile(attendee_id)
             audit.record("samples_recorded", actor_id=actor_id, item_id=appointment.item_id,
                          fields=["sample_tube_number"])
-            if not had_any:
-                notices.queue_checked_in(appointment)
+            visits.finish_if_all_sampled(appointment)
             db.session.flush()
     except _SavedMeanwhile as saved:
         raise TubeNumbersRefused({saved.attendee_id: TubeNumberAlreadyRecorded(_recorded_now(saved.attendee_id))}) \
@@ -248,7 +248,8 @@ def record_samples(appointment: Appointment, tube_numbers: dict[int, str], *, ac
             raise
         raise _refusal_after_clash(wanted, attendees) from error
     for attendee_id in wanted:
-        db.session.expire(attendees[attendee_id], ["sample_tube_number", "sample_taken_at"])
+        db.session.expire(attendees[attendee_id], ["sample_tube_number", "sample_taken_at", "not_sampled_reason",
+                                                   "not_sampled_note"])
     return len(wanted)
 
 

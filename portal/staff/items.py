@@ -20,6 +20,7 @@ from portal.core.security.masking import mask_identity_number, mask_mobile, mask
 from portal.core.i18n import current_language, format_local_datetime
 from portal.core.models import AuditEvent, InboundMessage, IntakeItem, ItemNote, StaffUser, Tip, as_utc
 from portal.core.security.crypto import phone_hash
+from portal.sampling.case_details import case_rows
 from portal.staff.labels import label
 from portal.tips.answers import seen_words
 
@@ -34,12 +35,14 @@ class NotATip(ValueError):
 class ItemDetails:
     """What the item page shows beyond the queue columns.
 
-    `rows`: (label, text) pairs for the kind-specific facts. `attendees` and `messages`: dicts of
-    display text. `fields`: names of the personal fields shown (for the audit event; a `_masked`
-    suffix means only a masked form was shown).
+    `rows`: (label, text) pairs for the kind-specific facts. `case`: a booking's case details,
+    (label, text) pairs (`portal.sampling.case_details.case_rows`). `attendees` and `messages`:
+    dicts of display text. `fields`: names of the personal fields shown (for the audit event; a
+    `_masked` suffix means only a masked form was shown).
     """
 
     rows: list[tuple[str, str]] = field(default_factory=list)
+    case: list[tuple[str, str]] = field(default_factory=list)
     attendees: list[dict[str, str]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
@@ -131,6 +134,9 @@ def _appointment_details(item: IntakeItem, details: ItemDetails) -> None:
         (_("Applicant mobile number"), display_mobile(appointment.applicant_phone) or "–"),
         (_("Number of attendees"), str(appointment.party_size)),
     ]
+    details.case = case_rows(appointment.case_details, appointment.applicant_role)
+    if details.case:
+        details.fields.append("case_details")
     if appointment.applicant_name:
         details.fields.append("applicant_name")
     if appointment.applicant_phone:

@@ -159,6 +159,7 @@ _DETAILS = {
     "account_id": _l("Account id"),
     "open_items_handed_over": _l("Open items handed over"),
     "redaction_id": _l("Removal record id"),
+    "not_sampled": _l("People not sampled"),
 }
 # Hidden by "Changes only": someone opening a page or an item. Showing a masked contact detail
 # in full (reveal_contact), printing, downloads and exports stay: they take something away.

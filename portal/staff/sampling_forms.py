@@ -1,5 +1,5 @@
 """Forms of the staff sampling pages: site settings (with the tube label format), closures,
-import, check-in, samples and their corrections, moves."""
+import, check-in, samples and their corrections, closing a visit, a walk-in's case details, moves."""
 
 from __future__ import annotations
 
@@ -12,6 +12,18 @@ from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.forms import PortalForm
+from portal.forms.sampling import (
+    born_field,
+    label_choices,
+    last_seen_on_field,
+    last_seen_place_field,
+    missing_name_field,
+    missing_sex_field,
+    police_report_field,
+    remembered_field,
+    sampled_before_field,
+)
+from portal.sampling.visits import MAX_NOTE_LENGTH, NOT_SAMPLED_REASONS
 from portal.sampling.importer import parse_weekday_hours
 from portal.core.tube_numbers import MAX_FORMAT_LENGTH, LabelFormatError, parse_label_format
 
@@ -195,3 +207,62 @@ class StaffSlotForm(PortalForm):
         """An ASCII integer id."""
         if not str(field.data or "").isascii() or not str(field.data or "").isdigit() or len(field.data) > 9:
             raise ValidationError(str(_l("Choose one of the times shown")))
+
+
+class WalkInCaseForm(PortalForm):
+    """The case behind a walk-in's sample, every question optional: the public journey's questions
+    (portal.forms.sampling's field factories, the same checks and stored forms), worded for staff
+    who type what the family says. Posted with the walk-in's people form, whose CSRF token covers
+    the one POST."""
+
+    class Meta:
+        csrf = False
+
+    missing_name = missing_name_field(_l("Name of the person looked for"), required=False)
+    missing_sex = missing_sex_field(_l("Sex of the person looked for"))
+    missing_born = born_field(_l("Their date of birth, as far as known"), required=False)
+    last_seen_on = last_seen_on_field()
+    last_seen_place = last_seen_place_field(_l("Where were they last seen?"))
+    police_report = police_report_field()
+    remembered = remembered_field(_l("What a person looking for their birth family remembers"), required=False)
+    sampled_before = sampled_before_field(_l("Has the family given a blood sample for this search before?"),
+                                          required=False)
+
+
+def close_visit_form(people: Sequence[tuple[int, str]], formdata: Any = None) -> PortalForm:
+    """Closing a visit with someone not sampled: for each (attendee id, name) in `people` (those
+    with no sample recorded), a reason `reason-<id>` (a key of NOT_SAMPLED_REASONS, none chosen at
+    first) and an optional note `note-<id>`. `formdata`: the posted form, or None."""
+
+    class CloseVisitForm(PortalForm):
+        pass
+
+    choices = [SelectChoice("", _l("Choose why")), *label_choices(NOT_SAMPLED_REASONS)]
+    for attendee_id, name in people:
+        setattr(CloseVisitForm, f"reason-{attendee_id}", SelectField(
+            _l("Why was no sample taken from %(name)s?", name=name), choices=choices, validate_choice=False,
+            validators=[_one_reason(_l("Choose why no sample was taken from %(name)s", name=name))]))
+        setattr(CloseVisitForm, f"note-{attendee_id}", StringField(
+            _l("Note about %(name)s", name=name), validators=[
+                _note_for_other(f"reason-{attendee_id}", _l("Say in the note why no sample was taken from %(name)s",
+                                                            name=name)),
+                # No Optional(): it would clear the error above when the note is empty.
+                Length(max=MAX_NOTE_LENGTH, message=_l("Write the note in 500 characters or fewer"))]))
+    return CloseVisitForm(formdata=formdata)
+
+
+def _one_reason(message: Any):  # type: ignore[no-untyped-def]
+    def check(form: Any, field: Any) -> None:
+        if field.data not in NOT_SAMPLED_REASONS:
+            raise ValidationError(str(message))
+
+    return check
+
+
+def _note_for_other(reason_field: str, message: Any):  # type: ignore[no-untyped-def]
+    """A note is needed when the reason chosen is "other"."""
+    def check(form: Any, field: Any) -> None:
+        if form[reason_field].data == "other" and not field.data:
+            raise ValidationError(str(message))
+
+    return check

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import Response as FlaskResponse
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -39,7 +40,8 @@ from portal.core.models import (
 )
 from portal.core.permissions import Permission, Role, requires
 from portal.core.query_args import query_date
-from portal.sampling import desk, samples
+from portal.sampling import desk, samples, visits
+from portal.sampling.case_details import case_rows
 from portal.sampling.booking import (
     AttendeeDetails,
     BookingError,
@@ -70,10 +72,13 @@ from portal.staff.sampling_forms import (
     SiteForm,
     StaffSlotForm,
     TubeCorrectionForm,
+    WalkInCaseForm,
+    close_visit_form,
     samples_form,
 )
 from portal.core.security.masking import mask_identity_number
 from portal.staff.blueprint import bp
+from portal.staff.labels import LABELS, label
 from portal.staff.queue import find_visible_item, visible_items_filter
 from portal.core.tube_numbers import LabelFormat, parse_label_format
 
@@ -366,6 +371,9 @@ def _attendee_rows(appointment: Appointment) -> list[dict[str, Any]]:
             "label": _("Tube number for %(name)s (document %(document)s)", name=name, document=document),
             "tube": attendee.sample_tube_number or "",
             "taken": attendee.sample_taken_at,
+            "relationship": label("applicant_role", attendee.relationship_to_missing),
+            "not_sampled": str(visits.NOT_SAMPLED_REASONS.get(attendee.not_sampled_reason or "", "")),
+            "not_sampled_note": attendee.not_sampled_note or "",
         })
     return rows
 
@@ -395,6 +403,12 @@ def _correction_form(appointment: Appointment, formdata: Any = None) -> TubeCorr
     return form
 
 
+def _close_form(appointment: Appointment, formdata: Any = None) -> Any:
+    """The close-the-visit form: a reason and a note for each person with no sample recorded."""
+    return close_visit_form([(row["id"], row["name"]) for row in _attendee_rows(appointment) if not row["taken"]],
+                            formdata=formdata)
+
+
 def _visible_reference(item_id: int | None) -> str | None:
     """The reference of item `item_id` when the signed-in staff member may see it, else None."""
     if item_id is None:
@@ -415,13 +429,21 @@ def _tube_errors(refused: samples.TubeNumbersRefused, appointment: Appointment, 
 
 def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | None = None,
                         tubes_form: Any = None, correction_form: TubeCorrectionForm | None = None,
-                        problem: str | None = None) -> str:
+                        close_form: Any = None, problem: str | None = None) -> str:
     site = appointment.site
     # The language switch on a page answering a refused POST returns to the booking's desk page.
     g.language_return = url_for("staff.sampling_appointment", reference=appointment.item.reference)
-    audit.record("view_appointment", actor_id=current_user.id, item_id=appointment.item_id,
-                 fields=["applicant_name", "applicant_phone", "attendee_name", "attendee_id_number_masked"])
+    case = case_rows(appointment.case_details, appointment.applicant_role)
+    attendees = _attendee_rows(appointment)
+    fields = ["applicant_name", "applicant_phone", "attendee_name", "attendee_id_number_masked"]
+    if case:
+        fields.append("case_details")
+    if any(row["not_sampled_note"] for row in attendees):
+        fields.append("not_sampled_note")
+    audit.record("view_appointment", actor_id=current_user.id, item_id=appointment.item_id, fields=fields)
     db.session.commit()
+    if close_form is None and visits.visit_can_close(appointment):
+        close_form = _close_form(appointment)
     if move_form is None:
         move_form = StaffSlotForm(formdata=None)
     if tubes_form is None:
@@ -436,10 +458,12 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
         ]
     is_today = appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date() == _local_today(site)
     errors = flat_errors(tubes_form) + flat_errors(correction_form) + flat_errors(move_form)
+    if close_form is not None:
+        errors += flat_errors(close_form)
     return render_template(
         "staff/sampling/appointment.html", appointment=appointment, site=site, reference=appointment.item.reference,
-        attendees=_attendee_rows(appointment), status_label=status_label, move_form=move_form,
-        samples_form=tubes_form, correction_form=correction_form,
+        attendees=attendees, status_label=status_label, move_form=move_form,
+        samples_form=tubes_form, correction_form=correction_form, case_rows=case, close_form=close_form,
         applicant_phone=display_mobile(appointment.applicant_phone), is_today=is_today, problem=problem,
         form=ConfirmForm(formdata=None), errors=errors,
         day_iso=appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date().isoformat(),
@@ -451,6 +475,33 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
 def sampling_appointment(reference: str) -> str:
     """One appointment at the desk: check in, record samples, move or cancel (audited view)."""
     return _render_appointment(_my_appointment(reference))
+
+
+LABELS["action"]["print_sampling_record"] = _l("Opened the sampling record to print")
+
+
+@bp.get("/sampling/appointments/<reference>/record")
+@requires(Permission.SAMPLING_DESK)
+def sampling_record(reference: str) -> str:
+    """The booking's sampling record as a page to print (print styles, as the case file's): the
+    booking, each person's tube number, sample time or why none was taken (with the desk's note),
+    and the case details. Audited ("print_sampling_record", naming the personal fields shown)."""
+    appointment = _my_appointment(reference)
+    site = appointment.site
+    case = case_rows(appointment.case_details, appointment.applicant_role)
+    attendees = _attendee_rows(appointment)
+    html = render_template(
+        "staff/sampling/record.html", appointment=appointment, site=site, reference=appointment.item.reference,
+        attendees=attendees, case_rows=case, status_label=status_label, printed_at=utcnow(),
+        printed_by=current_user.username, applicant_phone=display_mobile(appointment.applicant_phone))
+    fields = ["applicant_name", "applicant_phone", "attendee_name", "attendee_id_number_masked", "sample_tube_number"]
+    if case:
+        fields.append("case_details")
+    if any(row["not_sampled_note"] for row in attendees):
+        fields.append("not_sampled_note")
+    audit.record("print_sampling_record", actor_id=current_user.id, item_id=appointment.item_id, fields=fields)
+    db.session.commit()
+    return html
 
 
 @bp.post("/sampling/appointments/<reference>/check-in")
@@ -532,6 +583,41 @@ def sampling_tube_correction(reference: str) -> str | Response:
     return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
 
 
+@bp.post("/sampling/appointments/<reference>/close-visit")
+@requires(Permission.SAMPLING_DESK)
+def sampling_close_visit(reference: str) -> str | Response:
+    """Close a checked-in visit with someone not sampled (they did not come, brought a parent's
+    belongings instead...), a reason for each: the family gets one SMS naming whose sample was not
+    taken, the booking's item is closed, and it is audited. A visit already done (closed before,
+    or every sample recorded) is said so, and nothing is sent again."""
+    appointment = _my_appointment(reference)
+    if not visits.visit_can_close(appointment):
+        db.session.rollback()
+        problem = (_("Check the family in before closing the visit.") if appointment.status == AppointmentStatus.BOOKED
+                   else _("This visit is already closed. The family was told once; nothing more is sent."))
+        return _render_appointment(appointment, problem=problem)
+    form = _close_form(appointment, formdata=request.form)
+    if not form.validate_on_submit():
+        return _render_appointment(appointment, close_form=form)
+    reasons = {attendee.id: (form[f"reason-{attendee.id}"].data, form[f"note-{attendee.id}"].data)
+               for attendee in appointment.attendees if f"reason-{attendee.id}" in form}
+    try:
+        not_sampled = visits.close_visit(appointment, reasons, actor_id=current_user.id)
+    except visits.VisitAlreadyDone:
+        db.session.rollback()
+        return _render_appointment(appointment, problem=_(
+            "This visit is already closed. The family was told once; nothing more is sent."))
+    except visits.ReasonsNeeded:
+        # Not expected (the form asks for everyone not sampled), but never a 500: the form again.
+        db.session.rollback()
+        return _render_appointment(appointment, close_form=_close_form(appointment, formdata=request.form))
+    db.session.commit()
+    flash(ngettext("Visit closed. The family is told by text message that %(num)d person's sample was not taken.",
+                   "Visit closed. The family is told by text message that %(num)d people's samples were not taken.",
+                   len(not_sampled)))
+    return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
+
+
 @bp.post("/sampling/appointments/<reference>/move")
 @requires(Permission.SAMPLING_DESK)
 def sampling_move(reference: str) -> str | Response:
@@ -598,13 +684,18 @@ def sampling_walk_in(site_id: int) -> str | Response:
     site = _my_site(site_id)
     size = _party_size_arg()
     form = _attendees_form(size)
-    if form.validate_on_submit():
+    case_form = WalkInCaseForm(prefix="case")
+    # Both forms are checked, so that every mistake is listed at once.
+    people_valid = form.validate_on_submit()
+    if case_form.validate_on_submit() and people_valid:
         people = _people_from(form)
-        appointment = desk.register_walk_in(site, people, applicant_phone=people[0].phone,
-                                            language=current_language(), actor_id=current_user.id)
+        appointment = desk.register_walk_in(
+            site, people, applicant_phone=people[0].phone, language=current_language(), actor_id=current_user.id,
+            case_details={name: field.data for name, field in case_form._fields.items()})
         db.session.commit()
         return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
-    return render_template("staff/sampling/walk_in.html", site=site, form=form, size=size, errors=flat_errors(form))
+    return render_template("staff/sampling/walk_in.html", site=site, form=form, case_form=case_form, size=size,
+                           errors=flat_errors(form) + flat_errors(case_form))
 
 
 @bp.route("/sampling/sites/<int:site_id>/book", methods=["GET", "POST"])

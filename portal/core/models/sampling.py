@@ -182,6 +182,9 @@ class Appointment(db.Model):
     # one (the booking moved) or whose booking is no longer booked is withdrawn when due.
     reminder_message_id: Mapped[int | None] = mapped_column(Integer)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the visit was done: every attendee's sample recorded, or the desk closed the visit with
+    # someone not sampled (portal.sampling.visits). Set once, with the family's one "visit done" SMS.
+    visit_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The SEQUENCE of the booking's calendar event (RFC 5545 §3.8.7.4): 0 when booked, one more at
     # each move and at cancellation, so a calendar that imported the .ics replaces its copy.
@@ -225,6 +228,10 @@ class Attendee(db.Model):
     # validator below applies it on every write), so two desks cannot save one label twice.
     sample_tube_number: Mapped[str | None] = mapped_column(String(40))
     sample_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why no sample was taken, when the desk closed the visit without one (a key of
+    # portal.sampling.visits.NOT_SAMPLED_REASONS), and the desk's note, encrypted.
+    not_sampled_reason: Mapped[str | None] = mapped_column(String(30))
+    not_sampled_note: Mapped[str | None] = mapped_column(EncryptedText)
     # True while the appointment is booked and upcoming. A partial unique index allows one
     # active booking per identity number, whichever channel books: the database decides, so two
     # bookings racing with the same number cannot both succeed (docs/threat-model.md#exhausting-sampling-slots).

@@ -19,13 +19,23 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
-    TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from portal.core.partial_dates import from_edtf
-from portal.forms import MaxLength, MobileNumber, PartialDateField, PartialDateText, PortalForm, TypedStringField
-from portal.forms.sampling import label_choices, one_of
+from portal.forms import MaxLength, MobileNumber, PortalForm, TypedStringField
+from portal.forms.sampling import (
+    born_field,
+    label_choices,
+    last_seen_on_field,
+    last_seen_place_field,
+    missing_name_field,
+    missing_sex_field,
+    one_of,
+    police_report_field,
+    remembered_field,
+    sampled_before_field,
+)
+from portal.sampling.case_details import SAMPLED_BEFORE_LABELS, SEX_LABELS  # noqa: F401  (re-exported)
 from portal.core.models import ApplicantRole
 from portal.sampling.booking import FULL_NAME_MAX, MAX_PARTY_SIZE
 
@@ -35,10 +45,6 @@ ROLE_LABELS = {
     ApplicantRole.SEEKING_BIRTH_FAMILY: _l("I am looking for my birth family"),
     ApplicantRole.AGENCY: _l("I work for an agency bringing a person whose identity is unknown"),
 }
-SEX_LABELS = {"female": _l("Female"), "male": _l("Male"), "unknown": _l("Not sure")}
-SAMPLED_BEFORE_LABELS = {"no": _l("No"), "yes": _l("Yes"), "unknown": _l("Not sure")}
-BIRTH_DATE_MESSAGE = _l("Enter the date of birth as far as you know, like 1990, May 1990 or 17 May 1990")
-LAST_SEEN_MESSAGE = _l("Enter when they were last seen as far as you know, like 2008, June 2008 or 1 June 2008")
 
 
 class WhoForm(PortalForm):
@@ -63,65 +69,26 @@ class WhoForm(PortalForm):
 
 
 class MissingPersonForm(PortalForm):
-    """Page 2 for families: about the person they are looking for."""
+    """Page 2 for families: about the person they are looking for. Only the name, the date of
+    birth and whether they gave a sample before are required: a family gives what it knows."""
 
-    missing_name = StringField(_l("Name of the person you are looking for"), validators=[
-        DataRequired(message=_l("Enter the name of the person you are looking for")),
-        MaxLength(100, _l("The name must be 100 characters or fewer")),
-    ])
-    # Only the name is required: a family gives what it knows (sex "Not sure", or nothing).
-    missing_sex = RadioField(_l("Sex"), choices=label_choices(SEX_LABELS), validate_choice=False,
-                             validators=[Optional(), one_of(SEX_LABELS, _l("Choose the sex of the person, or Not sure"))])
-    missing_born = PartialDateField(_l("Date of birth, as far as you know"), validators=[
-        DataRequired(message=BIRTH_DATE_MESSAGE), PartialDateText(BIRTH_DATE_MESSAGE),
-    ])
-    last_seen_on = PartialDateField(_l("When were they last seen?"), validators=[
-        Optional(), PartialDateText(LAST_SEEN_MESSAGE),
-    ])
-    last_seen_place = StringField(_l("Where were they last seen?"), validators=[
-        Optional(), MaxLength(200, _l("The place must be 200 characters or fewer")),
-    ])
-    police_report = StringField(_l("Police report number"), validators=[
-        Optional(), Length(max=60, message=_l("The police report number must be 60 characters or fewer")),
-    ])
-
-    def validate_last_seen_on(self, field: Any) -> None:
-        """Not before the date of birth, when both are given exactly enough to tell (an "about"
-        date is a guess, and is not held against the other)."""
-        born, seen = from_edtf(self.missing_born.data), from_edtf(field.data)
-        if born is None or seen is None or born.approximate or seen.approximate:
-            return
-        if seen.latest() < born.earliest():
-            raise ValidationError(_l("They cannot have been last seen before they were born: check both dates"))
-
-    sampled_before = RadioField(
-        _l("Has anyone in your family given a blood sample for this search before?"),
-        choices=label_choices(SAMPLED_BEFORE_LABELS), validate_choice=False,
-        validators=[one_of(SAMPLED_BEFORE_LABELS, _l("Choose Yes, No or Not sure"))],
-    )
+    missing_name = missing_name_field()
+    missing_sex = missing_sex_field()
+    missing_born = born_field(_l("Date of birth, as far as you know"))
+    last_seen_on = last_seen_on_field()
+    last_seen_place = last_seen_place_field(_l("Where were they last seen?"))
+    police_report = police_report_field()
+    sampled_before = sampled_before_field(_l("Has anyone in your family given a blood sample for this search before?"))
 
 
 class MemoriesForm(PortalForm):
     """Page 2 for a person looking for their birth family: what they remember."""
 
-    remembered = TextAreaField(_l("What do you remember about your birth family and where you lived?"), validators=[
-        DataRequired(message=_l("Tell us what you remember, even if it is very little")),
-        MaxLength(2000, _l("Keep it to 2,000 characters or fewer")),
-    ])
-    missing_born = PartialDateField(_l("Your date of birth, as far as you know"), validators=[
-        DataRequired(message=BIRTH_DATE_MESSAGE), PartialDateText(BIRTH_DATE_MESSAGE),
-    ])
-    last_seen_place = StringField(_l("Where do you think you were born or lived as a child?"), validators=[
-        Optional(), MaxLength(200, _l("The place must be 200 characters or fewer")),
-    ])
-    police_report = StringField(_l("Police report number"), validators=[
-        Optional(), Length(max=60, message=_l("The police report number must be 60 characters or fewer")),
-    ])
-    sampled_before = RadioField(
-        _l("Have you given a blood sample for this search before?"),
-        choices=label_choices(SAMPLED_BEFORE_LABELS), validate_choice=False,
-        validators=[one_of(SAMPLED_BEFORE_LABELS, _l("Choose Yes, No or Not sure"))],
-    )
+    remembered = remembered_field(_l("What do you remember about your birth family and where you lived?"))
+    missing_born = born_field(_l("Your date of birth, as far as you know"))
+    last_seen_place = last_seen_place_field(_l("Where do you think you were born or lived as a child?"))
+    police_report = police_report_field()
+    sampled_before = sampled_before_field(_l("Have you given a blood sample for this search before?"))
 
 
 class AgencyForm(PortalForm):

@@ -1,0 +1,166 @@
+"""The family is told once that the visit is done: when every attendee's sample is recorded, or
+when the desk closes the visit with someone not sampled (portal.sampling.visits), naming whose
+sample was not taken by their place in the booking and relationship, never their name."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.core.extensions import db
+from portal.core.models import Appointment, AuditEvent, IntakeItem, OutboundMessage
+from portal.core.sms.segments import MAX_NOTICE_SEGMENTS, fits_segments
+from portal.sampling.booking import book_appointment
+from portal.sampling.notices import CHECKED_IN_PURPOSE, VISIT_CLOSED_PURPOSE, person_words, visit_closed_text
+from portal.sampling.visits import VisitAlreadyDone, close_visit
+from tests.support.factories import create_site
+from tests.support.helpers import csrf_token, get_page
+from tests.support.sampling import resident_id
+from tests.support.staff import browser
+from tests.support.tubes import EN, ZH, checked_in_family, desk_staff, page_text, save_tubes, signed_in, today_slot
+
+
+def _messages(appointment: Appointment) -> list[OutboundMessage]:
+    return list(db.session.scalars(select(OutboundMessage).where(
+        OutboundMessage.item_id == appointment.item_id,
+        OutboundMessage.purpose.in_([CHECKED_IN_PURPOSE, VISIT_CLOSED_PURPOSE])).order_by(OutboundMessage.id)))
+
+
+def _close(client, appointment: Appointment, reasons: dict[int, tuple[str, str]], headers: dict | None = None):  # type: ignore[no-untyped-def]
+    reference = appointment.item.reference
+    page, _ = get_page(client, f"/staff/sampling/appointments/{reference}", headers=headers or {})
+    data = {"csrf_token": csrf_token(page.get_data(as_text=True))}
+    for attendee_id, (reason, note) in reasons.items():
+        data[f"reason-{attendee_id}"] = reason
+        data[f"note-{attendee_id}"] = note
+    return client.post(f"/staff/sampling/appointments/{reference}/close-visit", data=data, headers=headers or {})
+
+
+def test_the_sample_taken_sms_waits_until_every_attendee_is_sampled_and_is_sent_once(app):
+    site = create_site()
+    desk_staff(site)
+    family = checked_in_family(today_slot(site), people=2)
+    desk = signed_in(browser(app), "desk")
+
+    assert save_tubes(desk, family, ["NT-1", ""]).status_code == 303
+    assert _messages(family) == []  # one of two tubes: the visit is not done
+    assert save_tubes(desk, family, ["", "NT-2"]).status_code == 303
+    sent = _messages(family)
+    assert [m.purpose for m in sent] == [CHECKED_IN_PURPOSE]
+    assert family.item.reference in sent[0].body and "王秀英" not in sent[0].body
+    assert db.session.get(Appointment, family.id).visit_done_at is not None
+
+    # A re-save (a page opened before, posted again) sends nothing more.
+    save_tubes(desk, family, ["NT-1", "NT-2"])
+    assert len(_messages(family)) == 1
+
+
+def test_closing_a_visit_with_one_attendee_absent_sends_one_sms_naming_that_person_and_closes_the_item(app):
+    site = create_site()
+    desk_staff(site)
+    family = checked_in_family(today_slot(site), people=2)
+    first, second = family.attendees
+    desk = signed_in(browser(app), "desk")
+    assert save_tubes(desk, family, ["NT-1", ""]).status_code == 303
+
+    closed = _close(desk, family, {second.id: ("did_not_come", "去外地打工了")}, headers=EN)
+    assert closed.status_code == 303
+    shown = page_text(desk.get(closed.headers["Location"], headers=EN))
+    assert "Visit closed. The family is told by text message that 1 person's sample was not taken." in shown
+    assert "Did not come" in shown and "去外地打工了" in shown
+
+    sent = _messages(family)
+    assert [m.purpose for m in sent] == [VISIT_CLOSED_PURPOSE]
+    # The family booked in Chinese: the second person, a parent, is named by place and relationship.
+    assert "第2位（父母）未采血" in sent[0].body and family.item.reference in sent[0].body
+    assert "李建国" not in sent[0].body and "王秀英" not in sent[0].body
+    db.session.expire_all()
+    stored = db.session.get(Appointment, family.id)
+    assert stored.visit_done_at is not None
+    assert (stored.attendees[1].not_sampled_reason, stored.attendees[1].not_sampled_note) == ("did_not_come", "去外地打工了")
+    assert stored.attendees[0].not_sampled_reason is None
+    assert db.session.get(IntakeItem, family.item_id).status == "closed"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.item_id == family.item_id,
+                                                        AuditEvent.action == "visit_closed")).one()
+    assert event.actor_id is not None and event.changes["numbers"] == {"not_sampled": 1}
+    assert "去外地打工了" not in str(event.changes) and "not_sampled_reason" in event.fields
+
+    # A second close (another desk, an old page) is refused and sends nothing.
+    again = _close(desk, family, {second.id: ("did_not_come", "")}, headers=EN)
+    assert again.status_code == 200 and "This visit is already closed" in page_text(again)
+    assert len(_messages(family)) == 1
+    assert 'action="/staff/sampling/appointments/' + family.item.reference + '/close-visit"' not in \
+        desk.get(f"/staff/sampling/appointments/{family.item.reference}").get_data(as_text=True)
+
+
+def test_closing_needs_a_reason_for_each_person_not_sampled_and_a_note_for_another_reason(app):
+    site = create_site()
+    desk_staff(site)
+    family = checked_in_family(today_slot(site), people=2)
+    first, second = family.attendees
+    desk = signed_in(browser(app), "desk")
+
+    refused = _close(desk, family, {first.id: ("", ""), second.id: ("other", "")}, headers=ZH)
+    assert refused.status_code == 200
+    text = page_text(refused)
+    assert "请选择王秀英未采血的原因" in text and "请在备注中说明李建国未采血的原因" in text
+    assert _messages(family) == [] and db.session.get(Appointment, family.id).visit_done_at is None
+
+
+def test_a_visit_where_nobody_gave_a_sample_says_so_and_brought_belongings_count_as_not_sampled(app):
+    site = create_site()
+    family = checked_in_family(today_slot(site), people=2)
+    first, second = family.attendees
+    close_visit(family, {first.id: ("belongings", None), second.id: ("did_not_come", None)}, actor_id=None)
+    db.session.commit()
+    body = _messages(family)[0].body
+    assert "第1位（父母）、第2位（父母）未采血" in body and "感谢" not in body
+    try:
+        close_visit(family, {first.id: ("belongings", None), second.id: ("did_not_come", None)}, actor_id=None)
+    except VisitAlreadyDone:
+        db.session.rollback()
+    else:
+        raise AssertionError("a second close must be refused")
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage)
+                             .where(OutboundMessage.purpose == VISIT_CLOSED_PURPOSE)) == 1
+
+
+def test_the_visit_closed_sms_fits_three_segments_with_four_people_and_a_long_site_name_in_both_languages(app):
+    with app.test_request_context():
+        for language in ("zh", "en"):
+            people = [person_words(n, relationship, language)
+                      for n, relationship in enumerate(["parent", "relative", "seeking_birth_family", "x"], start=1)]
+            text = visit_closed_text("TY-7K3M-9Q2P", "江苏省南通市公安局通州分局刑事科学技术室采血点" * 2, people, True, language)
+            assert fits_segments(text, MAX_NOTICE_SEGMENTS), (language, text)
+            assert "TY-7K3M-9Q2P" in text and all(words in text for words in people)
+
+
+def test_a_visit_cannot_be_closed_before_check_in(app):
+    site = create_site()
+    desk_staff(site)
+    slot = today_slot(site)
+    site.minimum_notice_minutes = 0
+    booked = book_appointment(
+        slot_id=slot.id, applicant_role="parent", applicant_name="王秀英", applicant_phone="+8613800138000",
+        attendees=[("王秀英", "parent", resident_id(serial="501"), None)], consent=True, language="zh")
+    db.session.commit()
+    desk = signed_in(browser(app), "desk")
+    page, _ = get_page(desk, f"/staff/sampling/appointments/{booked.item.reference}", headers=EN)
+    assert "/close-visit" not in page.get_data(as_text=True)
+    refused = _close(desk, booked, {booked.attendees[0].id: ("did_not_come", "")}, headers=EN)
+    assert refused.status_code == 200 and "Check the family in before closing the visit." in page_text(refused)
+    assert _messages(booked) == [] and db.session.get(Appointment, booked.id).visit_done_at is None
+
+
+def test_a_sample_recorded_after_the_visit_was_closed_clears_the_reason_and_sends_nothing_more(app):
+    site = create_site()
+    desk_staff(site)
+    family = checked_in_family(today_slot(site), people=2)
+    first, second = family.attendees
+    desk = signed_in(browser(app), "desk")
+    save_tubes(desk, family, ["NT-1", ""])
+    assert _close(desk, family, {second.id: ("did_not_come", "晚点来")}).status_code == 303
+    assert save_tubes(desk, family, ["", "NT-2"]).status_code == 303  # they came after all
+    db.session.expire_all()
+    late = db.session.get(Appointment, family.id).attendees[1]
+    assert (late.sample_tube_number, late.not_sampled_reason, late.not_sampled_note) == ("NT2", None, None)
+    assert [m.purpose for m in _messages(family)] == [VISIT_CLOSED_PURPOSE]
