@@ -39,6 +39,7 @@ from portal.web.sampling.pages import (
 )
 from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, party_too_large_message, public_message_for
 from portal.sampling.slots import available_days, local_day, slots_for_day
+from portal.sampling.site_phones import site_phone_numbers
 
 
 def _active_site(site_id: int) -> SamplingSite:
@@ -225,4 +226,4 @@ def choose_time(site_id: int, day: str) -> str | Response:
 
 @bp.context_processor
 def _sampling_template_helpers() -> dict[str, Any]:
-    return {"status_label": status_label, "keep_change": change_args()}
+    return {"status_label": status_label, "keep_change": change_args(), "site_phone_numbers": site_phone_numbers}
