@@ -28,7 +28,8 @@ from tests.support.tips import ZH
 ALLOWED_WORDS = frozenset({
     "SMS", "PDF", "QR", "Tuanyuan", "DNA", "CSV", "TY", "ID", "TOTP", "Google", "Microsoft", "Authenticator",
     "FreeOTP", "App", "app", "English", "IP", "Shift", "Ctrl", "ISO", "IEC", "MOD", "Asia", "Shanghai", "UTC", "PNG", "JPG", "JPEG", "WEBP", "GIF", "MB", "KB",
-    "Excel", "xlsx",  # a spreadsheet program and its file type, named as they are
+    "Excel", "xlsx", "csv",  # a spreadsheet program and its file types, named as they are
+    "UTF", "GBK",  # the text encodings a list of sites may be saved in
     "SHA",  # SHA-256, the checksum printed with a case file's attachments
 }) | OPT_OUT_WORDS | OPT_IN_WORDS  # SMS words are texted as they are (STOP, TD, START), whatever the language
 # Text that is typed as it is, whatever the language: a sampling site file's column names, and the

@@ -40,8 +40,8 @@ def report_import(result: ImportResult) -> None:
     click.echo(
         f"Loaded {_count(result.created_count, 'new site')}, {result.already_present} already present, "
         f"{_count(len(result.rejected), 'row')} rejected"
-        + (" (nothing new: every site in the file is already known)" if result.rows and not result.created
-           and not result.rejected else "")
+        + (" (nothing added: the sites this file could load are already known)"
+           if result.already_present and not result.created else "")
     )
     with force_locale("en"):
         for row in result.rows:

@@ -147,7 +147,8 @@ def test_import_command_prints_what_it_loaded_and_each_rejected_row(app, tmp_pat
     assert "line 2 甲派出所: loaded" in first.output
     assert "No phone we can read: loaded without one" in first.output
     assert "line 3 乙派出所: refused" in first.output and "No province: not loaded." in first.output
-    assert "Loaded 0 new sites, 1 already present, 1 row rejected" in second.output
+    assert "Loaded 0 new sites, 1 already present, 1 row rejected (nothing added: the sites this file could load " \
+           "are already known)" in second.output
     assert "line 2 甲派出所: already present" in second.output
     assert site_count() == 1
 

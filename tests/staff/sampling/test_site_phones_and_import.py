@@ -90,7 +90,7 @@ def test_the_import_page_reads_an_xlsx_with_chinese_headers_and_reports_each_row
     assert "No phone" not in text and "Loaded" not in text
 
     again = text_of(_upload(admin, data.getvalue(), "采血点.xlsx", ZH))
-    assert "没有新的采血点" in again
+    assert "没有新增采血点：文件中可导入的采血点都已存在" in again
 
 
 def test_the_import_page_reads_a_gbk_csv_and_says_so(app):
