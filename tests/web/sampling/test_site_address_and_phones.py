@@ -4,6 +4,8 @@ tel: link with +86 and the area code, so it dials from outside the site's city."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
@@ -12,7 +14,7 @@ from portal.core.extensions import db
 from portal.core.models import OutboundMessage
 from portal.core.sms.segments import MAX_NOTICE_SEGMENTS, segments
 from tests.support.factories import create_site
-from tests.support.helpers import get_page, text_of
+from tests.support.helpers import get_page, post_form, text_of
 from tests.support.sampling import book_on_web, next_weekday, slot_at, walk_to_check
 
 ADDRESS = "南通市崇川区工农路1号（演示地址）"
@@ -72,3 +74,17 @@ def test_the_site_list_shows_each_sites_address_and_phones_and_filters_by_distri
     every, _ = get_page(client, "/sampling/sites", headers={"Accept-Language": "en"})
     assert ADDRESS in text_of(every) and OFFICE_LINK in every.get_data(as_text=True)
     assert MOBILE_LINK in every.get_data(as_text=True) and "王警官" in text_of(every)
+
+
+def test_the_manage_page_shows_the_sites_address_and_every_phone_as_a_tel_link(app, site_slot):
+    _, slot = site_slot
+    family = app.test_client()
+    assert book_on_web(family, slot).status_code == 303
+    reference = re.search(r"TY-[2-9A-Z]{4}-[2-9A-Z]{4}", text_of(family.get("/sampling/confirmation"))).group(0)
+    client = app.test_client()
+    found = post_form(client, "/sampling/manage", {"reference": reference, "phone": "138 0013 8000"},
+                      headers={"Accept-Language": "en"})
+    assert found.status_code == 303
+    page, _ = get_page(client, "/sampling/manage/booking", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert ADDRESS in text_of(page) and OFFICE_LINK in html and MOBILE_LINK in html
