@@ -16,6 +16,7 @@ a county-level city or district belongs to (海安市 → 南通市).
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -78,8 +79,9 @@ def _province_short(province: str) -> str:
 def _area_code_places() -> tuple[tuple[str, str], ...]:
     """(area code without its 0, place in Chinese) for every +86 fixed-line area code, from
     libphonenumber's geocoding data: ("513", "江苏省南通市"), ("24", "辽宁省沈阳市、铁岭市、…")."""
-    # A large table (every country's prefixes): loaded only when an area code is looked up
-    # (importing or saving a site), never by the pages that show phones.
+    # A large table (every country's prefixes, about 90 MB in memory): loaded only when an area
+    # code is looked up (importing or saving a site), never by the pages that show phones, and
+    # let go once the 300-odd area codes are read, so a web worker does not keep it.
     from phonenumbers.geodata import GEOCODE_DATA
 
     places = []
@@ -90,6 +92,12 @@ def _area_code_places() -> tuple[tuple[str, str], ...]:
             continue
         if "zh" in names:
             places.append((national, names["zh"]))
+    del GEOCODE_DATA
+    if "phonenumbers.geocoder" not in sys.modules:  # the geocoder, when loaded, keeps its own reference
+        for name in [name for name in sys.modules if name.startswith("phonenumbers.geodata")]:
+            del sys.modules[name]
+        if hasattr(phonenumbers, "geodata"):
+            delattr(phonenumbers, "geodata")
     return tuple(sorted(places))
 
 
