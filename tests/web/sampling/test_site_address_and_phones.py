@@ -88,3 +88,12 @@ def test_the_manage_page_shows_the_sites_address_and_every_phone_as_a_tel_link(a
     page, _ = get_page(client, "/sampling/manage/booking", headers={"Accept-Language": "en"})
     html = page.get_data(as_text=True)
     assert ADDRESS in text_of(page) and OFFICE_LINK in html and MOBILE_LINK in html
+
+
+def test_a_site_without_free_times_offers_its_first_phone_as_a_tel_link(client, site_slot):
+    _, slot = site_slot
+    full = create_site(name="如东县公安局", city="如东县", phone="84123456、13912345678")
+    walk_to_check(client, slot)
+    page, _ = get_page(client, f"/sampling/site/{full.id}", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert 'Call the site on <a href="tel:+8651384123456">0513-8412 3456</a>, or choose another site.' in html
