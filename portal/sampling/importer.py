@@ -93,7 +93,7 @@ class RowOutcome(enum.StrEnum):
 class RowReport:
     """One row of the file: its line (the row number in the sheet or the CSV file, the header's
     row counted), the site's name as given, what was done, and notes (translatable texts:
-    what was guessed, what was left out, why a row was refused)."""
+    what was guessed, what was left out, why a row was refused; none for a row loaded whole)."""
 
     line: int
     name: str
@@ -337,8 +337,8 @@ def import_sites(source: str | Path | bytes, *, filename: str = "", timezone: st
     importing the same file again adds nothing. A row without a name, province, city or
     readable hours is REFUSED while the good rows are still loaded; a phone that cannot be read
     is left out of its row, which still loads. `timezone`: the IANA zone of the hours. Raises
-    SiteFileError when the file cannot be read as a list (unknown format or encoding, or a
-    required column missing).
+    SiteFileError when the file cannot be read as a list (unknown format or encoding, a
+    required column missing, or no row below the header).
     """
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -367,7 +367,8 @@ def import_sites(source: str | Path | bytes, *, filename: str = "", timezone: st
         known.add(key)
         db.session.add(site)
         result.created.append(site)
-        result.rows.append(RowReport(line=line, name=site.name, outcome=RowOutcome.LOADED,
-                                     notes=[_l("Loaded."), *notes]))
+        result.rows.append(RowReport(line=line, name=site.name, outcome=RowOutcome.LOADED, notes=notes))
+    if not result.rows:
+        raise SiteFileError(_l("The file names the columns but lists no site below them."))
     db.session.flush()
     return result

@@ -216,7 +216,6 @@ def test_an_xlsx_list_with_chinese_headers_loads_each_site_and_reports_each_row(
         ("0513-8330 9663", "tel:+8651383309663", "office"), ("138 1234 5678", "tel:+8613812345678", "mobile")]
     assert [p.published for p in haian.phones] == ["83309663", "138 1234 5678"]
     assert english(result.rows[0].notes) == [
-        "Loaded.",
         "Phone 83309663 has no area code: completed with 0513, the area code of 海安市, as 0513-8330 9663."]
     assert [(p.weekday, p.opens_at, p.closes_at) for p in haian.opening_periods] == [
         (weekday, time(9), time(17)) for weekday in range(5)]
@@ -225,7 +224,7 @@ def test_an_xlsx_list_with_chinese_headers_loads_each_site_and_reports_each_row(
     rugao = site_named("如皋市公安局")
     assert rugao.phones == [] and rugao.address is None
     assert english(result.rows[1].notes) == [
-        "Loaded.", "No phone we can read: loaded without one. Add the site's phone on its page."]
+        "No phone we can read: loaded without one. Add the site's phone on its page."]
     assert [(p.opens_at, p.closes_at) for p in rugao.opening_periods if p.weekday == 0] == [
         (time(8, 30), time(12)), (time(14), time(17, 30))]
 
@@ -277,6 +276,14 @@ def test_a_file_that_is_neither_a_spreadsheet_nor_a_list_is_refused_with_a_trans
         assert "无法" in str(refused.value.message)
 
 
+def test_a_file_with_a_header_and_no_site_is_refused_whole(app, tmp_path: Path):
+    csv_file = tmp_path / "sites.csv"
+    csv_file.write_text(HEADER + "\n", encoding="utf-8")
+    with pytest.raises(SiteFileError) as refused:
+        import_sites(csv_file)
+    assert english([refused.value.message]) == ["The file names the columns but lists no site below them."]
+
+
 def test_a_phone_that_cannot_be_read_is_left_out_and_reported_while_the_site_loads(app, tmp_path: Path):
     path = tmp_path / "sites.csv"
     path.write_text(HEADER + "甲派出所,南通市,江苏省,09:00-17:00,见公告 13812345678,,,t\n", encoding="utf-8")
@@ -285,7 +292,7 @@ def test_a_phone_that_cannot_be_read_is_left_out_and_reported_while_the_site_loa
 
     assert [p.display for p in site_phone_numbers(site_named("甲派出所"))] == ["138 1234 5678"]
     assert english(result.rows[0].notes) == [
-        "Loaded.", "Phone “见公告” is not a phone number we can read: left out. Add it on the site's page."]
+        "Phone “见公告” is not a phone number we can read: left out. Add it on the site's page."]
 
 
 @pytest.mark.parametrize(("text", "days", "periods"), [
