@@ -28,7 +28,8 @@ from tests.support.tips import ZH
 ALLOWED_WORDS = frozenset({
     "SMS", "PDF", "QR", "Tuanyuan", "DNA", "CSV", "TY", "ID", "TOTP", "Google", "Microsoft", "Authenticator",
     "FreeOTP", "App", "app", "English", "IP", "Shift", "Ctrl", "ISO", "IEC", "MOD", "Asia", "Shanghai", "UTC", "PNG", "JPG", "JPEG", "WEBP", "GIF", "MB", "KB",
-    "Excel", "xlsx",  # a spreadsheet program and its file type, named as they are
+    "Excel", "xlsx", "csv",  # a spreadsheet program and its file types, named as they are
+    "UTF", "GBK",  # the text encodings a list of sites may be saved in
     "SHA",  # SHA-256, the checksum printed with a case file's attachments
 }) | OPT_OUT_WORDS | OPT_IN_WORDS  # SMS words are texted as they are (STOP, TD, START), whatever the language
 # Text that is typed as it is, whatever the language: a sampling site file's column names, and the
@@ -53,9 +54,13 @@ def colon_spaces(html: str) -> list[str]:
     return [html[max(match.start() - 20, 0):match.end() + 20] for match in SPACE_AFTER_COLON.finditer(html)]
 
 
+WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']+")
+
+
 def english_runs(text: str, also_allowed: set[str]) -> list[str]:
     """The runs of English words in `text` that hold a word outside ALLOWED_WORDS and `also_allowed`."""
     text = LABEL_FORMAT.sub(" ", REFERENCE.sub(" ", text.replace(CSV_COLUMNS, " ")))
+    text = WEB_ADDRESS.sub(" ", text)  # a poster prints its QR code's address under it
     for value in sorted(also_allowed, key=len, reverse=True):
         text = text.replace(value, " ")
     found = []

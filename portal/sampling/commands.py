@@ -1,4 +1,4 @@
-"""`flask --app wsgi ...` commands of this area: `import-sites FILE.csv` (which also opens the new
+"""`flask --app wsgi ...` commands of this area: `import-sites FILE` (.xlsx or .csv; it also opens the new
 sites' slots), and `tube-numbers duplicates` / `tube-numbers resolve` (tube numbers saved for more
 than one person before migration 0012 made them unique; they work on a database still at 0011)."""
 
@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 
 from portal.core.extensions import db
-from portal.sampling.importer import ImportResult, SiteFileError, import_sites
+from portal.sampling.importer import ImportResult, RowOutcome, SiteFileError, import_sites
 from portal.sampling.slots import open_slots_ahead
 from portal.sampling.tube_duplicates import (
     ResolveRefused,
@@ -27,14 +27,27 @@ RESOLVE_USAGE = (
 )
 
 
+_OUTCOME_WORDS = {RowOutcome.LOADED: "loaded", RowOutcome.ALREADY_KNOWN: "already present",
+                  RowOutcome.REFUSED: "refused"}
+
+
 def report_import(result: ImportResult) -> None:
-    """Print what an import did: one summary line, then each rejected row with its line number."""
+    """Print what an import did, in English (a command line tool's output): how the file was
+    read, one summary line, then each row with its line number, what was done, what was
+    guessed (an area code) and what was left out or why it was refused."""
+    how = "an .xlsx spreadsheet" if result.file_kind == "xlsx" else f"a CSV file in {result.encoding}"
+    click.echo(f"Read {how}.")
     click.echo(
         f"Loaded {_count(result.created_count, 'new site')}, {result.already_present} already present, "
         f"{_count(len(result.rejected), 'row')} rejected"
+        + (" (nothing added: the sites this file could load are already known)"
+           if result.already_present and not result.created else "")
     )
-    for rejected in result.rejected:
-        click.echo(f"  line {rejected.line}: {rejected.reason}")
+    with force_locale("en"):
+        for row in result.rows:
+            click.echo(f"  line {row.line} {row.name or '(no name)'}: {_OUTCOME_WORDS[row.outcome]}")
+            for note in row.notes:
+                click.echo(f"    {note}")
 
 
 def report_shared(shared: list[SharedTubeNumber]) -> None:
@@ -53,15 +66,18 @@ def register(app: Flask) -> None:
     """Add this area's commands to the app's CLI."""
 
     @app.cli.command("import-sites")
-    @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    def import_sites_command(csv_file: Path) -> None:
-        """Load sampling sites from a published CSV list (name, city, province, weekday_hours, phone,
-        fee, notes, source). Sites already present (same province and name) are left unchanged."""
+    @click.argument("sites_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_sites_command(sites_file: Path) -> None:
+        """Load sampling sites from a published list: .xlsx, or .csv in UTF-8 (with or without a
+        BOM) or GBK, with English or Chinese headers (name/单位名称, city/所属城市, province/省份,
+        weekday_hours/工作时间, address/地址, contact_person/联系人, phone/联系电话, fee/收费,
+        notes/备注, source/来源). Sites already present (same province and name) are left unchanged."""
         try:
-            result = import_sites(csv_file, timezone=current_app.config["SETTINGS"].site_timezone)
+            result = import_sites(sites_file, timezone=current_app.config["SETTINGS"].site_timezone)
         except SiteFileError as exc:
             db.session.rollback()
-            raise click.ClickException(str(exc)) from exc
+            with force_locale("en"):
+                raise click.ClickException(str(exc.message)) from exc
         opened = open_slots_ahead()
         db.session.commit()
         report_import(result)

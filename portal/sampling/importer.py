@@ -1,97 +1,206 @@
-"""Importing published lists of sampling sites (CSV).
+"""Importing lists of sampling sites as police publish them (.xlsx or .csv).
 
-Published lists give what they give: a unit name, a city, weekday hours, a consultation phone
-often without its area code, rarely an address (docs/product.md#published-lists-of-sampling-sites).
-The import keeps those values as published and never overwrites a site that already exists, so
-staff can complete the rest.
+Published lists give what they give: a unit name, a city, weekday hours, a contact person, one or
+more phones (office numbers often without their area code, mobiles), rarely an address
+(docs/product.md#published-lists-of-sampling-sites). The import keeps those values, completes
+what can be completed (an office number's area code, from the site's city: portal.sampling.
+site_phones), never overwrites a site that already exists, and reports each row: loaded, already
+known, or refused, with what was guessed and what was left out.
 
-CSV columns: name, city, province, weekday_hours, phone, fee, notes, source (UTF-8, a BOM is
-accepted). A site is identified by (province, name).
+Files: .xlsx (the first sheet) or .csv in UTF-8, UTF-8 with a BOM or GBK (tried in that order;
+the report says which was used). The header row may sit below a title row; its columns may be
+written in English (name, city, province, weekday_hours, …) or in Chinese (单位名称, 所属城市,
+省份, 工作时间, …): HEADER_NAMES. A site is identified by (province, name).
 """
 
 from __future__ import annotations
 
 import csv
+import enum
+import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Iterable, TextIO
 
+from flask_babel import lazy_gettext as _l
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.core.models import OpeningPeriod, SamplingSite
+from portal.sampling.site_phones import (
+    MAX_PHONES,
+    PhoneNotRecognised,
+    ReadPhone,
+    display_number,
+    read_phone,
+    set_site_phones,
+    split_phones,
+)
 
 REQUIRED_COLUMNS = ("name", "city", "province", "weekday_hours")
-WEEKDAYS = range(5)  # Monday to Friday: the published hours are weekday hours
+# Each column the import reads, and the headers published lists use for it (compared after
+# NFKC folding, in lower case, without spaces or a closing colon).
+HEADER_NAMES: dict[str, tuple[str, ...]] = {
+    "name": ("name", "单位名称", "单位", "采血点", "采血点名称", "采血单位", "名称"),
+    "city": ("city", "所属城市", "城市", "所在城市", "所属地市", "地市"),
+    "province": ("province", "省份", "所属省份", "省"),
+    "district": ("district", "区县", "所属区县"),
+    "address": ("address", "地址", "详细地址", "采血点地址", "单位地址"),
+    "contact_person": ("contact_person", "contact", "联系人"),
+    "phone": ("phone", "phones", "联系电话", "电话", "咨询电话", "联系方式", "电话号码"),
+    "weekday_hours": ("weekday_hours", "hours", "工作时间", "采血时间", "开放时间", "办公时间"),
+    "fee": ("fee", "收费", "费用", "收费标准", "是否收费"),
+    "notes": ("notes", "备注", "说明"),
+    "source": ("source", "来源", "信息来源"),
+}
 DEFAULT_SLOT_MINUTES = 20
 DEFAULT_PLACES_PER_SLOT = 3
+WEEKDAYS = tuple(range(5))  # Monday to Friday: hours published without days are weekday hours
+HEADER_SEARCH_ROWS = 10  # a title or a date may sit above the header row
 
-_PERIOD = re.compile(r"^(\d{1,2}):(\d{2})\s*[-~–—至到]\s*(\d{1,2}):(\d{2})$")
-_PERIOD_SEPARATORS = re.compile(r"[,;、/]")
+_PERIOD = re.compile(r"^(上午|下午|中午)?(\d{1,2})[:.](\d{2})\s*[-~–—―－至到]+\s*(上午|下午)?(\d{1,2})[:.](\d{2})$")
+_PERIOD_SEPARATORS = re.compile(r"[,;、/]|(?<=\d)\s+(?=[上下中]午|\d)")
+_DAY_NUMBERS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
+_DAY_RANGE = re.compile(r"^(?:每)?(?:周|星期|礼拜)([一二三四五六日天七])\s*[-~–—―－至到]+\s*(?:周|星期|礼拜)?([一二三四五六日天七])[:：\s]*")
+_DAY_WORDS = {"工作日": WEEKDAYS, "法定工作日": WEEKDAYS, "每天": tuple(range(7)), "每日": tuple(range(7))}
 # 南通市通州区 → 通州区: a district (区/县/旗) named after its city.
 _CITY_DISTRICT = re.compile(r"^.+?[市州盟](.+?[区县旗])$")
+_ENCODINGS = (("utf-8-sig", "UTF-8"), ("gb18030", "GBK"))
 
 
 class SiteFileError(ValueError):
-    """The file cannot be read as a list of sites at all (for example a required column is missing)."""
+    """The file cannot be read as a list of sites at all (not .xlsx or text in a known encoding,
+    or a required column missing). `message`: what to tell staff, translated when shown."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(message)  # kept lazy: translated when shown, in the reader's language
+        self.message = message
+
+
+class RowOutcome(enum.StrEnum):
+    """What the import did with one row."""
+
+    LOADED = "loaded"
+    ALREADY_KNOWN = "already_known"
+    REFUSED = "refused"
+
+
+@dataclass
+class RowReport:
+    """One row of the file: its line (the row number in the sheet or the CSV file, the header's
+    row counted), the site's name as given, what was done, and notes (translatable texts:
+    what was guessed, what was left out, why a row was refused; none for a row loaded whole)."""
+
+    line: int
+    name: str
+    outcome: RowOutcome
+    notes: list[object] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class RejectedRow:
-    """A row that was not loaded. `line`: its line number in the file (the header is line 1)."""
+    """A row that was not loaded. `line`: its line number in the file (the header is line 1
+    when it is the first row); `reason`: translatable."""
 
     line: int
-    reason: str
+    reason: object
 
 
 @dataclass
 class ImportResult:
-    """What an import did: sites created, rows whose site already existed, rows rejected."""
+    """What an import did: sites created, rows whose site already existed, a report of every
+    row, and how the file was read (`file_kind` "xlsx" or "csv"; `encoding` "UTF-8", "UTF-8
+    with BOM" or "GBK" for a CSV file, None for .xlsx)."""
 
     created: list[SamplingSite] = field(default_factory=list)
     already_present: int = 0
-    rejected: list[RejectedRow] = field(default_factory=list)
+    rows: list[RowReport] = field(default_factory=list)
+    file_kind: str = "csv"
+    encoding: str | None = None
 
     @property
     def created_count(self) -> int:
         """How many new sites the import added."""
         return len(self.created)
 
+    @property
+    def rejected(self) -> list[RejectedRow]:
+        """The refused rows, with the first note as the reason."""
+        return [RejectedRow(line=row.line, reason=row.notes[0] if row.notes else "")
+                for row in self.rows if row.outcome == RowOutcome.REFUSED]
+
 
 class _BadRow(ValueError):
-    pass
+    def __init__(self, reason: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def parse_weekday_hours(text: str) -> list[tuple[time, time]]:
-    """Parse published hours like `09:00-17:00` or `09:00-12:00,14:00-17:00` into (opens, closes) pairs.
+    """Parse hours like `09:00-17:00`, `9:00—17:00`, `09:00-12:00,14:00-17:30` or
+    `上午8:30-12:00 下午2:00-5:30` into (opens, closes) pairs, sorted.
 
-    Full-width characters and Chinese separators are accepted. Raises ValueError for anything
-    else, an impossible time, a period that does not close after it opens, or overlapping periods.
+    Full-width characters, Chinese separators and dashes are accepted; 下午 (afternoon) adds 12
+    hours to a time before noon. Raises ValueError for anything else, an impossible time, a
+    period that does not close after it opens, or overlapping periods.
     """
     folded = unicodedata.normalize("NFKC", text or "").strip()
     if not folded:
         raise ValueError("no weekday hours")
     periods: list[tuple[time, time]] = []
     for part in _PERIOD_SEPARATORS.split(folded):
-        match = _PERIOD.match(part.strip())
+        part = part.strip()
+        if not part:
+            continue
+        match = _PERIOD.match(part)
         if not match:
-            raise ValueError(f"cannot read hours {part.strip()!r} (expected like 09:00-17:00)")
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
+            raise ValueError(f"cannot read hours {part!r} (expected like 09:00-17:00)")
+        first_half, h1, m1, second_half, h2, m2 = match.groups()
+        hours1, hours2 = int(h1), int(h2)
+        if first_half == "下午" and hours1 < 12:
+            hours1 += 12
+        if (second_half or first_half) == "下午" and hours2 < 12:
+            hours2 += 12
         try:
-            opens, closes = time(h1, m1), time(h2, m2)
+            opens, closes = time(hours1, int(m1)), time(hours2, int(m2))
         except ValueError as exc:
-            raise ValueError(f"impossible time in {part.strip()!r}") from exc
+            raise ValueError(f"impossible time in {part!r}") from exc
         if opens >= closes:
-            raise ValueError(f"hours {part.strip()!r} do not close after they open")
+            raise ValueError(f"hours {part!r} do not close after they open")
         periods.append((opens, closes))
+    if not periods:
+        raise ValueError("no weekday hours")
     periods.sort()
     for (_, earlier_close), (later_open, _) in zip(periods, periods[1:], strict=False):
         if later_open < earlier_close:
             raise ValueError(f"hours {folded!r} overlap")
     return periods
+
+
+def parse_published_hours(text: str) -> tuple[tuple[int, ...], list[tuple[time, time]]]:
+    """Parse published hours with their days: "周一至周五 9:00-17:00", "周一至周五9:00—17:00",
+    "工作日 08:30-12:00,14:00-17:30", "每天 9:00-12:00", or hours alone ("09:00-17:00", weekday
+    hours). Returns (weekdays, periods): weekdays 0 = Monday, periods as parse_weekday_hours.
+    Raises ValueError as parse_weekday_hours does.
+    """
+    folded = unicodedata.normalize("NFKC", text or "").strip()
+    days: tuple[int, ...] = WEEKDAYS
+    match = _DAY_RANGE.match(folded)
+    if match:
+        first, last = _DAY_NUMBERS[match.group(1)], _DAY_NUMBERS[match.group(2)]
+        if first > last:
+            raise ValueError(f"days {match.group(0).strip()!r} run backwards")
+        days, folded = tuple(range(first, last + 1)), folded[match.end():]
+    else:
+        for word, word_days in _DAY_WORDS.items():
+            if folded.startswith(word):
+                days, folded = word_days, folded[len(word):].lstrip(":： ")
+                break
+    return days, parse_weekday_hours(folded)
 
 
 def district_of(city: str) -> str | None:
@@ -100,74 +209,166 @@ def district_of(city: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _clean(value: str | None) -> str:
-    return unicodedata.normalize("NFC", value or "").strip(" \t\r\n\u3000\u00a0")
+def _clean(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a phone typed into a spreadsheet cell as a number
+    return unicodedata.normalize("NFC", str(value)).strip(" \t\r\n\u3000\u00a0")
 
 
-def _site_from_row(row: dict[str, str | None], timezone: str) -> SamplingSite:
-    name, province, city = _clean(row.get("name")), _clean(row.get("province")), _clean(row.get("city"))
-    missing = [column for column, value in (("name", name), ("province", province), ("city", city)) if not value]
-    if missing:
-        raise _BadRow(f"missing {', '.join(missing)}")
+def _header_key(value: object) -> str | None:
+    folded = unicodedata.normalize("NFKC", _clean(value)).lstrip("\ufeff").lower()
+    folded = re.sub(r"\s+", "", folded).rstrip(":")
+    for column, names in HEADER_NAMES.items():
+        if folded in names:
+            return column
+    return None
+
+
+def _table_rows(data: bytes, filename: str) -> tuple[list[tuple[int, list[object]]], str, str | None]:
+    """The file's rows as (line, cells), its kind ("xlsx" or "csv") and the CSV encoding used."""
+    if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise SiteFileError(_l("The file cannot be opened as an .xlsx spreadsheet. Save it again as .xlsx or .csv.")) from exc
+        try:
+            sheet = book.worksheets[0]
+            rows = [(number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        finally:
+            book.close()
+        return rows, "xlsx", None
+    if data.startswith(b"\xef\xbb\xbf"):
+        text, encoding = data.decode("utf-8-sig"), "UTF-8 with BOM"
+    else:
+        for codec, name in _ENCODINGS:
+            try:
+                text, encoding = data.decode(codec), name
+                break
+            except UnicodeDecodeError:
+                continue
+        else:  # pragma: no cover - gb18030 decodes any byte sequence that utf-8 refuses but a few
+            raise SiteFileError(_l("The file is not text in UTF-8 or GBK. Save it as .xlsx, or as CSV in UTF-8."))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    for cells in reader:
+        rows.append((reader.line_num, list(cells)))
+    return rows, "csv", encoding
+
+
+def _find_header(rows: list[tuple[int, list[object]]]) -> tuple[int, dict[str, int]]:
+    """The index of the header row in `rows` and the position of each column it names."""
+    best: tuple[int, dict[str, int]] = (0, {})
+    for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns: dict[str, int] = {}
+        for position, cell in enumerate(cells):
+            key = _header_key(cell)
+            if key is not None and key not in columns:
+                columns[key] = position
+        if all(column in columns for column in REQUIRED_COLUMNS):
+            return index, columns
+        if len(columns) > len(best[1]):
+            best = (index, columns)
+    absent = [column for column in REQUIRED_COLUMNS if column not in best[1]]
+    expected = "; ".join(f"{names[0]} / {next(n for n in names if not n.isascii())}"
+                         for column, names in HEADER_NAMES.items() if column in absent)
+    raise SiteFileError(_l("The file has no column for: %(columns)s. Name the columns in the first row.",
+                           columns=expected))
+
+
+def _phones_of(row: dict[str, str], province: str, city: str, district: str | None,
+               notes: list[object]) -> list[ReadPhone]:
+    phones: list[ReadPhone] = []
+    for text in split_phones(row.get("phone", "")):
+        try:
+            phone = read_phone(text, province, city, district)
+        except PhoneNotRecognised:
+            notes.append(_l("Phone “%(text)s” is not a phone number we can read: left out. Add it on the site's page.",
+                            text=text))
+            continue
+        if phone.number in {p.number for p in phones}:
+            continue
+        if phone.area_code_added:
+            notes.append(_l("Phone %(published)s has no area code: completed with %(area)s, the area code of "
+                            "%(city)s, as %(number)s.", published=phone.published, area=phone.area_code_added,
+                            city=city, number=display_number(phone.number)))
+        phones.append(phone)
+    if len(phones) > MAX_PHONES:
+        notes.append(_l("Only the first %(count)d phones are kept.", count=MAX_PHONES))
+    if not phones:
+        notes.append(_l("No phone we can read: loaded without one. Add the site's phone on its page."))
+    return phones
+
+
+def _site_from_row(row: dict[str, str], timezone: str, notes: list[object]) -> SamplingSite:
+    name, province, city = row.get("name", ""), row.get("province", ""), row.get("city", "")
+    if not name:
+        raise _BadRow(_l("No site name: not loaded."))
+    if not province:
+        raise _BadRow(_l("No province: not loaded."))
+    if not city:
+        raise _BadRow(_l("No city: not loaded."))
     try:
-        periods = parse_weekday_hours(row.get("weekday_hours") or "")
+        days, periods = parse_published_hours(row.get("weekday_hours", ""))
     except ValueError as exc:
-        raise _BadRow(str(exc)) from exc
+        raise _BadRow(_l("Hours “%(hours)s” cannot be read (write them like 周一至周五 9:00-17:00): not loaded.",
+                         hours=row.get("weekday_hours", ""))) from exc
+    district = row.get("district") or district_of(city)
     site = SamplingSite(
-        province=province,
-        name=name,
-        city=city,
-        district=district_of(city),
-        phone=_clean(row.get("phone")) or None,
-        fee=_clean(row.get("fee")) or None,
-        notes=_clean(row.get("notes")) or None,
-        source=_clean(row.get("source")) or None,
-        timezone=timezone,
-        slot_minutes=DEFAULT_SLOT_MINUTES,
-        places_per_slot=DEFAULT_PLACES_PER_SLOT,
-        active=True,
+        province=province, name=name, city=city, district=district,
+        address=row.get("address") or None, contact_person=row.get("contact_person") or None,
+        fee=row.get("fee") or None, notes=row.get("notes") or None, source=row.get("source") or None,
+        timezone=timezone, slot_minutes=DEFAULT_SLOT_MINUTES, places_per_slot=DEFAULT_PLACES_PER_SLOT, active=True,
     )
-    for weekday in WEEKDAYS:
+    set_site_phones(site, _phones_of(row, province, city, district, notes))
+    for weekday in days:
         for opens, closes in periods:
             site.opening_periods.append(OpeningPeriod(weekday=weekday, opens_at=opens, closes_at=closes))
     return site
 
 
-def import_sites(source: str | Path | TextIO | Iterable[str], *, timezone: str = "Asia/Shanghai") -> ImportResult:
-    """Load the sites of a published CSV list (a path, an open text file or lines) into the session.
+def import_sites(source: str | Path | bytes, *, filename: str = "", timezone: str = "Asia/Shanghai") -> ImportResult:
+    """Load the sites of a published list into the session: a path, or the file's bytes with its
+    `filename` (whose ending tells .xlsx from .csv; a zip archive's first bytes say .xlsx too).
 
-    New sites are added (the caller commits); a row whose (province, name) is already known,
-    in the database or earlier in the file, is counted in `already_present` and changes nothing.
-    Bad rows (missing name, province or city; unreadable hours) are listed in `rejected` with
-    their line numbers while the good rows are still loaded. `timezone`: the IANA zone of the
-    sites' opening hours. Raises SiteFileError if a required column is missing.
+    New sites are added (the caller commits); a row whose (province, name) is already known, in
+    the database or earlier in the file, is reported ALREADY_KNOWN and changes nothing, so
+    importing the same file again adds nothing. A row without a name, province, city or
+    readable hours is REFUSED while the good rows are still loaded; a phone that cannot be read
+    is left out of its row, which still loads. `timezone`: the IANA zone of the hours. Raises
+    SiteFileError when the file cannot be read as a list (unknown format or encoding, a
+    required column missing, or no row below the header).
     """
     if isinstance(source, (str, Path)):
-        with open(source, encoding="utf-8-sig", newline="") as handle:
-            return import_sites(handle, timezone=timezone)
-    reader = csv.DictReader(source)
-    columns = [(_clean(c) or "").lstrip("\ufeff") for c in (reader.fieldnames or [])]
-    reader.fieldnames = columns
-    absent = [column for column in REQUIRED_COLUMNS if column not in columns]
-    if absent:
-        raise SiteFileError(f"the file has no column {', '.join(absent)} (expected {', '.join(REQUIRED_COLUMNS)})")
-
+        path = Path(source)
+        return import_sites(path.read_bytes(), filename=path.name, timezone=timezone)
+    table, kind, encoding = _table_rows(source, filename)
+    header_index, columns = _find_header(table)
     known = {(province, name) for province, name in db.session.execute(select(SamplingSite.province, SamplingSite.name))}
-    result = ImportResult()
-    for row in reader:
-        # The line the row ends on: its own line, blank lines skipped (a quoted field may span lines).
-        line = reader.line_num
+    result = ImportResult(file_kind=kind, encoding=encoding)
+    for line, cells in table[header_index + 1:]:
+        row = {column: _clean(cells[position]) if position < len(cells) else "" for column, position in columns.items()}
+        if not any(row.values()):
+            continue
+        notes: list[object] = []
         try:
-            site = _site_from_row(row, timezone)
+            site = _site_from_row(row, timezone, notes)
         except _BadRow as exc:
-            result.rejected.append(RejectedRow(line=line, reason=str(exc)))
+            result.rows.append(RowReport(line=line, name=row.get("name", ""), outcome=RowOutcome.REFUSED,
+                                         notes=[exc.reason]))
             continue
         key = (site.province, site.name)
         if key in known:
             result.already_present += 1
+            result.rows.append(RowReport(line=line, name=site.name, outcome=RowOutcome.ALREADY_KNOWN, notes=[
+                _l("A site of this name is already known in %(province)s: nothing changed.", province=site.province)]))
             continue
         known.add(key)
         db.session.add(site)
         result.created.append(site)
+        result.rows.append(RowReport(line=line, name=site.name, outcome=RowOutcome.LOADED, notes=notes))
+    if not result.rows:
+        raise SiteFileError(_l("The file names the columns but lists no site below them."))
     db.session.flush()
     return result

@@ -21,6 +21,7 @@ from portal.core.identity import display_mobile
 from portal.core.models import SamplingSite
 from portal.core.pdf import data_uri
 from portal.sampling.content import opening_hours
+from portal.sampling.site_phones import SitePhone, site_phone_numbers
 
 
 @dataclass(frozen=True)
@@ -28,18 +29,18 @@ class SiteContact:
     """Where a site is and how to call it, as a poster shows them.
 
     `address`: the street address, or None when staff have not entered one (the poster then
-    shows the city and district); `phones`: the numbers to call, as shown (may be empty).
+    shows the city and district); `phones`: the numbers to call, each with its area code and its
+    `tel:` URI (`portal.sampling.site_phones.SitePhone`; may be empty).
     """
 
     address: str | None
-    phones: list[str]
+    phones: list[SitePhone]
 
 
 def site_contact(site: SamplingSite) -> SiteContact:
-    """The address and phones a poster shows for `site`: its address field and its one phone as
-    published. The one place posters read them, so that the site's several normalised phones
-    (when a site has them) reach every poster from here."""
-    return SiteContact(address=site.address or None, phones=[site.phone] if site.phone else [])
+    """The address and phones a poster shows for `site`: its address field and its phones,
+    normalised with their area code (`site_phone_numbers`). The one place posters read them."""
+    return SiteContact(address=site.address or None, phones=site_phone_numbers(site))
 
 
 @dataclass(frozen=True)

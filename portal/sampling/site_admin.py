@@ -16,10 +16,11 @@ from portal.core import audit
 from portal.core.extensions import db
 from portal.core.models import Appointment, AppointmentStatus, OpeningPeriod, SamplingSite, SiteClosure, Slot, utcnow
 from portal.sampling import notices, slots
+from portal.sampling.site_phones import site_phone_numbers
 from portal.core.csv_export import safe_cell
 
 EXPORT_COLUMNS = ("name", "city", "province", "weekday_hours", "phone", "fee", "notes", "source",
-                  "district", "address", "accessibility_notes", "slot_minutes", "places_per_slot",
+                  "district", "address", "contact_person", "accessibility_notes", "slot_minutes", "places_per_slot",
                   "booking_horizon_days", "minimum_notice_minutes", "timezone", "active")
 
 
@@ -112,8 +113,10 @@ def export_sites_csv(sites: Sequence[SamplingSite]) -> str:
     writer.writerow(EXPORT_COLUMNS)
     for site in sites:
         writer.writerow([safe_cell(cell) for cell in [
-            site.name, site.city, site.province, periods_text(site, 0).replace(" ", ""), site.phone or "",
+            site.name, site.city, site.province, periods_text(site, 0).replace(" ", ""),
+            "、".join(phone.display for phone in site_phone_numbers(site)),
             site.fee or "", site.notes or "", site.source or "", site.district or "", site.address or "",
+            site.contact_person or "",
             site.accessibility_notes or "", site.slot_minutes, site.places_per_slot, site.booking_horizon_days,
             site.minimum_notice_minutes, site.timezone, "yes" if site.active else "no",
         ]])

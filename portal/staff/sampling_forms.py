@@ -80,7 +80,9 @@ class SiteForm(PortalForm):
     city = StringField(_l("City"), validators=[DataRequired(message=_l("Enter the city")), Length(max=100)])
     district = StringField(_l("District"), validators=[Optional(), Length(max=100)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=100)])
+    # One phone a line; read in the view with the city typed (an area code may be added).
+    phones = TextAreaField(_l("Phones"), validators=[Optional(), Length(max=1000)])
     accessibility_notes = TextAreaField(_l("Accessibility notes"), validators=[Optional(), Length(max=1000)])
     timezone = StringField(_l("Time zone"), default="Asia/Shanghai",
                            validators=[DataRequired(message=_l("Enter a time zone, like Asia/Shanghai"))])
@@ -153,9 +155,10 @@ class ClosureForm(PortalForm):
 
 
 class ImportForm(PortalForm):
-    """A published list of sites (CSV)."""
+    """A published list of sites (.xlsx or .csv)."""
 
-    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file"))])
+    file = FileField(_l("List of sites (.xlsx or .csv)"), validators=[
+        FileRequired(message=_l("Choose the list of sites, an .xlsx or .csv file"))])
 
 
 class CheckInForm(PortalForm):

@@ -8,7 +8,6 @@ not exist. Every page that shows personal data records an audit event.
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,6 +54,14 @@ from portal.forms import ConfirmForm, flat_errors
 from portal.forms.sampling import AttendeesForm
 from portal.sampling.importer import SiteFileError, import_sites, parse_weekday_hours
 from portal.sampling.messages import message_for, tube_problem_message
+from portal.sampling.site_phones import (
+    MAX_PHONES,
+    PhoneNotRecognised,
+    ReadPhone,
+    phones_text,
+    read_phone,
+    set_site_phones,
+)
 from portal.sampling.site_admin import (
     add_closure,
     export_sites_csv,
@@ -154,10 +161,11 @@ def sampling_sites() -> str:
 
 def _site_form_data(site: SamplingSite) -> dict[str, Any]:
     data = {name: getattr(site, name) for name in (
-        "name", "province", "city", "district", "address", "phone", "accessibility_notes", "timezone",
+        "name", "province", "city", "district", "address", "contact_person", "accessibility_notes", "timezone",
         "slot_minutes", "places_per_slot", "booking_horizon_days", "minimum_notice_minutes", "active",
         "tube_label_format")}
     data["tube_check_algorithm"] = site.tube_check_algorithm or ""
+    data["phones"] = phones_text(site)
     for weekday, name in enumerate(WEEKDAY_FIELDS):
         data[name] = periods_text(site, weekday)
     return data
@@ -173,6 +181,8 @@ def sampling_site_edit(site_id: int | None = None) -> str | Response:
     site = _my_site(site_id) if site_id is not None else None
     form = SiteForm(data=_site_form_data(site) if site is not None and request.method == "GET" else None)
     valid = form.validate_on_submit()
+    typed_phones = _typed_phones(form) if valid else None
+    valid = valid and typed_phones is not None
     typed_format = _typed_label_format(form)
     if valid and typed_format is not None:
         other = samples.site_with_same_labels(typed_format, other_than=site.id if site is not None else None)
@@ -188,8 +198,9 @@ def sampling_site_edit(site_id: int | None = None) -> str | Response:
         for name in ("name", "province", "city", "timezone", "slot_minutes", "places_per_slot",
                      "booking_horizon_days", "minimum_notice_minutes", "active"):
             setattr(site, name, getattr(form, name).data)
-        for name in ("district", "address", "phone", "accessibility_notes"):
+        for name in ("district", "address", "contact_person", "accessibility_notes"):
             setattr(site, name, getattr(form, name).data or None)
+        set_site_phones(site, typed_phones or [])
         site.tube_label_format = typed_format.template if typed_format else None
         site.tube_check_algorithm = typed_format.check.code if typed_format and typed_format.check else None
         set_opening_periods(site, {
@@ -209,6 +220,25 @@ def sampling_site_edit(site_id: int | None = None) -> str | Response:
     today = _local_today(site) if site is not None else utcnow().date()
     return render_template("staff/sampling/site_form.html", form=form, site=site, errors=flat_errors(form),
                            label_example=shown_format.example(today) if shown_format else None)
+
+
+def _typed_phones(form: SiteForm) -> list[ReadPhone] | None:
+    """The phones typed in the site form, one a line, read with the city typed (an office number
+    without its area code gets the city's); None when a line cannot be read (the form says which)."""
+    lines = [line.strip() for line in (form.phones.data or "").splitlines() if line.strip()]
+    if len(lines) > MAX_PHONES:
+        form.phones.errors = [_("Enter at most %(count)d phones, one a line", count=MAX_PHONES)]
+        return None
+    phones: list[ReadPhone] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            phones.append(read_phone(line, form.province.data, form.city.data, form.district.data or None))
+        except PhoneNotRecognised:
+            form.phones.errors = [_(
+                "Line %(line)d, “%(text)s”: enter each phone on its own line with its area code, like "
+                "0513-8330 9663, or a mobile number, like 138 0013 8000", line=number, text=line)]
+            return None
+    return phones
 
 
 def _typed_label_format(form: SiteForm) -> LabelFormat | None:
@@ -262,16 +292,17 @@ def sampling_closure_remove(site_id: int, closure_id: int) -> Response:
 @bp.route("/sampling/sites/import", methods=["GET", "POST"])
 @requires(Permission.MANAGE_SITES)
 def sampling_import() -> str | Response:
-    """Import a published list of sites (CSV); bad rows are listed with their line numbers."""
+    """Import a published list of sites (.xlsx, or .csv in UTF-8 or GBK, English or Chinese
+    headers); every row is reported: loaded (with what was guessed), already known, or refused."""
     form = ImportForm()
     result = None
     problem = None
     if form.validate_on_submit():
-        text = form.file.data.read().decode("utf-8-sig", errors="replace")
+        upload = form.file.data
         try:
-            result = import_sites(io.StringIO(text))
+            result = import_sites(upload.read(), filename=upload.filename or "")
         except SiteFileError as exc:
-            problem = str(exc)
+            problem = exc.message
             db.session.rollback()
         else:
             today = utcnow().date()

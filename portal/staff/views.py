@@ -44,6 +44,7 @@ from portal.staff.labels import label
 from portal.staff.urgent_banner import urgency_reason
 from portal.staff.queue import filtered_query, find_visible_item, is_overdue, queue_page, visible_items_filter
 from portal.staff.queue_rows import activity_words, queue_rows
+from portal.sampling.site_phones import site_phone_numbers
 from portal.tips import replies
 from portal.triage import alerts, owners, workflow
 from portal.triage.attachments import attachments_for
@@ -62,7 +63,7 @@ def _site_timezone() -> str:
 def _staff_template_helpers() -> dict[str, Any]:
     helpers: dict[str, Any] = {"label": label, "is_overdue": is_overdue, "site_tz": _site_timezone(),
                                "can": lambda permission: _can(permission), "Permission": Permission,
-                               "group_name": group_name}
+                               "group_name": group_name, "site_phone_numbers": site_phone_numbers}
     if current_user.is_authenticated and request.endpoint and not request.endpoint.startswith("staff.login"):
         # The urgent banner: one line per urgent item nobody has in hand (portal.triage.alerts).
         helpers.update(urgent_banner=alerts.banner(visible_items_filter(current_user), clock.now()),

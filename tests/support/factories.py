@@ -10,6 +10,7 @@ from portal.core.models import Channel, InboundMessage, IntakeItem, ItemKind, Op
 from portal.core.permissions import Role
 from portal.core.security.crypto import lookup_hash
 from portal.staff.accounts import create_staff_user
+from portal.sampling.site_phones import read_phone, set_site_phones, split_phones
 from portal.tips.service import TipReceipt, create_tip as _create_tip
 
 STAFF_PASSWORD = "correct horse battery staple"
@@ -31,10 +32,15 @@ def create_tip(**overrides: object) -> TipReceipt:
     return receipt
 
 
-def create_site(**overrides: object) -> SamplingSite:
-    values: dict = dict(province="江苏省", name="南通市公安局", city="南通市", phone="83309663", slot_minutes=20, places_per_slot=3)
+def create_site(phone: str | None = "0513-83309663", **overrides: object) -> SamplingSite:
+    """A committed site open 09:00-17:00 on weekdays; `phone`: its phones as published, several
+    separated like 83309663、13812345678 (completed with the area code of the site's city, as the
+    import does), or None for none."""
+    values: dict = dict(province="江苏省", name="南通市公安局", city="南通市", slot_minutes=20, places_per_slot=3)
     values.update(overrides)
     site = SamplingSite(**values)
+    if phone:
+        set_site_phones(site, [read_phone(text, site.province, site.city, site.district) for text in split_phones(phone)])
     for weekday in range(5):
         site.opening_periods.append(OpeningPeriod(weekday=weekday, opens_at=time(9), closes_at=time(17)))
     db.session.add(site)

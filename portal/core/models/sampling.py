@@ -41,7 +41,8 @@ class SamplingSite(db.Model):
     city: Mapped[str] = mapped_column(String(100))  # the city as published, e.g. 南通市通州区
     district: Mapped[str | None] = mapped_column(String(100))
     address: Mapped[str | None] = mapped_column(String(300))
-    phone: Mapped[str | None] = mapped_column(String(40))  # as published, e.g. 83309663
+    # The person published as the site's contact (联系人); the phones are `phones`.
+    contact_person: Mapped[str | None] = mapped_column(String(100))
     fee: Mapped[str | None] = mapped_column(String(40))
     notes: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
@@ -61,8 +62,41 @@ class SamplingSite(db.Model):
     opening_periods: Mapped[list["OpeningPeriod"]] = relationship(
         back_populates="site", cascade="all, delete-orphan", order_by="(OpeningPeriod.weekday, OpeningPeriod.opens_at)"
     )
+    phones: Mapped[list["SitePhoneNumber"]] = relationship(
+        back_populates="site", cascade="all, delete-orphan", order_by="SitePhoneNumber.position"
+    )
 
     __table_args__ = (UniqueConstraint("province", "name", name="uq_sampling_site_province_name"),)
+
+
+class PhoneKind(enum.StrEnum):
+    """What kind of line a site's phone is (portal.sampling.site_phones decides it from the number)."""
+
+    OFFICE = "office"  # a fixed line, with its area code
+    MOBILE = "mobile"
+
+
+class SitePhoneNumber(db.Model):
+    """One of a site's phones, in the order published (`position` 0 first).
+
+    `number` is E.164 (+8651383309663), completed with the area code of the site's city when the
+    list left it out; `published` keeps the text as the list gave it (83309663), so a guess can be
+    checked against the source. Normalised by portal.sampling.site_phones.
+    """
+
+    __tablename__ = "site_phone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sampling_site.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    number: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[PhoneKind] = mapped_column(value_enum(PhoneKind, 10))
+    label: Mapped[str | None] = mapped_column(String(60))  # e.g. 值班室, as published
+    published: Mapped[str | None] = mapped_column(String(60))
+
+    site: Mapped[SamplingSite] = relationship(back_populates="phones")
+
+    __table_args__ = (UniqueConstraint("site_id", "position", name="uq_site_phone_site_id_position"),)
 
 
 class OpeningPeriod(db.Model):

@@ -38,6 +38,7 @@ from portal.web.sampling.pages import (
 )
 from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, party_too_large_message, public_message_for
 from portal.sampling.slots import available_days, local_day, slots_for_day
+from portal.sampling.site_phones import site_phone_numbers
 
 
 # The draft's key for the site chosen before the journey began (start_at_site).
@@ -254,4 +255,4 @@ def choose_time(site_id: int, day: str) -> str | Response:
 
 @bp.context_processor
 def _sampling_template_helpers() -> dict[str, Any]:
-    return {"status_label": status_label, "keep_change": change_args()}
+    return {"status_label": status_label, "keep_change": change_args(), "site_phone_numbers": site_phone_numbers}

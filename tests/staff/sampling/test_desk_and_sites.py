@@ -248,7 +248,7 @@ def test_site_staff_cannot_move_a_booking_to_another_sites_time_by_forging_the_s
 
 
 def test_the_sites_csv_export_does_not_let_a_spreadsheet_run_a_site_name_as_a_formula(app):
-    create_site(name='=HYPERLINK("http://evil","x")', phone="-2+3", notes="+1+cmd|' /C calc'!A0")
+    create_site(name='=HYPERLINK("http://evil","x")', contact_person="-2+3", notes="+1+cmd|' /C calc'!A0")
     create_staff(Role.ADMIN, username="admin")
     admin = _signed_in(app, "admin")
     rows = list(csv.reader(io.StringIO(admin.get("/staff/sampling/sites/export.csv").get_data(as_text=True))))
@@ -261,7 +261,7 @@ def test_an_admin_creates_a_site_with_two_periods_a_day_and_the_last_slot_ends_a
     create_staff(Role.ADMIN, username="admin")
     admin = _signed_in(app, "admin")
     form = {"name": "崇川分局", "province": "江苏省", "city": "南通市", "district": "崇川区", "address": "南通市崇川区1号",
-            "phone": "0513-83309663", "accessibility_notes": "一楼有无障碍通道", "timezone": "Asia/Shanghai",
+            "phones": "0513-83309663", "accessibility_notes": "一楼有无障碍通道", "timezone": "Asia/Shanghai",
             "hours_mon": "09:00-12:00, 14:00-17:00", "hours_tue": "09:00-12:00, 14:00-17:00",
             "hours_wed": "", "hours_thu": "", "hours_fri": "", "hours_sat": "", "hours_sun": "",
             "slot_minutes": "25", "places_per_slot": "4", "booking_horizon_days": "30", "minimum_notice_minutes": "120",
@@ -305,7 +305,7 @@ def test_the_csv_export_reads_back_through_the_import(app):
         "file": (io.BytesIO(text.encode("utf-8")), "sites.csv")}, content_type="multipart/form-data", headers=EN)
     assert imported.status_code == 200 and "1 sites added" in text_of(imported)
     site = db.session.scalars(select(SamplingSite)).one()
-    assert (site.name, site.phone) == ("南通市公安局", "83309663")
+    assert site.name == "南通市公安局" and [p.number for p in site.phones] == ["+8651383309663"]
     assert [p.weekday for p in site.opening_periods] == [0, 1, 2, 3, 4]
     assert re.search(r"0 rows not loaded", text_of(imported))
 

@@ -77,7 +77,7 @@ def test_a_site_poster_pdf_holds_its_name_address_phone_and_hotline_and_its_qr_c
     assert response.headers["Content-Disposition"] == f'attachment; filename="poster-site-{site.id}-zh.pdf"'
     assert response.headers["Cache-Control"] == "no-store"
     text = _pdf_text(response.data)
-    for words in ("免费采血", "南通市公安局", ADDRESS, "83309663", "星期一至星期五", "扫码预约", HOTLINE_SHOWN.replace(" ", ""),
+    for words in ("免费采血", "南通市公安局", ADDRESS, "0513-83309663", "星期一至星期五", "扫码预约", HOTLINE_SHOWN.replace(" ", ""),
                   "“预约”", "“举报”", "110"):
         assert words in text, words
     assert _qr_codes(response.data, tmp_path) == [f"{BASE_URL}/sampling/at/{site.id}"]
@@ -92,7 +92,7 @@ def test_a_site_poster_pdf_in_english_says_the_same_in_english(app: Flask, tmp_p
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == f'attachment; filename="poster-site-{site.id}-en.pdf"'
     text = _pdf_text(response.data)
-    for words in ("FreeDNAsampling", "NantongPolice", ADDRESS, "051383309663", "MondaytoFriday", "Scantobook",
+    for words in ("FreeDNAsampling", "NantongPolice", ADDRESS, "0513-83309663", "MondaytoFriday", "Scantobook",
                   "BOOK", "TIP"):
         assert words in text, words
     assert _qr_codes(response.data, tmp_path) == [f"{BASE_URL}/sampling/at/{site.id}"]
@@ -123,7 +123,7 @@ def test_the_poster_print_page_shows_the_poster_in_chinese_and_in_english(app: F
     response, page = get_page(client, f"/staff/sampling/sites/{site.id}/poster", headers=ZH)
     text = text_of(response)
     assert page.html_lang == "zh-CN"
-    for words in ("免费采血", site.name, ADDRESS, "83309663", "星期一至星期五 上午9:00–下午5:00", "扫码预约",
+    for words in ("免费采血", site.name, ADDRESS, "0513-8330 9663", "星期一至星期五 上午9:00–下午5:00", "扫码预约",
                   f"{BASE_URL}/sampling/at/{site.id}", "短信热线", HOTLINE_SHOWN, "下载中文PDF"):
         assert words in text, words
     assert 'src="data:image/svg+xml;base64,' in response.get_data(as_text=True)
