@@ -9,6 +9,7 @@ from sqlalchemy import select
 from stdnum.cn import ric
 
 from portal.core.extensions import db
+from portal.core.public_holidays import days_off
 from portal.core.models import ApplicantRole, Appointment, SamplingSite, Slot
 from portal.sampling.booking import book_appointment
 
@@ -53,11 +54,17 @@ def book(slot: Slot, id_numbers: list[str], **overrides: object) -> Appointment:
 
 
 def next_weekday(days_ahead: int = 2) -> date:
-    """A Monday-to-Friday date at least `days_ahead` days from today (UTC)."""
+    """A Monday-to-Friday date at least `days_ahead` days from today (UTC) that is not a public
+    holiday (sites close on those: portal.sampling.site_calendar)."""
     day = datetime.now(timezone.utc).date() + timedelta(days=days_ahead)
-    while day.weekday() >= 5:
+    while day.weekday() >= 5 or is_day_off(day):
         day += timedelta(days=1)
     return day
+
+
+def is_day_off(day: date) -> bool:
+    """Whether `day` is one of China's public days off (portal.core.public_holidays)."""
+    return day in days_off(day, day)
 
 
 def slot_at(site: SamplingSite, day: date, utc_hour: int, utc_minute: int = 0, *, capacity: int = 3) -> Slot:
