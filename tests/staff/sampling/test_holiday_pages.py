@@ -111,5 +111,5 @@ def test_a_booking_on_a_day_the_site_now_closes_is_listed_on_the_warning(app, mo
 
     for url in ("/staff/sampling/sites", f"/staff/sampling/sites/{site.id}/holidays"):
         page, _ = get_page(admin, url, headers=EN)
-        assert "1 booking is on a day the site is now closed for a public holiday" in text_of(page)
+        assert "1 booking is on a day the site no longer opens" in text_of(page)
         assert appointment.item.reference in text_of(page)
