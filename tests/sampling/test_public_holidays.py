@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
+import pytest
+
 from portal.core import public_holidays
 from portal.core.extensions import db
-from portal.core.models import OpeningPeriod
+from portal.core.models import ApplicantRole, OpeningPeriod
+from portal.sampling.booking import SiteClosed, book_appointment
 from portal.sampling.holiday_admin import decide_day, unpublished_years_ahead
 from portal.sampling.slots import available_days, open_slots_ahead, slots_for_day
 from tests.support.factories import create_site, create_staff
-from tests.support.sampling import slot_at
+from tests.support.sampling import resident_id, slot_at
 from tests.support.staff import control_clock
 
 SHANGHAI_9AM = time(1, 0)  # 09:00 in Asia/Shanghai, as UTC
@@ -34,14 +37,18 @@ def test_new_years_day_2027_is_not_offered_at_any_site(app, monkeypatch):
     weekday_site = create_site()
     every_day_site = _every_day_site("如东县公安局")
     open_slots_ahead()
-    # A slot opened before the site knew of the holiday is not offered either.
-    slot_at(weekday_site, date(2027, 1, 1), 2)
+    # A slot opened before the site knew of the holiday is neither offered nor bookable.
+    early = slot_at(weekday_site, date(2027, 1, 1), 2)
     db.session.commit()
 
     for site in (weekday_site, every_day_site):
         assert date(2027, 1, 1) not in available_days(site)
         assert slots_for_day(site, date(2027, 1, 1)) == []
         assert date(2026, 12, 31) in available_days(site)  # the working day before stays open
+    with pytest.raises(SiteClosed):
+        book_appointment(slot_id=early.id, applicant_role=ApplicantRole.PARENT, applicant_name="王秀英",
+                         applicant_phone="+8613800138000", attendees=[("王秀英", "parent", resident_id(), None)],
+                         consent=True, language="zh")
 
 
 def test_the_spring_festival_2027_is_closed(app, monkeypatch):
