@@ -45,6 +45,7 @@ import portal.staff.bulk  # noqa: E402,F401
 import portal.staff.classify_views  # noqa: E402,F401
 import portal.staff.duty_phone  # noqa: E402,F401
 import portal.staff.feedback  # noqa: E402,F401
+import portal.staff.holiday_views  # noqa: E402,F401
 import portal.staff.item_actions  # noqa: E402,F401
 import portal.staff.live_alerts  # noqa: E402,F401
 import portal.staff.login  # noqa: E402,F401

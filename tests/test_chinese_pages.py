@@ -31,6 +31,7 @@ ALLOWED_WORDS = frozenset({
     "Excel", "xlsx", "csv",  # a spreadsheet program and its file types, named as they are
     "UTF", "GBK",  # the text encodings a list of sites may be saved in
     "SHA",  # SHA-256, the checksum printed with a case file's attachments
+    "holidays",  # the library the public holiday schedules come from, named on a site's holidays page
 }) | OPT_OUT_WORDS | OPT_IN_WORDS  # SMS words are texted as they are (STOP, TD, START), whatever the language
 # Text that is typed as it is, whatever the language: a sampling site file's column names, and the
 # parts of a tube label format.

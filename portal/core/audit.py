@@ -22,6 +22,7 @@ NON_PERSONAL_FIELDS = frozenset({
     "feedback_kind",  # which feedback template was given to a tipster (a code, never its text)
     "removal_reason",  # why a passage was removed (portal.triage.redaction.RemovalReason: a code)
     "file_format",  # which file an export wrote ("csv" or "xlsx")
+    "day_open",  # staff's decision for a site's day against the holiday calendar ("open" or "closed")
 })
 
 

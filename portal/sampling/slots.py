@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.core.models import Appointment, SamplingSite, SiteClosure, Slot, utcnow
+from portal.sampling.site_calendar import holiday_closed_days, working_weekdays
 
 # Families need time to travel; a slot starting sooner than this is not offered (nor bookable).
 # Each site sets its own (`minimum_notice_minutes`); this is the default of a new site.
@@ -32,7 +33,8 @@ def local_day(site: SamplingSite, instant: datetime) -> date:
 
 
 def closed_days(site: SamplingSite, first: date, last: date) -> set[date]:
-    """The local dates from `first` to `last` (inclusive) on which the site has a closure."""
+    """The local dates from `first` to `last` (inclusive) on which the site has a closure, or is
+    closed for a public holiday (`site_calendar.holiday_closed_days`)."""
     closures = db.session.scalars(
         select(SiteClosure).where(
             SiteClosure.site_id == site.id, SiteClosure.starts_on <= last, SiteClosure.ends_on >= first
@@ -44,6 +46,7 @@ def closed_days(site: SamplingSite, first: date, last: date) -> set[date]:
         while day <= min(closure.ends_on, last):
             days.add(day)
             day += timedelta(days=1)
+    days |= holiday_closed_days(site, first, last)
     return days
 
 
@@ -73,7 +76,9 @@ def open_slots(site: SamplingSite, start: date, days: int) -> int:
 
     Each opening period of each day is cut into `site.slot_minutes`-long slots of
     `site.places_per_slot` places, from opening time on; the last slot ends at or before closing
-    time. Days with a SiteClosure get none. Slots that already exist (same site and start) are left
+    time. Days with a SiteClosure or a public holiday (`closed_days`) get none; a weekend
+    make-up working day gets the periods of the weekday it works as
+    (`site_calendar.working_weekdays`). Slots that already exist (same site and start) are left
     alone, so running this again creates nothing. Adds to the session; the caller commits.
     """
     if days <= 0:
@@ -91,13 +96,14 @@ def open_slots(site: SamplingSite, start: date, days: int) -> int:
         )
     )
     closed = closed_days(site, start, last)
+    working = working_weekdays(site, start, last)
     created = 0
     for offset in range(days):
         day = start + timedelta(days=offset)
         if day in closed:
             continue
         for period in site.opening_periods:
-            if period.weekday != day.weekday():
+            if period.weekday != working.get(day, day.weekday()):
                 continue
             # Wall-clock arithmetic in the site's zone, then converted: right even across DST changes.
             begins = datetime.combine(day, period.opens_at, tzinfo=zone)

@@ -86,6 +86,7 @@ from portal.staff.sampling_forms import (
 from portal.core.security.masking import mask_identity_number
 from portal.staff.blueprint import bp
 from portal.staff.labels import LABELS, label
+from portal.staff.holiday_views import holiday_warning
 from portal.staff.queue import find_visible_item, visible_items_filter
 from portal.core.tube_numbers import LabelFormat, parse_label_format
 
@@ -156,7 +157,7 @@ def sampling_sites() -> str:
     """Every sampling site, with links to edit it, its closures and its day list."""
     sites = db.session.scalars(select(SamplingSite).order_by(SamplingSite.province, SamplingSite.city,
                                                              SamplingSite.id)).all()
-    return render_template("staff/sampling/sites.html", sites=sites)
+    return render_template("staff/sampling/sites.html", sites=sites, holiday_warning=holiday_warning(list(sites)))
 
 
 def _site_form_data(site: SamplingSite) -> dict[str, Any]:
@@ -219,7 +220,8 @@ def sampling_site_edit(site_id: int | None = None) -> str | Response:
         shown_format = samples.site_label_format(site)
     today = _local_today(site) if site is not None else utcnow().date()
     return render_template("staff/sampling/site_form.html", form=form, site=site, errors=flat_errors(form),
-                           label_example=shown_format.example(today) if shown_format else None)
+                           label_example=shown_format.example(today) if shown_format else None,
+                           holiday_warning=holiday_warning([site]) if site is not None else None)
 
 
 def _typed_phones(form: SiteForm) -> list[ReadPhone] | None:
@@ -268,7 +270,7 @@ def sampling_closures(site_id: int) -> str | Response:
                                   .order_by(SiteClosure.starts_on.desc())).all()
     return render_template("staff/sampling/closures.html", site=site, form=form, closures=closures,
                            remove_form=RemoveClosureForm(),
-                           errors=flat_errors(form))
+                           errors=flat_errors(form), holiday_warning=holiday_warning([site]))
 
 
 @bp.post("/sampling/sites/<int:site_id>/closures/<int:closure_id>/remove")

@@ -23,8 +23,9 @@ from portal.sampling.booking import (
 )
 from portal.core.security.crypto import lookup_hash
 from portal.core.sms.segments import MAX_NOTICE_SEGMENTS, segments
+from portal.sampling.slots import local_day
 from tests.support.factories import create_site, create_slot
-from tests.support.sampling import next_weekday, resident_id, slot_at
+from tests.support.sampling import next_weekday, reopen_if_day_off, resident_id, slot_at
 
 PHONE = "+8613800138000"
 
@@ -152,6 +153,8 @@ def test_slots_of_closed_sites_past_times_and_unknown_ids_are_refused(app):
     soon = Slot(site=site, starts_at=soon_start, ends_at=soon_start + timedelta(minutes=20), capacity=3)
     db.session.add_all([past, soon])
     db.session.commit()
+    for instant in (past_start, soon_start):  # in the past or too soon, whatever day the test runs
+        reopen_if_day_off(site, local_day(site, instant))
 
     for refused, error in ((past, SlotInPast), (soon, SlotInPast)):
         with pytest.raises(error):

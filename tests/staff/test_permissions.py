@@ -83,6 +83,8 @@ URL_VALUES: dict[str, Callable[[Scope], object]] = {
     "site_id": lambda s: s.site_id,
     # No closure needs to exist: the permission check comes first (403), an allowed role gets 404.
     "closure_id": lambda s: 1,
+    # Nor a decision for a day against the holiday calendar (portal/staff/holiday_views.py).
+    "decision_id": lambda s: 1,
     # A feedback template's kind (portal.tips.feedback.FEEDBACK_KINDS).
     "kind": lambda s: "still_checking",
     # A file attached to the item (portal/staff/attachments.py).

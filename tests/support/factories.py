@@ -8,6 +8,7 @@ from portal.core.extensions import db
 from portal.core.intake import new_item
 from portal.core.models import Channel, InboundMessage, IntakeItem, ItemKind, OpeningPeriod, SamplingSite, Slot, StaffUser, TipCategory
 from portal.core.permissions import Role
+from portal.core.public_holidays import days_off
 from portal.core.security.crypto import lookup_hash
 from portal.staff.accounts import create_staff_user
 from portal.sampling.site_phones import read_phone, set_site_phones, split_phones
@@ -50,9 +51,10 @@ def create_site(phone: str | None = "0513-83309663", **overrides: object) -> Sam
 
 def create_slot(site: SamplingSite, *, starts_at: datetime | None = None, capacity: int = 3, booked: int = 0) -> Slot:
     if starts_at is None:
-        # 09:00 Asia/Shanghai (01:00 UTC) on the next weekday at least two days away.
+        # 09:00 Asia/Shanghai (01:00 UTC) on the next weekday at least two days away that is
+        # not a public holiday (sites close on those).
         day = datetime.now(timezone.utc).date() + timedelta(days=2)
-        while day.weekday() >= 5:
+        while day.weekday() >= 5 or day in days_off(day, day):
             day += timedelta(days=1)
         starts_at = datetime.combine(day, time(1, 0), tzinfo=timezone.utc)
     slot = Slot(site=site, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=site.slot_minutes),

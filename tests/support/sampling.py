@@ -9,7 +9,8 @@ from sqlalchemy import select
 from stdnum.cn import ric
 
 from portal.core.extensions import db
-from portal.core.models import ApplicantRole, Appointment, SamplingSite, Slot
+from portal.core.public_holidays import days_off
+from portal.core.models import ApplicantRole, Appointment, SamplingSite, SiteDayOverride, Slot
 from portal.sampling.booking import book_appointment
 
 # Settings for an app whose form limits a whole booking journey cannot reach: each journey posts
@@ -53,11 +54,28 @@ def book(slot: Slot, id_numbers: list[str], **overrides: object) -> Appointment:
 
 
 def next_weekday(days_ahead: int = 2) -> date:
-    """A Monday-to-Friday date at least `days_ahead` days from today (UTC)."""
+    """A Monday-to-Friday date at least `days_ahead` days from today (UTC) that is not a public
+    holiday (sites close on those: portal.sampling.site_calendar)."""
     day = datetime.now(timezone.utc).date() + timedelta(days=days_ahead)
-    while day.weekday() >= 5:
+    while day.weekday() >= 5 or is_day_off(day):
         day += timedelta(days=1)
     return day
+
+
+def is_day_off(day: date) -> bool:
+    """Whether `day` is one of China's public days off (portal.core.public_holidays)."""
+    return day in days_off(day, day)
+
+
+def reopen_if_day_off(site: SamplingSite, day: date) -> None:
+    """When `day` is a public day off, record that the site opens anyway (a staff decision, as a
+    site that works on a holiday has), so that a test booking for today runs on any day of the
+    year; committed. Does nothing when the site has a decision for that day already."""
+    decided = db.session.scalar(select(SiteDayOverride).where(SiteDayOverride.site_id == site.id,
+                                                              SiteDayOverride.day == day))
+    if is_day_off(day) and decided is None:
+        db.session.add(SiteDayOverride(site_id=site.id, day=day, open=True, reason="open for the test"))
+        db.session.commit()
 
 
 def slot_at(site: SamplingSite, day: date, utc_hour: int, utc_minute: int = 0, *, capacity: int = 3) -> Slot:

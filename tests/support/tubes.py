@@ -17,7 +17,7 @@ from portal.sampling.booking import book_appointment
 from portal.sampling.desk import check_in
 from tests.support.factories import create_staff
 from tests.support.helpers import csrf_token, get_page, parse_page, text_of
-from tests.support.sampling import resident_id
+from tests.support.sampling import reopen_if_day_off, resident_id
 from tests.support.staff import sign_in
 
 EN = {"Accept-Language": "en"}
@@ -34,6 +34,7 @@ def today_slot(site: SamplingSite, capacity: int = 6) -> Slot:
     slot = Slot(site=site, starts_at=starts, ends_at=starts + timedelta(minutes=20), capacity=capacity, booked=0)
     db.session.add(slot)
     db.session.commit()
+    reopen_if_day_off(site, starts.astimezone(zone).date())
     return slot
 
 

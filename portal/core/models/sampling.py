@@ -132,6 +132,25 @@ class SiteClosure(db.Model):
     __table_args__ = (CheckConstraint("starts_on <= ends_on", name="starts_before_ends"),)
 
 
+class SiteDayOverride(db.Model):
+    """Staff's decision for one local day of one site against the public holiday calendar
+    (portal.core.public_holidays): `open` reopens a public holiday or confirms a weekend make-up
+    working day (调休); not `open` closes a make-up working day (or any day) that the calendar
+    would open. One per site and day; removing it returns the day to the calendar."""
+
+    __tablename__ = "site_day_override"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sampling_site.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    open: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("site_id", "day", name="uq_site_day_override_site_id_day"),)
+
+
 class Slot(db.Model):
     """A bookable time at a site. `booked` can never exceed `capacity`: the database checks it,
     and `booking.take_places` changes it with one conditional UPDATE."""

@@ -38,7 +38,7 @@ from portal.hotline.incoming import ID_NUMBER_PLACEHOLDER as ID_PLACEHOLDER
 from portal.core.sms.segments import MAX_NOTICE_SEGMENTS, fits_two_segments, segments
 from tests.support.database import empty_all_tables
 from tests.support.factories import create_site
-from tests.support.sampling import book_on_web, person, resident_id
+from tests.support.sampling import book_on_web, person, reopen_if_day_off, resident_id
 from tests.support.sms import SENDER
 from tests.support.sms import send as say
 from tests.support.staff import control_clock
@@ -457,6 +457,7 @@ def test_a_time_that_became_too_soon_is_refused(client, demo_sites):
     db.session.execute(update(Slot).where(Slot.id == slot.id)
                        .values(starts_at=soon, ends_at=soon + timedelta(minutes=20)))
     db.session.commit()
+    reopen_if_day_off(slot.site, local_day(slot.site, soon))  # too soon, whatever day the test runs
 
     refused = say(client, "1")
 

@@ -21,6 +21,7 @@ from tests.support.helpers import csrf_token, get_page, post_form, text_of
 from tests.support.sampling import (
     next_weekday,
     places_taken,
+    reopen_if_day_off,
     resident_id,
     slot_at,
 )
@@ -51,6 +52,7 @@ def _today_slot(site: SamplingSite) -> Slot:
     slot = Slot(site=site, starts_at=starts, ends_at=starts + timedelta(minutes=20), capacity=3, booked=0)
     db.session.add(slot)
     db.session.commit()
+    reopen_if_day_off(site, starts.astimezone(zone).date())
     return slot
 
 
