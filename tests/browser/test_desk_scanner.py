@@ -4,7 +4,7 @@ desk's box (focused on arrival) lands on the booking; the first tube + Enter doe
 but moves to the second person's box; the second tube + Enter saves both. Then the day list by
 keyboard without JavaScript on a phone: one family checked in from its row, one marked as did not
 come. Screenshots `desk-<page>-<lang>-<width>.png` (the desk and the day list, 360 and 1280 pixels,
-both languages), each page checked with axe-core and the Nu HTML Checker."""
+both languages; a booking whose time has come, 360), each page checked with axe-core and the Nu HTML Checker."""
 
 from __future__ import annotations
 
@@ -112,6 +112,12 @@ def test_a_scanner_finds_a_booking_from_its_qr_code_and_saves_two_tubes_and_the_
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             assert_accessible(page, f"desk-day-{language}-{width}")
             assert_valid_html(page.content(), f"desk-day-{language}-{width}")
+            if width == 360:  # a booking whose time has come: check in, or say they did not come
+                page.goto(f"{live_server}/staff/sampling/appointments/{late.item.reference}")
+                assert page.locator(f"form[action$='/{late.item.reference}/no-show'] button").count() == 1
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                assert_accessible(page, f"desk-booking-{language}-{width}")
+                assert_valid_html(page.content(), f"desk-booking-{language}-{width}")
             page.context.close()
 
     # The day list by keyboard alone, without JavaScript, on a phone.
