@@ -3,6 +3,8 @@ numbers: samples.py). Channel-agnostic domain code; the staff pages (staff_views
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Mapping, Sequence
@@ -14,14 +16,30 @@ from portal.core import audit
 from portal.core.extensions import db
 from portal.core.i18n import format_local_time
 from portal.core.intake import close_finished_appointment, find_by_reference, new_item
-from portal.core.models import ApplicantRole, Appointment, AppointmentStatus, Attendee, Channel, DocumentType, ItemKind, SamplingSite, Slot, utcnow
+from portal.core.models import (
+    ApplicantRole,
+    Appointment,
+    AppointmentStatus,
+    Attendee,
+    Channel,
+    DocumentType,
+    ItemKind,
+    SamplingSite,
+    Slot,
+    utcnow,
+)
 from portal.sampling.booking import AttendeeDetails, BookingError, NotChangeable
 from portal.sampling.case_details import case_details_text
 from portal.core.security.crypto import phone_hash
+from portal.core.security.references import ALPHABET, REFERENCE_LENGTH, REFERENCE_PREFIX, normalise_reference
 
 
 class NotHere(BookingError):
     """The appointment is not at this site, or not today."""
+
+
+class NotStartedYet(BookingError):
+    """The appointment's time has not come yet: too early to say the family did not come."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,23 @@ def day_list(site: SamplingSite, day: date) -> list[DayRow]:
         .order_by(Slot.starts_at, Appointment.id)
     ).all()
     return [DayRow(a, format_local_time(a.slot.starts_at, site.timezone)) for a in booked]
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """How many of a day list's bookings have arrived: `arrived` checked in (walk-ins included),
+    `expected` those booked or checked in (cancelled and no-show bookings left out)."""
+
+    arrived: int
+    expected: int
+
+
+def arrivals(rows: Sequence[DayRow]) -> Arrivals:
+    """The day list's bookings arrived (checked in) out of those expected (booked or checked in);
+    counted in bookings, not people."""
+    statuses = [row.appointment.status for row in rows]
+    arrived = statuses.count(AppointmentStatus.CHECKED_IN)
+    return Arrivals(arrived=arrived, expected=arrived + statuses.count(AppointmentStatus.BOOKED))
 
 
 def check_in(appointment: Appointment, site: SamplingSite, *, actor_id: int) -> None:
@@ -134,30 +169,87 @@ def mark_no_shows(now: datetime | None = None, site: SamplingSite | None = None,
         zone = ZoneInfo(slot_site.timezone)
         if appointment.slot.starts_at.astimezone(zone).date() >= now.astimezone(zone).date():  # type: ignore[union-attr]
             continue  # the day has not ended yet: they may still come
-        result = db.session.execute(
-            update(Appointment)
-            .where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.BOOKED)
-            .values(status=AppointmentStatus.NO_SHOW).execution_options(synchronize_session=False))
-        if result.rowcount:  # type: ignore[attr-defined]  # CursorResult
-            db.session.execute(update(Attendee).where(Attendee.appointment_id == appointment.id)
-                               .values(active_booking=False).execution_options(synchronize_session=False))
-            close_finished_appointment(appointment.item_id)
-            audit.record("appointment_no_show", actor_id=actor_id, actor_kind="staff" if actor_id else "system",
-                         item_id=appointment.item_id,
-                         changes={"status": (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW)})
+        if _set_no_show(appointment, actor_id=actor_id):
             marked += 1
     db.session.flush()
     return marked
 
 
+def _set_no_show(appointment: Appointment, *, actor_id: int | None) -> bool:
+    """Mark one appointment no-show if it is still booked (one conditional UPDATE, so that a
+    check-in at the same instant wins or loses whole); its identity numbers are free to book
+    again and its queue item closes; audited as "appointment_no_show". True when it was marked."""
+    result = db.session.execute(
+        update(Appointment)
+        .where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.BOOKED)
+        .values(status=AppointmentStatus.NO_SHOW).execution_options(synchronize_session=False))
+    if not result.rowcount:  # type: ignore[attr-defined]  # CursorResult
+        return False
+    db.session.execute(update(Attendee).where(Attendee.appointment_id == appointment.id)
+                       .values(active_booking=False).execution_options(synchronize_session=False))
+    close_finished_appointment(appointment.item_id)
+    audit.record("appointment_no_show", actor_id=actor_id, actor_kind="staff" if actor_id else "system",
+                 item_id=appointment.item_id,
+                 changes={"status": (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW)})
+    return True
+
+
+def can_mark_no_show(appointment: Appointment, now: datetime | None = None) -> bool:
+    """Whether the desk may say this family did not come: still booked, and its time (the slot's
+    start, UTC `now`) has come. The day's end is not awaited, as `mark_no_shows` awaits it."""
+    now = now or utcnow()
+    return appointment.status == AppointmentStatus.BOOKED and appointment.slot.starts_at <= now  # type: ignore[union-attr]
+
+
+def mark_no_show(appointment: Appointment, site: SamplingSite, *, actor_id: int) -> None:
+    """Mark one booked appointment at `site` whose time has come as no-show, for the desk (the
+    caller commits); audited like `mark_no_shows`. Raises NotHere (another site), NotStartedYet
+    (its time has not come: they may still arrive) or NotChangeable (not booked any more:
+    checked in, cancelled or already marked)."""
+    if appointment.slot.site_id != site.id:  # type: ignore[union-attr]
+        raise NotHere(appointment.id)
+    if appointment.status == AppointmentStatus.BOOKED and not can_mark_no_show(appointment):
+        raise NotStartedYet(appointment.id)
+    if not _set_no_show(appointment, actor_id=actor_id):
+        raise NotChangeable(appointment.id)
+    db.session.flush()
+    db.session.expire(appointment)
+
+
+# A reference inside a longer scanned text (a URL, a line of a printed confirmation): TY, then 8
+# symbols of the reference alphabet, hyphens or spaces allowed between, not touching other letters
+# or digits. Matched on the NFKC-folded, upper-cased text.
+_REFERENCE_IN_TEXT = re.compile(
+    rf"(?<![0-9A-Z]){REFERENCE_PREFIX}[-\s]?((?:[{ALPHABET}][-\s]?){{{REFERENCE_LENGTH - 1}}}[{ALPHABET}])(?![0-9A-Z])")
+
+
+def reference_in_scan(text: str) -> str | None:
+    """The canonical reference (`TY-XXXX-XXXX`) in what the desk's box received, or None.
+
+    Accepts the reference typed in any case, width or spacing (with or without TY), the booking
+    QR code's content (the bare reference: `portal.sampling.calendar.reference_qr_svg`), and a
+    longer text that contains one reference, such as a URL with it in its path or query. A text
+    holding two different references is not guessed at (None)."""
+    reference = normalise_reference(text)
+    if reference is not None:
+        return reference
+    folded = unicodedata.normalize("NFKC", text or "").upper()
+    found = {normalise_reference(match) for match in _REFERENCE_IN_TEXT.findall(folded)}
+    return found.pop() if len(found) == 1 else None
+
+
 def find_at_site(reference_text: str, site_ids: Sequence[int]) -> Appointment | None:
-    """The appointment with this reference (typed or scanned from its QR code) at one of the
-    sites, or None."""
-    item = find_by_reference(reference_text)
+    """The appointment with this reference (typed, or scanned from its QR code: see
+    `reference_in_scan`) at one of the sites, or None."""
+    reference = reference_in_scan(reference_text)
+    if reference is None:
+        return None
+    item = find_by_reference(reference)
     if item is None or item.appointment is None:
         return None
     appointment = item.appointment
     return appointment if appointment.slot.site_id in site_ids else None
 
 
-__all__ = ["DayRow", "NotHere", "check_in", "day_list", "find_at_site", "mark_no_shows", "register_walk_in"]
+__all__ = ["Arrivals", "DayRow", "NotHere", "NotStartedYet", "arrivals", "can_mark_no_show", "check_in", "day_list",
+           "find_at_site", "mark_no_show", "mark_no_shows", "reference_in_scan", "register_walk_in"]

@@ -164,8 +164,9 @@ class ImportForm(PortalForm):
 class CheckInForm(PortalForm):
     """A booking reference, typed or scanned from the family's QR code."""
 
+    # Long enough for a QR code's whole content, such as a link with the reference in it.
     reference = StringField(_l("Reference number or QR code"), validators=[
-        DataRequired(message=_l("Enter or scan the reference number")), Length(max=60)])
+        DataRequired(message=_l("Enter or scan the reference number")), Length(max=500)])
 
 
 def samples_form(people: Sequence[tuple[int, str]], hint: str | None = None, formdata: Any = None) -> PortalForm:

@@ -356,7 +356,9 @@ def sampling_desk() -> str | Response:
 @bp.get("/sampling/sites/<int:site_id>/day")
 @requires(Permission.SAMPLING_DESK)
 def sampling_day(site_id: int) -> str:
-    """Who is expected at the site on a day (default: local today), with party size and status.
+    """Who is expected at the site on a day (default: local today), with party size and status,
+    the bookings arrived out of those expected, and on each row its actions: check in (today)
+    and "did not come" (once its time has come).
 
     The applicants' names are personal data: a day list shown is one audited view
     ("view_day_list") naming the ids of the bookings' items listed, never one event per booking."""
@@ -367,6 +369,8 @@ def sampling_day(site_id: int) -> str:
     rows = desk.day_list(site, day)
     html = render_template("staff/sampling/day.html", site=site, day=day, day_text=format_day(day), rows=rows,
                            status_label=status_label, can_mark_no_shows=day < _local_today(site),
+                           is_today=day == _local_today(site), can_mark_no_show=desk.can_mark_no_show,
+                           arrivals=desk.arrivals(rows),
                            form=ConfirmForm(), previous_day=(day - timedelta(days=1)).isoformat(),
                            next_day=(day + timedelta(days=1)).isoformat())
     if rows:
@@ -498,7 +502,7 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
         attendees=attendees, status_label=status_label, move_form=move_form,
         samples_form=tubes_form, correction_form=correction_form, case_rows=case, close_form=close_form,
         applicant_phone=display_mobile(appointment.applicant_phone), is_today=is_today, problem=problem,
-        form=ConfirmForm(formdata=None), errors=errors,
+        form=ConfirmForm(formdata=None), errors=errors, can_mark_no_show=desk.can_mark_no_show(appointment),
         day_iso=appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date().isoformat(),
     )
 
@@ -535,26 +539,77 @@ def sampling_record(reference: str) -> str:
     audit.record("print_sampling_record", actor_id=current_user.id, item_id=appointment.item_id, fields=fields)
     db.session.commit()
     return html
+def _from_day_list() -> bool:
+    """Whether the form was sent from a row of the day list (its hidden `back` field), so that
+    the answer returns there rather than to the booking's page."""
+    return request.form.get("back") == "day"
+
+
+def _day_list_of(appointment: Appointment) -> Response:
+    """Back to the day list of the appointment's local day (after an action on one of its rows)."""
+    site = appointment.site
+    day = appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date()
+    return redirect(url_for("staff.sampling_day", site_id=site.id, day=day.isoformat()), code=303)
 
 
 @bp.post("/sampling/appointments/<reference>/check-in")
 @requires(Permission.SAMPLING_DESK)
 def sampling_check_in(reference: str) -> str | Response:
-    """Check the family in (only on the appointment's local day, at its site)."""
+    """Check the family in (only on the appointment's local day, at its site), from its page or
+    from its row on the day list (`back=day`: the answer is a message on the day list)."""
     appointment = _my_appointment(reference)
     if not ConfirmForm().validate_on_submit():
         return _render_appointment(appointment)
+    reference = appointment.item.reference
     try:
         desk.check_in(appointment, appointment.site, actor_id=current_user.id)
     except desk.NotHere:
         db.session.rollback()
-        return _render_appointment(appointment, problem=_("This booking is for another day. Check the reference."))
+        problem = _("Booking %(reference)s is for another day. Check the reference.", reference=reference)
     except NotChangeable:
         db.session.rollback()
-        return _render_appointment(appointment, problem=_("This booking is not waiting for check-in."))
-    db.session.commit()
-    flash(_("Checked in. Record each sample with its tube number."))
-    return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
+        problem = _("Booking %(reference)s is not waiting for check-in.", reference=reference)
+    else:
+        db.session.commit()
+        if _from_day_list():
+            flash(_("Booking %(reference)s checked in.", reference=reference))
+            return _day_list_of(appointment)
+        flash(_("Checked in. Record each sample with its tube number."))
+        return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
+    if _from_day_list():
+        flash(problem, "warning")
+        return _day_list_of(appointment)
+    return _render_appointment(appointment, problem=problem)
+
+
+@bp.post("/sampling/appointments/<reference>/no-show")
+@requires(Permission.SAMPLING_DESK)
+def sampling_no_show(reference: str) -> str | Response:
+    """Mark this one booking as "did not come" once its time has come (audited like the day's
+    bulk action), from its page or from its row on the day list (`back=day`)."""
+    appointment = _my_appointment(reference)
+    if not ConfirmForm().validate_on_submit():
+        return _render_appointment(appointment)
+    reference = appointment.item.reference
+    try:
+        desk.mark_no_show(appointment, appointment.site, actor_id=current_user.id)
+    except desk.NotStartedYet:
+        db.session.rollback()
+        problem = _("The time of booking %(reference)s has not come yet. The family may still arrive.",
+                    reference=reference)
+    except NotChangeable:
+        db.session.rollback()
+        problem = _("Booking %(reference)s is not waiting for check-in.", reference=reference)
+    else:
+        db.session.commit()
+        flash(_("Booking %(reference)s marked as did not come.", reference=reference))
+        if _from_day_list():
+            return _day_list_of(appointment)
+        return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
+    if _from_day_list():
+        flash(problem, "warning")
+        return _day_list_of(appointment)
+    return _render_appointment(appointment, problem=problem)
 
 
 @bp.post("/sampling/appointments/<reference>/samples")

@@ -366,7 +366,7 @@ def test_the_desk_day_list_writes_times_as_every_other_page_does(app):
         row = next(line for line in page.get_data(as_text=True).split("<tr")[1:]
                    if appointment.item.reference in line)
         expected = format_local_time(slot.starts_at, site.timezone, language)
-        assert f"<td>{expected}" in row
+        assert f">{expected}</td>" in row
 
 
 def test_an_admin_removes_a_closure_and_its_days_open_for_booking_again_with_an_audit_event(app):
