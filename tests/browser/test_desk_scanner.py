@@ -1,7 +1,7 @@
 """The sampling desk with a barcode scanner, in a real Chromium: a scanner types what it reads and
 presses Enter, here `page.keyboard`, never a click. The booking's QR code content typed into the
 desk's box (focused on arrival) lands on the booking; the first tube + Enter does not send the form
-but moves to the second person's box; the second tube + Enter saves both. Then the day list by
+but moves to the second person's box; the second tube + Enter saves both, and only then is the family sent one "sample taken" SMS. Then the day list by
 keyboard without JavaScript on a phone: one family checked in from its row, one marked as did not
 come. Screenshots `desk-<page>-<lang>-<width>.png` (the desk and the day list, 360 and 1280 pixels,
 both languages; a booking whose time has come, 360), each page checked with axe-core and the Nu HTML Checker."""
@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.core.extensions import db
-from portal.core.models import Appointment, Attendee, SamplingSite, utcnow
+from portal.core.models import Appointment, Attendee, OutboundMessage, SamplingSite, utcnow
 from portal.sampling.booking import AttendeeDetails, book_appointment
 from portal.sampling.desk import register_walk_in
+from portal.sampling.notices import CHECKED_IN_PURPOSE
 from tests.support.browser import ARTIFACTS, assert_accessible, new_page
 from tests.support.factories import create_site
 from tests.support.nu_checker import assert_valid_html
@@ -45,6 +46,13 @@ def _time_come(site: SamplingSite, appointment: Appointment) -> None:
     starts = max(datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone), now - timedelta(hours=1))
     appointment.slot.starts_at, appointment.slot.ends_at = starts, starts + timedelta(minutes=20)
     db.session.commit()
+
+
+def _sample_taken_messages(appointment: Appointment) -> list[OutboundMessage]:
+    """The "sample taken" SMS queued for the booking (the family is told once every sample is in)."""
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboundMessage).where(
+        OutboundMessage.item_id == appointment.item_id, OutboundMessage.purpose == CHECKED_IN_PURPOSE)))
 
 
 def _focused_name(page) -> str | None:  # type: ignore[no-untyped-def]
@@ -84,6 +92,7 @@ def test_a_scanner_finds_a_booking_from_its_qr_code_and_saves_two_tubes_and_the_
     assert page.evaluate("window.notReloaded === true")
     assert page.locator(f"input[name=tube-{first}]").input_value() == "NT20261207-001"
     assert _focused_name(page) == f"tube-{second}"
+    assert _sample_taken_messages(family) == []
     with page.expect_navigation():
         page.keyboard.type("NT20261207-002")
         page.keyboard.press("Enter")
@@ -94,6 +103,8 @@ def test_a_scanner_finds_a_booking_from_its_qr_code_and_saves_two_tubes_and_the_
     stored = {a.id: a.sample_tube_number for a in db.session.scalars(
         select(Attendee).where(Attendee.appointment_id == family.id))}
     assert stored == {first: "NT20261207001", second: "NT20261207002"}
+    # One SMS, after the second tube: the family is told when every sample is in.
+    assert len(_sample_taken_messages(family)) == 1
     page.context.close()
 
     # Screenshots of the desk and the day list, in both languages, on a phone and a desktop.
