@@ -15,11 +15,12 @@ a county-level city or district belongs to (海安市 → 南通市).
 
 from __future__ import annotations
 
+import json
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
@@ -75,13 +76,19 @@ def _province_short(province: str) -> str:
     return _PROVINCE_ENDING.sub("", province.strip())
 
 
-@lru_cache(maxsize=1)
-def _area_code_places() -> tuple[tuple[str, str], ...]:
-    """(area code without its 0, place in Chinese) for every +86 fixed-line area code, from
-    libphonenumber's geocoding data: ("513", "江苏省南通市"), ("24", "辽宁省沈阳市、铁岭市、…")."""
-    # A large table (every country's prefixes, about 90 MB in memory): loaded only when an area
-    # code is looked up (importing or saving a site), never by the pages that show phones, and
-    # let go once the 300-odd area codes are read, so a web worker does not keep it.
+# The +86 area codes and the places libphonenumber's geocoding data gives for them, read out of
+# that data by `area_code_places_from_libphonenumber` and kept beside this module
+# (`scripts/area-codes.py` writes it; tests/sampling/test_site_phones.py checks it still equals
+# what the installed phonenumbers says). The geocoding table itself holds every country's
+# prefixes: loading it lifts a process by about 90 MB, too much for a web worker saving a site.
+AREA_CODE_FILE = Path(__file__).with_name("data") / "cn_area_codes.json"
+
+
+def area_code_places_from_libphonenumber() -> list[tuple[str, str]]:
+    """(area code without its 0, place in Chinese) for every +86 fixed-line area code in the
+    installed libphonenumber's geocoding data, sorted: ("10", "北京市"), ("513", "江苏省南通市"),
+    ("24", "辽宁省沈阳市、铁岭市、…"). Loads the whole geocoding table (about 90 MB): for
+    `scripts/area-codes.py` and the test of AREA_CODE_FILE, never for a web request."""
     from phonenumbers.geodata import GEOCODE_DATA
 
     places = []
@@ -92,13 +99,13 @@ def _area_code_places() -> tuple[tuple[str, str], ...]:
             continue
         if "zh" in names:
             places.append((national, names["zh"]))
-    del GEOCODE_DATA
-    if "phonenumbers.geocoder" not in sys.modules:  # the geocoder, when loaded, keeps its own reference
-        for name in [name for name in sys.modules if name.startswith("phonenumbers.geodata")]:
-            del sys.modules[name]
-        if hasattr(phonenumbers, "geodata"):
-            delattr(phonenumbers, "geodata")
-    return tuple(sorted(places))
+    return sorted(places)
+
+
+@lru_cache(maxsize=1)
+def _area_code_places() -> tuple[tuple[str, str], ...]:
+    """AREA_CODE_FILE's (area code without its 0, place in Chinese) pairs, read once (a few KB)."""
+    return tuple((code, place) for code, place in json.loads(AREA_CODE_FILE.read_text(encoding="utf-8")))
 
 
 def _describes(place: str, province: str, city: str) -> bool:

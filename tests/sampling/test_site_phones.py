@@ -3,10 +3,17 @@ for reading with a tel: link that dials from anywhere."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from portal.core.models import PhoneKind
 from portal.sampling.site_phones import (
+    AREA_CODE_FILE,
+    area_code_places_from_libphonenumber,
     PhoneNotRecognised,
     area_code_for,
     display_number,
@@ -66,3 +73,19 @@ def test_several_phones_in_one_cell_are_split_but_a_number_written_in_groups_is_
         "83309663", "13812345678", "0513 8330 9663", "0513-83309664", "8330 9665"]
     assert split_phones("83309663 13812345678") == ["83309663", "13812345678"]
     assert split_phones("") == []
+
+
+def test_the_kept_area_code_table_is_what_the_installed_libphonenumber_says():
+    # Regenerate with `PYTHONPATH=. .venv/bin/python scripts/area-codes.py` after upgrading phonenumbers.
+    kept = [tuple(pair) for pair in json.loads(AREA_CODE_FILE.read_text(encoding="utf-8"))]
+    assert kept == area_code_places_from_libphonenumber()
+    assert ("513", "江苏省南通市") in kept and ("10", "北京市") in kept
+
+
+def test_finding_an_area_code_does_not_load_libphonenumbers_geocoding_table():
+    # The geocoding table holds every country's prefixes (about 90 MB): a web worker saving a site never loads it.
+    code = subprocess.run(
+        [sys.executable, "-c", "import sys; from portal.sampling.site_phones import area_code_for; "
+         "print(area_code_for('江苏省', '海安市'), 'phonenumbers.geodata' in sys.modules)"],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2])
+    assert code.stdout.split() == ["0513", "False"]
