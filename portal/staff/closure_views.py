@@ -64,7 +64,8 @@ def _usernames(closures: list[SiteClosure]) -> dict[int, str]:
     ids = {c.proposed_by_id for c in closures if c.proposed_by_id} | {c.decided_by_id for c in closures if c.decided_by_id}
     if not ids:
         return {}
-    return dict(db.session.execute(select(StaffUser.id, StaffUser.username).where(StaffUser.id.in_(ids))).tuples().all())
+    rows = db.session.execute(select(StaffUser.id, StaffUser.username).where(StaffUser.id.in_(ids))).all()
+    return {user_id: username for user_id, username in rows}
 
 
 def _render_preview(form: Any, preview: ClosurePreview, *, mode: str, stale: bool = False,

@@ -130,7 +130,7 @@ def test_confirming_closes_the_days_and_sends_each_family_the_text_the_preview_s
     assert db.session.get(Appointment, two.id).status == "booked"
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "closure_added")).one()
     page, _ = get_page(admin, url, headers=EN)
-    assert "1 family was told by text message" in text_of(page)
+    assert "a text message was queued for 1 family" in text_of(page)
 
 
 def test_a_preview_gone_stale_is_shown_again_with_a_message_and_closes_nothing(app):
@@ -280,7 +280,7 @@ def test_the_day_list_of_a_closed_day_shows_the_closure_and_what_each_family_was
 
     page = text_of(response)
     assert "停开：设备检修。" in page
-    assert "停开日期已预约的1个家庭已收到短信通知" in page and "当天有2个预约还没有改期" in page
+    assert "已安排短信通知停开日期已预约的1个家庭" in page and "当天有2个预约还没有改期" in page
     assert "已安排通知停开：短信等待发送" in page  # the booking with a mobile number: queued
     assert "未通知：没有手机号码" in page  # the one without
     # Once the worker sent it, the list says so.
