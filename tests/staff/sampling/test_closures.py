@@ -27,7 +27,7 @@ from portal.sampling.booking import book_appointment
 from portal.sampling.slots import closed_days
 from tests.support.closures import fingerprint_of, preview_then_confirm
 from tests.support.factories import create_site, create_staff
-from tests.support.helpers import csrf_token, get_page, post_form, text_of
+from tests.support.helpers import check_page, csrf_token, get_page, post_form, text_of
 from tests.support.sampling import next_weekday, resident_id, slot_at
 from tests.support.staff import browser, sign_in
 
@@ -86,6 +86,7 @@ def test_the_preview_lists_the_affected_bookings_and_changes_nothing(app):
                          headers=ZH)
 
     assert response.status_code == 200
+    check_page(response)  # a title, one h1, unique ids, a CSRF token in every form
     page = text_of(response)
     for appointment in (two, no_phone):
         assert appointment.item.reference in page
@@ -293,3 +294,23 @@ def test_the_day_list_of_a_closed_day_shows_the_closure_and_what_each_family_was
     open_day, _ = get_page(desk, f"/staff/sampling/sites/{site.id}/day?day={(day + timedelta(days=1)).isoformat()}",
                            headers=EN)
     assert "Closed" not in text_of(open_day) and "Propose closing this site" in text_of(open_day)
+
+
+def test_a_proposal_whose_bookings_changed_is_shown_again_to_the_admin_and_stays_proposed(app):
+    site = create_site()
+    day, _families, _free = _booked_day(site)
+    desk = _signed_in(app, Role.SITE_STAFF, "desk", site)
+    post_form(desk, f"/staff/sampling/sites/{site.id}/closures/propose",
+              {"starts_on": day.isoformat(), "reason": "人员培训", "action": "propose"})
+    proposal = _closures()[0]
+    admin = _signed_in(app, Role.ADMIN, "admin")
+    url = f"/staff/sampling/sites/{site.id}/closures/{proposal.id}/decide"
+    page, _ = get_page(admin, url, headers=EN)
+    late = _book(slot_at(site, day, 3), "091", phone="+8613800138009", name="赵敏")
+
+    stale = admin.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "action": "confirm",
+                                  "fingerprint": fingerprint_of(page.get_data(as_text=True))}, headers=EN)
+
+    assert stale.status_code == 200
+    assert "changed since you looked" in text_of(stale) and late.item.reference in text_of(stale)
+    assert _closures()[0].status == ClosureStatus.PROPOSED and _closure_sms() == []
