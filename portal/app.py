@@ -43,6 +43,7 @@ import portal.staff.attachments  # noqa: E402,F401
 import portal.staff.case_file_views  # noqa: E402,F401
 import portal.staff.bulk  # noqa: E402,F401
 import portal.staff.classify_views  # noqa: E402,F401
+import portal.staff.closure_views  # noqa: E402,F401
 import portal.staff.duty_phone  # noqa: E402,F401
 import portal.staff.feedback  # noqa: E402,F401
 import portal.staff.holiday_views  # noqa: E402,F401

@@ -371,13 +371,21 @@ def queue_visit_closed(appointment: Appointment, not_sampled: list[Attendee]) ->
     any_sampled = len(not_sampled) < len(appointment.attendees)
     _send(appointment, visit_closed_text(appointment.item.reference, appointment.site.name, words, any_sampled,
                                          language), VISIT_CLOSED_PURPOSE)
+def closure_notice_body(appointment: Appointment) -> str | None:
+    """The closure notice this booking's family would be sent now (`closure_text` in the language
+    they booked in), or None when the booking has no mobile number and nothing is sent. What the
+    staff preview of a closure shows is this text, so it is what `queue_closure_notice` sends."""
+    if not appointment.applicant_phone:
+        return None
+    return closure_text(appointment.item.reference, appointment.site.name, _when(appointment, appointment.language),
+                        manage_url(), appointment.language)
 
 
 def queue_closure_notice(appointment: Appointment) -> None:
     """Queue the notice that the site is closed at the booked time, pointing to the manage page."""
-    site = appointment.site
-    _send(appointment, closure_text(appointment.item.reference, site.name, _when(appointment, appointment.language),
-                                    manage_url(), appointment.language), CLOSURE_PURPOSE)
+    body = closure_notice_body(appointment)
+    if body is not None:
+        _send(appointment, body, CLOSURE_PURPOSE)
 
 
 @send_check(REMINDER_PURPOSE)

@@ -1,11 +1,11 @@
-"""Managing sampling sites (staff with the admin role): opening periods, closures and their
-notices to families, and the CSV export that the import reads back."""
+"""Managing sampling sites (staff with the admin role): opening periods, the bookings on days to
+close and removing a closure (closing days: `portal.sampling.closures`), and the CSV export that
+the import reads back."""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Sequence
 from zoneinfo import ZoneInfo
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal.core import audit
 from portal.core.extensions import db
 from portal.core.models import Appointment, AppointmentStatus, OpeningPeriod, SamplingSite, SiteClosure, Slot, utcnow
-from portal.sampling import notices, slots
+from portal.sampling import slots
 from portal.sampling.site_phones import site_phone_numbers
 from portal.core.csv_export import safe_cell
 
@@ -38,14 +38,6 @@ def set_opening_periods(site: SamplingSite, by_weekday: dict[int, Sequence[tuple
             site.opening_periods.append(OpeningPeriod(weekday=weekday, opens_at=opens, closes_at=closes))
 
 
-@dataclass(frozen=True)
-class ClosureResult:
-    """The closure added, and how many families were told by SMS."""
-
-    closure: SiteClosure
-    families_told: int
-
-
 def booked_in_days(site: SamplingSite, first: date, last: date) -> list[Appointment]:
     """Booked appointments whose slot starts on a local day from `first` to `last` (inclusive)."""
     zone = ZoneInfo(site.timezone)
@@ -58,27 +50,6 @@ def booked_in_days(site: SamplingSite, first: date, last: date) -> list[Appointm
                Appointment.status == AppointmentStatus.BOOKED)
         .order_by(Slot.starts_at)
     ))
-
-
-def add_closure(site: SamplingSite, starts_on: date, ends_on: date, reason: str | None, *,
-                actor_id: int | None = None) -> ClosureResult:
-    """Close the site from `starts_on` to `ends_on` (local days, inclusive), in the caller's
-    transaction. From then on no channel can book those days (`booking.check_bookable`). Every
-    family with a booking on them gets one SMS with the manage page, where the nearest free
-    times are offered; their bookings stay as they are until they move or cancel.
-
-    Raises ValueError when `ends_on` is before `starts_on`.
-    """
-    if ends_on < starts_on:
-        raise ValueError("a closure ends on or after the day it starts")
-    closure = SiteClosure(site_id=site.id, starts_on=starts_on, ends_on=ends_on, reason=reason or None)
-    db.session.add(closure)
-    affected = booked_in_days(site, starts_on, ends_on)
-    for appointment in affected:
-        notices.queue_closure_notice(appointment)
-        audit.record("closure_notice_queued", actor_id=actor_id, item_id=appointment.item_id)
-    db.session.flush()
-    return ClosureResult(closure, len(affected))
 
 
 def remove_closure(site: SamplingSite, closure: SiteClosure, *, actor_id: int, now: datetime | None = None) -> int:

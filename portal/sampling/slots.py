@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from portal.core.extensions import db
-from portal.core.models import Appointment, SamplingSite, SiteClosure, Slot, utcnow
+from portal.core.models import Appointment, ClosureStatus, SamplingSite, SiteClosure, Slot, utcnow
 from portal.sampling.site_calendar import holiday_closed_days, working_weekdays
 
 # Families need time to travel; a slot starting sooner than this is not offered (nor bookable).
@@ -33,11 +33,13 @@ def local_day(site: SamplingSite, instant: datetime) -> date:
 
 
 def closed_days(site: SamplingSite, first: date, last: date) -> set[date]:
-    """The local dates from `first` to `last` (inclusive) on which the site has a closure, or is
-    closed for a public holiday (`site_calendar.holiday_closed_days`)."""
+    """The local dates from `first` to `last` (inclusive) on which the site has a confirmed
+    closure (a proposed or rejected one closes nothing), or is closed for a public holiday
+    (`site_calendar.holiday_closed_days`)."""
     closures = db.session.scalars(
         select(SiteClosure).where(
-            SiteClosure.site_id == site.id, SiteClosure.starts_on <= last, SiteClosure.ends_on >= first
+            SiteClosure.site_id == site.id, SiteClosure.starts_on <= last, SiteClosure.ends_on >= first,
+            SiteClosure.status == ClosureStatus.CONFIRMED,
         )
     )
     days: set[date] = set()

@@ -63,7 +63,6 @@ from portal.sampling.site_phones import (
     set_site_phones,
 )
 from portal.sampling.site_admin import (
-    add_closure,
     export_sites_csv,
     periods_text,
     remove_closure,
@@ -73,7 +72,6 @@ from portal.sampling.slots import nearest_free_slots, open_slots, reopen_future_
 from portal.staff.sampling_forms import (
     WEEKDAY_FIELDS,
     CheckInForm,
-    ClosureForm,
     ImportForm,
     RemoveClosureForm,
     SiteForm,
@@ -87,6 +85,7 @@ from portal.core.security.masking import mask_identity_number
 from portal.staff.blueprint import bp
 from portal.staff.labels import LABELS, label
 from portal.staff.holiday_views import holiday_warning
+from portal.staff.closure_views import day_list_closure, waiting_proposals
 from portal.staff.queue import find_visible_item, visible_items_filter
 from portal.core.tube_numbers import LabelFormat, parse_label_format
 
@@ -157,7 +156,8 @@ def sampling_sites() -> str:
     """Every sampling site, with links to edit it, its closures and its day list."""
     sites = db.session.scalars(select(SamplingSite).order_by(SamplingSite.province, SamplingSite.city,
                                                              SamplingSite.id)).all()
-    return render_template("staff/sampling/sites.html", sites=sites, holiday_warning=holiday_warning(list(sites)))
+    return render_template("staff/sampling/sites.html", sites=sites, holiday_warning=holiday_warning(list(sites)),
+                           proposals=waiting_proposals())
 
 
 def _site_form_data(site: SamplingSite) -> dict[str, Any]:
@@ -250,27 +250,6 @@ def _typed_label_format(form: SiteForm) -> LabelFormat | None:
         return parse_label_format(form.tube_label_format.data, form.tube_check_algorithm.data or None)
     except ValueError:
         return None
-
-
-@bp.route("/sampling/sites/<int:site_id>/closures", methods=["GET", "POST"])
-@requires(Permission.MANAGE_SITES)
-def sampling_closures(site_id: int) -> str | Response:
-    """A site's closures, and adding one (a day or a range); families booked on those days are
-    told by SMS and offered other times through the manage page."""
-    site = _my_site(site_id)
-    form = ClosureForm()
-    if form.validate_on_submit():
-        result = add_closure(site, form.starts_on.data, form.ends_on.data or form.starts_on.data, form.reason.data,
-                             actor_id=current_user.id)
-        db.session.commit()
-        flash(_("Closure added. %(count)d families with bookings on those days are being told by text message.",
-                count=result.families_told))
-        return redirect(url_for("staff.sampling_closures", site_id=site.id), code=303)
-    closures = db.session.scalars(select(SiteClosure).where(SiteClosure.site_id == site.id)
-                                  .order_by(SiteClosure.starts_on.desc())).all()
-    return render_template("staff/sampling/closures.html", site=site, form=form, closures=closures,
-                           remove_form=RemoveClosureForm(),
-                           errors=flat_errors(form), holiday_warning=holiday_warning([site]))
 
 
 @bp.post("/sampling/sites/<int:site_id>/closures/<int:closure_id>/remove")
@@ -372,7 +351,8 @@ def sampling_day(site_id: int) -> str:
                            is_today=day == _local_today(site), can_mark_no_show=desk.can_mark_no_show,
                            arrivals=desk.arrivals(rows),
                            form=ConfirmForm(), previous_day=(day - timedelta(days=1)).isoformat(),
-                           next_day=(day + timedelta(days=1)).isoformat())
+                           next_day=(day + timedelta(days=1)).isoformat(),
+                           **day_list_closure(site, day, [row.appointment for row in rows]))
     if rows:
         # One event for the list shown, naming its bookings' item ids (not personal values), which
         # the audit log's filter by item finds (portal.core.audit.record); recorded after rendering,

@@ -21,7 +21,8 @@ from portal.sampling.calendar import reference_qr_svg
 from portal.sampling.notices import REMINDER_PURPOSE
 from portal.core.sms.twilio_provider import TwilioProvider
 from tests.support.factories import STAFF_PASSWORD, create_site, create_staff
-from tests.support.helpers import post_form, text_of
+from tests.support.closures import preview_then_confirm
+from tests.support.helpers import text_of
 from tests.support.sampling import (
     JOURNEY_LIMITS,
     book_on_web,
@@ -193,9 +194,9 @@ def test_a_closure_over_a_booked_day_queues_one_sms_to_each_affected_family(app)
 
     staff = browser(app)
     sign_in(staff, admin.username, STAFF_PASSWORD)
-    response = post_form(staff, f"/staff/sampling/sites/{site.id}/closures",
-                         {"starts_on": day.isoformat(), "ends_on": "", "reason": "国庆节"},
-                         headers={"Accept-Language": "en"})
+    response = preview_then_confirm(staff, f"/staff/sampling/sites/{site.id}/closures",
+                                    {"starts_on": day.isoformat(), "ends_on": "", "reason": "国庆节"},
+                                    headers={"Accept-Language": "en"})
     assert response.status_code == 303
 
     db.session.expire_all()

@@ -118,8 +118,23 @@ class OpeningPeriod(db.Model):
     )
 
 
+class ClosureStatus(enum.StrEnum):
+    """Where a closure stands: site staff propose one, an admin confirms or rejects it; only a
+    confirmed closure closes days (`portal.sampling.slots.closed_days`)."""
+
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
 class SiteClosure(db.Model):
-    """Days a site is closed (holidays), inclusive, in the site's local calendar."""
+    """Days a site is closed (holidays), inclusive, in the site's local calendar.
+
+    A closure added by an admin is confirmed at once; one proposed by the site's staff waits for
+    an admin (docs/product.md#closing-a-day). `families_told`: how many families with bookings
+    on those days were sent the closure SMS when it was confirmed (None before, and for closures
+    made before this was recorded).
+    """
 
     __tablename__ = "site_closure"
 
@@ -128,6 +143,13 @@ class SiteClosure(db.Model):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[ClosureStatus] = mapped_column(value_enum(ClosureStatus, 20), default=ClosureStatus.CONFIRMED,
+                                                  server_default=ClosureStatus.CONFIRMED.value)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # UTC
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # UTC
+    families_told: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (CheckConstraint("starts_on <= ends_on", name="starts_before_ends"),)
 
