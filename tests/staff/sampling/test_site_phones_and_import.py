@@ -107,3 +107,28 @@ def test_a_file_the_import_page_cannot_read_is_refused_in_the_pages_language(app
     page = _upload(admin, "unit,phone\n甲,1\n".encode(), "sites.csv", ZH)
     assert page.status_code == 200 and "文件中没有这些列" in text_of(page)
 
+
+
+def test_a_site_that_already_has_phones_saves_unchanged_and_with_its_phones_changed(app):
+    admin = _admin(app)
+    assert post_form(admin, "/staff/sampling/sites/new", SITE_FORM, headers=EN).status_code == 303
+    site = db.session.scalars(select(SamplingSite)).one()
+    edit_url = f"/staff/sampling/sites/{site.id}/edit"
+
+    unchanged = post_form(admin, edit_url, {**SITE_FORM, "address": "南通市崇川区工农路2号"}, headers=EN)
+    assert unchanged.status_code == 303, text_of(unchanged)
+    db.session.expire_all()
+    assert [p.number for p in site.phones] == ["+8651383309663", "+8613812345678"]
+    assert site.address == "南通市崇川区工农路2号"
+
+    replaced = post_form(admin, edit_url, {**SITE_FORM, "phones": "139 0000 1111\n83309664\n83309665 (传达室)"},
+                         headers=EN)
+    assert replaced.status_code == 303, text_of(replaced)
+    db.session.expire_all()
+    assert [(p.position, p.number, p.label) for p in site.phones] == [
+        (0, "+8613900001111", None), (1, "+8651383309664", None), (2, "+8651383309665", "传达室")]
+
+    fewer = post_form(admin, edit_url, {**SITE_FORM, "phones": "83309666"}, headers=EN)
+    assert fewer.status_code == 303, text_of(fewer)
+    db.session.expire_all()
+    assert [(p.position, p.number) for p in site.phones] == [(0, "+8651383309666")]
