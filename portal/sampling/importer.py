@@ -60,6 +60,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 DEFAULT_SLOT_MINUTES = 20
 DEFAULT_PLACES_PER_SLOT = 3
 WEEKDAYS = tuple(range(5))  # Monday to Friday: hours published without days are weekday hours
+REPORTED_NAME_LENGTH = 200  # a refused row's name is cut to this in the report (the column's length)
 HEADER_SEARCH_ROWS = 10  # a title or a date may sit above the header row
 
 _PERIOD = re.compile(r"^(上午|下午|中午)?(\d{1,2})[:.](\d{2})\s*[-~–—―－至到]+\s*(上午|下午)?(\d{1,2})[:.](\d{2})$")
@@ -301,7 +302,31 @@ def _phones_of(row: dict[str, str], province: str, city: str, district: str | No
     return phones
 
 
-def _site_from_row(row: dict[str, str], timezone: str, notes: list[object]) -> SamplingSite:
+def column_limits() -> dict[str, int]:
+    """The most characters each imported column may hold, read from SamplingSite's columns
+    ({"name": 200, "address": 300, "fee": 40, …}); columns stored as unlimited text (notes,
+    source) are not listed."""
+    limits: dict[str, int] = {}
+    for column in HEADER_NAMES:
+        table_column = SamplingSite.__table__.columns.get(column)
+        length = getattr(table_column.type, "length", None) if table_column is not None else None
+        if length:
+            limits[column] = length
+    return limits
+
+
+def _check_lengths(row: dict[str, str], headers: dict[str, str]) -> None:
+    """Refuse a row with a cell longer than its column holds (PostgreSQL would refuse the whole
+    import at the flush; SQLite would store it whole and break every page that shows it)."""
+    for column, limit in column_limits().items():
+        value = row.get(column, "")
+        if len(value) > limit:
+            raise _BadRow(_l("“%(column)s” has %(length)d characters; it may have at most %(limit)d: not loaded.",
+                             column=headers.get(column, column), length=len(value), limit=limit))
+
+
+def _site_from_row(row: dict[str, str], timezone: str, notes: list[object],
+                   headers: dict[str, str] | None = None) -> SamplingSite:
     name, province, city = row.get("name", ""), row.get("province", ""), row.get("city", "")
     if not name:
         raise _BadRow(_l("No site name: not loaded."))
@@ -309,6 +334,7 @@ def _site_from_row(row: dict[str, str], timezone: str, notes: list[object]) -> S
         raise _BadRow(_l("No province: not loaded."))
     if not city:
         raise _BadRow(_l("No city: not loaded."))
+    _check_lengths(row, headers or {})
     try:
         days, periods = parse_published_hours(row.get("weekday_hours", ""))
     except ValueError as exc:
@@ -335,7 +361,8 @@ def import_sites(source: str | Path | bytes, *, filename: str = "", timezone: st
     New sites are added (the caller commits); a row whose (province, name) is already known, in
     the database or earlier in the file, is reported ALREADY_KNOWN and changes nothing, so
     importing the same file again adds nothing. A row without a name, province, city or
-    readable hours is REFUSED while the good rows are still loaded; a phone that cannot be read
+    readable hours, or with a cell longer than its column holds (`column_limits`), is REFUSED
+    while the good rows are still loaded; a phone that cannot be read
     is left out of its row, which still loads. `timezone`: the IANA zone of the hours. Raises
     SiteFileError when the file cannot be read as a list (unknown format or encoding, a
     required column missing, or no row below the header).
@@ -345,6 +372,8 @@ def import_sites(source: str | Path | bytes, *, filename: str = "", timezone: st
         return import_sites(path.read_bytes(), filename=path.name, timezone=timezone)
     table, kind, encoding = _table_rows(source, filename)
     header_index, columns = _find_header(table)
+    header_cells = table[header_index][1]
+    headers = {column: _clean(header_cells[position]) or column for column, position in columns.items()}
     known = {(province, name) for province, name in db.session.execute(select(SamplingSite.province, SamplingSite.name))}
     result = ImportResult(file_kind=kind, encoding=encoding)
     for line, cells in table[header_index + 1:]:
@@ -353,9 +382,11 @@ def import_sites(source: str | Path | bytes, *, filename: str = "", timezone: st
             continue
         notes: list[object] = []
         try:
-            site = _site_from_row(row, timezone, notes)
+            site = _site_from_row(row, timezone, notes, headers)
         except _BadRow as exc:
-            result.rows.append(RowReport(line=line, name=row.get("name", ""), outcome=RowOutcome.REFUSED,
+            name = row.get("name", "")
+            shown = name if len(name) <= REPORTED_NAME_LENGTH else name[:REPORTED_NAME_LENGTH] + "…"
+            result.rows.append(RowReport(line=line, name=shown, outcome=RowOutcome.REFUSED,
                                          notes=[exc.reason]))
             continue
         key = (site.province, site.name)

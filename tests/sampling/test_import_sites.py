@@ -114,6 +114,36 @@ def test_bad_rows_are_reported_by_line_number_with_the_reason_and_the_good_rows_
     assert afternoon == [(time(9), time(12)), (time(14), time(17))]
 
 
+def test_a_cell_longer_than_its_column_refuses_its_row_naming_the_column_and_the_good_rows_still_load(
+        app, tmp_path: Path):
+    fee = "免费（采血及DNA检验费用全部由公安机关承担，外地户籍群众同样免费，无需支付任何费用）"
+    csv_file = tmp_path / "sites.csv"
+    csv_file.write_text(
+        "单位名称,所属城市,省份,工作时间,地址,联系人,收费\n"
+        + f"甲派出所,南京市,江苏省,09:00-17:00,,,{fee}\n"  # line 2: fee over 40
+        + f"{'乙' * 201},南京市,江苏省,09:00-17:00,,,\n"  # line 3: name over 200
+        + f"丙派出所,南京市,江苏省,09:00-17:00,{'路' * 301},,\n"  # line 4: address over 300
+        + f"丁派出所,南京市,江苏省,09:00-17:00,,{'王' * 101},\n"  # line 5: contact over 100
+        + f"戊派出所,南京市,江苏省,09:00-17:00,{'路' * 300},{'王' * 100},免费\n",  # line 6: at the limits
+        encoding="utf-8",
+    )
+    result = import_sites(csv_file)
+    db.session.commit()
+
+    assert [site.name for site in result.created] == ["戊派出所"]
+    assert [row.line for row in result.rejected] == [2, 3, 4, 5]
+    assert english([row.reason for row in result.rejected]) == [
+        f"“收费” has {len(fee)} characters; it may have at most 40: not loaded.",
+        "“单位名称” has 201 characters; it may have at most 200: not loaded.",
+        "“地址” has 301 characters; it may have at most 300: not loaded.",
+        "“联系人” has 101 characters; it may have at most 100: not loaded.",
+    ]
+    with force_locale("zh"):
+        assert str(result.rejected[0].reason) == f"“收费”有{len(fee)}个字符，最多只能有40个：未导入。"
+    assert result.rows[1].name == "乙" * 200 + "…"
+    assert site_count() == 1 and len(site_named("戊派出所").address) == 300
+
+
 def test_a_file_without_the_required_columns_is_refused_whole(app, tmp_path: Path):
     csv_file = tmp_path / "sites.csv"
     csv_file.write_text("unit,phone\n甲派出所,123\n", encoding="utf-8")
