@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from portal.core.extensions import db
 from portal.sampling.importer import ImportResult, RowOutcome, SiteFileError, import_sites
-from portal.sampling.slots import open_slots_ahead
+from portal.sampling.slots import open_site_slots
 from portal.sampling.tube_duplicates import (
     ResolveRefused,
     SharedTubeNumber,
@@ -78,10 +78,10 @@ def register(app: Flask) -> None:
             db.session.rollback()
             with force_locale("en"):
                 raise click.ClickException(str(exc.message)) from exc
-        opened = open_slots_ahead()
+        opened = sum(open_site_slots(site) for site in result.created)
         db.session.commit()
         report_import(result)
-        click.echo(f"Opened {opened} new slots, up to each site's booking horizon.")
+        click.echo(f"Opened {opened} new slots at the new sites, up to each site's booking horizon.")
         if result.rejected:
             # The good rows are loaded; the exit code still tells a script that some were not.
             raise SystemExit(1)

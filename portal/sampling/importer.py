@@ -354,7 +354,8 @@ def _site_from_row(row: dict[str, str], timezone: str, notes: list[object],
     return site
 
 
-def import_sites(source: str | Path | bytes, *, filename: str = "", timezone: str = "Asia/Shanghai") -> ImportResult:
+def import_sites(source: str | Path | bytes, *, filename: str = "", timezone: str = "Asia/Shanghai",
+                 max_rows: int | None = None) -> ImportResult:
     """Load the sites of a published list into the session: a path, or the file's bytes with its
     `filename` (whose ending tells .xlsx from .csv; a zip archive's first bytes say .xlsx too).
 
@@ -365,13 +366,22 @@ def import_sites(source: str | Path | bytes, *, filename: str = "", timezone: st
     while the good rows are still loaded; a phone that cannot be read
     is left out of its row, which still loads. `timezone`: the IANA zone of the hours. Raises
     SiteFileError when the file cannot be read as a list (unknown format or encoding, a
-    required column missing, or no row below the header).
+    required column missing, or no row below the header), or when it lists more than
+    `max_rows` sites (None: no limit; the staff page's is SITE_IMPORT_MAX_ROWS), before any row
+    is read.
     """
     if isinstance(source, (str, Path)):
         path = Path(source)
-        return import_sites(path.read_bytes(), filename=path.name, timezone=timezone)
+        return import_sites(path.read_bytes(), filename=path.name, timezone=timezone, max_rows=max_rows)
     table, kind, encoding = _table_rows(source, filename)
     header_index, columns = _find_header(table)
+    if max_rows is not None:
+        listed = sum(1 for _, cells in table[header_index + 1:] if any(_clean(cell) for cell in cells))
+        if listed > max_rows:
+            raise SiteFileError(_l(
+                "The file lists %(count)d sites; one upload may hold at most %(limit)d. Split the list into "
+                "files of %(limit)d rows or fewer, or load it on the server with flask import-sites.",
+                count=listed, limit=max_rows))
     header_cells = table[header_index][1]
     headers = {column: _clean(header_cells[position]) or column for column, position in columns.items()}
     known = {(province, name) for province, name in db.session.execute(select(SamplingSite.province, SamplingSite.name))}

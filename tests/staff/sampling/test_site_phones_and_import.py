@@ -6,13 +6,17 @@ page's language."""
 from __future__ import annotations
 
 import io
+from datetime import date, datetime, timedelta, timezone
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.core.models import SamplingSite
+from portal.core.models import SamplingSite, Slot
 from portal.core.permissions import Role
+from portal.jobs import PERIODIC_JOBS
+from portal.sampling import jobs
+from portal.sampling.slots import horizon_days, local_day
 from tests.support.factories import create_staff
 from tests.support.helpers import csrf_token, get_page, post_form, text_of
 from tests.support.staff import browser, sign_in
@@ -132,3 +136,34 @@ def test_a_site_that_already_has_phones_saves_unchanged_and_with_its_phones_chan
     assert fewer.status_code == 303, text_of(fewer)
     db.session.expire_all()
     assert [(p.position, p.number) for p in site.phones] == [(0, "+8651383309666")]
+
+
+def test_an_upload_listing_more_sites_than_the_page_takes_is_refused_whole_with_a_translated_message(app):
+    admin = _admin(app)
+    rows = "".join(f"站{number},南通市,江苏省,09:00-17:00\n" for number in range(501))
+    page = _upload(admin, ("单位名称,所属城市,省份,工作时间\n" + rows).encode(), "sites.csv", ZH)
+    text = text_of(page)
+    assert page.status_code == 200
+    assert "文件列出了501个采血点，一次最多只能上传500个" in text and "flask import-sites" in text
+    assert db.session.scalars(select(SamplingSite)).all() == []
+
+
+def test_the_import_page_leaves_slots_to_the_worker_which_opens_them_from_each_sites_local_today_to_its_horizon(app):
+    admin = _admin(app)
+    csv_text = "单位名称,所属城市,省份,工作时间\n甲派出所,南通市,江苏省,每天 09:00-17:00\n乙派出所,南通市,江苏省,每天 09:00-17:00\n"
+    page = _upload(admin, csv_text.encode(), "sites.csv", ZH)
+    assert "新增2个采血点" in text_of(page) and "几分钟内" in text_of(page)
+    assert db.session.scalar(select(func.count()).select_from(Slot)) == 0  # the request opened none
+
+    (job,) = [job for job in PERIODIC_JOBS if job.run is jobs.open_slots_for_new_sites]
+    assert job.every == timedelta(0)  # every worker pass
+    evening_utc = datetime(2027, 3, 1, 20, 0, tzinfo=timezone.utc)  # already 2 March in Nantong
+    jobs.open_slots_for_new_sites(evening_utc)
+    for site in db.session.scalars(select(SamplingSite)):
+        days = sorted({local_day(site, slot.starts_at) for slot in
+                       db.session.scalars(select(Slot).where(Slot.site_id == site.id))})
+        assert days[0] == date(2027, 3, 2)
+        assert days[-1] == date(2027, 3, 2) + timedelta(days=horizon_days(site) - 1)
+    opened = db.session.scalar(select(func.count()).select_from(Slot))
+    jobs.open_slots_for_new_sites(evening_utc + timedelta(seconds=5))  # sites with slots are not opened again
+    assert db.session.scalar(select(func.count()).select_from(Slot)) == opened
