@@ -26,10 +26,12 @@ from datetime import time
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal.core.extensions import db
+from portal.core.i18n import join_list
 from portal.core.models import OpeningPeriod, SamplingSite
 from portal.sampling.site_phones import (
     MAX_PHONES,
@@ -42,6 +44,12 @@ from portal.sampling.site_phones import (
 )
 
 REQUIRED_COLUMNS = ("name", "city", "province", "weekday_hours")
+# Columns a list may leave out when the import is given them for every row (`import_sites`'s
+# `province` and `city`: the staff form's fields, the command's --province and --city).
+PLACE_COLUMNS = ("province", "city")
+# How a refusal names a required column: the Chinese header in Chinese, both in English.
+COLUMN_LABELS = {"name": _l("name (单位名称)"), "city": _l("city (所属城市)"), "province": _l("province (省份)"),
+                 "weekday_hours": _l("weekday_hours (工作时间)")}
 # Each column the import reads, and the headers published lists use for it (compared after
 # NFKC folding, in lower case, without spaces or a closing colon).
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
@@ -258,8 +266,10 @@ def _table_rows(data: bytes, filename: str) -> tuple[list[tuple[int, list[object
     return rows, "csv", encoding
 
 
-def _find_header(rows: list[tuple[int, list[object]]]) -> tuple[int, dict[str, int]]:
-    """The index of the header row in `rows` and the position of each column it names."""
+def _find_header(rows: list[tuple[int, list[object]]], required: tuple[str, ...] = REQUIRED_COLUMNS
+                 ) -> tuple[int, dict[str, int]]:
+    """The index of the header row in `rows` and the position of each column it names; raises
+    SiteFileError naming the `required` columns none of the first rows has."""
     best: tuple[int, dict[str, int]] = (0, {})
     for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
         columns: dict[str, int] = {}
@@ -267,15 +277,19 @@ def _find_header(rows: list[tuple[int, list[object]]]) -> tuple[int, dict[str, i
             key = _header_key(cell)
             if key is not None and key not in columns:
                 columns[key] = position
-        if all(column in columns for column in REQUIRED_COLUMNS):
+        if all(column in columns for column in required):
             return index, columns
         if len(columns) > len(best[1]):
             best = (index, columns)
-    absent = [column for column in REQUIRED_COLUMNS if column not in best[1]]
-    expected = "; ".join(f"{names[0]} / {next(n for n in names if not n.isascii())}"
-                         for column, names in HEADER_NAMES.items() if column in absent)
-    raise SiteFileError(_l("The file has no column for: %(columns)s. Name the columns in the first row.",
-                           columns=expected))
+    absent = [column for column in required if column not in best[1]]
+    # Joined when shown, in the reader's language: 所属城市和省份 · city (所属城市) and province (省份).
+    named = LazyString(lambda: join_list([str(COLUMN_LABELS[column]) for column in absent]))
+    if set(absent) <= set(PLACE_COLUMNS):
+        raise SiteFileError(_l("The file has no column for %(columns)s. Name the columns in the first row, or give "
+                               "the province and city of all its sites (on the import page, or with --province "
+                               "and --city).", columns=named))
+    raise SiteFileError(_l("The file has no column for %(columns)s. Name the columns in the first row.",
+                           columns=named))
 
 
 def _phones_of(row: dict[str, str], province: str, city: str, district: str | None,
@@ -355,7 +369,7 @@ def _site_from_row(row: dict[str, str], timezone: str, notes: list[object],
 
 
 def import_sites(source: str | Path | bytes, *, filename: str = "", timezone: str = "Asia/Shanghai",
-                 max_rows: int | None = None) -> ImportResult:
+                 max_rows: int | None = None, province: str = "", city: str = "") -> ImportResult:
     """Load the sites of a published list into the session: a path, or the file's bytes with its
     `filename` (whose ending tells .xlsx from .csv; a zip archive's first bytes say .xlsx too).
 
@@ -369,12 +383,19 @@ def import_sites(source: str | Path | bytes, *, filename: str = "", timezone: st
     required column missing, or no row below the header), or when it lists more than
     `max_rows` sites (None: no limit; the staff page's is SITE_IMPORT_MAX_ROWS), before any row
     is read.
+
+    `province` and `city` (as published: 江苏省, 南通市): the place of every row whose file has no
+    such column or leaves the cell empty (published lists often give the city only in their
+    title); when given, the file need not have those columns.
     """
     if isinstance(source, (str, Path)):
         path = Path(source)
-        return import_sites(path.read_bytes(), filename=path.name, timezone=timezone, max_rows=max_rows)
+        return import_sites(path.read_bytes(), filename=path.name, timezone=timezone, max_rows=max_rows,
+                            province=province, city=city)
     table, kind, encoding = _table_rows(source, filename)
-    header_index, columns = _find_header(table)
+    given = {"province": _clean(province), "city": _clean(city)}
+    required = tuple(column for column in REQUIRED_COLUMNS if not given.get(column))
+    header_index, columns = _find_header(table, required)
     if max_rows is not None:
         listed = sum(1 for _, cells in table[header_index + 1:] if any(_clean(cell) for cell in cells))
         if listed > max_rows:
@@ -390,6 +411,9 @@ def import_sites(source: str | Path | bytes, *, filename: str = "", timezone: st
         row = {column: _clean(cells[position]) if position < len(cells) else "" for column, position in columns.items()}
         if not any(row.values()):
             continue
+        for column, value in given.items():
+            if value and not row.get(column):
+                row[column] = value
         notes: list[object] = []
         try:
             site = _site_from_row(row, timezone, notes, headers)

@@ -159,6 +159,11 @@ class ImportForm(PortalForm):
 
     file = FileField(_l("List of sites (.xlsx or .csv)"), validators=[
         FileRequired(message=_l("Choose the list of sites, an .xlsx or .csv file"))])
+    # For rows without a province or city (a list that gives its city only in its title).
+    province = StringField(_l("Province of sites the list gives none for"), validators=[
+        Optional(), Length(max=50, message=_l("Province must be 50 characters or fewer"))])
+    city = StringField(_l("City of sites the list gives none for"), validators=[
+        Optional(), Length(max=100, message=_l("City must be 100 characters or fewer"))])
 
 
 class CheckInForm(PortalForm):

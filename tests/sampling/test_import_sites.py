@@ -144,12 +144,48 @@ def test_a_cell_longer_than_its_column_refuses_its_row_naming_the_column_and_the
     assert site_count() == 1 and len(site_named("戊派出所").address) == 300
 
 
+PUBLISHED = "单位名称,地址,联系人,联系电话,工作时间\n南通市公安局X,南通市某路,张,83309663,周一至周五 9:00-17:00\n"
+
+
+def test_a_list_without_province_and_city_columns_loads_with_the_province_and_city_given(app, tmp_path: Path):
+    csv_file = tmp_path / "published.csv"
+    csv_file.write_text(PUBLISHED, encoding="utf-8")
+    result = import_sites(csv_file, province="江苏省", city="南通市")
+    db.session.commit()
+    site = site_named("南通市公安局X")
+    assert result.created_count == 1 and (site.province, site.city) == ("江苏省", "南通市")
+    assert [phone.display for phone in site_phone_numbers(site)] == ["0513-8330 9663"]  # the given city's area code
+
+    runner = app.test_cli_runner()
+    other = tmp_path / "other.csv"
+    other.write_text(PUBLISHED.replace("南通市公安局X", "如皋市公安局"), encoding="utf-8")
+    printed = runner.invoke(args=["import-sites", str(other), "--province", "江苏省", "--city", "如皋市"])
+    assert printed.exit_code == 0, printed.output
+    assert site_named("如皋市公安局").city == "如皋市"
+
+
+def test_a_list_without_province_and_city_columns_is_refused_in_natural_chinese_when_none_are_given(
+        app, tmp_path: Path):
+    csv_file = tmp_path / "published.csv"
+    csv_file.write_text(PUBLISHED, encoding="utf-8")
+    with pytest.raises(SiteFileError) as refused:
+        import_sites(csv_file)
+    with force_locale("zh"):
+        chinese = str(refused.value.message)
+    assert chinese.startswith("文件中没有所属城市和省份列。")
+    assert "--province" in chinese and ";" not in chinese and "city (" not in chinese
+    with force_locale("en"):
+        assert str(refused.value.message).startswith("The file has no column for city (所属城市) and province (省份).")
+    assert site_count() == 0
+
+
 def test_a_file_without_the_required_columns_is_refused_whole(app, tmp_path: Path):
     csv_file = tmp_path / "sites.csv"
     csv_file.write_text("unit,phone\n甲派出所,123\n", encoding="utf-8")
     with pytest.raises(SiteFileError) as refused:
         import_sites(csv_file)
-    assert "no column for: name / 单位名称" in english([refused.value.message])[0]
+    assert english([refused.value.message])[0].startswith(
+        "The file has no column for name (单位名称), city (所属城市), province (省份), and weekday_hours (工作时间).")
 
 
 @pytest.mark.parametrize("text", ["", "09:00", "17:00-09:00", "25:00-26:00", "09:00-13:00,12:00-17:00"])

@@ -109,7 +109,7 @@ def test_the_import_page_reads_a_gbk_csv_and_says_so(app):
 def test_a_file_the_import_page_cannot_read_is_refused_in_the_pages_language(app):
     admin = _admin(app)
     page = _upload(admin, "unit,phone\n甲,1\n".encode(), "sites.csv", ZH)
-    assert page.status_code == 200 and "文件中没有这些列" in text_of(page)
+    assert page.status_code == 200 and "文件中没有单位名称、所属城市、省份和工作时间列。" in text_of(page)
 
 
 
@@ -167,3 +167,26 @@ def test_the_import_page_leaves_slots_to_the_worker_which_opens_them_from_each_s
     opened = db.session.scalar(select(func.count()).select_from(Slot))
     jobs.open_slots_for_new_sites(evening_utc + timedelta(seconds=5))  # sites with slots are not opened again
     assert db.session.scalar(select(func.count()).select_from(Slot)) == opened
+
+
+def test_the_import_form_takes_the_province_and_city_of_a_list_without_them_defaulting_to_the_deployments(
+        app, app_factory):
+    create_staff(Role.ADMIN, username="admin")
+    admin = browser(app_factory(deployment_region="320600"))
+    assert sign_in(admin, "admin").status_code == 303
+    form, _ = get_page(admin, "/staff/sampling/sites/import", headers=ZH)
+    html = form.get_data(as_text=True)
+    assert 'name="province" type="text" value="江苏省"' in html and 'name="city" type="text" value="南通市"' in html
+
+    published = "单位名称,地址,联系人,联系电话,工作时间\n南通市公安局X,南通市某路,张,83309663,周一至周五 9:00-17:00\n"
+    refused = admin.post("/staff/sampling/sites/import", data={
+        "csrf_token": csrf_token(html), "file": (io.BytesIO(published.encode()), "published.csv"),
+        "province": "", "city": ""}, content_type="multipart/form-data", headers=ZH)
+    assert "文件中没有所属城市和省份列。" in text_of(refused) and "导入页面" in text_of(refused)
+
+    loaded = admin.post("/staff/sampling/sites/import", data={
+        "csrf_token": csrf_token(html), "file": (io.BytesIO(published.encode()), "published.csv"),
+        "province": "江苏省", "city": "南通市"}, content_type="multipart/form-data", headers=ZH)
+    assert "新增1个采血点" in text_of(loaded)
+    site = db.session.scalars(select(SamplingSite)).one()
+    assert (site.province, site.city, site.name) == ("江苏省", "南通市", "南通市公安局X")
