@@ -20,6 +20,7 @@ from portal.sampling.importer import (
     SiteFileError,
     import_sites,
     parse_published_hours,
+    parse_published_week,
     parse_weekday_hours,
 )
 from portal.sampling.site_phones import site_phone_numbers
@@ -371,3 +372,49 @@ def test_a_phone_that_cannot_be_read_is_left_out_and_reported_while_the_site_loa
 ])
 def test_published_hours_are_read_with_their_days(text, days, periods):
     assert parse_published_hours(text) == (tuple(days), periods)
+
+
+NINE_TO_FIVE = [(time(9), time(17))]
+
+
+@pytest.mark.parametrize(("text", "week"), [
+    ("周一至周五（节假日除外）9:00-17:00", {day: NINE_TO_FIVE for day in range(5)}),
+    ("周一至周五 9:00-17:00；周六 9:00-12:00", {**{day: NINE_TO_FIVE for day in range(5)}, 5: [(time(9), time(12))]}),
+    ("9点到17点", {day: NINE_TO_FIVE for day in range(5)}),
+    ("周六 上午9点半到11点", {5: [(time(9, 30), time(11))]}),
+])
+def test_published_hours_with_a_note_a_second_group_of_days_or_hours_in_words_are_read(text, week):
+    assert parse_published_week(text) == week
+
+
+def test_two_groups_of_days_with_overlapping_hours_on_one_day_are_refused():
+    with pytest.raises(ValueError):
+        parse_published_week("周一至周五 9:00-12:00；周一 11:00-13:00")
+
+
+def test_a_list_with_two_groups_of_days_opens_each_day_with_its_own_hours(app, tmp_path: Path):
+    csv_file = tmp_path / "sites.csv"
+    csv_file.write_text("单位名称,所属城市,省份,工作时间\n甲派出所,南京市,江苏省,周一至周五 9:00-17:00；周六 9:00-12:00\n",
+                        encoding="utf-8")
+    assert import_sites(csv_file).created_count == 1
+    periods = {(p.weekday, p.opens_at, p.closes_at) for p in site_named("甲派出所").opening_periods}
+    assert periods == {*((day, time(9), time(17)) for day in range(5)), (5, time(9), time(12))}
+
+
+def test_a_formula_cell_with_no_saved_value_refuses_its_row_as_a_formula_not_as_a_missing_name(app, tmp_path: Path):
+    book = Workbook()
+    book.active.append(["单位名称", "所属城市", "省份", "工作时间", "联系电话"])
+    book.active.append(['=CONCATENATE("甲","派出所")', "南京市", "江苏省", "09:00-17:00", "83309663"])
+    book.active.append(["乙派出所", "南京市", "江苏省", "09:00-17:00", "=B2"])
+    book.active.append(["丙派出所", "南京市", "江苏省", "09:00-17:00", "83309663"])
+    path = tmp_path / "formulas.xlsx"
+    book.save(path)  # openpyxl keeps no calculated value
+
+    result = import_sites(path)
+    assert [site.name for site in result.created] == ["丙派出所"]
+    assert [row.line for row in result.rejected] == [2, 3]
+    reasons = english([row.reason for row in result.rejected])
+    assert reasons[0].startswith("“单位名称” holds a formula whose value the file does not keep: not loaded.")
+    assert reasons[1].startswith("“联系电话” holds a formula")
+    with force_locale("zh"):
+        assert str(result.rejected[0].reason).startswith("“单位名称”是公式，文件中没有保存它的计算结果：未导入。")

@@ -190,3 +190,15 @@ def test_the_import_form_takes_the_province_and_city_of_a_list_without_them_defa
     assert "新增1个采血点" in text_of(loaded)
     site = db.session.scalars(select(SamplingSite)).one()
     assert (site.province, site.city, site.name) == ("江苏省", "南通市", "南通市公安局X")
+
+
+def test_a_site_list_exported_and_imported_again_adds_no_site_even_with_a_name_the_export_escaped(app):
+    admin = _admin(app)
+    csv_text = '单位名称,所属城市,省份,工作时间\n"=HYPERLINK(""http://example.org"",""甲"")",南通市,江苏省,09:00-17:00\n'
+    assert "新增1个采血点" in text_of(_upload(admin, csv_text.encode(), "sites.csv", ZH))
+    exported = admin.get("/staff/sampling/sites/export.csv").get_data()
+    assert "'=HYPERLINK" in exported.decode("utf-8-sig")
+
+    again = text_of(_upload(admin, exported, "sampling-sites.csv", ZH))
+    assert "新增0个采血点，1个已存在" in again
+    assert [site.name for site in db.session.scalars(select(SamplingSite))] == ['=HYPERLINK("http://example.org","甲")']
