@@ -202,3 +202,17 @@ def test_a_site_list_exported_and_imported_again_adds_no_site_even_with_a_name_t
     again = text_of(_upload(admin, exported, "sampling-sites.csv", ZH))
     assert "新增0个采血点，1个已存在" in again
     assert [site.name for site in db.session.scalars(select(SamplingSite))] == ['=HYPERLINK("http://example.org","甲")']
+
+
+def test_over_long_site_fields_and_desk_box_are_refused_with_our_own_chinese_messages(app):
+    admin = _admin(app)
+    refused = post_form(admin, "/staff/sampling/sites/new",
+                        {**SITE_FORM, "address": "路" * 301, "contact_person": "王" * 101}, headers=ZH)
+    page = text_of(refused)
+    assert refused.status_code == 200
+    assert "地址不能超过300个字" in page and "联系人不能超过100个字" in page
+    assert "字段长度" not in page and "个字符" not in page
+
+    desk = post_form(admin, "/staff/sampling/desk", {"reference": "T" * 501}, headers=ZH)
+    assert desk.status_code == 200 and "预约编号或二维码内容不能超过500个字" in text_of(desk)
+    assert "字段长度" not in text_of(desk)
