@@ -13,7 +13,12 @@ from portal.core.outbox.worker import PeriodicJob, mark_stale_claims_unknown
 from portal.hotline.conversation import forget_idle_conversations
 from portal.hotline.inbox import forget_kept_answers
 from portal.hotline.media import download_pending_media
-from portal.sampling.jobs import delete_expired_booking_drafts, keep_slots_open, mark_no_shows_after_day_end
+from portal.sampling.jobs import (
+    delete_expired_booking_drafts,
+    keep_slots_open,
+    mark_no_shows_after_day_end,
+    open_slots_for_new_sites,
+)
 from portal.staff.jobs import forget_old_staff_sessions
 from portal.tips.jobs import clear_expired_follow_up_codes, delete_expired_drafts
 
@@ -26,8 +31,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(clear_expired_follow_up_codes, EVERY_PASS),
     PeriodicJob(delete_expired_drafts, EVERY_PASS),
     # Sampling: slots opened up to each site's horizon (a day's work at most, so hourly catches
-    # new sites and every site's midnight); no-shows after the local day ends; expired drafts.
+    # every site's midnight; new sites get theirs within a pass or a few); no-shows after the
+    # local day ends; expired drafts.
     PeriodicJob(keep_slots_open, timedelta(hours=1)),
+    PeriodicJob(open_slots_for_new_sites, EVERY_PASS),
     PeriodicJob(mark_no_shows_after_day_end, EVERY_PASS),
     PeriodicJob(delete_expired_booking_drafts, EVERY_PASS),
     # Staff: session records too old to be used.

@@ -181,6 +181,9 @@ class Settings:
     # PDFs (case files) are made in a child process (portal.core.pdf); it is stopped after this
     # many seconds. Keep it under GUNICORN_TIMEOUT, or gunicorn kills the web worker first.
     pdf_timeout_seconds: int = 20
+    # The most sites one upload on the staff import page may list (the web request must end well
+    # within GUNICORN_TIMEOUT; `flask import-sites` takes any number).
+    site_import_max_rows: int = 500
 
     @property
     def published_hotline_number(self) -> str:
@@ -257,6 +260,7 @@ class Settings:
             sms_burst_per_minute=_int(env, "SMS_BURST_PER_MINUTE", defaults.sms_burst_per_minute),
             deployment_region=_division_code(env, "DEPLOYMENT_REGION"),
             pdf_timeout_seconds=_positive_int(env, "PDF_TIMEOUT_SECONDS", defaults.pdf_timeout_seconds),
+            site_import_max_rows=_positive_int(env, "SITE_IMPORT_MAX_ROWS", defaults.site_import_max_rows),
         )
 
     def problems(self) -> list[str]:

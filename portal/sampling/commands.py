@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from portal.core.extensions import db
 from portal.sampling.importer import ImportResult, RowOutcome, SiteFileError, import_sites
-from portal.sampling.slots import open_slots_ahead
+from portal.sampling.slots import open_site_slots
 from portal.sampling.tube_duplicates import (
     ResolveRefused,
     SharedTubeNumber,
@@ -67,21 +67,26 @@ def register(app: Flask) -> None:
 
     @app.cli.command("import-sites")
     @click.argument("sites_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    def import_sites_command(sites_file: Path) -> None:
+    @click.option("--province", default="", help="The province of rows without one (the file may then have no "
+                  "province column), as published: 江苏省.")
+    @click.option("--city", default="", help="The city of rows without one (the file may then have no city "
+                  "column), as published: 南通市.")
+    def import_sites_command(sites_file: Path, province: str, city: str) -> None:
         """Load sampling sites from a published list: .xlsx, or .csv in UTF-8 (with or without a
         BOM) or GBK, with English or Chinese headers (name/单位名称, city/所属城市, province/省份,
         weekday_hours/工作时间, address/地址, contact_person/联系人, phone/联系电话, fee/收费,
         notes/备注, source/来源). Sites already present (same province and name) are left unchanged."""
         try:
-            result = import_sites(sites_file, timezone=current_app.config["SETTINGS"].site_timezone)
+            result = import_sites(sites_file, timezone=current_app.config["SETTINGS"].site_timezone,
+                                  province=province, city=city)
         except SiteFileError as exc:
             db.session.rollback()
             with force_locale("en"):
                 raise click.ClickException(str(exc.message)) from exc
-        opened = open_slots_ahead()
+        opened = sum(open_site_slots(site) for site in result.created)
         db.session.commit()
         report_import(result)
-        click.echo(f"Opened {opened} new slots, up to each site's booking horizon.")
+        click.echo(f"Opened {opened} new slots at the new sites, up to each site's booking horizon.")
         if result.rejected:
             # The good rows are loaded; the exit code still tells a script that some were not.
             raise SystemExit(1)

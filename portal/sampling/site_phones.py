@@ -227,11 +227,24 @@ def site_phone_numbers(site: SamplingSite) -> list[SitePhone]:
 
 
 def set_site_phones(site: SamplingSite, phones: list[ReadPhone]) -> None:
-    """Replace the site's phones with `phones`, in this order (the caller flushes and commits)."""
-    site.phones.clear()
-    for position, phone in enumerate(phones[:MAX_PHONES]):
-        site.phones.append(SitePhoneNumber(position=position, number=phone.number, kind=phone.kind,
-                                           label=phone.label, published=phone.published))
+    """Replace the site's phones with `phones` (at most MAX_PHONES), in this order (the caller
+    flushes and commits).
+
+    The rows already saved are updated in place, position by position, and only the extra ones
+    added or removed: (site_id, position) is unique, and the unit of work inserts new rows before
+    it deletes orphans, so clearing the list and adding new rows at positions 0..n would collide.
+    """
+    wanted = phones[:MAX_PHONES]
+    current = sorted(site.phones, key=lambda row: row.position)
+    for position, phone in enumerate(wanted):
+        if position < len(current):
+            row = current[position]
+            row.number, row.kind, row.label, row.published = phone.number, phone.kind, phone.label, phone.published
+        else:
+            site.phones.append(SitePhoneNumber(position=position, number=phone.number, kind=phone.kind,
+                                               label=phone.label, published=phone.published))
+    for row in current[len(wanted):]:
+        site.phones.remove(row)
 
 
 def phones_text(site: SamplingSite) -> str:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from portal.core.extensions import db
-from portal.core.models import Appointment, ClosureStatus, SamplingSite, SiteClosure, Slot, utcnow
+from portal.core.models import Appointment, ClosureStatus, OpeningPeriod, SamplingSite, SiteClosure, Slot, utcnow
 from portal.sampling.site_calendar import holiday_closed_days, working_weekdays
 
 # Families need time to travel; a slot starting sooner than this is not offered (nor bookable).
@@ -59,6 +59,27 @@ def horizon_days(site: SamplingSite) -> int:
     return min(days, MAX_BOOKING_HORIZON_DAYS)
 
 
+def open_site_slots(site: SamplingSite, now: datetime | None = None, days: int | None = None) -> int:
+    """Open the site's slots from its local today (the date of `now`, a UTC instant, default now,
+    in the site's zone) to the end of its booking horizon (`horizon_days`), or for `days` local
+    days when given. The one way every path opens a site's slots (the import command, the
+    worker's jobs, a saved site form). Idempotent (see `open_slots`); adds to the session, the
+    caller commits. Returns how many slots were new."""
+    now = now or utcnow()
+    return open_slots(site, local_day(site, now), days if days is not None else horizon_days(site))
+
+
+def sites_waiting_for_slots(limit: int) -> list[SamplingSite]:
+    """Up to `limit` active sites that have opening periods but no slot at all yet (just
+    imported), newest first: the worker opens theirs within seconds (`jobs.open_slots_for_new_sites`)
+    rather than the web request that imported them."""
+    has_periods = select(OpeningPeriod.id).where(OpeningPeriod.site_id == SamplingSite.id).exists()
+    has_slots = select(Slot.id).where(Slot.site_id == SamplingSite.id).exists()
+    return list(db.session.scalars(
+        select(SamplingSite).where(SamplingSite.active.is_(True), has_periods, ~has_slots)
+        .order_by(SamplingSite.id.desc()).limit(limit)))
+
+
 def open_slots_ahead(now: datetime | None = None, days: int | None = None) -> int:
     """Make sure every active site has its slots from its local today to the end of its booking
     horizon (`horizon_days`), or for `days` local days when given.
@@ -69,7 +90,7 @@ def open_slots_ahead(now: datetime | None = None, days: int | None = None) -> in
     now = now or utcnow()
     created = 0
     for site in db.session.scalars(select(SamplingSite).where(SamplingSite.active.is_(True))):
-        created += open_slots(site, local_day(site, now), days if days is not None else horizon_days(site))
+        created += open_site_slots(site, now, days)
     return created
 
 
@@ -212,7 +233,7 @@ def reopen_future_slots(site: SamplingSite, now: datetime | None = None, days: i
         if not _has_appointments(slot.id):
             db.session.delete(slot)
     db.session.flush()
-    return open_slots(site, local_day(site, now), days if days is not None else horizon_days(site))
+    return open_site_slots(site, now, days)
 
 
 def _has_appointments(slot_id: int) -> bool:

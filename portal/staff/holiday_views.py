@@ -33,7 +33,8 @@ class DayDecisionForm(PortalForm):
         SelectChoice("open", _l("Open the site that day (reopen a holiday, or confirm a weekend make-up working day)")),
         SelectChoice("closed", _l("Close the site that day (skip a make-up working day)")),
     ], validators=[InputRequired(message=_l("Choose whether the site opens or closes that day"))])
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(
+        max=200, message=_l("Reason must be 200 characters or fewer"))])
 
     def __init__(self, *args: Any, window: tuple[Any, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

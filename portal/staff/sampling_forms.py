@@ -75,15 +75,23 @@ CHECK_CHOICES = [
 class SiteForm(PortalForm):
     """A sampling site's details and booking rules. Hours are in the site's local time."""
 
-    name = StringField(_l("Site name"), validators=[DataRequired(message=_l("Enter the site's name")), Length(max=200)])
-    province = StringField(_l("Province"), validators=[DataRequired(message=_l("Enter the province")), Length(max=50)])
-    city = StringField(_l("City"), validators=[DataRequired(message=_l("Enter the city")), Length(max=100)])
-    district = StringField(_l("District"), validators=[Optional(), Length(max=100)])
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
-    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=100)])
+    name = StringField(_l("Site name"), validators=[DataRequired(message=_l("Enter the site's name")), Length(
+        max=200, message=_l("Site name must be 200 characters or fewer"))])
+    province = StringField(_l("Province"), validators=[DataRequired(message=_l("Enter the province")), Length(
+        max=50, message=_l("Province must be 50 characters or fewer"))])
+    city = StringField(_l("City"), validators=[DataRequired(message=_l("Enter the city")), Length(
+        max=100, message=_l("City must be 100 characters or fewer"))])
+    district = StringField(_l("District"), validators=[Optional(), Length(
+        max=100, message=_l("District must be 100 characters or fewer"))])
+    address = StringField(_l("Address"), validators=[Optional(), Length(
+        max=300, message=_l("Address must be 300 characters or fewer"))])
+    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(
+        max=100, message=_l("Contact person must be 100 characters or fewer"))])
     # One phone a line; read in the view with the city typed (an area code may be added).
-    phones = TextAreaField(_l("Phones"), validators=[Optional(), Length(max=1000)])
-    accessibility_notes = TextAreaField(_l("Accessibility notes"), validators=[Optional(), Length(max=1000)])
+    phones = TextAreaField(_l("Phones"), validators=[Optional(), Length(
+        max=1000, message=_l("Phones must be 1,000 characters or fewer"))])
+    accessibility_notes = TextAreaField(_l("Accessibility notes"), validators=[Optional(), Length(
+        max=1000, message=_l("Accessibility notes must be 1,000 characters or fewer"))])
     timezone = StringField(_l("Time zone"), default="Asia/Shanghai",
                            validators=[DataRequired(message=_l("Enter a time zone, like Asia/Shanghai"))])
     hours_mon = _hours(_l("Monday"))
@@ -146,7 +154,8 @@ class ClosureForm(PortalForm):
     starts_on = DateField(_l("First day closed"), validators=[
         InputRequired(message=_l("Enter the first day closed, like 2026-10-01"))])
     ends_on = DateField(_l("Last day closed"), validators=[Optional()])
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(
+        max=200, message=_l("Reason must be 200 characters or fewer"))])
 
     def validate_ends_on(self, field: Any) -> None:
         """The last day is on or after the first (empty: the same day)."""
@@ -159,6 +168,11 @@ class ImportForm(PortalForm):
 
     file = FileField(_l("List of sites (.xlsx or .csv)"), validators=[
         FileRequired(message=_l("Choose the list of sites, an .xlsx or .csv file"))])
+    # For rows without a province or city (a list that gives its city only in its title).
+    province = StringField(_l("Province of sites the list gives none for"), validators=[
+        Optional(), Length(max=50, message=_l("Province must be 50 characters or fewer"))])
+    city = StringField(_l("City of sites the list gives none for"), validators=[
+        Optional(), Length(max=100, message=_l("City must be 100 characters or fewer"))])
 
 
 class CheckInForm(PortalForm):
@@ -166,7 +180,8 @@ class CheckInForm(PortalForm):
 
     # Long enough for a QR code's whole content, such as a link with the reference in it.
     reference = StringField(_l("Reference number or QR code"), validators=[
-        DataRequired(message=_l("Enter or scan the reference number")), Length(max=500)])
+        DataRequired(message=_l("Enter or scan the reference number")),
+        Length(max=500, message=_l("Reference number or QR code must be 500 characters or fewer"))])
 
 
 def samples_form(people: Sequence[tuple[int, str]], hint: str | None = None, formdata: Any = None) -> PortalForm:

@@ -20,6 +20,7 @@ from portal.sampling.importer import (
     SiteFileError,
     import_sites,
     parse_published_hours,
+    parse_published_week,
     parse_weekday_hours,
 )
 from portal.sampling.site_phones import site_phone_numbers
@@ -114,12 +115,78 @@ def test_bad_rows_are_reported_by_line_number_with_the_reason_and_the_good_rows_
     assert afternoon == [(time(9), time(12)), (time(14), time(17))]
 
 
+def test_a_cell_longer_than_its_column_refuses_its_row_naming_the_column_and_the_good_rows_still_load(
+        app, tmp_path: Path):
+    fee = "免费（采血及DNA检验费用全部由公安机关承担，外地户籍群众同样免费，无需支付任何费用）"
+    csv_file = tmp_path / "sites.csv"
+    csv_file.write_text(
+        "单位名称,所属城市,省份,工作时间,地址,联系人,收费\n"
+        + f"甲派出所,南京市,江苏省,09:00-17:00,,,{fee}\n"  # line 2: fee over 40
+        + f"{'乙' * 201},南京市,江苏省,09:00-17:00,,,\n"  # line 3: name over 200
+        + f"丙派出所,南京市,江苏省,09:00-17:00,{'路' * 301},,\n"  # line 4: address over 300
+        + f"丁派出所,南京市,江苏省,09:00-17:00,,{'王' * 101},\n"  # line 5: contact over 100
+        + f"戊派出所,南京市,江苏省,09:00-17:00,{'路' * 300},{'王' * 100},免费\n",  # line 6: at the limits
+        encoding="utf-8",
+    )
+    result = import_sites(csv_file)
+    db.session.commit()
+
+    assert [site.name for site in result.created] == ["戊派出所"]
+    assert [row.line for row in result.rejected] == [2, 3, 4, 5]
+    assert english([row.reason for row in result.rejected]) == [
+        f"“收费” has {len(fee)} characters; it may have at most 40: not loaded.",
+        "“单位名称” has 201 characters; it may have at most 200: not loaded.",
+        "“地址” has 301 characters; it may have at most 300: not loaded.",
+        "“联系人” has 101 characters; it may have at most 100: not loaded.",
+    ]
+    with force_locale("zh"):
+        assert str(result.rejected[0].reason) == f"“收费”有{len(fee)}个字符，最多只能有40个：未导入。"
+    assert result.rows[1].name == "乙" * 200 + "…"
+    assert site_count() == 1 and len(site_named("戊派出所").address) == 300
+
+
+PUBLISHED = "单位名称,地址,联系人,联系电话,工作时间\n南通市公安局X,南通市某路,张,83309663,周一至周五 9:00-17:00\n"
+
+
+def test_a_list_without_province_and_city_columns_loads_with_the_province_and_city_given(app, tmp_path: Path):
+    csv_file = tmp_path / "published.csv"
+    csv_file.write_text(PUBLISHED, encoding="utf-8")
+    result = import_sites(csv_file, province="江苏省", city="南通市")
+    db.session.commit()
+    site = site_named("南通市公安局X")
+    assert result.created_count == 1 and (site.province, site.city) == ("江苏省", "南通市")
+    assert [phone.display for phone in site_phone_numbers(site)] == ["0513-8330 9663"]  # the given city's area code
+
+    runner = app.test_cli_runner()
+    other = tmp_path / "other.csv"
+    other.write_text(PUBLISHED.replace("南通市公安局X", "如皋市公安局"), encoding="utf-8")
+    printed = runner.invoke(args=["import-sites", str(other), "--province", "江苏省", "--city", "如皋市"])
+    assert printed.exit_code == 0, printed.output
+    assert site_named("如皋市公安局").city == "如皋市"
+
+
+def test_a_list_without_province_and_city_columns_is_refused_in_natural_chinese_when_none_are_given(
+        app, tmp_path: Path):
+    csv_file = tmp_path / "published.csv"
+    csv_file.write_text(PUBLISHED, encoding="utf-8")
+    with pytest.raises(SiteFileError) as refused:
+        import_sites(csv_file)
+    with force_locale("zh"):
+        chinese = str(refused.value.message)
+    assert chinese.startswith("文件中没有所属城市和省份列。")
+    assert "--province" in chinese and ";" not in chinese and "city (" not in chinese
+    with force_locale("en"):
+        assert str(refused.value.message).startswith("The file has no column for city (所属城市) and province (省份).")
+    assert site_count() == 0
+
+
 def test_a_file_without_the_required_columns_is_refused_whole(app, tmp_path: Path):
     csv_file = tmp_path / "sites.csv"
     csv_file.write_text("unit,phone\n甲派出所,123\n", encoding="utf-8")
     with pytest.raises(SiteFileError) as refused:
         import_sites(csv_file)
-    assert "no column for: name / 单位名称" in english([refused.value.message])[0]
+    assert english([refused.value.message])[0].startswith(
+        "The file has no column for name (单位名称), city (所属城市), province (省份), and weekday_hours (工作时间).")
 
 
 @pytest.mark.parametrize("text", ["", "09:00", "17:00-09:00", "25:00-26:00", "09:00-13:00,12:00-17:00"])
@@ -305,3 +372,49 @@ def test_a_phone_that_cannot_be_read_is_left_out_and_reported_while_the_site_loa
 ])
 def test_published_hours_are_read_with_their_days(text, days, periods):
     assert parse_published_hours(text) == (tuple(days), periods)
+
+
+NINE_TO_FIVE = [(time(9), time(17))]
+
+
+@pytest.mark.parametrize(("text", "week"), [
+    ("周一至周五（节假日除外）9:00-17:00", {day: NINE_TO_FIVE for day in range(5)}),
+    ("周一至周五 9:00-17:00；周六 9:00-12:00", {**{day: NINE_TO_FIVE for day in range(5)}, 5: [(time(9), time(12))]}),
+    ("9点到17点", {day: NINE_TO_FIVE for day in range(5)}),
+    ("周六 上午9点半到11点", {5: [(time(9, 30), time(11))]}),
+])
+def test_published_hours_with_a_note_a_second_group_of_days_or_hours_in_words_are_read(text, week):
+    assert parse_published_week(text) == week
+
+
+def test_two_groups_of_days_with_overlapping_hours_on_one_day_are_refused():
+    with pytest.raises(ValueError):
+        parse_published_week("周一至周五 9:00-12:00；周一 11:00-13:00")
+
+
+def test_a_list_with_two_groups_of_days_opens_each_day_with_its_own_hours(app, tmp_path: Path):
+    csv_file = tmp_path / "sites.csv"
+    csv_file.write_text("单位名称,所属城市,省份,工作时间\n甲派出所,南京市,江苏省,周一至周五 9:00-17:00；周六 9:00-12:00\n",
+                        encoding="utf-8")
+    assert import_sites(csv_file).created_count == 1
+    periods = {(p.weekday, p.opens_at, p.closes_at) for p in site_named("甲派出所").opening_periods}
+    assert periods == {*((day, time(9), time(17)) for day in range(5)), (5, time(9), time(12))}
+
+
+def test_a_formula_cell_with_no_saved_value_refuses_its_row_as_a_formula_not_as_a_missing_name(app, tmp_path: Path):
+    book = Workbook()
+    book.active.append(["单位名称", "所属城市", "省份", "工作时间", "联系电话"])
+    book.active.append(['=CONCATENATE("甲","派出所")', "南京市", "江苏省", "09:00-17:00", "83309663"])
+    book.active.append(["乙派出所", "南京市", "江苏省", "09:00-17:00", "=B2"])
+    book.active.append(["丙派出所", "南京市", "江苏省", "09:00-17:00", "83309663"])
+    path = tmp_path / "formulas.xlsx"
+    book.save(path)  # openpyxl keeps no calculated value
+
+    result = import_sites(path)
+    assert [site.name for site in result.created] == ["丙派出所"]
+    assert [row.line for row in result.rejected] == [2, 3]
+    reasons = english([row.reason for row in result.rejected])
+    assert reasons[0].startswith("“单位名称” holds a formula whose value the file does not keep: not loaded.")
+    assert reasons[1].startswith("“联系电话” holds a formula")
+    with force_locale("zh"):
+        assert str(result.rejected[0].reason).startswith("“单位名称”是公式，文件中没有保存它的计算结果：未导入。")

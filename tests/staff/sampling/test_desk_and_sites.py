@@ -398,3 +398,15 @@ def test_an_admin_removes_a_closure_and_its_days_open_for_booking_again_with_an_
     assert closed_day in available_days(site)
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "closure_removed")).one()
     assert event.actor_id is not None and closed_day.isoformat() in str(event.changes)
+
+
+def test_the_booker_and_their_phone_are_joined_as_each_language_joins_them_on_the_booking_and_record_pages(app):
+    site = create_site()
+    _site_staff(site)
+    reference = _family(_today_slot(site)).item.reference
+    desk = _signed_in(app, "desk")
+    for path in (f"/staff/sampling/appointments/{reference}", f"/staff/sampling/appointments/{reference}/record"):
+        chinese, _ = get_page(desk, path, headers={"Accept-Language": "zh-CN"})
+        assert "王秀英，138 0013 8000" in text_of(chinese) and "王秀英, 138" not in text_of(chinese), path
+        english, _ = get_page(desk, path, headers=EN)
+        assert "王秀英, 138 0013 8000" in text_of(english), path
