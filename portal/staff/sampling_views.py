@@ -427,15 +427,20 @@ def _samples_form(appointment: Appointment, formdata: Any = None) -> Any:
     that what was typed in it is refused by its box, never dropped."""
     example = _label_example(appointment)
     posted = formdata if formdata is not None else {}
+    closed_out = {attendee.id for attendee in appointment.attendees if samples.reported_not_sampled(attendee)}
     people = [(row["id"], row["label"]) for row in _attendee_rows(appointment)
-              if not row["tube"] or str(posted.get(f"tube-{row['id']}") or "").strip()]
+              if (not row["tube"] and row["id"] not in closed_out) or str(posted.get(f"tube-{row['id']}") or "").strip()]
     return samples_form(people, hint=_("Like %(example)s", example=example) if example else None, formdata=formdata)
 
 
 def _correction_form(appointment: Appointment, formdata: Any = None) -> TubeCorrectionForm:
+    """The tube-correction form: the people with a saved tube number, and those the closed visit
+    reported as not sampled (their tube, if they came late after all, is recorded here)."""
     form = TubeCorrectionForm(formdata=formdata)
-    people = [SelectChoice(str(row["id"]), _("%(name)s: %(tube)s", name=row["name"], tube=row["tube"]))
-              for row in _attendee_rows(appointment) if row["tube"]]
+    closed_out = {attendee.id for attendee in appointment.attendees if samples.reported_not_sampled(attendee)}
+    people = [SelectChoice(str(row["id"]), _("%(name)s: %(tube)s", name=row["name"], tube=row["tube"]) if row["tube"]
+                           else _("%(name)s: not sampled (%(reason)s)", name=row["name"], reason=row["not_sampled"]))
+              for row in _attendee_rows(appointment) if row["tube"] or row["id"] in closed_out]
     form.attendee.choices = [SelectChoice("", _("Choose the person")), *people] if people else []
     return form
 
@@ -654,20 +659,26 @@ def sampling_tube_correction(reference: str) -> str | Response:
     if not form.validate_on_submit():
         return _render_appointment(appointment, correction_form=form)
     attendee = next(a for a in appointment.attendees if str(a.id) == form.attendee.data)
+    late = samples.reported_not_sampled(attendee)
     try:
         tube = samples.correct_tube_number(attendee, form.tube_number.data, form.reason.data,
                                            actor_id=current_user.id)
     except samples.NothingToCorrect:
         db.session.rollback()
-        form.tube_number.errors = [_("That is the tube number already saved. Type the right one.")]
+        form.tube_number.errors = [_("Type the tube number of the sample taken.") if late
+                                   else _("That is the tube number already saved. Type the right one.")]
         return _render_appointment(appointment, correction_form=form)
     except samples.TubeNumbersRefused as refused:
         db.session.rollback()
         _tube_errors(refused, appointment, lambda _attendee_id: form.tube_number)
         return _render_appointment(appointment, correction_form=form)
     db.session.commit()
-    flash(_("Tube number corrected. The reason is kept as a note on this booking.") if tube else
-          _("Tube number removed. The reason is kept as a note on this booking."))
+    if late:
+        flash(_("Sample recorded. The family is told by text message that it was taken after all. "
+                "The reason is kept as a note on this booking."))
+    else:
+        flash(_("Tube number corrected. The reason is kept as a note on this booking.") if tube else
+              _("Tube number removed. The reason is kept as a note on this booking."))
     return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
 
 
