@@ -508,6 +508,7 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
         samples_form=tubes_form, correction_form=correction_form, case_rows=case, close_form=close_form,
         applicant_phone=display_mobile(appointment.applicant_phone), is_today=is_today, problem=problem,
         form=ConfirmForm(formdata=None), errors=errors, can_mark_no_show=desk.can_mark_no_show(appointment),
+        late_sample=any(samples.reported_not_sampled(attendee) for attendee in appointment.attendees),
         day_iso=appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date().isoformat(),
     )
 

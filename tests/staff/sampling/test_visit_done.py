@@ -180,6 +180,7 @@ def test_a_tube_from_a_stale_page_for_someone_the_closed_visit_reported_not_samp
     # The current page offers no box for them, only the correction form.
     current = desk.get(f"/staff/sampling/appointments/{reference}", headers=EN)
     assert box_value(current, second.id) is None and "not sampled (Did not come)" in page_text(current)
+    assert "who gave a sample after all, type its tube number: the family is told." in page_text(current)
 
     for headers, message in ((EN, "This visit is closed and this person was reported as not sampled"),
                              (ZH, "此次采血已结束，该人员已登记为未采血")):
