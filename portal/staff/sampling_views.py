@@ -39,7 +39,7 @@ from portal.core.models import (
 )
 from portal.core.permissions import Permission, Role, requires
 from portal.core.query_args import query_date
-from portal.sampling import desk, samples, visits
+from portal.sampling import desk, notices, samples, visits
 from portal.sampling.case_details import case_rows
 from portal.sampling.booking import (
     AttendeeDetails,
@@ -712,9 +712,19 @@ def sampling_close_visit(reference: str) -> str | Response:
         db.session.rollback()
         return _render_appointment(appointment, close_form=_close_form(appointment, formdata=request.form))
     db.session.commit()
-    flash(ngettext("Visit closed. The family is told by text message that %(num)d person's sample was not taken.",
-                   "Visit closed. The family is told by text message that %(num)d people's samples were not taken.",
-                   len(not_sampled)))
+    belongings = sum(1 for attendee in not_sampled if attendee.not_sampled_reason == notices.BELONGINGS_REASON)
+    if belongings == len(not_sampled):
+        flash(ngettext("Visit closed. The family is told by text message that %(num)d person's belongings were "
+                       "received for testing.",
+                       "Visit closed. The family is told by text message that %(num)d people's belongings were "
+                       "received for testing.", belongings))
+    elif belongings:
+        flash(_("Visit closed. The family is told by text message whose belongings were received for testing and "
+                "whose sample was not taken."))
+    else:
+        flash(ngettext("Visit closed. The family is told by text message that %(num)d person's sample was not taken.",
+                       "Visit closed. The family is told by text message that %(num)d people's samples were not "
+                       "taken.", len(not_sampled)))
     return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
 
 

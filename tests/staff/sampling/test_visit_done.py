@@ -252,6 +252,22 @@ def test_brought_belongings_are_said_received_for_testing_with_no_rebooking_prom
     assert "未采血" not in body and "预约" not in body
 
 
+def test_the_desk_is_told_truly_what_the_family_is_told_when_belongings_were_brought(app):
+    site = create_site()
+    desk_staff(site)
+    slot = today_slot(site)
+    alone = checked_in_family(slot, people=1)
+    mixed = checked_in_family(slot, people=2, serial=2)
+    desk = signed_in(browser(app), "desk")
+    closed = _close(desk, alone, {alone.attendees[0].id: ("belongings", "")}, headers=EN)
+    assert "told by text message that 1 person's belongings were received for testing." in page_text(
+        desk.get(closed.headers["Location"], headers=EN))
+    closed = _close(desk, mixed, {mixed.attendees[0].id: ("belongings", ""), mixed.attendees[1].id: ("declined", "")},
+                    headers=ZH)
+    shown = page_text(desk.get(closed.headers["Location"], headers=ZH))
+    assert "本次采血已结束。已发短信告知这家人哪些人的随身物品已收到用于检测、哪些人未采血。" in shown
+
+
 def test_a_family_with_belongings_and_someone_absent_names_each_for_what_happened(app):
     site = create_site()
     family = checked_in_family(today_slot(site), people=3)
