@@ -98,12 +98,35 @@ def stranded_bookings(site: SamplingSite, now: datetime | None = None) -> list[A
     return [appointment for appointment, day in zip(upcoming, days, strict=True) if day in closed]
 
 
+class DecisionDoesNotApply(ValueError):
+    """A decision for a day the holiday calendar does not touch (`decision_applies`)."""
+
+
+def decision_applies(site: SamplingSite, day: date, open_: bool) -> bool:
+    """Whether staff's decision to open (`open_`) or close the site on local `day` is one the
+    holiday calendar gives room for (site_calendar's module docstring): opening a public day off
+    (reopen it), a make-up working day (confirm it) or a weekend day the site does not open on by
+    its hours (confirm a make-up day of a schedule not published yet); closing a make-up working
+    day (skip it), a public day off, or a day staff opened before. Opening an ordinary working day
+    changes nothing, and an ordinary day is closed with a closure (`portal.sampling.closures`),
+    which tells the families booked (`portal.sampling.site_admin.add_closure`)."""
+    if day in public_holidays.days_off(day, day) or day in public_holidays.make_up_days(day, day):
+        return True
+    if open_:
+        return day.weekday() >= 5 and day.weekday() not in {period.weekday for period in site.opening_periods}
+    earlier = site_calendar.overrides(site, day, day).get(day)
+    return earlier is not None and earlier.open
+
+
 def decide_day(site: SamplingSite, day: date, open_: bool, reason: str | None, *, actor_id: int,
                now: datetime | None = None) -> SiteDayOverride:
     """Record staff's decision for one local `day` of the site (replacing an earlier one), in the
     caller's transaction, with an audit event (site and day: not personal). Opening a day opens
     its slots when it is within the booking horizon (`slots.open_slots`); closing one keeps its
-    bookings, which `stranded_bookings` then lists. Returns the decision."""
+    bookings, which `stranded_bookings` then lists. Returns the decision. Raises
+    DecisionDoesNotApply when `decision_applies` is False (nothing is recorded then)."""
+    if not decision_applies(site, day, open_):
+        raise DecisionDoesNotApply(day)
     decision = db.session.scalar(select(SiteDayOverride).where(
         SiteDayOverride.site_id == site.id, SiteDayOverride.day == day))
     before = None if decision is None else ("open" if decision.open else "closed")

@@ -24,7 +24,13 @@ from portal.sampling.booking import (
     TooManyBookingsForPhone,
     UnderAge,
 )
-from portal.sampling.samples import TubeNumberAlreadyRecorded, TubeNumberInUse, TubeNumberRepeated, TubeNumberRetired
+from portal.sampling.samples import (
+    ReportedNotSampled,
+    TubeNumberAlreadyRecorded,
+    TubeNumberInUse,
+    TubeNumberRepeated,
+    TubeNumberRetired,
+)
 from portal.core.tube_numbers import DoesNotFitFormat, TooLong, TubeNumberProblem, WrongCheckCharacter
 
 CHOOSE_A_SHOWN_TIME = _l("Choose one of the times shown")
@@ -101,6 +107,10 @@ def tube_problem_message(problem: TubeNumberProblem, *, reference: str | None, e
             return _("This person's tube number was changed on another page. Check the page again.")
         return _("This person already has tube number %(tube)s. To change it, use Correct the tube number "
                  "below.", tube=tube)
+    if isinstance(problem, ReportedNotSampled):
+        return _("This visit is closed and this person was reported as not sampled; the family was told so. "
+                 "If their sample was taken after all, record it with Correct a tube number below, giving the "
+                 "reason: the family is then told.")
     if isinstance(problem, TubeNumberRetired):
         return _("%(tube)s was used before and then corrected or removed. A tube number is never used twice. "
                  "Use a new tube.", tube=tube)

@@ -1,7 +1,10 @@
 """The SMS a sampling appointment sends, through the outbox: confirmation, the reminder the day
 before, change, cancellation, the notice of a closure over a booked day, and once the visit is
 done (portal.sampling.visits) either "sample taken" (every attendee's sample recorded) or "visit
-closed" (the desk closed it with someone not sampled, who is named as "person 2 (parent)").
+closed" (the desk closed it with someone not sampled, who is named as "person 2 (parent)"; a
+person whose belongings were brought instead is said received for testing). When the desk later
+records the sample of someone reported as not sampled (portal.sampling.samples.correct_tube_number),
+one "sample taken after all" message follows.
 
 No message carries more than the reference, the site and the time: no names, no identity numbers
 (docs/writing.md#nothing-personal-in-a-message, docs/threat-model.md#what-a-text-message-may-carry);
@@ -10,7 +13,7 @@ booking's pages number them ("Person 2"). Each is written in the language the fa
 The booking notices (confirmation, reminder, change, cancellation, closure, visit closed) take at
 most three SMS segments, since they carry the site's place, how to change or cancel, or who was
 not sampled, cut in the order of docs/writing.md#how-long-an-sms-may-be (`fit_notice`); the
-"sample taken" message keeps within two.
+"sample taken" and "sample taken after all" messages keep within two.
 
 Whether a reminder is still due is decided when the worker is about to send it
 (`reminder_still_due`, registered as the outbox send check of REMINDER_PURPOSE): a booking
@@ -48,6 +51,10 @@ CANCELLATION_PURPOSE = "booking_cancellation"
 CHECKED_IN_PURPOSE = "booking_checked_in"
 CLOSURE_PURPOSE = "booking_site_closed"
 VISIT_CLOSED_PURPOSE = "booking_visit_closed"
+SAMPLED_AFTER_ALL_PURPOSE = "booking_sampled_after_all"
+# The not-sampled reason (portal.sampling.visits.NOT_SAMPLED_REASONS) of a person whose personal
+# belongings were brought instead of a sample: the visit-closed message words them differently.
+BELONGINGS_REASON = "belongings"
 DEFAULT_REMINDER_TIME = "10:00"
 MANAGE_PATH = "/sampling/manage"
 
@@ -236,15 +243,37 @@ def person_words(position: int, relationship: str, language: str) -> str:
 
 
 def visit_closed_text(reference: str, site_name: str, not_sampled: list[str], any_sampled: bool,
-                      language: str) -> str:
+                      language: str, belongings: list[str] | None = None) -> str:
     """The one "visit done" message of a visit the desk closed with someone not sampled: whose
     sample was not taken (`not_sampled`: `person_words` of each, in booking order), that they may
     book again, and (`any_sampled`: someone's sample was taken) what happens to the samples
-    taken. Within three segments (`fit_notice`): the site's name is shortened before the advice
-    is dropped; the reference and the people are never cut."""
+    taken. `belongings`: the people (`person_words`) whose personal belongings were brought
+    instead of a sample, which the campaign accepts: the message says they were received for
+    testing and asks nobody to book again for them. Within three segments (`fit_notice`): the
+    site's name is shortened before the advice is dropped; the reference and the people are never
+    cut."""
+    belongings = belongings or []
     with force_locale(language):
-        people = ("、" if language == "zh" else ", ").join(not_sampled)
-        if any_sampled:
+        separator = "、" if language == "zh" else ", "
+        people = separator.join(not_sampled)
+        owners = separator.join(belongings)
+        if belongings:
+            if not_sampled:
+                def lead(site: str, _where: str) -> str:
+                    # Two lists of people: shorter words, so that four fit three segments (UCS-2).
+                    return gettext("Reference %(reference)s, %(site)s: belongings of %(owners)s received for "
+                                   "testing; no sample from %(people)s.", reference=reference, site=site,
+                                   owners=owners, people=people)
+                extras = [gettext("To give a sample another day, book again.")]
+            else:
+                def lead(site: str, _where: str) -> str:
+                    return gettext("Reference %(reference)s. Thank you for coming to %(site)s. Belongings of "
+                                   "%(owners)s received for testing.",
+                                   reference=reference, site=site, owners=owners)
+                extras = []
+            extras.append(gettext("What we received is compared with the national database. "
+                                  "We contact you only if there is a possible match."))
+        elif any_sampled:
             def lead(site: str, _where: str) -> str:
                 return gettext("Reference %(reference)s. Thank you for coming to %(site)s. "
                                "No sample was taken from %(people)s.", reference=reference, site=site, people=people)
@@ -257,6 +286,19 @@ def visit_closed_text(reference: str, site_name: str, not_sampled: list[str], an
                                "No sample was taken from %(people)s.", reference=reference, site=site, people=people)
             extras = [gettext("To give a sample another day, book again.")]
         return fit_notice(lead, site_name, "", extras, [], language)
+
+
+def sampled_after_all_text(reference: str, person: str, language: str) -> str:
+    """The one message after a visit closed with `person` (`person_words`) reported as not sampled,
+    when the desk recorded their sample afterwards (they came late): the sample was taken after
+    all. Within two segments (`_fit`: the advice goes first); the reference and the person are
+    never cut."""
+    with force_locale(language):
+        return _fit([
+            gettext("Reference %(reference)s. Correction: the sample of %(person)s was taken after all.",
+                    reference=reference, person=person),
+            gettext("It is compared with the national database. We contact you only if there is a possible match."),
+        ], language)
 
 
 def closure_text(reference: str, site_name: str, when: str, manage_url: str, language: str) -> str:
@@ -366,11 +408,26 @@ def queue_visit_closed(appointment: Appointment, not_sampled: list[Attendee]) ->
     place in the booking and relationship (`visit_closed_text`)."""
     positions = {attendee.id: position for position, attendee in enumerate(appointment.attendees, start=1)}
     language = appointment.language
+    in_order = sorted(not_sampled, key=lambda attendee: positions[attendee.id])
     words = [person_words(positions[attendee.id], attendee.relationship_to_missing, language)
-             for attendee in sorted(not_sampled, key=lambda attendee: positions[attendee.id])]
+             for attendee in in_order if attendee.not_sampled_reason != BELONGINGS_REASON]
+    belongings = [person_words(positions[attendee.id], attendee.relationship_to_missing, language)
+                  for attendee in in_order if attendee.not_sampled_reason == BELONGINGS_REASON]
     any_sampled = len(not_sampled) < len(appointment.attendees)
     _send(appointment, visit_closed_text(appointment.item.reference, appointment.site.name, words, any_sampled,
-                                         language), VISIT_CLOSED_PURPOSE)
+                                         language, belongings), VISIT_CLOSED_PURPOSE)
+
+
+def queue_sampled_after_all(appointment: Appointment, attendee: Attendee) -> None:
+    """Queue the message that `attendee`, reported as not sampled when the visit was closed, gave
+    a sample after all (`sampled_after_all_text`)."""
+    position = [a.id for a in appointment.attendees].index(attendee.id) + 1
+    language = appointment.language
+    _send(appointment, sampled_after_all_text(
+        appointment.item.reference, person_words(position, attendee.relationship_to_missing, language), language),
+        SAMPLED_AFTER_ALL_PURPOSE)
+
+
 def closure_notice_body(appointment: Appointment) -> str | None:
     """The closure notice this booking's family would be sent now (`closure_text` in the language
     they booked in), or None when the booking has no mobile number and nothing is sent. What the

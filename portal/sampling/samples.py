@@ -31,7 +31,7 @@ from portal.core.models import (
     utcnow,
 )
 from portal.core.models.sampling import TUBE_NUMBER_INDEX
-from portal.sampling import visits
+from portal.sampling import notices, visits
 from portal.sampling.booking import NotChangeable
 from portal.core.tube_numbers import (
     LabelFormat,
@@ -68,6 +68,12 @@ class TubeNumberAlreadyRecorded(TubeNumberProblem):
     """A tube number was typed for a person who already has one (a page opened before it was
     saved, another desk, a form posted twice). `tube` is the number already recorded ("" when it
     was removed meanwhile). A saved number changes only through `correct_tube_number`."""
+
+
+class ReportedNotSampled(TubeNumberProblem):
+    """A tube number typed at the desk for a person the closed visit reported as not sampled (a
+    page opened before the visit was closed): the family was told so. Only `correct_tube_number`,
+    with a reason, records their sample afterwards, and tells the family."""
 
 
 class TubeNumbersRefused(Exception):
@@ -178,6 +184,13 @@ def _refusal_after_clash(wanted: dict[int, str], attendees: dict[int, Attendee])
         attendee_id: TubeNumberInUse(tube, None) for attendee_id, tube in wanted.items()})
 
 
+def reported_not_sampled(attendee: Attendee) -> bool:
+    """True when the closed visit of `attendee` reported them as not sampled (a reason kept, no
+    tube): the family was told so, and only `correct_tube_number` records a sample for them."""
+    return (attendee.appointment.visit_done_at is not None and attendee.not_sampled_reason is not None
+            and not attendee.sample_tube_number)
+
+
 def record_samples(appointment: Appointment, tube_numbers: dict[int, str], *, actor_id: int) -> int:
     """Record the tube number of each attendee of a checked-in appointment who has none yet
     ({attendee id: tube number as typed}; blank ones skipped), and, once every attendee's sample
@@ -188,7 +201,10 @@ def record_samples(appointment: Appointment, tube_numbers: dict[int, str], *, ac
     differ from the others typed, be held by nobody else in the deployment and never have been
     retired. A number typed for someone who already has one is refused
     (TubeNumberAlreadyRecorded: `correct_tube_number` changes a saved one, with a reason), also
-    when another desk saved it between this page's read and this write. Returns how many samples
+    when another desk saved it between this page's read and this write. A number typed for someone
+    the closed visit reported as not sampled (`reported_not_sampled`: a page opened before the
+    close) is refused (ReportedNotSampled): the family was told, so only `correct_tube_number`
+    records it, with a reason, and tells them. Returns how many samples
     were recorded (0: nothing typed). Raises NotChangeable when the appointment is not checked in,
     and TubeNumbersRefused {attendee id: problem} when any number is refused (nothing is saved then).
     """
@@ -202,6 +218,9 @@ def record_samples(appointment: Appointment, tube_numbers: dict[int, str], *, ac
         if attendee.sample_tube_number:
             if normalise_tube_number(tube_numbers.get(attendee.id)) is not None:
                 problems[attendee.id] = TubeNumberAlreadyRecorded(attendee.sample_tube_number)
+            continue
+        if reported_not_sampled(attendee) and normalise_tube_number(tube_numbers.get(attendee.id)) is not None:
+            problems[attendee.id] = ReportedNotSampled(normalise_tube_number(tube_numbers.get(attendee.id)) or "")
             continue
         try:
             tube = check_tube_number(tube_numbers.get(attendee.id), label_format)
@@ -227,10 +246,12 @@ def record_samples(appointment: Appointment, tube_numbers: dict[int, str], *, ac
         with db.session.begin_nested():
             now = utcnow()
             for attendee_id, tube in wanted.items():
-                # Only while the person has no number: on PostgreSQL a second desk's UPDATE waits
-                # for the first to commit, then finds the row no longer matches.
+                # Only while the person has no number and was not reported as not sampled (a visit
+                # closed meanwhile at another desk): on PostgreSQL a second desk's UPDATE waits for
+                # the first to commit, then finds the row no longer matches.
                 written = db.session.execute(
-                    update(Attendee).where(Attendee.id == attendee_id, Attendee.sample_tube_number.is_(None))
+                    update(Attendee).where(Attendee.id == attendee_id, Attendee.sample_tube_number.is_(None),
+                                           Attendee.not_sampled_reason.is_(None))
                     .values(sample_tube_number=tube, sample_taken_at=now, not_sampled_reason=None,
                             not_sampled_note=None)
                     .execution_options(synchronize_session=False))
@@ -263,6 +284,55 @@ def correction_note(position: int, before: str | None, after: str | None, reason
              number=position, before=before or "–", after=after, reason=reason)
 
 
+def late_sample_note(position: int, tube: str, was: str, reason: str) -> str:
+    """The internal note left when a person reported as not sampled gets a tube after the visit
+    was closed: which person, the number, the reason they had been reported with (`was`, as
+    shown), and the reason given now. In the current language."""
+    return _("Tube number %(tube)s recorded for person %(number)d after the visit was closed (reported as not "
+             "sampled: %(was)s). Reason: %(reason)s", tube=tube, number=position, was=was, reason=reason)
+
+
+def _record_late_sample(attendee: Attendee, typed: str | None, reason: str, *, actor_id: int) -> str:
+    """`correct_tube_number` for a person reported as not sampled: see there."""
+    appointment = attendee.appointment
+    try:
+        tube = check_tube_number(typed, site_label_format(appointment.site))
+    except TubeNumberProblem as problem:
+        raise TubeNumbersRefused({attendee.id: problem}) from problem
+    if tube is None:
+        raise NothingToCorrect(attendee.id)
+    in_use = _in_use(tube, attendee)
+    if in_use is not None:
+        raise TubeNumbersRefused({attendee.id: in_use})
+    position = [a.id for a in appointment.attendees].index(attendee.id) + 1
+    was = str(visits.NOT_SAMPLED_REASONS.get(attendee.not_sampled_reason or "", attendee.not_sampled_reason or ""))
+    try:
+        with db.session.begin_nested():
+            written = db.session.execute(
+                update(Attendee).where(Attendee.id == attendee.id, Attendee.sample_tube_number.is_(None),
+                                       Attendee.not_sampled_reason.is_not(None))
+                .values(sample_tube_number=tube, sample_taken_at=utcnow(), not_sampled_reason=None,
+                        not_sampled_note=None)
+                .execution_options(synchronize_session=False))
+            if written.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result has a rowcount
+                raise _SavedMeanwhile(attendee.id)
+            db.session.add(ItemNote(item_id=appointment.item_id, author_id=actor_id,
+                                    body=late_sample_note(position, tube, was, reason[:MAX_REASON_LENGTH])))
+            audit.record("sample_recorded_after_close", actor_id=actor_id, item_id=appointment.item_id,
+                         fields=["sample_tube_number", "not_sampled_reason", "note"],
+                         changes={"attendee_id": (attendee.id, attendee.id)})
+            notices.queue_sampled_after_all(appointment, attendee)
+            db.session.flush()
+    except _SavedMeanwhile:
+        raise TubeNumbersRefused({attendee.id: TubeNumberAlreadyRecorded(_recorded_now(attendee.id))}) from None
+    except IntegrityError as error:
+        if not _is_tube_number_clash(error):
+            raise
+        raise _refusal_after_clash({attendee.id: tube}, {attendee.id: attendee}) from error
+    db.session.expire(attendee, ["sample_tube_number", "sample_taken_at", "not_sampled_reason", "not_sampled_note"])
+    return tube
+
+
 def correct_tube_number(attendee: Attendee, typed: str | None, reason: str, *, actor_id: int) -> str | None:
     """Change or remove (`typed` blank) the saved tube number of `attendee`, for `reason`, in the
     caller's transaction. The new number passes the same checks as at the desk (never a retired
@@ -272,16 +342,26 @@ def correct_tube_number(attendee: Attendee, typed: str | None, reason: str, *, a
 
     Recorded as an internal note on the booking (the reason and the numbers: `correction_note`)
     and an audit event naming the staff member, the attendee id and the fields, never the values.
+
+    A person the closed visit reported as not sampled (`reported_not_sampled`) who came late
+    after all has no number yet: theirs is recorded here (not at the desk), with the time taken;
+    their not-sampled reason and note are cleared (the internal note keeps the reason they had),
+    and the family, who were told the sample was not taken, get one SMS that it was taken after
+    all (`notices.queue_sampled_after_all`; once: the write needs the person still without a
+    number, and a later correction is an ordinary one).
+
     Returns the new normalised number (None: removed). Raises ReasonNeeded, NotChangeable (no
-    number saved yet: the desk records it), NothingToCorrect, or TubeNumbersRefused {attendee id:
-    problem}.
+    number saved yet and not reported as not sampled: the desk records it), NothingToCorrect (also
+    an empty number for a person with none), or TubeNumbersRefused {attendee id: problem}.
     """
     reason = (reason or "").strip()
     if not reason:
         raise ReasonNeeded(attendee.id)
     before = attendee.sample_tube_number
     if not before:
-        raise NotChangeable(attendee.appointment_id)
+        if not reported_not_sampled(attendee):
+            raise NotChangeable(attendee.appointment_id)
+        return _record_late_sample(attendee, typed, reason, actor_id=actor_id)
     appointment = attendee.appointment
     try:
         tube = check_tube_number(typed, site_label_format(appointment.site))
@@ -322,6 +402,7 @@ def correct_tube_number(attendee: Attendee, typed: str | None, reason: str, *, a
     return tube
 
 
-__all__ = ["NothingToCorrect", "ReasonNeeded", "TubeHolder", "TubeNumberAlreadyRecorded", "TubeNumberInUse",
-           "TubeNumberRepeated", "TubeNumberRetired", "TubeNumbersRefused", "correct_tube_number", "correction_note",
-           "is_retired", "record_samples", "retire", "site_label_format", "site_with_same_labels", "tube_holder"]
+__all__ = ["NothingToCorrect", "ReasonNeeded", "ReportedNotSampled", "TubeHolder", "TubeNumberAlreadyRecorded",
+           "TubeNumberInUse", "TubeNumberRepeated", "TubeNumberRetired", "TubeNumbersRefused", "correct_tube_number",
+           "correction_note", "is_retired", "late_sample_note", "record_samples", "reported_not_sampled", "retire",
+           "site_label_format", "site_with_same_labels", "tube_holder"]

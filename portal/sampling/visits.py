@@ -6,7 +6,9 @@ sampled (`close_visit`: they did not come, or brought a parent's personal belong
 a sample, as the campaign allows), giving a reason for each of them. Either way
 `Appointment.visit_done_at` is set by one conditional UPDATE (... WHERE visit_done_at IS NULL),
 and only the write that set it queues the family's SMS: a second close, a re-save, a correction
-or two desks at once never send a second one. Channel-agnostic domain code; the staff pages
+or two desks at once never send a second one. (After the close, a tube for someone reported as not
+sampled is recorded only by `portal.sampling.samples.correct_tube_number`, which sends its own one
+"taken after all" message.) Channel-agnostic domain code; the staff pages
 (portal/staff/sampling_views.py) call it.
 """
 
@@ -27,7 +29,7 @@ from portal.sampling.booking import NotChangeable
 # Why a person's sample was not taken (Attendee.not_sampled_reason), in the order the desk offers them.
 NOT_SAMPLED_REASONS = {
     "did_not_come": _l("Did not come"),
-    "belongings": _l("Brought a parent's personal belongings instead"),
+    notices.BELONGINGS_REASON: _l("Brought a parent's personal belongings instead"),
     "could_not_give": _l("Could not give a sample today"),
     "declined": _l("Chose not to give a sample"),
     "other": _l("Another reason (say which in the note)"),

@@ -315,10 +315,16 @@ class _AccountFields(PortalForm):
     a slip of the mouse could do everything), the working group, and, for site staff, their
     sampling sites (offered from `site_choices`: (id, name) pairs)."""
 
-    role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))])
-    working_group = SelectField(_l("Working group"), coerce=int_or_none, validators=[Optional()])
+    # A value not offered (a forged or stale page) gets our own message, not WTForms' own
+    # (English for the sites, a bare "not a valid choice" for the others).
+    role = SelectField(_l("Role"), render_kw=NOT_REQUIRED, validators=[DataRequired(_l("Choose a role"))],
+                       invalid_choice_message=_l("Choose one of the roles offered"))
+    working_group = SelectField(_l("Working group"), coerce=int_or_none, validators=[Optional()],
+                                invalid_choice_message=_l("Choose one of the working groups offered"),
+                                invalid_value_message=_l("Choose one of the working groups offered"))
     # No Optional(): it would stop the chain before validate_sites sees an empty list.
-    sites = CheckboxListField(_l("Sampling sites"))
+    sites = CheckboxListField(_l("Sampling sites"), invalid_choice_message=_l("Tick only the sampling sites offered"),
+                              invalid_value_message=_l("Tick only the sampling sites offered"))
 
     def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None,
                  site_choices: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
@@ -326,6 +332,16 @@ class _AccountFields(PortalForm):
         self.role.choices = [("", _l("Choose a role"))] + choices("role")
         self.working_group.choices = [("", _l("None"))] + [(gid, name) for gid, name in (groups or [])]
         self.sites.choices = list(site_choices or [])
+
+    def validate_working_group(self, field: SelectField) -> None:
+        """Site staff have no working group (README, "Roles": they see their sites' appointments,
+        not leads), so one is refused rather than kept unused on their account. A value that is no
+        id (`int_or_none` reads it as none) is refused too, never taken as "None"."""
+        offered = {str(value) for value, _label in field.choices} | {"None"}
+        if field.raw_data and field.raw_data[0] not in offered:
+            raise ValidationError(_l("Choose one of the working groups offered"))
+        if self.role.data == Role.SITE_STAFF and field.data is not None:
+            raise ValidationError(_l("Sampling site staff have no working group. Choose “None”, or another role."))
 
     def validate_sites(self, field: CheckboxListField) -> None:
         """Site staff see only their sites' bookings, so they need at least one; other roles

@@ -71,6 +71,23 @@ def _site(site_id: int) -> SamplingSite:
     return site
 
 
+def _decision_applies(site: SamplingSite, form: DayDecisionForm) -> bool:
+    """`holiday_admin.decision_applies` for the form's day and decision; when not, the reason is
+    put on the decision (the form is shown again as typed)."""
+    day = form.day.data
+    if holiday_admin.decision_applies(site, day, form.decision.data == "open"):
+        return True
+    if form.decision.data == "open":
+        message = _("%(day)s is not a public holiday, a make-up working day or a weekend day this site is closed "
+                    "on, so there is nothing to open: that day follows the site's opening hours.",
+                    day=day.isoformat())
+    else:
+        message = _("%(day)s is not a public holiday or a make-up working day. To close the site on an ordinary "
+                    "day, add a closure on the Closures page: the families booked are told.", day=day.isoformat())
+    form.decision.errors = [message]
+    return False
+
+
 @bp.route("/sampling/sites/<int:site_id>/holidays", methods=["GET", "POST"])
 @requires(Permission.MANAGE_SITES)
 def sampling_holidays(site_id: int) -> str | Response:
@@ -79,7 +96,7 @@ def sampling_holidays(site_id: int) -> str | Response:
     site = _site(site_id)
     window = holiday_admin.horizon_window(site)
     form = DayDecisionForm(window=window)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _decision_applies(site, form):
         holiday_admin.decide_day(site, form.day.data, form.decision.data == "open", form.reason.data,
                                  actor_id=current_user.id)
         db.session.commit()

@@ -134,6 +134,7 @@ LABELS: dict[str, dict[Any, Any]] = {
         "view_closure_preview": _l("Opened the families affected by a closure"),
         "samples_recorded": _l("Recorded samples taken"),
         "tube_number_corrected": _l("Corrected a tube number"),
+        "sample_recorded_after_close": _l("Recorded a sample after the visit was closed"),
         "visit_closed": _l("Closed the visit with someone not sampled"),
         "site_saved": _l("Saved a sampling site"),
         "sites_exported": _l("Exported the sampling sites"),

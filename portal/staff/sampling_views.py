@@ -39,7 +39,7 @@ from portal.core.models import (
 )
 from portal.core.permissions import Permission, Role, requires
 from portal.core.query_args import query_date
-from portal.sampling import desk, samples, visits
+from portal.sampling import desk, notices, samples, visits
 from portal.sampling.case_details import case_rows
 from portal.sampling.booking import (
     AttendeeDetails,
@@ -425,15 +425,20 @@ def _samples_form(appointment: Appointment, formdata: Any = None) -> Any:
     that what was typed in it is refused by its box, never dropped."""
     example = _label_example(appointment)
     posted = formdata if formdata is not None else {}
+    closed_out = {attendee.id for attendee in appointment.attendees if samples.reported_not_sampled(attendee)}
     people = [(row["id"], row["label"]) for row in _attendee_rows(appointment)
-              if not row["tube"] or str(posted.get(f"tube-{row['id']}") or "").strip()]
+              if (not row["tube"] and row["id"] not in closed_out) or str(posted.get(f"tube-{row['id']}") or "").strip()]
     return samples_form(people, hint=_("Like %(example)s", example=example) if example else None, formdata=formdata)
 
 
 def _correction_form(appointment: Appointment, formdata: Any = None) -> TubeCorrectionForm:
+    """The tube-correction form: the people with a saved tube number, and those the closed visit
+    reported as not sampled (their tube, if they came late after all, is recorded here)."""
     form = TubeCorrectionForm(formdata=formdata)
-    people = [SelectChoice(str(row["id"]), _("%(name)s: %(tube)s", name=row["name"], tube=row["tube"]))
-              for row in _attendee_rows(appointment) if row["tube"]]
+    closed_out = {attendee.id for attendee in appointment.attendees if samples.reported_not_sampled(attendee)}
+    people = [SelectChoice(str(row["id"]), _("%(name)s: %(tube)s", name=row["name"], tube=row["tube"]) if row["tube"]
+                           else _("%(name)s: not sampled (%(reason)s)", name=row["name"], reason=row["not_sampled"]))
+              for row in _attendee_rows(appointment) if row["tube"] or row["id"] in closed_out]
     form.attendee.choices = [SelectChoice("", _("Choose the person")), *people] if people else []
     return form
 
@@ -501,6 +506,7 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
         samples_form=tubes_form, correction_form=correction_form, case_rows=case, close_form=close_form,
         applicant_phone=display_mobile(appointment.applicant_phone), is_today=is_today, problem=problem,
         form=ConfirmForm(formdata=None), errors=errors, can_mark_no_show=desk.can_mark_no_show(appointment),
+        late_sample=any(samples.reported_not_sampled(attendee) for attendee in appointment.attendees),
         day_iso=appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date().isoformat(),
     )
 
@@ -652,20 +658,26 @@ def sampling_tube_correction(reference: str) -> str | Response:
     if not form.validate_on_submit():
         return _render_appointment(appointment, correction_form=form)
     attendee = next(a for a in appointment.attendees if str(a.id) == form.attendee.data)
+    late = samples.reported_not_sampled(attendee)
     try:
         tube = samples.correct_tube_number(attendee, form.tube_number.data, form.reason.data,
                                            actor_id=current_user.id)
     except samples.NothingToCorrect:
         db.session.rollback()
-        form.tube_number.errors = [_("That is the tube number already saved. Type the right one.")]
+        form.tube_number.errors = [_("Type the tube number of the sample taken.") if late
+                                   else _("That is the tube number already saved. Type the right one.")]
         return _render_appointment(appointment, correction_form=form)
     except samples.TubeNumbersRefused as refused:
         db.session.rollback()
         _tube_errors(refused, appointment, lambda _attendee_id: form.tube_number)
         return _render_appointment(appointment, correction_form=form)
     db.session.commit()
-    flash(_("Tube number corrected. The reason is kept as a note on this booking.") if tube else
-          _("Tube number removed. The reason is kept as a note on this booking."))
+    if late:
+        flash(_("Sample recorded. The family is told by text message that it was taken after all. "
+                "The reason is kept as a note on this booking."))
+    else:
+        flash(_("Tube number corrected. The reason is kept as a note on this booking.") if tube else
+              _("Tube number removed. The reason is kept as a note on this booking."))
     return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
 
 
@@ -698,9 +710,19 @@ def sampling_close_visit(reference: str) -> str | Response:
         db.session.rollback()
         return _render_appointment(appointment, close_form=_close_form(appointment, formdata=request.form))
     db.session.commit()
-    flash(ngettext("Visit closed. The family is told by text message that %(num)d person's sample was not taken.",
-                   "Visit closed. The family is told by text message that %(num)d people's samples were not taken.",
-                   len(not_sampled)))
+    belongings = sum(1 for attendee in not_sampled if attendee.not_sampled_reason == notices.BELONGINGS_REASON)
+    if belongings == len(not_sampled):
+        flash(ngettext("Visit closed. The family is told by text message that %(num)d person's belongings were "
+                       "received for testing.",
+                       "Visit closed. The family is told by text message that %(num)d people's belongings were "
+                       "received for testing.", belongings))
+    elif belongings:
+        flash(_("Visit closed. The family is told by text message whose belongings were received for testing and "
+                "whose sample was not taken."))
+    else:
+        flash(ngettext("Visit closed. The family is told by text message that %(num)d person's sample was not taken.",
+                       "Visit closed. The family is told by text message that %(num)d people's samples were not "
+                       "taken.", len(not_sampled)))
     return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
 
 

@@ -54,6 +54,24 @@ def test_a_site_poster_print_page_and_pdf_in_chinese(app: Flask, live_server: st
     _picture(ARTIFACTS / "poster-all-sites-zh.pdf", "poster-pdf-all-sites-zh")
 
 
+# Elements reaching past the right edge of the screen (tag.class, right edge in px), to name the culprit.
+WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.scrollWidth > e.clientWidth && e.clientWidth > 0)
+  .map(e => e.tagName + '.' + e.className + ' ' + e.scrollWidth + '/' + e.clientWidth)"""
+
+
+def test_a_site_poster_print_page_has_no_sideways_scroll_at_phone_width_in_both_languages(  # type: ignore[no-untyped-def]
+        app: Flask, live_server: str, browser) -> None:
+    site = create_site(name="南通市公安局刑事科学技术研究所", address="江苏省南通市崇川区工农路111号南通市公安局一楼采血室")
+    user = create_staff(Role.ADMIN, username="poster.phone")
+    for language in ("zh", "en"):
+        page = new_page(browser, language, width=360, height=800)
+        sign_in_page(page, live_server, user.username)
+        page.goto(f"{live_server}/staff/sampling/sites/{site.id}/poster")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.evaluate(WIDER_THAN_SCREEN)
+        page.context.close()
+
+
 def _picture(pdf: Path, name: str) -> None:
     """The PDF's first page as ARTIFACTS/NAME.png, when poppler's pdftoppm is installed."""
     if shutil.which("pdftoppm"):

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from portal.core.extensions import db
-from portal.core.models import AuditEvent, StaffUser
+from portal.core.models import AuditEvent, StaffUser, WorkingGroup
 from portal.core.permissions import Role
 from tests.support.factories import create_site, create_staff
 from tests.support.helpers import check_page, csrf_token, get_page, text_of
@@ -104,6 +104,50 @@ def test_sites_ticked_for_another_role_are_refused_not_silently_dropped(app: Fla
     assert refused.status_code == 400
     assert "Sampling sites are for site staff only" in text_of(refused)
     assert _ticked(refused.get_data(as_text=True), site.id)  # kept as typed
+
+
+def test_a_forged_site_role_or_working_group_gets_our_own_translated_message_with_what_was_typed_kept(
+        app: Flask) -> None:
+    site = create_site()
+    client = _admin(app)
+    for headers, words in ((EN, ("Tick only the sampling sites offered", "Choose one of the roles offered",
+                                 "Choose one of the working groups offered")),
+                           (ZH, ("只能勾选列出的采血点", "请从列出的角色中选择", "请从列出的工作专班中选择"))):
+        forged_site = _create(client, {"username": "zheng", "role": "site_staff", "sites": [str(site.id), "9999"]},
+                              headers=headers)
+        forged_role = _create(client, {"username": "zheng", "role": "emperor"}, headers=headers)
+        forged_group = _create(client, {"username": "zheng", "role": "triage_officer", "working_group": "9999"},
+                               headers=headers)
+        text_group = _create(client, {"username": "zheng", "role": "triage_officer", "working_group": "abc"},
+                             headers=headers)
+        for response, expected in zip((forged_site, forged_role, forged_group, text_group), (*words, words[2])):
+            assert response.status_code == 400
+            shown = text_of(response)
+            assert expected in shown, expected
+            assert "valid choice" not in shown and "有效的选择" not in shown and "coerce" not in shown
+            assert 'value="zheng"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(StaffUser).where(StaffUser.username == "zheng")) is None
+
+
+def test_a_site_staff_account_cannot_be_given_a_working_group(app: Flask) -> None:
+    site = create_site()
+    group = WorkingGroup(name="南通市公安局打拐专班")
+    db.session.add(group)
+    worker = create_staff(Role.SITE_STAFF, username="wu")
+    worker.sites = [site]
+    db.session.commit()
+    client = _admin(app)
+    for headers, words in ((EN, "Sampling site staff have no working group. Choose “None”, or another role."),
+                           (ZH, "采血点工作人员不属于任何工作专班。请选择“无”，或改选其他角色。")):
+        refused = _create(client, {"username": "rt-a9", "role": "site_staff", "sites": [str(site.id)],
+                                   "working_group": str(group.id)}, headers=headers)
+        assert refused.status_code == 400 and words in text_of(refused)
+        token = csrf_token(client.get(f"/staff/accounts/{worker.id}").get_data(as_text=True))
+        changed = client.post(f"/staff/accounts/{worker.id}/role", headers=headers, data={
+            "csrf_token": token, "role": "site_staff", "working_group": str(group.id), "sites": [str(site.id)]})
+        assert changed.status_code == 400 and words in text_of(changed)
+    assert db.session.scalar(select(StaffUser).where(StaffUser.username == "rt-a9")) is None
+    assert _account("wu").working_group_id is None
 
 
 def test_an_admin_changes_a_site_staff_accounts_sites_on_its_page_and_it_is_audited(app: Flask) -> None:

@@ -64,8 +64,17 @@ def start_at_site(site_id: int) -> str | Response:
     """The start page for booking at one site, where a site's poster QR code leads: the site is
     named, and "Start now" keeps it in the draft so that, once the people are named, the journey
     goes straight to the site's days instead of the list of sites (which stays one link away).
-    A site not taking bookings is not found."""
-    site = _active_site(site_id)
+
+    An unknown site is not found (404). A site no longer taking bookings (inactive) answers 200
+    with a page saying so and leading to the booking's start, where the other sites are offered:
+    its printed posters stay on walls, and a QR code's address is a real address whose true
+    answer is this page, not an error (an in-app QR scanner may also show its own page in place
+    of an error's). Nothing is kept from a POST to it."""
+    site = db.session.get(SamplingSite, site_id) if site_id <= MAX_ID else None
+    if site is None:
+        abort(404)
+    if not site.active:
+        return render_template("sampling/site_not_taking_bookings.html", site=site)
     form = ConfirmForm()
     if form.validate_on_submit():
         answers = draft.load()

@@ -3,6 +3,7 @@ published yet, a holiday reopened for one site (audited), and bookings left on a
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 from sqlalchemy import select
@@ -91,6 +92,32 @@ def test_a_day_outside_the_booking_horizon_is_refused_and_kept_as_typed(app, mon
     assert "Enter a day from 2026-12-20 to 2027-02-17" in text_of(refused)
     assert 'value="2028-05-01"' in refused.get_data(as_text=True)
     assert db.session.scalars(select(SiteDayOverride)).all() == []
+
+
+def test_a_decision_on_an_ordinary_weekday_is_refused_in_both_languages_and_kept_as_typed(app, monkeypatch):
+    control_clock(monkeypatch, datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc))
+    site = create_site()
+    admin = _admin(app)
+    page, _ = get_page(admin, f"/staff/sampling/sites/{site.id}/holidays", headers=EN)
+    token = csrf_token(page.get_data(as_text=True))
+    for decision, headers, words in (
+            ("open", EN, "2026-12-08 is not a public holiday, a make-up working day or a weekend day this site is "
+                         "closed on, so there is nothing to open"),
+            ("open", ZH, "2026-12-08既不是法定节假日、调休上班日，也不是本采血点不开放的周末"),
+            ("closed", EN, "To close the site on an ordinary day, add a closure on the Closures page"),
+            ("closed", ZH, "如需在平常日子关闭采血点，请在“停开日期”页面添加")):
+        refused = admin.post(f"/staff/sampling/sites/{site.id}/holidays", headers=headers, data={
+            "csrf_token": token, "day": "2026-12-08", "decision": decision, "reason": "周二加开"})
+        assert refused.status_code == 200
+        assert words in text_of(refused), words
+        html = refused.get_data(as_text=True)
+        assert 'value="2026-12-08"' in html and 'value="周二加开"' in html
+        assert re.search(rf'value="{decision}"[^>]*checked|checked[^>]*value="{decision}"', html)
+    assert db.session.scalars(select(SiteDayOverride)).all() == []
+    # A Saturday the site does not open on can still be confirmed as a make-up working day.
+    saved = admin.post(f"/staff/sampling/sites/{site.id}/holidays", headers=EN, data={
+        "csrf_token": token, "day": "2026-12-12", "decision": "open", "reason": "调休上班"})
+    assert saved.status_code == 303
 
 
 def test_a_booking_on_a_day_the_site_now_closes_is_listed_on_the_warning(app, monkeypatch):

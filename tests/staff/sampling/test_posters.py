@@ -211,9 +211,36 @@ def test_the_poster_qr_code_page_starts_a_booking_that_goes_straight_to_the_site
     assert client.get("/sampling/sites").status_code == 200
 
 
-def test_a_site_not_taking_bookings_has_no_booking_start_page(app: Flask) -> None:
-    site = create_site(active=False)
-    assert app.test_client().get(f"/sampling/at/{site.id}").status_code == 404
+def test_the_qr_code_page_of_a_site_no_longer_taking_bookings_says_so_and_leads_to_the_other_sites(
+        app: Flask) -> None:
+    site = create_site(name="已停用的采血点", active=False)
+    client = app.test_client()
+    for headers, words in ((ZH, ("已停用的采血点不再接受预约", "预约其他采血点")),
+                           (EN, ("已停用的采血点 no longer takes bookings", "Book at another site"))):
+        response, page = get_page(client, f"/sampling/at/{site.id}", headers=headers)
+        assert response.status_code == 200
+        check_page(response)
+        assert all(word in text_of(response) for word in words), words
+        html = response.get_data(as_text=True)
+        assert 'href="/sampling/"' in html and 'action="/sampling/at/' not in html  # no "Start now" here
+    # A POST (a page opened before the site stopped) keeps nothing and gets the same page; an
+    # unknown site is not found.
+    active = create_site(name="南通市公安局")
+    opened = client.get(f"/sampling/at/{active.id}").get_data(as_text=True)
+    posted = client.post(f"/sampling/at/{site.id}", data={"csrf_token": csrf_token(opened)})
+    assert posted.status_code == 200 and "/sampling/who" not in posted.headers.get("Location", "")
+    for unknown in (site.id + 1000, 0):
+        assert client.get(f"/sampling/at/{unknown}").status_code == 404
+
+
+def test_the_poster_pages_of_a_site_no_longer_taking_bookings_warn_where_its_qr_code_leads(app: Flask) -> None:
+    site = create_site(name="已停用的采血点", active=False)
+    create_site(name="南通市公安局")
+    client = _signed_in(app, Role.ADMIN)
+    poster = text_of(client.get(f"/staff/sampling/sites/{site.id}/poster", headers=EN))
+    assert "This site takes no bookings: its QR code leads to a page saying so" in poster
+    listing = text_of(client.get("/staff/sampling/posters", headers=ZH))
+    assert listing.count("不接受预约：扫描海报二维码会打开说明此情况的页面") == 1
 
 
 def test_a_poster_pdf_that_cannot_be_made_gives_a_page_that_says_so_and_offers_the_print_page(

@@ -7,16 +7,23 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.core.models import Appointment, AuditEvent, IntakeItem, OutboundMessage
+from portal.core.models import Appointment, AuditEvent, IntakeItem, ItemNote, OutboundMessage
 from portal.core.sms.segments import MAX_NOTICE_SEGMENTS, fits_segments
 from portal.sampling.booking import book_appointment
-from portal.sampling.notices import CHECKED_IN_PURPOSE, VISIT_CLOSED_PURPOSE, person_words, visit_closed_text
+from portal.sampling.notices import (
+    CHECKED_IN_PURPOSE,
+    SAMPLED_AFTER_ALL_PURPOSE,
+    VISIT_CLOSED_PURPOSE,
+    person_words,
+    sampled_after_all_text,
+    visit_closed_text,
+)
 from portal.sampling.visits import VisitAlreadyDone, close_visit
 from tests.support.factories import create_site
 from tests.support.helpers import csrf_token, get_page
 from tests.support.sampling import resident_id
 from tests.support.staff import browser
-from tests.support.tubes import EN, ZH, checked_in_family, desk_staff, page_text, save_tubes, signed_in, today_slot
+from tests.support.tubes import EN, ZH, box_value, checked_in_family, desk_staff, page_text, save_tubes, signed_in, today_slot
 
 
 def _messages(appointment: Appointment) -> list[OutboundMessage]:
@@ -113,7 +120,7 @@ def test_a_visit_where_nobody_gave_a_sample_says_so_and_brought_belongings_count
     close_visit(family, {first.id: ("belongings", None), second.id: ("did_not_come", None)}, actor_id=None)
     db.session.commit()
     body = _messages(family)[0].body
-    assert "第1位（父母）、第2位（父母）未采血" in body and "感谢" not in body
+    assert "已收到第1位（父母）的随身物品" in body and "第2位（父母）未采血" in body
     try:
         close_visit(family, {first.id: ("belongings", None), second.id: ("did_not_come", None)}, actor_id=None)
     except VisitAlreadyDone:
@@ -151,7 +158,43 @@ def test_a_visit_cannot_be_closed_before_check_in(app):
     assert _messages(booked) == [] and db.session.get(Appointment, booked.id).visit_done_at is None
 
 
-def test_a_sample_recorded_after_the_visit_was_closed_clears_the_reason_and_sends_nothing_more(app):
+def _correct(client, appointment: Appointment, attendee_id: int, tube: str, reason: str,  # type: ignore[no-untyped-def]
+             headers: dict | None = None):
+    reference = appointment.item.reference
+    page, _ = get_page(client, f"/staff/sampling/appointments/{reference}", headers=headers or {})
+    return client.post(f"/staff/sampling/appointments/{reference}/tube-correction", headers=headers or {}, data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "attendee": str(attendee_id), "tube_number": tube,
+        "reason": reason})
+
+
+def test_a_tube_from_a_stale_page_for_someone_the_closed_visit_reported_not_sampled_is_refused(app):
+    site = create_site()
+    desk_staff(site)
+    family = checked_in_family(today_slot(site), people=2)
+    first, second = family.attendees
+    desk = signed_in(browser(app), "desk")
+    reference = family.item.reference
+    save_tubes(desk, family, ["NT-1", ""])
+    stale, _ = get_page(desk, f"/staff/sampling/appointments/{reference}")
+    assert _close(desk, family, {second.id: ("did_not_come", "晚点来")}).status_code == 303
+    # The current page offers no box for them, only the correction form.
+    current = desk.get(f"/staff/sampling/appointments/{reference}", headers=EN)
+    assert box_value(current, second.id) is None and "not sampled (Did not come)" in page_text(current)
+    assert "who gave a sample after all, type its tube number: the family is told." in page_text(current)
+
+    for headers, message in ((EN, "This visit is closed and this person was reported as not sampled"),
+                             (ZH, "此次采血已结束，该人员已登记为未采血")):
+        refused = desk.post(f"/staff/sampling/appointments/{reference}/samples", headers=headers, data={
+            "csrf_token": csrf_token(stale.get_data(as_text=True)), f"tube-{second.id}": "NT-2"})
+        assert refused.status_code == 200
+        assert message in page_text(refused) and box_value(refused, second.id) == "NT-2"
+    db.session.expire_all()
+    kept = db.session.get(Appointment, family.id).attendees[1]
+    assert (kept.sample_tube_number, kept.not_sampled_reason, kept.not_sampled_note) == (None, "did_not_come", "晚点来")
+    assert [m.purpose for m in _messages(family)] == [VISIT_CLOSED_PURPOSE]
+
+
+def test_the_correction_form_records_a_late_sample_after_the_close_and_tells_the_family_once(app):
     site = create_site()
     desk_staff(site)
     family = checked_in_family(today_slot(site), people=2)
@@ -159,8 +202,96 @@ def test_a_sample_recorded_after_the_visit_was_closed_clears_the_reason_and_send
     desk = signed_in(browser(app), "desk")
     save_tubes(desk, family, ["NT-1", ""])
     assert _close(desk, family, {second.id: ("did_not_come", "晚点来")}).status_code == 303
-    assert save_tubes(desk, family, ["", "NT-2"]).status_code == 303  # they came after all
+
+    empty = _correct(desk, family, second.id, "", "来晚了", headers=EN)
+    assert empty.status_code == 200 and "Type the tube number of the sample taken." in page_text(empty)
+    no_reason = _correct(desk, family, second.id, "NT-2", "", headers=EN)
+    assert no_reason.status_code == 200 and "Enter why you are correcting the tube number" in page_text(no_reason)
+
+    recorded = _correct(desk, family, second.id, "NT-2", "来晚了，已补采", headers=EN)
+    assert recorded.status_code == 303
+    assert "The family is told by text message that it was taken after all." in page_text(
+        desk.get(recorded.headers["Location"], headers=EN))
     db.session.expire_all()
     late = db.session.get(Appointment, family.id).attendees[1]
     assert (late.sample_tube_number, late.not_sampled_reason, late.not_sampled_note) == ("NT2", None, None)
-    assert [m.purpose for m in _messages(family)] == [VISIT_CLOSED_PURPOSE]
+    assert late.sample_taken_at is not None
+    sent = list(db.session.scalars(select(OutboundMessage).where(OutboundMessage.item_id == family.item_id)
+                                   .order_by(OutboundMessage.id)))
+    assert [m.purpose for m in sent][-2:] == [VISIT_CLOSED_PURPOSE, SAMPLED_AFTER_ALL_PURPOSE]
+    assert family.item.reference in sent[-1].body and "第2位（父母）" in sent[-1].body
+    assert "李建国" not in sent[-1].body and fits_segments(sent[-1].body, 2)
+    note = db.session.scalars(select(ItemNote).where(ItemNote.item_id == family.item_id)).one()
+    assert "NT2" in note.body and "来晚了，已补采" in note.body and "Did not come" in note.body
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.item_id == family.item_id,
+                                                       AuditEvent.action == "sample_recorded_after_close")).one()
+
+    # Later: an ordinary correction, a re-save, a second close. None sends anything more.
+    assert _correct(desk, family, second.id, "NT-3", "标签贴错").status_code == 303
+    save_tubes(desk, family, ["NT-1", "NT-3"])
+    assert _close(desk, family, {second.id: ("did_not_come", "")}).status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage).where(
+        OutboundMessage.item_id == family.item_id, OutboundMessage.purpose == SAMPLED_AFTER_ALL_PURPOSE)) == 1
+
+
+def test_the_sampled_after_all_sms_fits_two_segments_in_both_languages(app):
+    with app.test_request_context():
+        for language in ("zh", "en"):
+            person = person_words(4, "seeking_birth_family", language)
+            text = sampled_after_all_text("TY-7K3M-9Q2P", person, language)
+            assert fits_segments(text, 2) and "TY-7K3M-9Q2P" in text and person in text
+
+
+def test_brought_belongings_are_said_received_for_testing_with_no_rebooking_prompt(app):
+    site = create_site()
+    family = checked_in_family(today_slot(site), people=1)
+    close_visit(family, {family.attendees[0].id: ("belongings", None)}, actor_id=None)
+    db.session.commit()
+    body = _messages(family)[0].body
+    assert "已收到第1位（父母）的随身物品，将用于检测" in body
+    assert "未采血" not in body and "预约" not in body
+
+
+def test_the_desk_is_told_truly_what_the_family_is_told_when_belongings_were_brought(app):
+    site = create_site()
+    desk_staff(site)
+    slot = today_slot(site)
+    alone = checked_in_family(slot, people=1)
+    mixed = checked_in_family(slot, people=2, serial=2)
+    desk = signed_in(browser(app), "desk")
+    closed = _close(desk, alone, {alone.attendees[0].id: ("belongings", "")}, headers=EN)
+    assert "told by text message that 1 person's belongings were received for testing." in page_text(
+        desk.get(closed.headers["Location"], headers=EN))
+    closed = _close(desk, mixed, {mixed.attendees[0].id: ("belongings", ""), mixed.attendees[1].id: ("declined", "")},
+                    headers=ZH)
+    shown = page_text(desk.get(closed.headers["Location"], headers=ZH))
+    assert "本次采血已结束。已发短信告知这家人哪些人的随身物品已收到用于检测、哪些人未采血。" in shown
+
+
+def test_a_family_with_belongings_and_someone_absent_names_each_for_what_happened(app):
+    site = create_site()
+    family = checked_in_family(today_slot(site), people=3)
+    first, second, third = family.attendees
+    close_visit(family, {first.id: ("belongings", None), second.id: ("did_not_come", None),
+                         third.id: ("belongings", None)}, actor_id=None)
+    db.session.commit()
+    body = _messages(family)[0].body
+    assert "已收到第1位（父母）、第3位（父母）的随身物品" in body and "第2位（父母）未采血" in body
+    assert "重新预约" in body
+    with app.test_request_context():
+        english = visit_closed_text("TY-7K3M-9Q2P", "Nantong", [person_words(2, "parent", "en")], False, "en",
+                                    [person_words(1, "parent", "en")])
+    assert "belongings of person 1 (parent) received for testing; no sample from person 2 (parent)." in english
+    assert "book again" in english
+
+
+def test_the_belongings_sms_fits_three_segments_with_four_people_and_a_long_site_name_in_both_languages(app):
+    with app.test_request_context():
+        for language in ("zh", "en"):
+            people = [person_words(n, relationship, language)
+                      for n, relationship in enumerate(["parent", "relative", "seeking_birth_family", "x"], start=1)]
+            for absent, belongings in ((people[:2], people[2:]), ([], people)):
+                text = visit_closed_text("TY-7K3M-9Q2P", "江苏省南通市公安局通州分局刑事科学技术室采血点" * 2, absent,
+                                         False, language, belongings)
+                assert fits_segments(text, MAX_NOTICE_SEGMENTS), (language, text)
+                assert "TY-7K3M-9Q2P" in text and all(words in text for words in people)
