@@ -338,16 +338,37 @@ def sampling_desk() -> str | Response:
         query = query.where(SamplingSite.id.in_(allowed))
     sites = db.session.scalars(query).all()
     form = CheckInForm()
-    not_found = False
+    not_found = None
     if form.validate_on_submit():
         site_ids = [site.id for site in sites]
         appointment = desk.find_at_site(form.reference.data, site_ids)
         if appointment is None:
-            not_found = True
+            not_found = _not_found_message(form.reference.data)
         else:
             return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
+    # The box comes back empty (and focused): the next scan must stand alone, never be added to
+    # what was refused. The message quotes what was scanned.
+    form.reference.data, form.reference.raw_data = "", []
     return render_template("staff/sampling/desk.html", sites=sites, form=form, not_found=not_found,
                            errors=flat_errors(form))
+
+
+# What the desk's refusal quotes of a scan holding no reference: its first characters.
+_QUOTED_SCAN_LENGTH = 60
+
+
+def _not_found_message(scanned: str) -> str:
+    """The desk's refusal of a scan or typed text that finds no booking at the user's sites,
+    quoting it: the reference read from it, or else the text itself (shortened)."""
+    reference = desk.reference_in_scan(scanned)
+    if reference is not None:
+        return _("No booking %(reference)s at your sites. Check the reference, then scan or type it again.",
+                 reference=reference)
+    text = " ".join(scanned.split())
+    if len(text) > _QUOTED_SCAN_LENGTH:
+        text = text[:_QUOTED_SCAN_LENGTH] + "…"
+    return _("“%(text)s” holds no booking reference. Scan the QR code again or type the reference, like "
+             "TY-7K3M-9Q2P.", text=text)
 
 
 @bp.get("/sampling/sites/<int:site_id>/day")

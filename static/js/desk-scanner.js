@@ -2,8 +2,9 @@
    (templates/staff/sampling/desk.html and appointment.html). Without JavaScript both pages work
    as plain forms; this only makes Enter land where a scanner needs it.
 
-   - The reference box ([data-scan-box], focused by its autofocus attribute) has its text selected,
-     so that a new scan after "not found" replaces the text instead of adding to it.
+   - The reference box ([data-scan-box]) needs nothing here: it is focused by its autofocus
+     attribute and comes back empty after "not found" (the server clears it), so that the next
+     scan stands alone; if a browser restores text into it, the text is selected, to be replaced.
    - In the tube boxes of a form marked [data-tube-scan], Enter does not send the form while any
      person's box is still empty: it moves the focus to the next empty box. Once every box holds a
      number, Enter sends the form as usual. The "Save samples" button always sends it, so staff

@@ -117,7 +117,7 @@ def test_site_staff_cannot_open_another_sites_list_or_booking_or_any_tip(app):
     assert desk.get(f"/staff/sampling/sites/{other.id}/book").status_code == 404
     assert desk.get(f"/staff/sampling/appointments/{theirs.item.reference}").status_code == 404
     found = post_form(desk, "/staff/sampling/desk", {"reference": theirs.item.reference}, headers=EN)
-    assert found.status_code == 200 and "No booking with that reference at your sites" in text_of(found)
+    assert found.status_code == 200 and f"No booking {theirs.item.reference} at your sites" in text_of(found)
     assert desk.get(f"/staff/items/{tip.item.reference}").status_code == 404
     assert tip.item.reference not in desk.get("/staff/queue").get_data(as_text=True)
     assert desk.get(f"/staff/sampling/appointments/{tip.item.reference}").status_code == 404

@@ -96,10 +96,26 @@ def test_the_desks_reference_box_is_focused_on_arrival_and_takes_a_long_scanned_
     assert found.status_code == 303
     assert found.headers["Location"].endswith(f"/staff/sampling/appointments/{reference}")
 
-    unknown = post_form(client, "/staff/sampling/desk", {"reference": "https://example.cn/TY-2222-2222"}, headers=EN)
-    assert unknown.status_code == 200 and "No booking with that reference at your sites" in page_text(unknown)
-    # What was scanned is kept in the box.
-    assert parse_page(unknown.get_data(as_text=True)).inputs["reference"] == "https://example.cn/TY-2222-2222"
+
+
+def test_a_failed_scan_is_quoted_and_the_box_comes_back_empty_and_focused_for_the_next_scan(app):
+    site = create_site()
+    desk_staff(site)
+    client = signed_in(browser(app), "desk")
+
+    unknown = post_form(client, "/staff/sampling/desk", {"reference": "https://example.cn/ty-2222-2222"}, headers=EN)
+    assert unknown.status_code == 200
+    assert "No booking TY-2222-2222 at your sites. Check the reference, then scan or type it again." in page_text(unknown)
+    # The box is empty and focused: the next scan is not added to the refused one (without JavaScript too).
+    assert parse_page(unknown.get_data(as_text=True)).inputs["reference"] == ""
+    box = re.search(r'<input[^>]*name="reference"[^>]*>', unknown.get_data(as_text=True)).group(0)
+    assert " autofocus" in box
+
+    garbage = post_form(client, "/staff/sampling/desk", {"reference": "6901234567892"}, headers=ZH)
+    assert "“6901234567892”不含预约编号" in page_text(garbage)
+    assert parse_page(garbage.get_data(as_text=True)).inputs["reference"] == ""
+    wrong = post_form(client, "/staff/sampling/desk", {"reference": "TY-2222-2222"}, headers=ZH)
+    assert "您的采血点没有预约TY-2222-2222" in page_text(wrong)
 
 
 def test_a_family_is_checked_in_from_its_row_on_the_day_list_and_the_list_says_so(app):
