@@ -28,7 +28,7 @@ from portal.core.models import (
     Slot,
     utcnow,
 )
-from portal.sampling.booking import AttendeeDetails, BookingError, NotChangeable
+from portal.sampling.booking import MINIMUM_AGE_WITHOUT_GUARDIAN, AttendeeDetails, BookingError, NotChangeable, UnderAge
 from portal.sampling.case_details import case_details_text
 from portal.core.security.crypto import phone_hash
 from portal.core.security.references import ALPHABET, REFERENCE_LENGTH, REFERENCE_PREFIX, normalise_reference
@@ -115,16 +115,30 @@ def check_in(appointment: Appointment, site: SamplingSite, *, actor_id: int) -> 
 
 
 def register_walk_in(site: SamplingSite, people: Sequence[AttendeeDetails], *, applicant_phone: str | None,
-                     language: str, actor_id: int, case_details: Mapping[str, Any] | None = None) -> Appointment:
+                     language: str, actor_id: int, consent: bool, guardian_consent: bool = False,
+                     case_details: Mapping[str, Any] | None = None) -> Appointment:
     """Register people who came without a booking, checked in on the spot (the caller commits).
 
     They get a slot of their own starting now, full from the start (capacity = party size), so
     they take no booked family's place and the slot is never offered; their identity numbers do
-    not hold an active booking. `case_details`: what the family said about the person looked for,
-    in the booking journey's keys and stored forms (portal.sampling.case_details; empty answers
-    left out), stored encrypted as a booking's are; the audit event names the field when given."""
+    not hold an active booking. `consent` must be True, as for a booking (DNA is taken only with
+    the family's explicit consent to its use for identification); `guardian_consent`: a parent
+    or guardian agreed for the people younger than MINIMUM_AGE_WITHOUT_GUARDIAN (14) on the
+    site's local today, by their identity numbers. `case_details`: what the family said about
+    the person looked for, in the booking journey's keys and stored forms
+    (portal.sampling.case_details; empty answers left out), stored encrypted as a booking's are;
+    the audit event names the field when given.
+
+    Raises UnderAge (the index of the first person under 14) without `guardian_consent`, or
+    ValueError without `consent` or without people."""
     if not people:
         raise ValueError("a walk-in needs at least one person")
+    if not consent:
+        raise ValueError("a walk-in needs the family's consent")
+    if not guardian_consent:
+        position = first_under_age(people, utcnow().astimezone(ZoneInfo(site.timezone)).date())
+        if position is not None:
+            raise UnderAge(position)
     item = new_item(ItemKind.APPOINTMENT, Channel.STAFF, deadline_days=None, region_text=site.city)
     now = utcnow()
     slot = Slot(site_id=site.id, starts_at=now, ends_at=now + timedelta(minutes=site.slot_minutes),
@@ -137,7 +151,8 @@ def register_walk_in(site: SamplingSite, people: Sequence[AttendeeDetails], *, a
         else ApplicantRole.PARENT,
         applicant_name=first.name, applicant_phone=applicant_phone,
         applicant_phone_hash=phone_hash(applicant_phone) if applicant_phone else None,
-        party_size=len(people), consent_given_at=now, language=language, checked_in_at=now,
+        party_size=len(people), consent_given_at=now, guardian_consent=guardian_consent, language=language,
+        checked_in_at=now,
         case_details=case_details_text(case_details),
     )
     for position, person in enumerate(people):
@@ -153,6 +168,20 @@ def register_walk_in(site: SamplingSite, people: Sequence[AttendeeDetails], *, a
     audit.record("walk_in_registered", actor_id=actor_id, item_id=item.id,
                  fields=["case_details"] if appointment.case_details else [])
     return appointment
+
+
+def first_under_age(people: Sequence[AttendeeDetails], day: date) -> int | None:
+    """The index of the first person younger than MINIMUM_AGE_WITHOUT_GUARDIAN (14) on local
+    `day` (their age read from their identity number or the age described), or None when nobody
+    is, or no age is known."""
+    for position, person in enumerate(people):
+        try:
+            age = person.age_on(day)
+        except ValueError:
+            age = None
+        if age is not None and age < MINIMUM_AGE_WITHOUT_GUARDIAN:
+            return position
+    return None
 
 
 def mark_no_shows(now: datetime | None = None, site: SamplingSite | None = None, *, actor_id: int | None = None) -> int:
@@ -252,4 +281,4 @@ def find_at_site(reference_text: str, site_ids: Sequence[int]) -> Appointment | 
 
 
 __all__ = ["Arrivals", "DayRow", "NotHere", "NotStartedYet", "arrivals", "can_mark_no_show", "check_in", "day_list",
-           "find_at_site", "mark_no_show", "mark_no_shows", "reference_in_scan", "register_walk_in"]
+           "find_at_site", "first_under_age", "mark_no_show", "mark_no_shows", "reference_in_scan", "register_walk_in"]

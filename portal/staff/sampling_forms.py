@@ -248,6 +248,20 @@ class WalkInCaseForm(PortalForm):
                                           required=False)
 
 
+class FamilyConsentForm(PortalForm):
+    """The family's consent, asked by the desk before a walk-in is registered or a booking is made
+    for them: to the use of their DNA samples only to identify missing people (required), and a
+    parent's or guardian's for each person under MINIMUM_AGE_WITHOUT_GUARDIAN (checked against the
+    people's ages by the caller). Posted with the people form, whose CSRF token covers the POST."""
+
+    class Meta:
+        csrf = False
+
+    consent = BooleanField(_l("The family agrees that the samples are used only to identify missing people"),
+                           validators=[DataRequired(message=_l("Ask the family for their consent, then tick the box."))])
+    guardian_consent = BooleanField(_l("A parent or guardian agrees for each person under 14"))
+
+
 def close_visit_form(people: Sequence[tuple[int, str]], formdata: Any = None) -> PortalForm:
     """Closing a visit with someone not sampled: for each (attendee id, name) in `people` (those
     with no sample recorded), a reason `reason-<id>` (a key of NOT_SAMPLED_REASONS, none chosen at

@@ -45,6 +45,7 @@ from portal.sampling.booking import (
     AttendeeDetails,
     BookingError,
     NotChangeable,
+    UnderAge,
     book_appointment,
     cancel_appointment,
     move_appointment,
@@ -72,6 +73,7 @@ from portal.sampling.slots import nearest_free_slots, reopen_future_slots
 from portal.staff.sampling_forms import (
     WEEKDAY_FIELDS,
     CheckInForm,
+    FamilyConsentForm,
     ImportForm,
     RemoveClosureForm,
     SiteForm,
@@ -814,17 +816,33 @@ def sampling_walk_in(site_id: int) -> str | Response:
     size = _party_size_arg()
     form = _attendees_form(size)
     case_form = WalkInCaseForm(prefix="case")
-    # Both forms are checked, so that every mistake is listed at once.
+    consent_form = FamilyConsentForm()
+    # Every form is checked, so that every mistake is listed at once.
     people_valid = form.validate_on_submit()
-    if case_form.validate_on_submit() and people_valid:
+    case_valid = case_form.validate_on_submit()
+    if consent_form.validate_on_submit() and case_valid and people_valid:
         people = _people_from(form)
-        appointment = desk.register_walk_in(
-            site, people, applicant_phone=people[0].phone, language=current_language(), actor_id=current_user.id,
-            case_details={name: field.data for name, field in case_form._fields.items()})
-        db.session.commit()
-        return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
-    return render_template("staff/sampling/walk_in.html", site=site, form=form, case_form=case_form, size=size,
-                           errors=flat_errors(form) + flat_errors(case_form))
+        try:
+            appointment = desk.register_walk_in(
+                site, people, applicant_phone=people[0].phone, language=current_language(), actor_id=current_user.id,
+                consent=True, guardian_consent=consent_form.guardian_consent.data,
+                case_details={name: field.data for name, field in case_form._fields.items()})
+        except UnderAge as under_age:
+            db.session.rollback()
+            consent_form.guardian_consent.errors = [_guardian_needed(under_age.position)]
+        else:
+            db.session.commit()
+            return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
+    return render_template("staff/sampling/walk_in.html", site=site, form=form, case_form=case_form,
+                           consent_form=consent_form, size=size,
+                           errors=flat_errors(form) + flat_errors(case_form) + flat_errors(consent_form))
+
+
+def _guardian_needed(position: int) -> str:
+    """The consent form's refusal when person `position` (0-based) is under 14 and no parent or
+    guardian agreed."""
+    return _("Person %(number)d is under 14: ask a parent or guardian for their consent, then tick the box.",
+             number=position + 1)
 
 
 @bp.route("/sampling/sites/<int:site_id>/book", methods=["GET", "POST"])
@@ -839,10 +857,9 @@ def sampling_book(site_id: int) -> str | Response:
         SelectChoice(str(slot.id), _("%(text)s (%(note)s)", text=format_local_datetime(slot.starts_at, site.timezone), note=slot.places_left))
         for slot in nearest_free_slots(site, utcnow(), size, limit=40)
     ]
+    consent_form = FamilyConsentForm()
     problem = None
-    consent = request.form.get("consent") == "y"
-    if request.method == "POST" and not consent:
-        problem = _("Ask the family for their consent, then tick the box.")
+    consent = consent_form.validate_on_submit()
     chosen = None
     if slot_form.validate_on_submit():
         chosen = db.session.get(Slot, int(slot_form.slot.data))
@@ -855,9 +872,12 @@ def sampling_book(site_id: int) -> str | Response:
             appointment = book_appointment(
                 slot_id=int(slot_form.slot.data), applicant_role=ApplicantRole(people[0].relationship),
                 applicant_name=people[0].name or "", applicant_phone=people[0].phone or "", attendees=people,
-                consent=True, guardian_consent=request.form.get("guardian_consent") == "y",
+                consent=True, guardian_consent=consent_form.guardian_consent.data,
                 language=current_language(), channel=Channel.STAFF,
             )
+        except UnderAge as under_age:
+            db.session.rollback()
+            consent_form.guardian_consent.errors = [_guardian_needed(under_age.position)]
         except BookingError as error:
             db.session.rollback()
             problem = message_for(error)
@@ -866,6 +886,7 @@ def sampling_book(site_id: int) -> str | Response:
             db.session.commit()
             return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
     return render_template("staff/sampling/book.html", site=site, form=form, slot_form=slot_form, size=size,
-                           problem=problem, errors=flat_errors(form) + flat_errors(slot_form))
+                           consent_form=consent_form, problem=problem,
+                           errors=flat_errors(form) + flat_errors(slot_form) + flat_errors(consent_form))
 
 

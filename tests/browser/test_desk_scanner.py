@@ -69,7 +69,7 @@ def test_a_scanner_finds_a_booking_from_its_qr_code_and_saves_two_tubes_and_the_
     late = _booked(slot_at(site, next_weekday(3), 1), serial=3, name="刘德华")
     _time_come(site, late)
     register_walk_in(site, [AttendeeDetails("赵六", "parent", resident_id(serial="901"))], applicant_phone=None,
-                     language="zh", actor_id=None)
+                     language="zh", actor_id=None, consent=True)
     db.session.commit()
     reference = family.item.reference
     first, second = (a.id for a in family.attendees)

@@ -91,6 +91,7 @@ def test_a_family_of_two_where_one_did_not_come_is_told_once_and_a_walk_in_is_re
     page.fill("input[name=case-missing_name]", "赵小军")
     page.fill("input[name=case-missing_born]", "1995年3月")
     page.fill("input[name=case-last_seen_place]", "南通汽车站")
+    page.check("input[name=consent]")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(page, "visit-walk-in-zh-360")
     assert_valid_html(page.content(), "visit-walk-in-zh-360")

@@ -94,7 +94,7 @@ def test_a_walk_in_is_registered_with_case_details_stored_encrypted_and_shown(ap
         "attendees-0-document_number": resident_id(serial="901"), "attendees-0-phone": "137 0013 7000",
         "case-missing_name": "赵小军", "case-missing_sex": "", "case-missing_born": "1995年3月",
         "case-last_seen_on": "约2001年", "case-last_seen_place": "南通汽车站", "case-police_report": "",
-        "case-remembered": "", "case-sampled_before": "unknown"}, headers=EN)
+        "case-remembered": "", "case-sampled_before": "unknown", "consent": "y"}, headers=EN)
     assert response.status_code == 303
     walk_in = db.session.scalars(select(Appointment).where(Appointment.walk_in.is_(True))).one()
     assert json.loads(walk_in.case_details) == {"missing_name": "赵小军", "missing_born": "1995-03",
@@ -115,7 +115,7 @@ def test_a_walk_in_needs_no_case_details_and_a_date_that_cannot_be_is_refused_as
     desk = signed_in(browser(app), "desk")
     people = {"attendees-0-name": "赵六", "attendees-0-relationship": "parent",
               "attendees-0-document_type": "resident_id", "attendees-0-document_number": resident_id(serial="902"),
-              "attendees-0-phone": "137 0013 7000"}
+              "attendees-0-phone": "137 0013 7000", "consent": "y"}
     refused = post_form(desk, f"/staff/sampling/sites/{site.id}/walk-in?people=1",
                         {**people, "case-missing_born": "2003-02-31", "case-last_seen_on": "1999"}, headers=ZH)
     assert refused.status_code == 200

@@ -159,7 +159,8 @@ def test_a_walk_in_is_registered_checked_in_without_taking_a_booked_place(app):
     desk = _signed_in(app, "desk")
     response = post_form(desk, f"/staff/sampling/sites/{site.id}/walk-in?people=1", {
         "attendees-0-name": "赵六", "attendees-0-relationship": "parent", "attendees-0-document_type": "resident_id",
-        "attendees-0-document_number": resident_id(serial="901"), "attendees-0-phone": "137 0013 7000"})
+        "attendees-0-document_number": resident_id(serial="901"), "attendees-0-phone": "137 0013 7000",
+        "consent": "y"})
     assert response.status_code == 303
     walk_in = db.session.scalars(select(Appointment).where(Appointment.walk_in.is_(True))).one()
     assert walk_in.status == "checked_in" and walk_in.item.channel == "staff"
@@ -346,7 +347,7 @@ def test_a_booking_leaves_the_open_queue_once_cancelled_checked_in_walked_in_or_
     from portal.sampling.booking import AttendeeDetails
 
     walk_in = register_walk_in(site, [AttendeeDetails(name="赵六", relationship="parent", id_number=resident_id(serial="777"))],
-                               applicant_phone=None, language="zh", actor_id=None)
+                               applicant_phone=None, language="zh", actor_id=None, consent=True)
     db.session.commit()
     assert status(walk_in) == "closed"
     closed = db.session.scalars(select(IntakeItem).where(IntakeItem.status == "closed")).all()

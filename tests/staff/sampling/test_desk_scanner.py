@@ -249,7 +249,7 @@ def test_the_day_list_counts_bookings_arrived_out_of_those_expected_leaving_out_
     gone.status = "no_show"
     db.session.commit()
     register_walk_in(site, [AttendeeDetails("赵六", "parent", resident_id(serial="901"))], applicant_phone=None,
-                     language="zh", actor_id=None)
+                     language="zh", actor_id=None, consent=True)
     db.session.commit()
     client = signed_in(browser(app), "desk")
     page, _ = get_page(client, f"/staff/sampling/sites/{site.id}/day", headers=EN)
