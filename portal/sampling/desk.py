@@ -87,31 +87,53 @@ def arrivals(rows: Sequence[DayRow]) -> Arrivals:
     return Arrivals(arrived=arrived, expected=arrived + statuses.count(AppointmentStatus.BOOKED))
 
 
+def can_check_in(appointment: Appointment, now: datetime | None = None) -> bool:
+    """Whether the desk may check this family in now (UTC `now`): booked, or marked "did not
+    come" (by mistake, or they came late), and its slot is on the site's local today."""
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW):
+        return False
+    zone = ZoneInfo(appointment.slot.site.timezone)  # type: ignore[union-attr]
+    now = now or utcnow()
+    return appointment.slot.starts_at.astimezone(zone).date() == now.astimezone(zone).date()  # type: ignore[union-attr]
+
+
+def _checked_in_from(appointment: Appointment, status: AppointmentStatus) -> bool:
+    """Check the appointment in if its status is still `status` (one conditional UPDATE); True
+    when it was."""
+    result = db.session.execute(
+        update(Appointment)
+        .where(Appointment.id == appointment.id, Appointment.status == status)
+        .values(status=AppointmentStatus.CHECKED_IN, checked_in_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult
+
+
 def check_in(appointment: Appointment, site: SamplingSite, *, actor_id: int) -> None:
-    """Mark a booked appointment at `site`, on its local today, as checked in (the caller
-    commits); the identity numbers are free to book again, the reminder is no longer due.
-    Raises NotHere (another site or day) or NotChangeable (not booked any more)."""
+    """Mark an appointment at `site`, on its local today, as checked in (the caller commits): a
+    booked one (audited as "appointment_checked_in"), or one marked "did not come" the same day,
+    by mistake or before the family came late (audited as "appointment_checked_in_after_no_show").
+    The identity numbers are free to book again, the reminder is no longer due. Each change is
+    one conditional UPDATE, so a concurrent check-in or change wins or loses whole.
+    Raises NotHere (another site or day) or NotChangeable (cancelled, or already checked in)."""
     if appointment.slot.site_id != site.id:
         raise NotHere(appointment.id)
     zone = ZoneInfo(site.timezone)
     if appointment.slot.starts_at.astimezone(zone).date() != utcnow().astimezone(zone).date():
         raise NotHere(appointment.id)
-    result = db.session.execute(
-        update(Appointment)
-        .where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.BOOKED)
-        .values(status=AppointmentStatus.CHECKED_IN, checked_in_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult
+    before = next((status for status in (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW)
+                   if _checked_in_from(appointment, status)), None)
+    if before is None:
         raise NotChangeable(appointment.id)
+    action = "appointment_checked_in" if before == AppointmentStatus.BOOKED else "appointment_checked_in_after_no_show"
     db.session.execute(update(Attendee).where(Attendee.appointment_id == appointment.id)
                        .values(active_booking=False).execution_options(synchronize_session=False))
     db.session.expire(appointment)
     for attendee in appointment.attendees:
         db.session.expire(attendee)
     close_finished_appointment(appointment.item_id)
-    audit.record("appointment_checked_in", actor_id=actor_id, item_id=appointment.item_id,
-                 changes={"status": (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)})
+    audit.record(action, actor_id=actor_id, item_id=appointment.item_id,
+                 changes={"status": (before, AppointmentStatus.CHECKED_IN)})
 
 
 def register_walk_in(site: SamplingSite, people: Sequence[AttendeeDetails], *, applicant_phone: str | None,
@@ -280,5 +302,5 @@ def find_at_site(reference_text: str, site_ids: Sequence[int]) -> Appointment | 
     return appointment if appointment.slot.site_id in site_ids else None
 
 
-__all__ = ["Arrivals", "DayRow", "NotHere", "NotStartedYet", "arrivals", "can_mark_no_show", "check_in", "day_list",
+__all__ = ["Arrivals", "DayRow", "NotHere", "NotStartedYet", "arrivals", "can_check_in", "can_mark_no_show", "check_in", "day_list",
            "find_at_site", "first_under_age", "mark_no_show", "mark_no_shows", "reference_in_scan", "register_walk_in"]

@@ -122,6 +122,7 @@ LABELS: dict[str, dict[Any, Any]] = {
         # Sampling (portal/sampling): bookings, the desk and site administration.
         "appointment_cancelled": _l("Cancelled the booking"),
         "appointment_checked_in": _l("Checked the family in"),
+        "appointment_checked_in_after_no_show": _l("Checked the family in after they were marked as not come"),
         "appointment_moved": _l("Moved the booking"),
         "appointment_no_show": _l("Marked as not come"),
         "booked_for_family": _l("Booked for the family"),

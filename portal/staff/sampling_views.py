@@ -389,7 +389,7 @@ def sampling_day(site_id: int) -> str:
     rows = desk.day_list(site, day)
     html = render_template("staff/sampling/day.html", site=site, day=day, day_text=format_day(day), rows=rows,
                            status_label=status_label, can_mark_no_shows=day < _local_today(site),
-                           is_today=day == _local_today(site), can_mark_no_show=desk.can_mark_no_show,
+                           can_check_in=desk.can_check_in, can_mark_no_show=desk.can_mark_no_show,
                            arrivals=desk.arrivals(rows),
                            form=ConfirmForm(), previous_day=(day - timedelta(days=1)).isoformat(),
                            next_day=(day + timedelta(days=1)).isoformat(),
@@ -519,7 +519,10 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
             for slot in nearest_free_slots(site, appointment.slot.starts_at, appointment.party_size, limit=20,
                                            exclude=appointment.slot_id)
         ]
-    is_today = appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date() == _local_today(site)
+    local_day = appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date()
+    # A booking of a day to come: its page says when check-in opens, rather than boxes to wait on.
+    check_in_opens = (format_day(local_day) if appointment.status == AppointmentStatus.BOOKED
+                      and local_day > _local_today(site) else None)
     errors = flat_errors(tubes_form) + flat_errors(correction_form) + flat_errors(move_form)
     if close_form is not None:
         errors += flat_errors(close_form)
@@ -527,10 +530,11 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
         "staff/sampling/appointment.html", appointment=appointment, site=site, reference=appointment.item.reference,
         attendees=attendees, status_label=status_label, move_form=move_form,
         samples_form=tubes_form, correction_form=correction_form, case_rows=case, close_form=close_form,
-        applicant_phone=display_mobile(appointment.applicant_phone), is_today=is_today, problem=problem,
+        applicant_phone=display_mobile(appointment.applicant_phone), can_check_in=desk.can_check_in(appointment),
+        check_in_opens=check_in_opens, problem=problem,
         form=ConfirmForm(formdata=None), errors=errors, can_mark_no_show=desk.can_mark_no_show(appointment),
         late_sample=any(samples.reported_not_sampled(attendee) for attendee in appointment.attendees),
-        day_iso=appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date().isoformat(),
+        day_iso=local_day.isoformat(),
     )
 
 
@@ -582,8 +586,9 @@ def _day_list_of(appointment: Appointment) -> Response:
 @bp.post("/sampling/appointments/<reference>/check-in")
 @requires(Permission.SAMPLING_DESK)
 def sampling_check_in(reference: str) -> str | Response:
-    """Check the family in (only on the appointment's local day, at its site), from its page or
-    from its row on the day list (`back=day`: the answer is a message on the day list)."""
+    """Check the family in (only on the appointment's local day, at its site; also after it was
+    marked "did not come" that day), from its page or from its row on the day list (`back=day`:
+    the answer is a message on the day list)."""
     appointment = _my_appointment(reference)
     if not ConfirmForm().validate_on_submit():
         return _render_appointment(appointment)

@@ -6,16 +6,48 @@ scan away, a day is reached by its date, and the family's SMS language is asked.
 from __future__ import annotations
 
 import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from portal.core.extensions import db
-from portal.core.models import Appointment
+from portal.core.i18n import format_day
+from portal.core.models import Appointment, AuditEvent, Slot, utcnow
+from portal.sampling.booking import book_appointment, cancel_appointment
+from portal.sampling.desk import mark_no_show
 from tests.support.factories import create_site
-from tests.support.helpers import parse_page, post_form
+from tests.support.helpers import csrf_token, get_page, parse_page, post_form
 from tests.support.sampling import CHILD_ID, next_weekday, resident_id, slot_at
 from tests.support.staff import browser
-from tests.support.tubes import EN, ZH, desk_staff, page_text, signed_in
+from tests.support.tubes import EN, ZH, desk_staff, page_text, signed_in, today_slot
+
+
+def _booked(slot: Slot, serial: int, people: int = 1) -> Appointment:
+    """A booking of `people` at `slot`, not checked in (identity numbers from `serial` on)."""
+    slot.site.minimum_notice_minutes = 0
+    appointment = book_appointment(
+        slot_id=slot.id, applicant_role="parent", applicant_name="李建国", applicant_phone=f"+86137001{37000 + serial}",
+        attendees=[("李建国", "parent", resident_id(serial=f"{serial:02d}{n}"), None) for n in range(people)],
+        consent=True, language="zh")
+    db.session.commit()
+    return appointment
+
+
+def _come_and_marked_not_come(appointment: Appointment) -> None:
+    """Move the booking to a time of its site's local today that has come, and mark it "did not come"."""
+    site = appointment.slot.site
+    zone = ZoneInfo(site.timezone)
+    now = utcnow().replace(microsecond=0)
+    starts = max(datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone), now - timedelta(hours=1))
+    appointment.slot.starts_at, appointment.slot.ends_at = starts, starts + timedelta(minutes=20)
+    db.session.commit()
+    mark_no_show(appointment, site, actor_id=None)  # type: ignore[arg-type]
+    db.session.commit()
+
+
+def _tube_boxes(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return re.findall(r'name="(tube-\d+)"', response.get_data(as_text=True))
 
 
 def _walk_in_answers(document_number: str) -> dict[str, str]:
@@ -70,3 +102,54 @@ def test_booking_for_a_family_says_by_the_box_when_a_child_needs_a_guardians_con
     assert "Ask the family for their consent, then tick the box." in page_text(no_consent)
     assert _checked(no_consent, "guardian_consent") and not _checked(no_consent, "consent")
     assert db.session.scalars(select(Appointment)).all() == []
+
+
+def test_a_family_marked_did_not_come_is_checked_in_the_same_day_from_its_row_and_audited_as_such(app):
+    site = create_site()
+    desk_staff(site)
+    appointment = _booked(today_slot(site), serial=1, people=2)
+    _come_and_marked_not_come(appointment)
+    reference = appointment.item.reference
+    client = signed_in(browser(app), "desk")
+
+    page, _ = get_page(client, f"/staff/sampling/appointments/{reference}", headers=EN)
+    check_in_path = f"/staff/sampling/appointments/{reference}/check-in"
+    assert check_in_path in page.get_data(as_text=True) and _tube_boxes(page) == []  # no boxes until checked in
+    day_list, _ = get_page(client, f"/staff/sampling/sites/{site.id}/day", headers=EN)
+    row = next(line for line in day_list.get_data(as_text=True).split("<tr")[1:] if reference in line)
+    assert f'action="{check_in_path}"' in row
+
+    answer = client.post(check_in_path, data={"csrf_token": csrf_token(day_list.get_data(as_text=True)),
+                                              "back": "day"}, headers=EN)
+    assert answer.status_code == 303
+    after, _ = get_page(client, answer.headers["Location"], headers=EN)
+    assert f"Booking {reference} checked in." in page_text(after)
+    db.session.expire_all()
+    assert db.session.get(Appointment, appointment.id).status == "checked_in"
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "appointment_checked_in_after_no_show")).one()
+    assert event.item_id == appointment.item_id and event.changes["status"] == ["no_show", "checked_in"]
+    booking_page, _ = get_page(client, f"/staff/sampling/appointments/{reference}", headers=EN)
+    assert len(_tube_boxes(booking_page)) == 2
+
+
+def test_a_booking_of_a_day_to_come_says_when_check_in_opens_and_shows_no_tube_boxes(app):
+    site = create_site()
+    desk_staff(site)
+    day = next_weekday(3)
+    coming = _booked(slot_at(site, day, 1), serial=1)
+    cancelled = _booked(slot_at(site, day, 2), serial=2)
+    cancel_appointment(cancelled, actor_id=None, actor_kind="staff")
+    db.session.commit()
+    client = signed_in(browser(app), "desk")
+
+    page, _ = get_page(client, f"/staff/sampling/appointments/{coming.item.reference}", headers=EN)
+    with app.test_request_context(headers=EN):
+        opens, opens_zh = format_day(day, "en"), format_day(day, "zh")
+    assert f"Check-in opens on {opens}." in page_text(page)
+    assert _tube_boxes(page) == [] and "Check the family in before recording samples" not in page_text(page)
+    chinese, _ = get_page(client, f"/staff/sampling/appointments/{coming.item.reference}", headers=ZH)
+    assert f"{opens_zh}开始签到。" in page_text(chinese)
+
+    gone, _ = get_page(client, f"/staff/sampling/appointments/{cancelled.item.reference}", headers=EN)
+    assert _tube_boxes(gone) == [] and "Check-in opens" not in page_text(gone)
