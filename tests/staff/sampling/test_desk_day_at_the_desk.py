@@ -16,11 +16,21 @@ from portal.core.i18n import format_day
 from portal.core.models import Appointment, AuditEvent, Slot, utcnow
 from portal.sampling.booking import book_appointment, cancel_appointment
 from portal.sampling.desk import mark_no_show
+from portal.sampling.visits import close_visit
 from tests.support.factories import create_site
 from tests.support.helpers import csrf_token, get_page, parse_page, post_form
 from tests.support.sampling import CHILD_ID, next_weekday, resident_id, slot_at
 from tests.support.staff import browser
-from tests.support.tubes import EN, ZH, desk_staff, page_text, signed_in, today_slot
+from tests.support.tubes import (
+    EN,
+    ZH,
+    checked_in_family,
+    desk_staff,
+    page_text,
+    save_tubes,
+    signed_in,
+    today_slot,
+)
 
 
 def _booked(slot: Slot, serial: int, people: int = 1) -> Appointment:
@@ -153,3 +163,34 @@ def test_a_booking_of_a_day_to_come_says_when_check_in_opens_and_shows_no_tube_b
 
     gone, _ = get_page(client, f"/staff/sampling/appointments/{cancelled.item.reference}", headers=EN)
     assert _tube_boxes(gone) == [] and "Check-in opens" not in page_text(gone)
+
+
+def _status_cell(response, reference: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The words of the status cell of `reference`'s row on the day list."""
+    row = next(line for line in response.get_data(as_text=True).split("<tr")[1:] if reference in line)
+    cell = re.search(r'<td class="day-status"[^>]*>(.*?)</td>', row, flags=re.S)
+    assert cell, "no status cell"
+    return re.sub(r"<[^>]+>", " ", cell.group(1)).split()
+
+
+def test_the_day_list_tells_a_finished_visit_sampled_or_closed_from_one_in_progress(app):
+    site = create_site()
+    desk_staff(site)
+    slot = today_slot(site, capacity=12)
+    sampled = checked_in_family(slot, people=2, serial=1)
+    closed = checked_in_family(slot, people=2, serial=2)
+    in_progress = checked_in_family(slot, people=2, serial=3)
+    client = signed_in(browser(app), "desk")
+    assert save_tubes(client, sampled, ["NT-11", "NT-12"]).status_code == 303
+    assert save_tubes(client, closed, ["NT-21", ""]).status_code == 303
+    assert save_tubes(client, in_progress, ["NT-31", ""]).status_code == 303
+    db.session.expire_all()
+    close_visit(closed, {closed.attendees[1].id: ("did_not_come", None)}, actor_id=None)  # type: ignore[arg-type]
+    db.session.commit()
+
+    page, _ = get_page(client, f"/staff/sampling/sites/{site.id}/day", headers=EN)
+    assert " ".join(_status_cell(page, sampled.item.reference)) == "Checked in Visit done"
+    assert " ".join(_status_cell(page, closed.item.reference)) == "Checked in Visit done"
+    assert " ".join(_status_cell(page, in_progress.item.reference)) == "Checked in"
+    chinese, _ = get_page(client, f"/staff/sampling/sites/{site.id}/day", headers=ZH)
+    assert "".join(_status_cell(chinese, sampled.item.reference)).endswith("本次到访已结束")
