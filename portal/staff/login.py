@@ -17,7 +17,7 @@ from portal.core import audit, clock
 from portal.core.extensions import db, limiter
 from portal.core.i18n import format_local_datetime
 from portal.core.models import StaffUser
-from portal.core.permissions import Permission, public_staff_view, requires
+from portal.core.permissions import Permission, Role, public_staff_view, requires
 from portal.core.security.redirects import safe_next
 from portal.staff import throttle, totp
 from portal.staff.blueprint import bp
@@ -37,13 +37,20 @@ def _address() -> str:
     return request.remote_addr or "unknown"
 
 
-def _after_login(target: str | None) -> str:
-    """Where to go after signing in: `next` only when it is a staff page on this site."""
-    queue = url_for("staff.queue")
-    target = safe_next(target, queue)
+def _home(user: StaffUser) -> str:
+    """Where a staff member starts: site staff at the sampling desk (the families arrive there),
+    everyone else at the queue."""
+    return url_for("staff.sampling_desk") if user.role == Role.SITE_STAFF else url_for("staff.queue")
+
+
+def _after_login(target: str | None, user: StaffUser) -> str:
+    """Where to go after signing in: `next` only when it is a staff page on this site, else
+    the user's start page (`_home`)."""
+    home = _home(user)
+    target = safe_next(target, home)
     if target.split("?")[0].rstrip("/") in ("/staff", url_for("staff.login")) or target.startswith("/staff/login"):
-        return queue
-    return target if target.startswith("/staff/") else queue
+        return home
+    return target if target.startswith("/staff/") else home
 
 
 def _refusal_message(refusal: throttle.Refusal) -> str:
@@ -59,7 +66,7 @@ def _refusal_message(refusal: throttle.Refusal) -> str:
 def login() -> Response | tuple[str, int]:
     """Step one: username and password. One generic error for any failure; audited."""
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(_after_login(request.args.get("next")))
+        return redirect(_after_login(request.args.get("next"), current_user))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -126,7 +133,7 @@ def _second_step(user: StaffUser, form: CodeForm, secret: str) -> Response | Non
     start_session(user)
     audit.record("login", actor_id=user.id)
     db.session.commit()
-    return redirect(_after_login(request.args.get("next")), 303)
+    return redirect(_after_login(request.args.get("next"), user), 303)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])

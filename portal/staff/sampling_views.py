@@ -390,6 +390,7 @@ def sampling_day(site_id: int) -> str:
     html = render_template("staff/sampling/day.html", site=site, day=day, day_text=format_day(day), rows=rows,
                            status_label=status_label, can_mark_no_shows=day < _local_today(site),
                            can_check_in=desk.can_check_in, can_mark_no_show=desk.can_mark_no_show,
+                           is_today=day == _local_today(site),
                            arrivals=desk.arrivals(rows),
                            form=ConfirmForm(), previous_day=(day - timedelta(days=1)).isoformat(),
                            next_day=(day + timedelta(days=1)).isoformat(),

@@ -14,13 +14,15 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.core.i18n import format_day
 from portal.core.models import Appointment, AuditEvent, Slot, utcnow
+from portal.core.permissions import Role
 from portal.sampling.booking import book_appointment, cancel_appointment
 from portal.sampling.desk import mark_no_show
 from portal.sampling.visits import close_visit
 from tests.support.factories import create_site
 from tests.support.helpers import csrf_token, get_page, parse_page, post_form
 from tests.support.sampling import CHILD_ID, next_weekday, resident_id, slot_at
-from tests.support.staff import browser
+from tests.support.factories import create_staff
+from tests.support.staff import browser, sign_in
 from tests.support.tubes import (
     EN,
     ZH,
@@ -194,3 +196,50 @@ def test_the_day_list_tells_a_finished_visit_sampled_or_closed_from_one_in_progr
     assert " ".join(_status_cell(page, in_progress.item.reference)) == "Checked in"
     chinese, _ = get_page(client, f"/staff/sampling/sites/{site.id}/day", headers=ZH)
     assert "".join(_status_cell(chinese, sampled.item.reference)).endswith("本次到访已结束")
+
+
+def _next_family_box(response) -> str | None:  # type: ignore[no-untyped-def]
+    """The "Next family" form's reference box, or None when the page has no such form."""
+    form = re.search(r'<form class="compact-form next-family"[^>]*action="/staff/sampling/desk"[^>]*>(.*?)</form>',
+                     response.get_data(as_text=True), flags=re.S)
+    return re.search(r'<input[^>]*name="reference"[^>]*>', form.group(1)).group(0) if form else None
+
+
+def test_once_a_visit_is_done_the_next_family_is_one_scan_away_from_its_page_and_the_day_list(app):
+    site = create_site()
+    desk_staff(site)
+    slot = today_slot(site, capacity=12)
+    family = checked_in_family(slot, people=2, serial=1)
+    following = _booked(slot, serial=2)
+    client = signed_in(browser(app), "desk")
+    booking_page = f"/staff/sampling/appointments/{family.item.reference}"
+
+    before, _ = get_page(client, booking_page, headers=EN)
+    assert _next_family_box(before) is None  # the tube boxes come first
+    saved = save_tubes(client, family, ["NT-11", "NT-12"], headers=EN)
+    assert saved.status_code == 303
+    done, _ = get_page(client, saved.headers["Location"], headers=EN)
+    box = _next_family_box(done)
+    assert box is not None and " autofocus" in box
+    assert "Next family: scan or type a reference" in page_text(done)
+
+    found = client.post("/staff/sampling/desk", headers=EN, data={
+        "csrf_token": csrf_token(done.get_data(as_text=True)), "reference": following.item.reference.lower()})
+    assert found.status_code == 303
+    assert found.headers["Location"].endswith(f"/staff/sampling/appointments/{following.item.reference}")
+
+    day_list, _ = get_page(client, f"/staff/sampling/sites/{site.id}/day", headers=ZH)
+    assert _next_family_box(day_list) is not None and "下一个家庭：扫描或输入预约编号" in page_text(day_list)
+
+
+def test_site_staff_land_on_the_sampling_desk_after_signing_in_and_others_on_the_queue(app):
+    site = create_site()
+    desk_staff(site)
+    create_staff(Role.ADMIN, username="boss")
+    answer = sign_in(browser(app), "desk")
+    assert answer.status_code == 303 and answer.headers["Location"] == "/staff/sampling/desk"
+    answer = sign_in(browser(app), "boss")
+    assert answer.status_code == 303 and answer.headers["Location"] == "/staff/queue"
+    # A page asked for before signing in is still where site staff go.
+    answer = sign_in(browser(app), "desk", next_url=f"/staff/sampling/sites/{site.id}/day")
+    assert answer.headers["Location"] == f"/staff/sampling/sites/{site.id}/day"
