@@ -383,14 +383,19 @@ def sampling_day(site_id: int) -> str:
     The applicants' names are personal data: a day list shown is one audited view
     ("view_day_list") naming the ids of the bookings' items listed, never one event per booking."""
     site = _my_site(site_id)
-    day = query_date(request.args.get("day")) if request.args.get("day") else _local_today(site)
+    today = _local_today(site)
+    typed = (request.args.get("day") or "").strip()
+    day = query_date(typed) if typed else today
+    day_problem = None
     if day is None:
-        abort(404)
+        # A date typed in "Go to day" that cannot be read: today's list, the box as typed, and why.
+        day, day_problem = today, _("Enter the day as year-month-day, like %(example)s", example=today.isoformat())
     rows = desk.day_list(site, day)
     html = render_template("staff/sampling/day.html", site=site, day=day, day_text=format_day(day), rows=rows,
-                           status_label=status_label, can_mark_no_shows=day < _local_today(site),
+                           status_label=status_label, can_mark_no_shows=day < today,
                            can_check_in=desk.can_check_in, can_mark_no_show=desk.can_mark_no_show,
-                           is_today=day == _local_today(site),
+                           is_today=day == today, typed_day=typed if day_problem else day.isoformat(),
+                           day_problem=day_problem,
                            arrivals=desk.arrivals(rows),
                            form=ConfirmForm(), previous_day=(day - timedelta(days=1)).isoformat(),
                            next_day=(day + timedelta(days=1)).isoformat(),

@@ -128,7 +128,7 @@ def test_a_family_marked_did_not_come_is_checked_in_the_same_day_from_its_row_an
     check_in_path = f"/staff/sampling/appointments/{reference}/check-in"
     assert check_in_path in page.get_data(as_text=True) and _tube_boxes(page) == []  # no boxes until checked in
     day_list, _ = get_page(client, f"/staff/sampling/sites/{site.id}/day", headers=EN)
-    row = next(line for line in day_list.get_data(as_text=True).split("<tr")[1:] if reference in line)
+    row = next(line for line in day_list.get_data(as_text=True).split("<tr")[1:] if reference in line).split("</tr>")[0]
     assert f'action="{check_in_path}"' in row
 
     answer = client.post(check_in_path, data={"csrf_token": csrf_token(day_list.get_data(as_text=True)),
@@ -169,7 +169,7 @@ def test_a_booking_of_a_day_to_come_says_when_check_in_opens_and_shows_no_tube_b
 
 def _status_cell(response, reference: str) -> list[str]:  # type: ignore[no-untyped-def]
     """The words of the status cell of `reference`'s row on the day list."""
-    row = next(line for line in response.get_data(as_text=True).split("<tr")[1:] if reference in line)
+    row = next(line for line in response.get_data(as_text=True).split("<tr")[1:] if reference in line).split("</tr>")[0]
     cell = re.search(r'<td class="day-status"[^>]*>(.*?)</td>', row, flags=re.S)
     assert cell, "no status cell"
     return re.sub(r"<[^>]+>", " ", cell.group(1)).split()
@@ -243,3 +243,26 @@ def test_site_staff_land_on_the_sampling_desk_after_signing_in_and_others_on_the
     # A page asked for before signing in is still where site staff go.
     answer = sign_in(browser(app), "desk", next_url=f"/staff/sampling/sites/{site.id}/day")
     assert answer.headers["Location"] == f"/staff/sampling/sites/{site.id}/day"
+
+
+def test_the_day_list_goes_to_a_day_typed_in_its_date_box_and_says_why_a_date_cannot_be_read(app):
+    site = create_site()
+    desk_staff(site)
+    day = next_weekday(5)
+    coming = _booked(slot_at(site, day, 1), serial=1)
+    client = signed_in(browser(app), "desk")
+
+    today_list, _ = get_page(client, f"/staff/sampling/sites/{site.id}/day", headers=EN)
+    form = re.search(r'<form class="compact-form go-to-day" method="get" action="([^"]+)"', today_list.get_data(as_text=True))
+    assert form and form.group(1) == f"/staff/sampling/sites/{site.id}/day"
+    assert re.search(r'<input[^>]*name="day" type="date"', today_list.get_data(as_text=True))
+
+    chosen, _ = get_page(client, f"{form.group(1)}?day={day.isoformat()}", headers=EN)
+    assert coming.item.reference in chosen.get_data(as_text=True)
+    assert parse_page(chosen.get_data(as_text=True)).inputs["day"] == day.isoformat()
+
+    unreadable = client.get(f"{form.group(1)}?day=10/12/2026", headers=ZH)
+    assert unreadable.status_code == 200
+    assert "请按年-月-日输入日期，例如" in page_text(unreadable)
+    assert parse_page(unreadable.get_data(as_text=True)).inputs["day"] == "10/12/2026"
+    assert coming.item.reference not in unreadable.get_data(as_text=True)  # today's list instead

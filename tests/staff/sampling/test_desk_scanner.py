@@ -52,7 +52,7 @@ def _moved_to(appointment: Appointment, starts_at: datetime) -> None:
 
 def _row_forms(page_html: str, reference: str) -> dict[str, dict[str, str]]:
     """The day list row of `reference`: each of its forms' action path and hidden fields."""
-    row = next(line for line in page_html.split("<tr")[1:] if reference in line)
+    row = next(line for line in page_html.split("<tr")[1:] if reference in line).split("</tr>")[0]
     forms = {}
     for action, body in re.findall(r'<form[^>]*action="([^"]+)"[^>]*>(.*?)</form>', row, flags=re.S):
         forms[action] = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', body))
