@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.forms import PortalForm
@@ -19,6 +28,7 @@ from portal.forms.sampling import (
     last_seen_place_field,
     missing_name_field,
     missing_sex_field,
+    one_of,
     police_report_field,
     remembered_field,
     sampled_before_field,
@@ -260,6 +270,24 @@ class FamilyConsentForm(PortalForm):
     consent = BooleanField(_l("The family agrees that the samples are used only to identify missing people"),
                            validators=[DataRequired(message=_l("Ask the family for their consent, then tick the box."))])
     guardian_consent = BooleanField(_l("A parent or guardian agrees for each person under 14"))
+
+
+# The languages a family's text messages can be in (portal.core.i18n.LANGUAGES), Chinese first:
+# the desk asks, rather than taking the staff member's screen language.
+SMS_LANGUAGE_LABELS = {"zh": _l("Chinese"), "en": _l("English")}
+
+
+class SmsLanguageForm(PortalForm):
+    """The language of the family's text messages, asked by the desk for a walk-in or a booking
+    made for the family: Chinese unless the family asks for English (stored as
+    `appointment.language`). Posted with the people form, whose CSRF token covers the POST."""
+
+    class Meta:
+        csrf = False
+
+    sms_language = RadioField(_l("Language of the family's text messages"), choices=label_choices(SMS_LANGUAGE_LABELS),
+                              default="zh", validate_choice=False, validators=[
+                                  one_of(SMS_LANGUAGE_LABELS, _l("Choose the language of the family's text messages"))])
 
 
 def close_visit_form(people: Sequence[tuple[int, str]], formdata: Any = None) -> PortalForm:

@@ -77,6 +77,7 @@ from portal.staff.sampling_forms import (
     ImportForm,
     RemoveClosureForm,
     SiteForm,
+    SmsLanguageForm,
     StaffSlotForm,
     TubeCorrectionForm,
     WalkInCaseForm,
@@ -828,14 +829,17 @@ def sampling_walk_in(site_id: int) -> str | Response:
     form = _attendees_form(size)
     case_form = WalkInCaseForm(prefix="case")
     consent_form = FamilyConsentForm()
+    language_form = SmsLanguageForm()
     # Every form is checked, so that every mistake is listed at once.
     people_valid = form.validate_on_submit()
     case_valid = case_form.validate_on_submit()
-    if consent_form.validate_on_submit() and case_valid and people_valid:
+    language_valid = language_form.validate_on_submit()
+    if consent_form.validate_on_submit() and case_valid and people_valid and language_valid:
         people = _people_from(form)
         try:
             appointment = desk.register_walk_in(
-                site, people, applicant_phone=people[0].phone, language=current_language(), actor_id=current_user.id,
+                site, people, applicant_phone=people[0].phone, language=language_form.sms_language.data,
+                actor_id=current_user.id,
                 consent=True, guardian_consent=consent_form.guardian_consent.data,
                 case_details={name: field.data for name, field in case_form._fields.items()})
         except UnderAge as under_age:
@@ -845,8 +849,9 @@ def sampling_walk_in(site_id: int) -> str | Response:
             db.session.commit()
             return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
     return render_template("staff/sampling/walk_in.html", site=site, form=form, case_form=case_form,
-                           consent_form=consent_form, size=size,
-                           errors=flat_errors(form) + flat_errors(case_form) + flat_errors(consent_form))
+                           consent_form=consent_form, language_form=language_form, size=size,
+                           errors=flat_errors(form) + flat_errors(case_form) + flat_errors(language_form)
+                           + flat_errors(consent_form))
 
 
 def _guardian_needed(position: int) -> str:
@@ -869,22 +874,24 @@ def sampling_book(site_id: int) -> str | Response:
         for slot in nearest_free_slots(site, utcnow(), size, limit=40)
     ]
     consent_form = FamilyConsentForm()
+    language_form = SmsLanguageForm()
     problem = None
     consent = consent_form.validate_on_submit()
+    language_valid = language_form.validate_on_submit()
     chosen = None
     if slot_form.validate_on_submit():
         chosen = db.session.get(Slot, int(slot_form.slot.data))
         if chosen is None or chosen.site_id != site.id:
             # Only this site's times are offered; a forged slot id (another site's) is refused.
             chosen, problem = None, _("Choose one of the times shown")
-    if chosen is not None and form.validate() and consent:
+    if chosen is not None and form.validate() and consent and language_valid:
         people = _people_from(form)
         try:
             appointment = book_appointment(
                 slot_id=int(slot_form.slot.data), applicant_role=ApplicantRole(people[0].relationship),
                 applicant_name=people[0].name or "", applicant_phone=people[0].phone or "", attendees=people,
                 consent=True, guardian_consent=consent_form.guardian_consent.data,
-                language=current_language(), channel=Channel.STAFF,
+                language=language_form.sms_language.data, channel=Channel.STAFF,
             )
         except UnderAge as under_age:
             db.session.rollback()
@@ -897,7 +904,8 @@ def sampling_book(site_id: int) -> str | Response:
             db.session.commit()
             return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
     return render_template("staff/sampling/book.html", site=site, form=form, slot_form=slot_form, size=size,
-                           consent_form=consent_form, problem=problem,
-                           errors=flat_errors(form) + flat_errors(slot_form) + flat_errors(consent_form))
+                           consent_form=consent_form, language_form=language_form, problem=problem,
+                           errors=flat_errors(form) + flat_errors(slot_form) + flat_errors(language_form)
+                           + flat_errors(consent_form))
 
 

@@ -266,3 +266,34 @@ def test_the_day_list_goes_to_a_day_typed_in_its_date_box_and_says_why_a_date_ca
     assert "请按年-月-日输入日期，例如" in page_text(unreadable)
     assert parse_page(unreadable.get_data(as_text=True)).inputs["day"] == "10/12/2026"
     assert coming.item.reference not in unreadable.get_data(as_text=True)  # today's list instead
+
+
+def test_the_familys_sms_language_is_asked_chinese_by_default_whatever_the_staff_screen_language(app):
+    site = create_site()
+    desk_staff(site)
+    slot = slot_at(site, next_weekday(3), 1)
+    desk = signed_in(browser(app), "desk")
+
+    # Staff reading in English: Chinese is still the family's language unless they ask for English.
+    page, _ = get_page(desk, f"/staff/sampling/sites/{site.id}/walk-in?people=1", headers=EN)
+    assert re.search(r'<input[^>]*checked[^>]*value="zh"|<input[^>]*value="zh"[^>]*checked', page.get_data(as_text=True))
+    assert "Language of the family's text messages" in page_text(page)
+    walked_in = post_form(desk, f"/staff/sampling/sites/{site.id}/walk-in?people=1",
+                          {**_walk_in_answers(resident_id(serial="901")), "consent": "y", "sms_language": "zh"},
+                          headers=EN)
+    assert walked_in.status_code == 303
+    assert db.session.scalars(select(Appointment).where(Appointment.walk_in.is_(True))).one().language == "zh"
+
+    # Staff reading in Chinese, a family asking for English.
+    booked = post_form(desk, f"/staff/sampling/sites/{site.id}/book?people=1", {
+        **_walk_in_answers(resident_id(serial="902")), "slot": str(slot.id), "consent": "y", "sms_language": "en"},
+        headers=ZH)
+    assert booked.status_code == 303
+    assert db.session.scalars(select(Appointment).where(Appointment.walk_in.is_(False))).one().language == "en"
+
+    forged = post_form(desk, f"/staff/sampling/sites/{site.id}/walk-in?people=1",
+                       {**_walk_in_answers(resident_id(serial="903")), "consent": "y", "sms_language": "fr"},
+                       headers=EN)
+    assert forged.status_code == 200
+    assert "Choose the language of the family's text messages" in page_text(forged)
+    assert parse_page(forged.get_data(as_text=True)).inputs["attendees-0-name"] == "赵六"
