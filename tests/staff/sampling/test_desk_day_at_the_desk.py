@@ -297,3 +297,14 @@ def test_the_familys_sms_language_is_asked_chinese_by_default_whatever_the_staff
     assert forged.status_code == 200
     assert "Choose the language of the family's text messages" in page_text(forged)
     assert parse_page(forged.get_data(as_text=True)).inputs["attendees-0-name"] == "赵六"
+
+
+def test_the_desk_joins_a_sites_name_to_its_list_as_each_language_does(app):
+    site = create_site(name="通州区公安局城南派出所")
+    desk_staff(site)
+    desk = signed_in(browser(app), "desk")
+    chinese, _ = get_page(desk, "/staff/sampling/desk", headers=ZH)
+    assert "通州区公安局城南派出所：今日名单" in page_text(chinese)
+    assert "通州区公安局城南派出所: " not in page_text(chinese)
+    english, _ = get_page(desk, "/staff/sampling/desk", headers=EN)
+    assert "通州区公安局城南派出所: today's list" in page_text(english)
