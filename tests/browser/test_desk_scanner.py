@@ -1,6 +1,7 @@
 """The sampling desk with a barcode scanner, in a real Chromium: a scanner types what it reads and
-presses Enter, here `page.keyboard`, never a click. The booking's QR code content typed into the
-desk's box (focused on arrival) lands on the booking; the first tube + Enter does not send the form
+presses Enter, here `page.keyboard`, never a click. A scan that finds no booking is quoted and
+leaves the box empty and focused; the booking's QR code content then typed into the desk's box
+(focused on arrival) lands on the booking; the first tube + Enter does not send the form
 but moves to the second person's box; the second tube + Enter saves both, and only then is the family sent one "sample taken" SMS. Then the day list by
 keyboard without JavaScript on a phone: one family checked in from its row, one marked as did not
 come. Screenshots `desk-<page>-<lang>-<width>.png` (the desk and the day list, 360 and 1280 pixels,
@@ -78,6 +79,13 @@ def test_a_scanner_finds_a_booking_from_its_qr_code_and_saves_two_tubes_and_the_
     sign_in_page(page, live_server, "desk")
     page.goto(f"{live_server}/staff/sampling/desk")
     assert _focused_name(page) == "reference"
+    # A scan that finds no booking is quoted, and the box comes back empty and focused: the next
+    # scan stands alone instead of being added to the refused one.
+    with page.expect_navigation():
+        page.keyboard.type("TY-2222-2222")
+        page.keyboard.press("Enter")
+    assert "No booking TY-2222-2222 at your sites" in page.locator("#not-found").inner_text()
+    assert _focused_name(page) == "reference" and page.locator("input[name=reference]").input_value() == ""
     # The QR code holds the reference; a scanner may send it in lower case.
     page.keyboard.type(reference.lower())
     page.keyboard.press("Enter")
