@@ -829,16 +829,16 @@ def sampling_walk_in(site_id: int) -> str | Response:
     form = _attendees_form(size)
     case_form = WalkInCaseForm(prefix="case")
     consent_form = FamilyConsentForm()
-    language_form = SmsLanguageForm()
+    sms_language_form = SmsLanguageForm()
     # Every form is checked, so that every mistake is listed at once.
     people_valid = form.validate_on_submit()
     case_valid = case_form.validate_on_submit()
-    language_valid = language_form.validate_on_submit()
+    language_valid = sms_language_form.validate_on_submit()
     if consent_form.validate_on_submit() and case_valid and people_valid and language_valid:
         people = _people_from(form)
         try:
             appointment = desk.register_walk_in(
-                site, people, applicant_phone=people[0].phone, language=language_form.sms_language.data,
+                site, people, applicant_phone=people[0].phone, language=sms_language_form.sms_language.data,
                 actor_id=current_user.id,
                 consent=True, guardian_consent=consent_form.guardian_consent.data,
                 case_details={name: field.data for name, field in case_form._fields.items()})
@@ -849,8 +849,8 @@ def sampling_walk_in(site_id: int) -> str | Response:
             db.session.commit()
             return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
     return render_template("staff/sampling/walk_in.html", site=site, form=form, case_form=case_form,
-                           consent_form=consent_form, language_form=language_form, size=size,
-                           errors=flat_errors(form) + flat_errors(case_form) + flat_errors(language_form)
+                           consent_form=consent_form, sms_language_form=sms_language_form, size=size,
+                           errors=flat_errors(form) + flat_errors(case_form) + flat_errors(sms_language_form)
                            + flat_errors(consent_form))
 
 
@@ -874,10 +874,10 @@ def sampling_book(site_id: int) -> str | Response:
         for slot in nearest_free_slots(site, utcnow(), size, limit=40)
     ]
     consent_form = FamilyConsentForm()
-    language_form = SmsLanguageForm()
+    sms_language_form = SmsLanguageForm()
     problem = None
     consent = consent_form.validate_on_submit()
-    language_valid = language_form.validate_on_submit()
+    language_valid = sms_language_form.validate_on_submit()
     chosen = None
     if slot_form.validate_on_submit():
         chosen = db.session.get(Slot, int(slot_form.slot.data))
@@ -891,7 +891,7 @@ def sampling_book(site_id: int) -> str | Response:
                 slot_id=int(slot_form.slot.data), applicant_role=ApplicantRole(people[0].relationship),
                 applicant_name=people[0].name or "", applicant_phone=people[0].phone or "", attendees=people,
                 consent=True, guardian_consent=consent_form.guardian_consent.data,
-                language=language_form.sms_language.data, channel=Channel.STAFF,
+                language=sms_language_form.sms_language.data, channel=Channel.STAFF,
             )
         except UnderAge as under_age:
             db.session.rollback()
@@ -904,8 +904,8 @@ def sampling_book(site_id: int) -> str | Response:
             db.session.commit()
             return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
     return render_template("staff/sampling/book.html", site=site, form=form, slot_form=slot_form, size=size,
-                           consent_form=consent_form, language_form=language_form, problem=problem,
-                           errors=flat_errors(form) + flat_errors(slot_form) + flat_errors(language_form)
+                           consent_form=consent_form, sms_language_form=sms_language_form, problem=problem,
+                           errors=flat_errors(form) + flat_errors(slot_form) + flat_errors(sms_language_form)
                            + flat_errors(consent_form))
 
 
