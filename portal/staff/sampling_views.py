@@ -388,9 +388,11 @@ def sampling_day(site_id: int) -> str:
     typed = (request.args.get("day") or "").strip()
     day = query_date(typed) if typed else today
     day_problem = None
+    if day is None and _is_iso_day(typed):
+        abort(404)  # a real date out of the range any list can hold (query_args.FIRST_DAY … LAST_DAY)
     if day is None:
         # A date typed in "Go to day" that cannot be read: today's list, the box as typed, and why.
-        day, day_problem = today, _("Enter the day as year-month-day, like %(example)s", example=today.isoformat())
+        day, day_problem = today, _("Enter a real day as year-month-day, like %(example)s", example=today.isoformat())
     rows = desk.day_list(site, day)
     html = render_template("staff/sampling/day.html", site=site, day=day, day_text=format_day(day), rows=rows,
                            status_label=status_label, can_mark_no_shows=day < today,
@@ -409,6 +411,15 @@ def sampling_day(site_id: int) -> str:
                      numbers={"items": [row.appointment.item_id for row in rows], "site_id": site.id})
         db.session.commit()
     return html
+
+
+def _is_iso_day(text: str) -> bool:
+    """Whether `text` is a real calendar date written YYYY-MM-DD (in range or not)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return text.isascii() and len(text) == 10
 
 
 @bp.post("/sampling/sites/<int:site_id>/no-shows")

@@ -263,7 +263,7 @@ def test_the_day_list_goes_to_a_day_typed_in_its_date_box_and_says_why_a_date_ca
 
     unreadable = client.get(f"{form.group(1)}?day=10/12/2026", headers=ZH)
     assert unreadable.status_code == 200
-    assert "请按年-月-日输入日期，例如" in page_text(unreadable)
+    assert "请按年-月-日输入真实存在的日期，例如" in page_text(unreadable)
     assert parse_page(unreadable.get_data(as_text=True)).inputs["day"] == "10/12/2026"
     assert coming.item.reference not in unreadable.get_data(as_text=True)  # today's list instead
 
