@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from portal.core.extensions import db
 from portal.core.models import Appointment, SamplingSite, SiteDayOverride
-from portal.core.permissions import Permission, requires
+from portal.core.permissions import Permission, requires, role_allows
 from portal.core import public_holidays
 from portal.forms import PortalForm, flat_errors
 from portal.sampling import holiday_admin
@@ -53,15 +53,18 @@ class UndoDecisionForm(PortalForm):
 
 
 def holiday_warning(sites: list[SamplingSite], now: datetime | None = None) -> dict[str, Any]:
-    """What the site pages warn admins of, for `sites`: the years within a booking horizon whose
-    holiday schedule is not published yet ({"years": [2028]}) and, per site, the booked
-    appointments on days now closed for a holiday ({"stranded": [(site, [Appointment, ...])]})."""
+    """What the site pages warn of, for `sites`: the years within a booking horizon whose
+    holiday schedule is not published yet ({"years": [2028]}), per site the booked appointments
+    on days now closed for a holiday ({"stranded": [(site, [Appointment, ...])]}), and whether the
+    signed-in account decides holidays itself ({"may_decide": True}: an admin; site staff and
+    supervisors read that an admin confirms make-up days and reopens days)."""
     stranded: list[tuple[SamplingSite, list[Appointment]]] = []
     for site in sites:
         found = holiday_admin.stranded_bookings(site, now)
         if found:
             stranded.append((site, found))
-    return {"years": holiday_admin.unpublished_years_ahead(sites, now), "stranded": stranded}
+    return {"years": holiday_admin.unpublished_years_ahead(sites, now), "stranded": stranded,
+            "may_decide": role_allows(current_user.role, Permission.MANAGE_SITES)}
 
 
 def _site(site_id: int) -> SamplingSite:

@@ -140,3 +140,17 @@ def test_a_booking_on_a_day_the_site_now_closes_is_listed_on_the_warning(app, mo
         page, _ = get_page(admin, url, headers=EN)
         assert "1 booking is on a day the site no longer opens" in text_of(page)
         assert appointment.item.reference in text_of(page)
+
+
+def test_site_staff_read_that_an_admin_confirms_make_up_days_on_their_closure_proposal_page(app, monkeypatch):
+    control_clock(monkeypatch, datetime(2029, 1, 15, 2, 0, tzinfo=timezone.utc))
+    site = create_site()
+    create_staff(Role.SITE_STAFF, username="desk", sites=[site])
+    client = browser(app)
+    assert sign_in(client, "desk").status_code == 303
+
+    page, _ = get_page(client, f"/staff/sampling/sites/{site.id}/closures/propose", headers=EN)
+    assert WARNING_2029.replace("until you confirm it", "until an admin confirms it") in text_of(page)
+    assert "until you confirm it" not in text_of(page)
+    page, _ = get_page(client, f"/staff/sampling/sites/{site.id}/closures/propose", headers=ZH)
+    assert "需经管理员确认后才开放" in text_of(page) and "需经您确认" not in text_of(page)
