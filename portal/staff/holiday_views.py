@@ -20,6 +20,7 @@ from portal.core.extensions import db
 from portal.core.models import Appointment, SamplingSite, SiteDayOverride
 from portal.core.permissions import Permission, requires, role_allows
 from portal.core import public_holidays
+from portal.core.i18n import format_day
 from portal.forms import PortalForm, flat_errors
 from portal.sampling import holiday_admin
 from portal.staff.blueprint import bp
@@ -83,10 +84,10 @@ def _decision_applies(site: SamplingSite, form: DayDecisionForm) -> bool:
     if form.decision.data == "open":
         message = _("%(day)s is not a public holiday, a make-up working day or a weekend day this site is closed "
                     "on, so there is nothing to open: that day follows the site's opening hours.",
-                    day=day.isoformat())
+                    day=format_day(day))
     else:
         message = _("%(day)s is not a public holiday or a make-up working day. To close the site on an ordinary "
-                    "day, add a closure on the Closures page: the families booked are told.", day=day.isoformat())
+                    "day, add a closure on the Closures page: the families booked are told.", day=format_day(day))
     form.decision.errors = [message]
     return False
 
@@ -103,9 +104,9 @@ def sampling_holidays(site_id: int) -> str | Response:
         holiday_admin.decide_day(site, form.day.data, form.decision.data == "open", form.reason.data,
                                  actor_id=current_user.id)
         db.session.commit()
-        flash(_("Saved. The site is open on %(day)s.", day=form.day.data.isoformat())
+        flash(_("Saved. The site is open on %(day)s.", day=format_day(form.day.data))
               if form.decision.data == "open" else
-              _("Saved. The site is closed on %(day)s.", day=form.day.data.isoformat()))
+              _("Saved. The site is closed on %(day)s.", day=format_day(form.day.data)))
         return redirect(url_for("staff.sampling_holidays", site_id=site.id), code=303)
     return render_template("staff/sampling/holidays.html", site=site, form=form, errors=flat_errors(form),
                            days=holiday_admin.calendar_days(site), undo_form=UndoDecisionForm(),
