@@ -172,3 +172,24 @@ def test_a_day_closed_on_the_holidays_page_is_confirmed_in_chinese_with_the_date
     page, _ = get_page(admin, f"/staff/sampling/sites/{site.id}/holidays", headers=ZH)
     assert "已保存。2026年2月28日（星期六）本采血点不开放。" in text_of(page)
     assert "撤销决定，按官方放假安排" in text_of(page)
+
+
+def test_the_booking_page_of_a_public_holiday_says_the_site_is_closed_and_that_no_sms_was_sent(app, monkeypatch):
+    from portal.sampling.slots import open_slots_ahead as open_ahead
+    from tests.support.sampling import slot_at
+    from tests.support.staff import create_appointment
+
+    control_clock(monkeypatch, datetime(2026, 12, 20, 2, 0, tzinfo=timezone.utc))
+    site = create_site()
+    open_ahead()
+    # Booked before the site knew of the holiday (a library upgrade brought the schedule).
+    item = create_appointment(slot_at(site, date(2027, 1, 1), 2))
+    create_staff(Role.SITE_STAFF, username="desk", sites=[site])
+    desk = browser(app)
+    assert sign_in(desk, "desk").status_code == 303
+
+    page, _ = get_page(desk, f"/staff/sampling/appointments/{item.reference}", headers=EN)
+    assert "The site is closed on this booking's day for a public holiday (New Year's Day)." in text_of(page)
+    assert "No text message is sent for a holiday: move the booking, or call the family." in text_of(page)
+    page, _ = get_page(desk, f"/staff/sampling/appointments/{item.reference}", headers=ZH)
+    assert "元旦" in text_of(page)
