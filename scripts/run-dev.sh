@@ -4,9 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-5000}"
-# The demo's sites are Nantong's: rank place names as a Nantong deployment would (通州 is Nantong's
-# district before Beijing's). Set DEPLOYMENT_REGION (even empty) to choose otherwise.
-export DEPLOYMENT_REGION="${DEPLOYMENT_REGION-320600}"
+# shellcheck source=scripts/dev-env.sh
+. scripts/dev-env.sh
 .venv/bin/flask --app wsgi worker &
 worker=$!
 .venv/bin/flask --app wsgi run --host 127.0.0.1 --port "$PORT" &

@@ -17,7 +17,7 @@ from portal.core.permissions import Role
 from portal.sampling.commands import report_import
 from portal.sampling.importer import import_sites
 from portal.sampling.slots import open_slots_ahead
-from portal.staff.accounts import create_staff_user
+from portal.staff.accounts import create_staff_user, set_sites
 from portal.staff.totp import new_secret as new_totp_secret
 
 DEMO_SITES_CSV = ROOT / "portal" / "demo" / "sampling-sites-nantong-2021.csv"
@@ -33,14 +33,18 @@ DEMO_TEAM = (
     ("demo-member-2", Role.GROUP_MEMBER, 0),
     ("demo-member-3", Role.GROUP_MEMBER, 1),
     ("demo-supervisor", Role.SUPERVISOR, None),
+    ("demo-site", Role.SITE_STAFF, None),
 )
+# The sampling site each site-staff account of DEMO_TEAM works at (its desk, its closure proposals).
+DEMO_SITE_STAFF_SITES = {"demo-site": "通州区公安局城南派出所"}
 
 
 def load_demo_data() -> tuple[int, str, str]:
     """Import the Nantong sites, open their slots for each site's booking horizon, add the demo
     working groups (DEMO_WORKING_GROUPS) that accepted leads are assigned to, and give the
     demo admin account and its team (DEMO_TEAM: a triage officer, three group members in two
-    groups, a supervisor) one fresh password and two-factor secret. Idempotent apart from those.
+    groups, a supervisor, a site-staff account at the site DEMO_SITE_STAFF_SITES names) one fresh
+    password and two-factor secret. Idempotent apart from those.
     Returns (slots created now, the new password, the new TOTP secret); the caller commits."""
     settings = current_app.config["SETTINGS"]
     report_import(import_sites(DEMO_SITES_CSV, timezone=settings.site_timezone))
@@ -55,7 +59,16 @@ def load_demo_data() -> tuple[int, str, str]:
     for username, role, group in DEMO_TEAM:
         account = create_staff_user(username, password, role, replace_password=True, totp_secret=totp_secret)
         account.working_group_id = groups[DEMO_WORKING_GROUPS[group]] if group is not None else None
+        site_name = DEMO_SITE_STAFF_SITES.get(username)
+        if site_name is not None:
+            set_sites(account, [db.session.scalars(select(SamplingSite.id).where(SamplingSite.name == site_name)).one()])
     return created, password, totp_secret
+
+
+def _team_member_line(username: str, role: Role, group: int | None) -> str:
+    """One DEMO_TEAM account as the run output lists it: "demo-member-1 (group_member, <group>)"."""
+    where = DEMO_WORKING_GROUPS[group] if group is not None else DEMO_SITE_STAFF_SITES.get(username)
+    return f"{username} ({role.value}{', ' + where if where else ''})"
 
 
 def register(app: Flask) -> None:
@@ -89,6 +102,5 @@ def register(app: Flask) -> None:
         click.echo("  (add the key to an authenticator app, or print the current code with")
         click.echo(f"   .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{totp_secret}').now())\")")
         click.echo("  The same password and key sign in the demo team too: "
-                   + ", ".join(f"{name} ({role.value}{', ' + DEMO_WORKING_GROUPS[group] if group is not None else ''})"
-                               for name, role, group in DEMO_TEAM) + ".")
+                   + ", ".join(_team_member_line(name, role, group) for name, role, group in DEMO_TEAM) + ".")
         click.echo("(A new password and key are set each time this command runs.)")

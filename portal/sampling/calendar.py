@@ -1,6 +1,6 @@
 """The booking's calendar file (iCalendar, RFC 5545, with the `icalendar` library) and its
 check-in QR code (SVG, with the `qrcode` library). Neither carries personal data: the
-reference, the site and the time only."""
+reference, the site (with its phones) and the time only."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from icalendar import Calendar, Event
 
+from portal.core.i18n import word_space
 from portal.core.models import Appointment, AppointmentStatus, utcnow
+from portal.sampling.site_phones import site_phone_numbers
 
 
 def reference_qr_svg(reference: str) -> bytes:
@@ -34,7 +36,8 @@ def appointment_ics(appointment: Appointment, language: str) -> bytes:
     that imported an earlier copy replaces it (RFC 5545 §3.8.4.7, §3.8.7.4).
 
     From the slot's start to its end, with times in the site's zone (TZID, and the zone's
-    VTIMEZONE added), the site's address as LOCATION and the reference in the summary. STATUS is
+    VTIMEZONE added), the site's address as LOCATION, the reference in the summary and the site's
+    phones (display form, `site_phones.site_phone_numbers`) after the description. STATUS is
     CONFIRMED while booked (also once checked in or missed: the visit itself is not undone), and
     CANCELLED, with the summary starting "Cancelled:", once cancelled. `language`: 'zh' or 'en'.
     """
@@ -57,6 +60,11 @@ def appointment_ics(appointment: Appointment, language: str) -> bytes:
                 "Bring the identity documents of everyone giving a sample. Reference %(reference)s.",
                 reference=reference,
             )
+        phones = [phone.display for phone in site_phone_numbers(site)]
+        if phones:
+            description += word_space(language) + ngettext("The sampling site's phone: %(phones)s.",
+                                          "The sampling site's phones: %(phones)s.", len(phones),
+                                          phones=("、" if language == "zh" else ", ").join(phones))
     calendar = Calendar()
     calendar.add("prodid", "-//Tuanyuan Portal//Sampling//EN")
     calendar.add("version", "2.0")

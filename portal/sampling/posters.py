@@ -21,7 +21,7 @@ from portal.core.identity import display_mobile
 from portal.core.models import SamplingSite
 from portal.core.pdf import data_uri
 from portal.sampling.content import opening_hours
-from portal.sampling.site_phones import SitePhone, site_phone_numbers
+from portal.sampling.site_phones import SitePhone, area_code_for, site_phone_numbers
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class SitePoster:
     """One site on a poster, in the current language.
 
     `place`: the city and district (shown when there is no address, and above it otherwise);
+    `emergency_sms`: the local number of the 12110 text-message line (`emergency_sms_number`);
     `hours`: lines such as "Monday to Friday 9:00am–5:00pm" (portal.sampling.content.opening_hours,
     the site's local time); `booking_url`: the absolute address that starts a booking at the
     site.
@@ -59,6 +60,7 @@ class SitePoster:
     contact: SiteContact
     hours: list[str]
     booking_url: str
+    emergency_sms: str | None = None
 
     @property
     def qr_code(self) -> str:
@@ -86,10 +88,19 @@ def _place(site: SamplingSite) -> str:
     return site.city
 
 
+def emergency_sms_number(site: SamplingSite) -> str | None:
+    """The police's text-message line for people who cannot speak, where `site` is: 12110
+    followed by the last three digits of the city's area code (12110513 in Nantong, 0513;
+    12110010 in Beijing, 010), as the police publish it; None when the site's area code is not
+    known (the poster then gives the general rule)."""
+    code = area_code_for(site.province, site.city, site.district)
+    return f"12110{code[-3:]}" if code else None
+
+
 def site_poster(site: SamplingSite, booking_url: str) -> SitePoster:
     """`site` as a poster shows it, in the current language (`booking_url`: see SitePoster)."""
     return SitePoster(site_id=site.id, name=site.name, place=_place(site), contact=site_contact(site),
-                      hours=opening_hours(site), booking_url=booking_url)
+                      hours=opening_hours(site), booking_url=booking_url, emergency_sms=emergency_sms_number(site))
 
 
 def active_sites() -> list[SamplingSite]:

@@ -190,6 +190,16 @@ def available_days(site: SamplingSite, now: datetime | None = None, places: int 
     return [day for day in days if day not in closed]
 
 
+def nearest_open_days(site: SamplingSite, day: date, places: int = 1, *, limit: int = 3,
+                      now: datetime | None = None) -> list[date]:
+    """The local dates with a bookable slot for `places` people (see `available_days`) nearest to
+    the local date `day` (before or after; the later first on a tie), at most `limit`, in
+    calendar order. For a family who asked for a day the site is closed."""
+    days = available_days(site, now, places)
+    nearest = sorted(days, key=lambda other: (abs((other - day).days), other < day))[:limit]
+    return sorted(nearest)
+
+
 def slots_for_day(site: SamplingSite, day: date, now: datetime | None = None, places: int = 1) -> list[Slot]:
     """The bookable slots (see `available_days`) with `places` places left, of one local `day`
     at the site, earliest first."""

@@ -10,6 +10,7 @@ Also what the day list of a closed day shows (`day_list_closure`).
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -18,8 +19,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from portal.core import public_holidays
 from portal.core.extensions import db
-from portal.core.models import AppointmentStatus, ClosureStatus, SamplingSite, SiteClosure, StaffUser
+from portal.core.models import Appointment, AppointmentStatus, ClosureStatus, SamplingSite, SiteClosure, StaffUser
 from portal.core.permissions import Permission, requires
 from portal.forms import flat_errors
 from portal.sampling.closures import (
@@ -37,6 +39,7 @@ from portal.sampling.closures import (
     record_preview_viewed,
     reject_proposal,
 )
+from portal.sampling.site_calendar import holiday_closed_days
 from portal.staff.blueprint import bp
 from portal.staff.holiday_views import holiday_warning
 from portal.staff.closure_forms import CloseDaysForm, DecideClosureForm, ProposeClosureForm
@@ -204,3 +207,24 @@ def day_list_closure(site: SamplingSite, day: date, appointments: list[Any]) -> 
         states = closure_notice_states([a.item_id for a in appointments if a.status == AppointmentStatus.BOOKED])
     return {"closure": closure, "closure_notices": states,
             "closure_rights": closure_rights(current_user, site)}
+
+
+def booking_day_closure(appointment: Appointment) -> dict[str, Any]:
+    """What the staff booking page says when the booking's local day is closed, as template
+    values: `day_closure`, the confirmed closure covering it (None: no closure);
+    `day_closure_notice`, the state of the family's closure SMS (an OutboundStatus; None when
+    none was queued: no mobile number); `day_holiday_closed`, True when the day is closed for the
+    holiday calendar instead (a public holiday, or a day closed on the holidays page: no SMS is
+    sent for those); `day_holiday`, that public holiday (None: a day closed on the holidays page)."""
+    site = appointment.site
+    slot = appointment.slot
+    assert slot is not None
+    day = slot.starts_at.astimezone(ZoneInfo(site.timezone)).date()
+    closure = closure_on(site, day)
+    holiday_closed = closure is None and day in holiday_closed_days(site, day, day)
+    return {
+        "day_closure": closure,
+        "day_closure_notice": closure_notice_states([appointment.item_id]).get(appointment.item_id) if closure else None,
+        "day_holiday_closed": holiday_closed,
+        "day_holiday": public_holidays.days_off(day, day).get(day) if holiday_closed else None,
+    }

@@ -18,8 +18,9 @@ from werkzeug.wrappers import Response
 
 from portal.core.extensions import db
 from portal.core.models import Appointment, SamplingSite, SiteDayOverride
-from portal.core.permissions import Permission, requires
+from portal.core.permissions import Permission, requires, role_allows
 from portal.core import public_holidays
+from portal.core.i18n import format_day
 from portal.forms import PortalForm, flat_errors
 from portal.sampling import holiday_admin
 from portal.staff.blueprint import bp
@@ -53,15 +54,18 @@ class UndoDecisionForm(PortalForm):
 
 
 def holiday_warning(sites: list[SamplingSite], now: datetime | None = None) -> dict[str, Any]:
-    """What the site pages warn admins of, for `sites`: the years within a booking horizon whose
-    holiday schedule is not published yet ({"years": [2028]}) and, per site, the booked
-    appointments on days now closed for a holiday ({"stranded": [(site, [Appointment, ...])]})."""
+    """What the site pages warn of, for `sites`: the years within a booking horizon whose
+    holiday schedule is not published yet ({"years": [2028]}), per site the booked appointments
+    on days now closed for a holiday ({"stranded": [(site, [Appointment, ...])]}), and whether the
+    signed-in account decides holidays itself ({"may_decide": True}: an admin; site staff and
+    supervisors read that an admin confirms make-up days and reopens days)."""
     stranded: list[tuple[SamplingSite, list[Appointment]]] = []
     for site in sites:
         found = holiday_admin.stranded_bookings(site, now)
         if found:
             stranded.append((site, found))
-    return {"years": holiday_admin.unpublished_years_ahead(sites, now), "stranded": stranded}
+    return {"years": holiday_admin.unpublished_years_ahead(sites, now), "stranded": stranded,
+            "may_decide": role_allows(current_user.role, Permission.MANAGE_SITES)}
 
 
 def _site(site_id: int) -> SamplingSite:
@@ -80,10 +84,10 @@ def _decision_applies(site: SamplingSite, form: DayDecisionForm) -> bool:
     if form.decision.data == "open":
         message = _("%(day)s is not a public holiday, a make-up working day or a weekend day this site is closed "
                     "on, so there is nothing to open: that day follows the site's opening hours.",
-                    day=day.isoformat())
+                    day=format_day(day))
     else:
         message = _("%(day)s is not a public holiday or a make-up working day. To close the site on an ordinary "
-                    "day, add a closure on the Closures page: the families booked are told.", day=day.isoformat())
+                    "day, add a closure on the Closures page: the families booked are told.", day=format_day(day))
     form.decision.errors = [message]
     return False
 
@@ -100,9 +104,9 @@ def sampling_holidays(site_id: int) -> str | Response:
         holiday_admin.decide_day(site, form.day.data, form.decision.data == "open", form.reason.data,
                                  actor_id=current_user.id)
         db.session.commit()
-        flash(_("Saved. The site is open on %(day)s.", day=form.day.data.isoformat())
+        flash(_("Saved. The site is open on %(day)s.", day=format_day(form.day.data))
               if form.decision.data == "open" else
-              _("Saved. The site is closed on %(day)s.", day=form.day.data.isoformat()))
+              _("Saved. The site is closed on %(day)s.", day=format_day(form.day.data)))
         return redirect(url_for("staff.sampling_holidays", site_id=site.id), code=303)
     return render_template("staff/sampling/holidays.html", site=site, form=form, errors=flat_errors(form),
                            days=holiday_admin.calendar_days(site), undo_form=UndoDecisionForm(),

@@ -88,7 +88,7 @@ from portal.core.security.masking import mask_identity_number
 from portal.staff.blueprint import bp
 from portal.staff.labels import LABELS, label
 from portal.staff.holiday_views import holiday_warning
-from portal.staff.closure_views import day_list_closure, waiting_proposals
+from portal.staff.closure_views import booking_day_closure, day_list_closure, waiting_proposals
 from portal.staff.queue import find_visible_item, visible_items_filter
 from portal.core.tube_numbers import LabelFormat, parse_label_format
 
@@ -553,6 +553,7 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
         form=ConfirmForm(formdata=None), errors=errors, can_mark_no_show=desk.can_mark_no_show(appointment),
         late_sample=any(samples.reported_not_sampled(attendee) for attendee in appointment.attendees),
         day_iso=local_day.isoformat(),
+        **booking_day_closure(appointment),
     )
 
 

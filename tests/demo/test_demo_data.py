@@ -92,7 +92,19 @@ def test_demo_data_makes_a_team_in_two_groups_that_signs_in_with_the_printed_pas
         "demo-member-2": ("group_member", DEMO_WORKING_GROUPS[0]),
         "demo-member-3": ("group_member", DEMO_WORKING_GROUPS[1]),
         "demo-supervisor": ("supervisor", None),
+        "demo-site": ("site_staff", None),
     }
     for user in db.session.scalars(select(StaffUser)):
         assert check_password(user, password) and user.totp_secret == key and user.active
         assert user.username in output
+
+
+def test_demo_data_gives_the_site_staff_account_one_nantong_site_and_lists_it_in_the_output(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo-data"])
+    output = runner.invoke(args=["demo-data"]).output  # run twice: the site is kept, not doubled
+
+    site_staff = db.session.scalars(select(StaffUser).where(StaffUser.username == "demo-site")).one()
+    assert [site.name for site in site_staff.sites] == ["通州区公安局城南派出所"]
+    assert "demo-site (site_staff, 通州区公安局城南派出所)" in output
+    assert "demo-officer (triage_officer)" in output

@@ -12,6 +12,7 @@ from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from portal.core import public_holidays
 from portal.core.extensions import db, public_post_limit
 from portal.core.i18n import format_day
 from portal.core.models import ApplicantRole, SamplingSite, Slot
@@ -37,7 +38,7 @@ from portal.web.sampling.pages import (
     typed_before,
 )
 from portal.sampling.messages import CHOOSE_A_SHOWN_TIME, party_too_large_message, public_message_for
-from portal.sampling.slots import available_days, local_day, slots_for_day
+from portal.sampling.slots import available_days, closed_days, local_day, nearest_open_days, slots_for_day
 from portal.sampling.site_phones import site_phone_numbers
 
 
@@ -258,8 +259,11 @@ def choose_time(site_id: int, day: str) -> str | Response:
             else:
                 answers = draft.update(site_id=site.id, slot_id=slot.id)
                 return continue_to(answers, journey.next_step("time", answers))
+    closed = not slots and chosen_day in closed_days(site, chosen_day, chosen_day)
     return render_template("sampling/choose_time.html", site=site, day=chosen_day, day_text=format_day(chosen_day),
-                           form=form, errors=flat_errors(form), places=places)
+                           form=form, errors=flat_errors(form), places=places, closed=closed,
+                           holiday=public_holidays.days_off(chosen_day, chosen_day).get(chosen_day) if closed else None,
+                           open_days=nearest_open_days(site, chosen_day, places) if closed else [])
 
 
 @bp.context_processor

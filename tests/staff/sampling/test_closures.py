@@ -314,3 +314,28 @@ def test_a_proposal_whose_bookings_changed_is_shown_again_to_the_admin_and_stays
     assert stale.status_code == 200
     assert "changed since you looked" in text_of(stale) and late.item.reference in text_of(stale)
     assert _closures()[0].status == ClosureStatus.PROPOSED and _closure_sms() == []
+
+
+def test_the_booking_page_of_a_closed_day_says_so_and_whether_the_familys_closure_sms_went(app):
+    site = create_site()
+    day, (two, no_phone), free = _booked_day(site)
+    later = _book(free, "091", name="张伟")
+    admin = _signed_in(app, Role.ADMIN, "admin")
+    assert preview_then_confirm(admin, f"/staff/sampling/sites/{site.id}/closures",
+                                {"starts_on": day.isoformat(), "ends_on": "", "reason": "设备检修"}).status_code == 303
+    desk = _signed_in(app, Role.SITE_STAFF, "desk", site)
+
+    def booking_page(appointment: Appointment, headers: dict) -> str:
+        return text_of(get_page(desk, f"/staff/sampling/appointments/{appointment.item.reference}", headers=headers)[0])
+
+    page = booking_page(two, EN)
+    assert "The site is closed on this booking's day: 设备检修." in page
+    assert "Closure text message: told of the closure: text message waiting to be sent." in page
+    assert "Check-in opens" not in page  # the site is closed that day: check-in never opens
+    assert "not told: no mobile number; call or tell the family" in booking_page(no_phone, EN)
+    message = _closure_sms()[0]
+    message.status = OutboundStatus.SENT
+    db.session.commit()
+    assert "已短信通知停开，尚未改期" in booking_page(two, ZH)
+    # A booking on an open day has no notice.
+    assert "closed on this booking's day" not in booking_page(later, EN)

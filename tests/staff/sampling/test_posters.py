@@ -80,6 +80,8 @@ def test_a_site_poster_pdf_holds_its_name_address_phone_and_hotline_and_its_qr_c
     for words in ("免费采血", "南通市公安局", ADDRESS, "0513-83309663", "星期一至星期五", "扫码预约", HOTLINE_SHOWN.replace(" ", ""),
                   "“预约”", "“举报”", "110"):
         assert words in text, words
+    # The text-message line for people who cannot speak is Nantong's own (12110 + 513 of 0513).
+    assert "可发短信到12110513。" in text
     assert _qr_codes(response.data, tmp_path) == [f"{BASE_URL}/sampling/at/{site.id}"]
 
 
@@ -113,6 +115,8 @@ def test_the_deployment_poster_lists_every_active_site_and_its_qr_code_opens_the
     for words in (first.name, ADDRESS, "83309663", second.name, "南通市如皋市", "87654321"):
         assert words in text, words
     assert "已停用的采血点" not in text
+    # Sites of several cities: the poster gives the rule of the 12110 line, not one city's number.
+    assert "12110加本地区号后三位" in text
     assert _qr_codes(response.data, tmp_path) == [f"{BASE_URL}/sampling/"]
 
 

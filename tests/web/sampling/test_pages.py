@@ -246,10 +246,12 @@ def test_a_closed_day_offers_no_times_and_a_direct_post_for_it_is_refused(client
     days, _ = get_page(client, f"/sampling/site/{site.id}")
     assert f"/sampling/site/{site.id}/{day.isoformat()}" not in days.get_data(as_text=True)
     times, _ = get_page(client, f"/sampling/site/{site.id}/{day.isoformat()}", headers={"Accept-Language": "en"})
-    assert 'name="slot"' not in times.get_data(as_text=True) and "no times left" in text_of(times)
+    assert 'name="slot"' not in times.get_data(as_text=True) and "no times left" not in text_of(times)
+    assert f"{site.name} is closed that day." in text_of(times)
+    assert "The site has no free times in its booking period." in text_of(times)  # its only day is closed
 
     direct = client.post(f"/sampling/site/{site.id}/{day.isoformat()}",
-                         data={"csrf_token": csrf_token(times.get_data(as_text=True)), "slot": str(slot.id)},
+                         data={"csrf_token": csrf_token(check.get_data(as_text=True)), "slot": str(slot.id)},
                          headers={"Accept-Language": "en"})
     assert direct.status_code == 200 and "not open at that time" in text_of(direct)
 
@@ -440,3 +442,28 @@ def test_a_child_under_14_needs_a_guardians_consent_on_the_consent_page(client, 
     assert db.session.scalars(select(Appointment)).all() == []
     assert post_form(client, "/sampling/consent", {"consent": "y", "guardian_consent": "y"}).status_code == 302
     assert db.session.get(Slot, slot.id).booked == 0  # nothing is booked before "Check your answers"
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", ["Closed on Friday 1 January 2027", "is closed that day for a public holiday (New Year's Day).",
+            "The nearest days with free times"]),
+    ("zh", ["2027年1月1日（星期五）不开放", "（元旦）", "最近有空闲时间的日期"]),
+])
+def test_a_public_holiday_says_the_site_is_closed_and_offers_the_nearest_open_days(client, monkeypatch, language,
+                                                                                   words):
+    from portal.sampling.slots import open_slots_ahead, slots_for_day
+    from tests.support.staff import control_clock
+
+    control_clock(monkeypatch, datetime(2026, 12, 20, 2, 0, tzinfo=ZoneInfo("UTC")))
+    site = create_site()
+    open_slots_ahead()
+    db.session.commit()
+    walk_to_check(client, slots_for_day(site, date(2026, 12, 31))[0])
+
+    page, _ = get_page(client, f"/sampling/site/{site.id}/2027-01-01", headers={"Accept-Language": language})
+    text, html = text_of(page), page.get_data(as_text=True)
+    for expected in words:
+        assert expected in text, expected
+    assert 'name="slot"' not in html and "no times left" not in text
+    offered = re.findall(rf'href="/sampling/site/{site.id}/(\d{{4}}-\d{{2}}-\d{{2}})', html)
+    assert offered == ["2026-12-30", "2026-12-31", "2027-01-04"]  # nearest first, shown in calendar order

@@ -52,6 +52,28 @@ def test_the_calendar_files_location_is_the_sites_name_and_address(client, site_
     assert str(event["LOCATION"]) == f"{site.name}, {ADDRESS}"
 
 
+@pytest.mark.parametrize(("language", "phones"), [
+    ("zh", "。采血点电话：0513-8330 9663、138 1234 5678。"),
+    ("en", ". The sampling site's phones: 0513-8330 9663, 138 1234 5678."),
+])
+def test_the_calendar_files_description_gives_every_site_phone_in_the_pages_language(client, site_slot, language,
+                                                                                     phones):
+    _, slot = site_slot
+    client.set_cookie("lang", language)
+    assert book_on_web(client, slot).status_code == 303
+    ics = client.get("/sampling/confirmation/appointment.ics")
+    event = next(iter(Calendar.from_ical(ics.data).walk("VEVENT")))
+    assert str(event["DESCRIPTION"]).endswith(phones)
+
+
+def test_the_calendar_file_of_a_site_without_phones_names_no_phone(client):
+    slot = slot_at(create_site(phone=""), next_weekday(), 1)
+    assert book_on_web(client, slot).status_code == 303
+    ics = client.get("/sampling/confirmation/appointment.ics", headers={"Accept-Language": "en"})
+    event = next(iter(Calendar.from_ical(ics.data).walk("VEVENT")))
+    assert "phone" not in str(event["DESCRIPTION"])
+
+
 @pytest.mark.parametrize(("language", "address"), [("zh", ADDRESS), ("zh", LONG_ADDRESS), ("en", ADDRESS)])
 def test_the_booking_sms_names_the_sites_address_within_three_segments(app, client, language, address):
     site = create_site(address=address, phone="83309663")
