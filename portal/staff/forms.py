@@ -237,7 +237,8 @@ class QueueFilterForm(PortalForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search descriptions and messages"), validators=[Optional(), Length(max=100, message=_l("Search must be 100 characters or fewer"))])
+    q = StringField(_l("Search descriptions and messages"), description=_l(
+        "Or type a reference number, like TY-7K3M-9Q2P, to find that item whatever its kind and status."), validators=[Optional(), Length(max=100, message=_l("Search must be 100 characters or fewer"))])
     sort = SelectField(_l("Order"), validators=[Optional()])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])

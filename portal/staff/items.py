@@ -18,9 +18,10 @@ from portal.core.extensions import db
 from portal.core.identity import display_mobile
 from portal.core.security.masking import mask_identity_number, mask_mobile, mask_name
 from portal.core.i18n import current_language, format_local_datetime
-from portal.core.models import AuditEvent, InboundMessage, IntakeItem, ItemNote, StaffUser, Tip, as_utc
+from portal.core.models import Appointment, AuditEvent, InboundMessage, IntakeItem, ItemNote, StaffUser, Tip, as_utc
 from portal.core.security.crypto import phone_hash
 from portal.sampling.case_details import case_rows
+from portal.sampling.visits import NOT_SAMPLED_REASONS
 from portal.staff.labels import label
 from portal.tips.answers import seen_words
 
@@ -37,10 +38,15 @@ class ItemDetails:
 
     `rows`: (label, text) pairs for the kind-specific facts. `case`: a booking's case details,
     (label, text) pairs (`portal.sampling.case_details.case_rows`). `attendees` and `messages`:
-    dicts of display text. `fields`: names of the personal fields shown (for the audit event; a
-    `_masked` suffix means only a masked form was shown).
+    dicts of display text. `place`: a booking's place, its sampling site ("name, city"); None for
+    other kinds. `sampling`: a booking's sampling summary, (label, text) pairs: whether the visit
+    is done, then each attendee's name with their tube number or why no sample was taken.
+    `fields`: names of the personal fields shown (for the audit event; a `_masked` suffix means
+    only a masked form was shown).
     """
 
+    place: str | None = None
+    sampling: list[tuple[str, str]] = field(default_factory=list)
     rows: list[tuple[str, str]] = field(default_factory=list)
     case: list[tuple[str, str]] = field(default_factory=list)
     attendees: list[dict[str, str]] = field(default_factory=list)
@@ -134,6 +140,8 @@ def _appointment_details(item: IntakeItem, details: ItemDetails) -> None:
         (_("Applicant mobile number"), display_mobile(appointment.applicant_phone) or "–"),
         (_("Number of attendees"), str(appointment.party_size)),
     ]
+    details.place = _("%(site)s, %(city)s", site=site.name, city=site.city) if site.city else site.name
+    _sampling_summary(appointment, details)
     details.case = case_rows(appointment.case_details, appointment.applicant_role)
     if details.case:
         details.fields.append("case_details")
@@ -156,6 +164,32 @@ def _appointment_details(item: IntakeItem, details: ItemDetails) -> None:
             details.fields.append("attendee_id_number_masked")
         if attendee.phone:
             details.fields.append("attendee_phone")
+
+
+def _sampling_summary(appointment: Appointment, details: ItemDetails) -> None:
+    """Whether the visit is done and each attendee's sample (tube number, or why none was taken,
+    without the desk's note), as on the desk page; the names and tube numbers are audited."""
+    site = appointment.site
+    if appointment.visit_done_at is not None:
+        visit = _("Done on %(time)s", time=format_local_datetime(appointment.visit_done_at, site.timezone))
+    elif appointment.checked_in_at is not None:
+        visit = _("Checked in, not done yet")
+    else:
+        visit = _("Not done")
+    details.sampling.append((_("Visit"), visit))
+    for attendee in appointment.attendees:
+        if attendee.sample_tube_number:
+            sample = _("Tube number %(tube)s", tube=attendee.sample_tube_number)
+            details.fields.append("sample_tube_number")
+        elif attendee.not_sampled_reason:
+            reason = NOT_SAMPLED_REASONS.get(attendee.not_sampled_reason)
+            sample = _("No sample: %(reason)s", reason=reason if reason is not None else attendee.not_sampled_reason)
+            details.fields.append("not_sampled_reason")
+        else:
+            sample = _("No sample recorded yet")
+        details.sampling.append((attendee.name or "–", sample))
+        if attendee.name:
+            details.fields.append("attendee_name")
 
 
 def audit_history(item: IntakeItem, limit: int = HISTORY_LIMIT) -> list[tuple[AuditEvent, str | None, str | None]]:

@@ -89,7 +89,9 @@ class QueueFilters:
     the sampling views handle; site staff, who see only bookings, get them).
     `order`: ATTENTION (default, "needs attention") or PRIORITY ("most urgent, then oldest").
     `region`: an administrative-division code prefix (digits) or words found in the place.
-    `text`: words found in a tip's description or an SMS message (Chinese works: trigrams).
+    `text`: words found in a tip's description or an SMS message (Chinese works: trigrams), or a
+    whole reference number (any case, spacing or width), which finds that item whatever the kind
+    and status filters say.
     """
 
     kind: str | None = None
@@ -115,14 +117,11 @@ class QueueFilters:
     def clauses(self, user: StaffUser, now: datetime) -> list[ColumnElement[bool]]:
         """The WHERE clauses for these filters, for `user` (for "my items") at `now` (UTC)."""
         found: list[ColumnElement[bool]] = [visible_items_filter(user)]
-        if self.status == OPEN:
-            found.append(IS_OPEN)  # type: ignore[arg-type]  # a text() clause
-        elif self.status != ALL:
-            found.append(IntakeItem.status == self.status)
-        if self.kind and self.kind != ALL:
-            found.append(IntakeItem.kind == self.kind)
-        elif not self.kind and user.role != Role.SITE_STAFF:
-            found.append(IntakeItem.kind != ItemKind.APPOINTMENT)
+        # A whole reference names one item: it is found whatever its kind (a sampling booking
+        # too) and status, as long as the account may see it.
+        reference = normalise_reference(self.text) if self.text else None
+        if reference is None:
+            found += self._kind_and_status(user)
         if self.priority is not None:
             found.append(IntakeItem.priority == self.priority)
         if self.channel:
@@ -155,9 +154,21 @@ class QueueFilters:
                 escaped = region.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                 found.append(IntakeItem.region_text.ilike(f"%{escaped}%", escape="\\"))
         if self.text:
-            reference = normalise_reference(self.text)
             found.append(IntakeItem.reference == reference if reference else matching_items(self.text))
         found += self.extra
+        return found
+
+    def _kind_and_status(self, user: StaffUser) -> list[ColumnElement[bool]]:
+        """The clauses of the kind and status filters (bookings left out unless asked for)."""
+        found: list[ColumnElement[bool]] = []
+        if self.status == OPEN:
+            found.append(IS_OPEN)  # type: ignore[arg-type]  # a text() clause
+        elif self.status != ALL:
+            found.append(IntakeItem.status == self.status)
+        if self.kind and self.kind != ALL:
+            found.append(IntakeItem.kind == self.kind)
+        elif not self.kind and user.role != Role.SITE_STAFF:
+            found.append(IntakeItem.kind != ItemKind.APPOINTMENT)
         return found
 
 
