@@ -12,8 +12,8 @@ id), never by offset, so that page 100 costs what page 1 costs with a million it
   `ix_intake_item_open_due`.
 
 Sampling bookings (ItemKind.APPOINTMENT) are handled in the sampling views, so they are left out
-of the queue unless the "kind" filter asks for them (or for every kind); sampling-site staff,
-who see nothing else, always get them. What an account may see depends on its role: a
+of the queue unless the "kind" filter asks for them (or for every kind) or the search is their
+reference number; sampling-site staff, who see nothing else, always get them. What an account may see depends on its role: a
 working-group member sees their group's items, sampling-site staff see only the appointments at
 their own sites, every other role sees all.
 """

@@ -126,7 +126,8 @@ def _filter_form() -> tuple[QueueFilterForm, Any]:
 @requires(Permission.VIEW_QUEUE)
 def queue() -> tuple[str, int]:
     """Every intake item the user may see, filtered, "needs attention" first (or urgent then
-    oldest first), by key-set pages; sampling bookings only when the kind filter asks for them.
+    oldest first), by key-set pages; sampling bookings only when the kind filter asks for them. A
+    search for a whole reference number lists that item whatever the kind and status filters.
 
     Each row shows a snippet of the tip's or message's words and the place as given: personal
     data, so every page shown is one audited view ("view_queue") naming the fields shown and the
