@@ -74,7 +74,6 @@ from portal.sampling.slots import (
     closed_days,
     horizon,
     local_day,
-    nearest_free_slots,
     nearest_open_days,
     reopen_future_slots,
     slots_for_day,
@@ -540,17 +539,20 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
         tubes_form = _samples_form(appointment)
     if correction_form is None:
         correction_form = _correction_form(appointment)
+    booked_day = local_day(site, appointment.slot.starts_at)
+    picked = None
     if appointment.status == AppointmentStatus.BOOKED:
-        move_form.slot.choices = [
-            SelectChoice(str(slot.id), _("%(text)s (%(note)s)", text=format_local_datetime(slot.starts_at, site.timezone), note=slot.places_left))
-            for slot in nearest_free_slots(site, appointment.slot.starts_at, appointment.party_size, limit=20,
-                                           exclude=appointment.slot_id)
+        # "Move for the family": the booking's own day first, or a day chosen in "Show times for".
+        picked = _booking_day(site, appointment.party_size, default=booked_day)
+        move_form.slot.choices = [SelectChoice("", _("Choose a time"))] + [
+            _slot_choice(slot, site)
+            for slot in (slots_for_day(site, picked["day"], places=appointment.party_size) if picked["day"] else [])
+            if slot.id != appointment.slot_id
         ]
-    local_day = appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date()
     # A booking of a day to come: its page says when check-in opens, rather than boxes to wait on.
-    check_in_opens = (format_day(local_day) if appointment.status == AppointmentStatus.BOOKED
-                      and local_day > _local_today(site) else None)
-    errors = flat_errors(tubes_form) + flat_errors(correction_form) + flat_errors(move_form)
+    check_in_opens = (format_day(booked_day) if appointment.status == AppointmentStatus.BOOKED
+                      and booked_day > _local_today(site) else None)
+    errors = (_day_problem(picked) if picked else []) + flat_errors(tubes_form) + flat_errors(correction_form) + flat_errors(move_form)
     if close_form is not None:
         errors += flat_errors(close_form)
     return render_template(
@@ -561,7 +563,7 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
         check_in_opens=check_in_opens, problem=problem,
         form=ConfirmForm(formdata=None), errors=errors, can_mark_no_show=desk.can_mark_no_show(appointment),
         late_sample=any(samples.reported_not_sampled(attendee) for attendee in appointment.attendees),
-        day_iso=local_day.isoformat(),
+        day_iso=booked_day.isoformat(), picked=picked,
         **booking_day_closure(appointment),
     )
 
@@ -888,22 +890,25 @@ def _slot_choice(slot: Slot, site: SamplingSite) -> SelectChoice:
                                         note=slot.places_left))
 
 
-def _booking_day(site: SamplingSite, size: int) -> dict[str, Any]:
-    """The day whose free times "Book for a family" lists, from `?day=` (ISO 8601 local date),
-    default the first day with free times for `size` people (None when there is none).
+def _booking_day(site: SamplingSite, size: int, *, default: date | None = None) -> dict[str, Any]:
+    """The day whose free times "Book for a family" or "Move for the family" lists, from `?day=`
+    (ISO 8601 local date); else `default` when families may book that day, else the first day
+    with free times for `size` people (None when there is none).
 
     Returns the page's day values: `day` (date or None), `typed_day` (the box's text: as typed
-    when refused), `day_problem` (a translated refusal or None), `first_day` and `last_day` (the
-    local dates a family may book, from the site's local today to the end of its booking horizon),
-    `first_day_text` and `last_day_text` (the same in words), `day_text` (the day in words),
+    when refused), `day_problem` (a translated refusal or None), `first_day` and `last_day` (ISO
+    local dates a family may book: the site's local today to the end of its booking horizon),
+    `first_day_text`, `last_day_text` and `day_text` (the same and the day in words),
     `day_closed` (the site is closed that day) and `other_days` (for a day without free times,
-    up to three nearest days that have some)."""
+    up to three nearest days that have some, as (ISO date, words))."""
     now = utcnow()
     first_day, last_day = _local_today(site), local_day(site, now + horizon(site))
     free_days = available_days(site, now, size)
-    default = free_days[0] if free_days else None
+    day = default if default is not None and first_day <= default <= last_day else None
+    if day is None and free_days:
+        day = free_days[0]
     typed = (request.args.get("day") or "").strip()
-    day, problem = default, None
+    problem = None
     if typed:
         asked = query_date(typed)
         if asked is None:
@@ -923,6 +928,11 @@ def _booking_day(site: SamplingSite, size: int) -> dict[str, Any]:
             "other_days": [(other.isoformat(), format_day(other)) for other in other_days]}
 
 
+def _day_problem(picked: dict[str, Any]) -> list[tuple[str, str]]:
+    """The error summary's line for a refused "Show times for" day (see `_booking_day`), if any."""
+    return [("show-times-for", picked["day_problem"])] if picked["day_problem"] else []
+
+
 @bp.route("/sampling/sites/<int:site_id>/book", methods=["GET", "POST"])
 @requires(Permission.SAMPLING_DESK)
 def sampling_book(site_id: int) -> str | Response:
@@ -933,9 +943,9 @@ def sampling_book(site_id: int) -> str | Response:
     site = _my_site(site_id)
     size = _party_size_arg()
     form = _attendees_form(size)
-    booking_day = _booking_day(site, size)
+    picked = _booking_day(site, size)
     slot_form = StaffSlotForm()
-    day = booking_day["day"]
+    day = picked["day"]
     slot_form.slot.choices = [SelectChoice("", _("Choose a time"))] + [
         _slot_choice(slot, site) for slot in (slots_for_day(site, day, places=size) if day else [])
     ]
@@ -976,8 +986,8 @@ def sampling_book(site_id: int) -> str | Response:
             return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
     return render_template("staff/sampling/book.html", site=site, form=form, slot_form=slot_form, size=size,
                            case_form=case_form, consent_form=consent_form, sms_language_form=sms_language_form,
-                           problem=problem, **booking_day,
-                           errors=flat_errors(slot_form) + flat_errors(form) + flat_errors(case_form)
+                           problem=problem, picked=picked,
+                           errors=_day_problem(picked) + flat_errors(slot_form) + flat_errors(form) + flat_errors(case_form)
                            + flat_errors(sms_language_form) + flat_errors(consent_form))
 
 

@@ -106,3 +106,33 @@ def test_a_closed_day_a_day_beyond_the_horizon_and_an_unreadable_day_each_say_so
     assert "families can book only that far ahead" in text_of(beyond) and f'value="{far}"' in beyond.get_data(as_text=True)
     unreadable, _ = get_page(desk, base + "next-tuesday", headers=EN)
     assert "Enter a real day" in text_of(unreadable) and 'value="next-tuesday"' in unreadable.get_data(as_text=True)
+
+
+def test_a_booking_is_moved_to_a_time_next_week_by_choosing_its_day_and_a_blank_time_is_refused(app):
+    site = create_site()
+    desk_staff(site)
+    booked_day = next_weekday(2)
+    slot = slot_at(site, booked_day, 2)
+    same_day = slot_at(site, booked_day, 3)
+    next_week = next_weekday(12)
+    wanted = slot_at(site, next_week, 2)
+    booked = post_form(signed_in(browser(app), "desk"), f"/staff/sampling/sites/{site.id}/book?people=1",
+                       {**PEOPLE, "slot": str(slot.id)})
+    assert booked.status_code == 303
+    desk = signed_in(browser(app), "desk")
+    page_url = booked.headers["Location"]
+    reference = page_url.rstrip("/").rsplit("/", 1)[1]
+
+    page, _ = get_page(desk, page_url, headers=EN)
+    assert _offered(page.get_data(as_text=True)) == ["", str(same_day.id)]  # the booking's own day first
+    moved_url = f"/staff/sampling/appointments/{reference}/move?day={next_week.isoformat()}"
+    page, _ = get_page(desk, f"{page_url}?day={next_week.isoformat()}", headers=EN)
+    assert _offered(page.get_data(as_text=True)) == ["", str(wanted.id)]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    refused = desk.post(moved_url, data={"csrf_token": token, "slot": ""}, headers=EN)
+    assert refused.status_code == 200 and re.search(r'<p id="slot-error" class="error-message">.*Choose a time</p>',
+                                                    refused.get_data(as_text=True))
+    assert _offered(refused.get_data(as_text=True)) == ["", str(wanted.id)]  # still next week's times
+    moved = desk.post(moved_url, data={"csrf_token": token, "slot": str(wanted.id)})
+    assert moved.status_code == 303
+    assert db.session.scalars(select(Appointment)).one().slot_id == wanted.id
