@@ -239,10 +239,10 @@ class StaffSlotForm(PortalForm):
 
 
 class WalkInCaseForm(PortalForm):
-    """The case behind a walk-in's sample, every question optional: the public journey's questions
-    (portal.forms.sampling's field factories, the same checks and stored forms), worded for staff
-    who type what the family says. Posted with the walk-in's people form, whose CSRF token covers
-    the one POST."""
+    """The case behind a walk-in's sample or a booking made for a family, every question optional:
+    the public journey's questions (portal.forms.sampling's field factories, the same checks and
+    stored forms), worded for staff who type what the family says. Posted with the walk-in's or
+    the booking's people form, whose CSRF token covers the one POST."""
 
     class Meta:
         csrf = False

@@ -69,7 +69,15 @@ from portal.sampling.site_admin import (
     remove_closure,
     set_opening_periods,
 )
-from portal.sampling.slots import nearest_free_slots, reopen_future_slots
+from portal.sampling.slots import (
+    available_days,
+    closed_days,
+    horizon,
+    local_day,
+    nearest_open_days,
+    reopen_future_slots,
+    slots_for_day,
+)
 from portal.staff.sampling_forms import (
     WEEKDAY_FIELDS,
     CheckInForm,
@@ -531,17 +539,20 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
         tubes_form = _samples_form(appointment)
     if correction_form is None:
         correction_form = _correction_form(appointment)
+    booked_day = local_day(site, appointment.slot.starts_at)
+    picked = None
     if appointment.status == AppointmentStatus.BOOKED:
-        move_form.slot.choices = [
-            SelectChoice(str(slot.id), _("%(text)s (%(note)s)", text=format_local_datetime(slot.starts_at, site.timezone), note=slot.places_left))
-            for slot in nearest_free_slots(site, appointment.slot.starts_at, appointment.party_size, limit=20,
-                                           exclude=appointment.slot_id)
+        # "Move for the family": the booking's own day first, or a day chosen in "Show times for".
+        picked = _booking_day(site, appointment.party_size, default=booked_day)
+        move_form.slot.choices = [SelectChoice("", _("Choose a time"))] + [
+            _slot_choice(slot, site)
+            for slot in (slots_for_day(site, picked["day"], places=appointment.party_size) if picked["day"] else [])
+            if slot.id != appointment.slot_id
         ]
-    local_day = appointment.slot.starts_at.astimezone(ZoneInfo(site.timezone)).date()
     # A booking of a day to come: its page says when check-in opens, rather than boxes to wait on.
-    check_in_opens = (format_day(local_day) if appointment.status == AppointmentStatus.BOOKED
-                      and local_day > _local_today(site) else None)
-    errors = flat_errors(tubes_form) + flat_errors(correction_form) + flat_errors(move_form)
+    check_in_opens = (format_day(booked_day) if appointment.status == AppointmentStatus.BOOKED
+                      and booked_day > _local_today(site) else None)
+    errors = (_day_problem(picked) if picked else []) + flat_errors(tubes_form) + flat_errors(correction_form) + flat_errors(move_form)
     if close_form is not None:
         errors += flat_errors(close_form)
     return render_template(
@@ -552,7 +563,7 @@ def _render_appointment(appointment: Appointment, *, move_form: StaffSlotForm | 
         check_in_opens=check_in_opens, problem=problem,
         form=ConfirmForm(formdata=None), errors=errors, can_mark_no_show=desk.can_mark_no_show(appointment),
         late_sample=any(samples.reported_not_sampled(attendee) for attendee in appointment.attendees),
-        day_iso=local_day.isoformat(),
+        day_iso=booked_day.isoformat(), picked=picked,
         **booking_day_closure(appointment),
     )
 
@@ -873,21 +884,78 @@ def _guardian_needed(position: int) -> str:
              number=position + 1)
 
 
+def _slot_choice(slot: Slot, site: SamplingSite) -> SelectChoice:
+    """A free time as a select option: its local date and time, with the places left in brackets."""
+    return SelectChoice(str(slot.id), _("%(text)s (%(note)s)", text=format_local_datetime(slot.starts_at, site.timezone),
+                                        note=slot.places_left))
+
+
+def _booking_day(site: SamplingSite, size: int, *, default: date | None = None) -> dict[str, Any]:
+    """The day whose free times "Book for a family" or "Move for the family" lists, from `?day=`
+    (ISO 8601 local date); else `default` when families may book that day, else the first day
+    with free times for `size` people (None when there is none).
+
+    Returns the page's day values: `day` (date or None), `typed_day` (the box's text: as typed
+    when refused), `day_problem` (a translated refusal or None), `first_day` and `last_day` (ISO
+    local dates a family may book: the site's local today to the end of its booking horizon),
+    `first_day_text`, `last_day_text` and `day_text` (the same and the day in words),
+    `day_closed` (the site is closed that day) and `other_days` (for a day without free times,
+    up to three nearest days that have some, as (ISO date, words))."""
+    now = utcnow()
+    first_day, last_day = _local_today(site), local_day(site, now + horizon(site))
+    free_days = available_days(site, now, size)
+    day = default if default is not None and first_day <= default <= last_day else None
+    if day is None and free_days:
+        day = free_days[0]
+    typed = (request.args.get("day") or "").strip()
+    problem = None
+    if typed:
+        asked = query_date(typed)
+        if asked is None:
+            problem = _("Enter a real day as year-month-day, like %(example)s", example=first_day.isoformat())
+        elif not first_day <= asked <= last_day:
+            problem = _("Choose a day from %(first)s to %(last)s: families can book only that far ahead.",
+                        first=format_day(first_day), last=format_day(last_day))
+        else:
+            day = asked
+    closed = day is not None and day in closed_days(site, day, day)
+    other_days = ([] if day is None or day in free_days
+                  else nearest_open_days(site, day, size, now=now))
+    return {"day": day, "typed_day": typed if problem else (day.isoformat() if day else ""),
+            "day_problem": problem, "first_day": first_day.isoformat(), "last_day": last_day.isoformat(),
+            "first_day_text": format_day(first_day), "last_day_text": format_day(last_day),
+            "day_text": format_day(day) if day else None, "day_closed": closed,
+            "other_days": [(other.isoformat(), format_day(other)) for other in other_days]}
+
+
+def _day_problem(picked: dict[str, Any]) -> list[tuple[str, str]]:
+    """The error summary's line for a refused "Show times for" day (see `_booking_day`), if any."""
+    return [("show-times-for", picked["day_problem"])] if picked["day_problem"] else []
+
+
 @bp.route("/sampling/sites/<int:site_id>/book", methods=["GET", "POST"])
 @requires(Permission.SAMPLING_DESK)
 def sampling_book(site_id: int) -> str | Response:
-    """Book for a family (by phone or at the desk), under the same rules as the web."""
+    """Book for a family (by phone or at the desk), under the same rules as the web: first the
+    day (`?day=`, see `_booking_day`), then one of that day's free times for the party (no time
+    chosen beforehand), the people, the optional case questions of a walk-in, the language of
+    their text messages and their consent."""
     site = _my_site(site_id)
     size = _party_size_arg()
     form = _attendees_form(size)
+    picked = _booking_day(site, size)
     slot_form = StaffSlotForm()
-    slot_form.slot.choices = [
-        SelectChoice(str(slot.id), _("%(text)s (%(note)s)", text=format_local_datetime(slot.starts_at, site.timezone), note=slot.places_left))
-        for slot in nearest_free_slots(site, utcnow(), size, limit=40)
+    day = picked["day"]
+    slot_form.slot.choices = [SelectChoice("", _("Choose a time"))] + [
+        _slot_choice(slot, site) for slot in (slots_for_day(site, day, places=size) if day else [])
     ]
+    case_form = WalkInCaseForm(prefix="case")
     consent_form = FamilyConsentForm()
     sms_language_form = SmsLanguageForm()
     problem = None
+    # Every form is checked, so that every mistake is listed at once.
+    people_valid = form.validate_on_submit()
+    case_valid = case_form.validate_on_submit()
     consent = consent_form.validate_on_submit()
     language_valid = sms_language_form.validate_on_submit()
     chosen = None
@@ -896,7 +964,7 @@ def sampling_book(site_id: int) -> str | Response:
         if chosen is None or chosen.site_id != site.id:
             # Only this site's times are offered; a forged slot id (another site's) is refused.
             chosen, problem = None, _("Choose one of the times shown")
-    if chosen is not None and form.validate() and consent and language_valid:
+    if chosen is not None and people_valid and consent and language_valid and case_valid:
         people = _people_from(form)
         try:
             appointment = book_appointment(
@@ -904,6 +972,7 @@ def sampling_book(site_id: int) -> str | Response:
                 applicant_name=people[0].name or "", applicant_phone=people[0].phone or "", attendees=people,
                 consent=True, guardian_consent=consent_form.guardian_consent.data,
                 language=sms_language_form.sms_language.data, channel=Channel.STAFF,
+                case_details={name: field.data for name, field in case_form._fields.items()},
             )
         except UnderAge as under_age:
             db.session.rollback()
@@ -916,8 +985,9 @@ def sampling_book(site_id: int) -> str | Response:
             db.session.commit()
             return redirect(url_for("staff.sampling_appointment", reference=appointment.item.reference), code=303)
     return render_template("staff/sampling/book.html", site=site, form=form, slot_form=slot_form, size=size,
-                           consent_form=consent_form, sms_language_form=sms_language_form, problem=problem,
-                           errors=flat_errors(form) + flat_errors(slot_form) + flat_errors(sms_language_form)
-                           + flat_errors(consent_form))
+                           case_form=case_form, consent_form=consent_form, sms_language_form=sms_language_form,
+                           problem=problem, picked=picked,
+                           errors=_day_problem(picked) + flat_errors(slot_form) + flat_errors(form) + flat_errors(case_form)
+                           + flat_errors(sms_language_form) + flat_errors(consent_form))
 
 
