@@ -11,8 +11,10 @@ as its EDTF string: the Library of Congress Extended Date/Time Format, ISO 8601-
     1990~/1993~  the early part of a decade (1994~/1996~ the middle, 1997~/1999~ the late part)
 
 Seasons are EDTF level 1 codes: 21 spring, 22 summer, 23 autumn, 24 winter. Their days are the
-`edtf` library's: spring March to May, summer June to August, autumn September to November and
-winter December of that year only (the library keeps a season inside its year). EDTF has no
+`edtf` library's (spring March to May, summer June to August, autumn September to November) except
+winter: the library keeps it inside its year (December only), but "2001年冬天" / "winter 2001" may
+mean the first months of 2001 or the winter that starts in December 2001, so a winter spans
+1 January 2001 to the end of February 2002, and no other date is refused against it. EDTF has no
 approximate season (the library refuses `2001-22~`), and a season already spans three months, so
 "约2001年夏天" / "about summer 2001" is kept as the season itself.
 
@@ -38,7 +40,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -130,12 +132,17 @@ class PartialDate:
 
     def earliest(self) -> date:
         """The first day the date can mean (1 January 1990 for 1990 or about 1990), from EDTF's
-        lower strict bound; an approximate date is not widened."""
+        lower strict bound; an approximate date is not widened. A winter: 1 January of its year
+        (see the module docstring)."""
+        if self.season is Season.WINTER:
+            return date(self.year, 1, 1)
         return _bounds(self.edtf)[0]
 
     def latest(self) -> date:
         """The last day the date can mean (31 December 1999 for the 1990s), from EDTF's upper
-        strict bound."""
+        strict bound. A winter: the last day of February of the next year."""
+        if self.season is Season.WINTER:
+            return date(self.year + 1, 3, 1) - timedelta(days=1)
         return _bounds(self.edtf)[1]
 
 

@@ -139,12 +139,14 @@ def test_a_season_or_part_of_a_decade_shown_back_in_either_language_reads_back_t
     ("2001-21", date(2001, 3, 1), date(2001, 5, 31)),
     ("2001-22", date(2001, 6, 1), date(2001, 8, 31)),
     ("2001-23", date(2001, 9, 1), date(2001, 11, 30)),
-    ("2001-24", date(2001, 12, 1), date(2001, 12, 31)),
+    # Winter 2001 may be its first months or the winter starting in its December.
+    ("2001-24", date(2001, 1, 1), date(2002, 2, 28)),
+    ("2003-24", date(2003, 1, 1), date(2004, 2, 29)),
     ("1990~/1993~", date(1990, 1, 1), date(1993, 12, 31)),
     ("1994~/1996~", date(1994, 1, 1), date(1996, 12, 31)),
     ("1997~/1999~", date(1997, 1, 1), date(1999, 12, 31)),
 ])
-def test_a_season_or_part_of_a_decade_spans_the_days_the_edtf_library_gives_it(edtf, earliest, latest):
+def test_a_season_or_part_of_a_decade_spans_its_days_a_winter_both_ends_of_its_year(edtf, earliest, latest):
     found = from_edtf(edtf)
     assert found is not None and (found.earliest(), found.latest()) == (earliest, latest)
 
@@ -184,3 +186,6 @@ def test_a_nonsense_early_or_future_season_or_part_of_a_decade_is_still_refused(
 def test_this_winter_and_the_early_2020s_are_accepted():
     assert parse_partial_date("2026年冬天", TODAY).edtf == "2026-24"
     assert parse_partial_date("20年代初", TODAY).edtf == "2020~/2023~"
+    with pytest.raises(DateRefused) as refused:
+        parse_partial_date("2027年冬天", TODAY)
+    assert refused.value.reason == "future"
