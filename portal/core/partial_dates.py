@@ -1,12 +1,31 @@
-"""Dates as people write them, "as far as you know": a day, a month, a year or a decade, perhaps
-approximate (docs/writing.md#dates-people-give).
+"""Dates as people write them, "as far as you know": a day, a month, a season, a year, a decade or
+the early, middle or late part of a decade, perhaps approximate (docs/writing.md#dates-people-give).
 
-What is typed (`1990年5月`, `约1990`, `90年代`, `May 1990`, `the 1990s`...) is read by
-`parse_partial_date` into a `PartialDate`, which is stored as its EDTF string: the Library of
-Congress Extended Date/Time Format, ISO 8601-2 (https://www.loc.gov/standards/datetime/):
+What is typed (`1990年5月`, `约1990`, `2001年夏天`, `90年代`, `90年代初`, `May 1990`, `summer 2001`,
+`the 1990s`, `early 1990s`...) is read by `parse_partial_date` into a `PartialDate`, which is stored
+as its EDTF string: the Library of Congress Extended Date/Time Format, ISO 8601-2
+(https://www.loc.gov/standards/datetime/):
 
     1990-05-17   a day          1990-05   a month       1990   a year
-    199X         a decade       1990~     approximate (any of them: 1990-05~, 199X~)
+    2001-22      a season       199X      a decade      1990~  approximate (1990-05~, 199X~)
+    1990~/1993~  the early part of a decade (1994~/1996~ the middle, 1997~/1999~ the late part)
+
+Seasons are EDTF level 1 codes: 21 spring, 22 summer, 23 autumn, 24 winter. Their days are the
+`edtf` library's (spring March to May, summer June to August, autumn September to November) except
+winter: the library keeps it inside its year (December only), but "2001年冬天" / "winter 2001" may
+mean the first months of 2001 or the winter that starts in December 2001, so a winter spans
+1 January 2001 to the end of February 2002, and no other date is refused against it. EDTF has no
+approximate season (the library refuses `2001-22~`), and a season already spans three months, so
+"约2001年夏天" / "about summer 2001" is kept as the season itself.
+
+The early, middle and late part of a decade (`90年代初`, `上世纪90年代末`, `the mid-1990s`) have no
+EDTF code of their own. A decade with a qualifier would say less than the family said (199X~ is
+"about the 1990s"), so each is stored as an interval of approximate years, which the `edtf`
+library reads as a level 1 interval: the years ending 0 to 3 for the early part, 4 to 6 for the
+middle, 7 to 9 for the late part. Each endpoint is approximate (`~`) because "early 1990s" has no
+sharp edge; the words shown back are the family's own (1990年代初 · the early 1990s), never the
+years of the interval, and the interval's strict bounds (1 January 1990 to 31 December 1993) are
+only used to compare dates.
 
 Stored values are read back with the `edtf` library's parser (`from_edtf`), which also gives a
 partial date's first and last days (`lower_strict()`, `upper_strict()`). `partial_date_words`
@@ -20,16 +39,17 @@ import functools
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from datetime import date
-from enum import StrEnum
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from babel.dates import format_date
 from edtf import parse_edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
 from edtf.parser.parser_classes import Date as EdtfDate
-from edtf.parser.parser_classes import UncertainOrApproximate, Unspecified
+from edtf.parser.parser_classes import Level1Interval, UncertainOrApproximate, Unspecified
+from edtf.parser.parser_classes import Season as EdtfSeason
 
 from portal.core.i18n import current_language, format_day, format_plain_date
 
@@ -43,6 +63,21 @@ class Precision(StrEnum):
     MONTH = "month"
     YEAR = "year"
     DECADE = "decade"
+    SEASON = "season"
+    PART_OF_DECADE = "part_of_decade"
+
+
+class Season(IntEnum):
+    """EDTF level 1 season codes (ISO 8601-2, https://www.loc.gov/standards/datetime/)."""
+
+    SPRING = 21
+    SUMMER = 22
+    AUTUMN = 23
+    WINTER = 24
+
+
+# The years of a decade that each part covers, by its first year's last digit.
+_DECADE_PARTS: dict[int, int] = {0: 3, 4: 6, 7: 9}
 
 
 class DateRefused(ValueError):
@@ -61,10 +96,12 @@ class DateRefused(ValueError):
 
 @dataclass(frozen=True)
 class PartialDate:
-    """A date known to a day, a month, a year or a decade, perhaps only approximately.
+    """A date known to a day, a month, a season, a year, a decade or a part of a decade, perhaps
+    only approximately.
 
-    `year` is the decade's first year for a decade (1990 for the 1990s); `month` and `day` are
-    None where not known.
+    `year` is the decade's first year for a decade (1990 for the 1990s) and the part's first year
+    for a part of a decade (1990 early, 1994 middle, 1997 late); `month` and `day` are None where
+    not known; `season` is set for a season only. A part of a decade is always approximate.
     """
 
     year: int
@@ -72,10 +109,17 @@ class PartialDate:
     day: int | None = None
     precision: Precision = Precision.YEAR
     approximate: bool = False
+    season: Season | None = None
 
     @property
     def edtf(self) -> str:
-        """The EDTF string to store: 1990-05-17, 1990-05, 1990, 199X, with ~ when approximate."""
+        """The EDTF string to store: 1990-05-17, 1990-05, 1990, 199X, with ~ when approximate;
+        2001-22 for a season; 1990~/1993~ for a part of a decade."""
+        if self.precision is Precision.PART_OF_DECADE:
+            last = self.year - self.year % 10 + _DECADE_PARTS[self.year % 10]
+            return f"{self.year:04d}~/{last:04d}~"
+        if self.precision is Precision.SEASON:
+            return f"{self.year:04d}-{int(self.season or Season.SPRING)}"
         if self.precision is Precision.DECADE:
             text = f"{self.year // 10:03d}X"
         elif self.precision is Precision.YEAR:
@@ -88,12 +132,17 @@ class PartialDate:
 
     def earliest(self) -> date:
         """The first day the date can mean (1 January 1990 for 1990 or about 1990), from EDTF's
-        lower strict bound; an approximate date is not widened."""
+        lower strict bound; an approximate date is not widened. A winter: 1 January of its year
+        (see the module docstring)."""
+        if self.season is Season.WINTER:
+            return date(self.year, 1, 1)
         return _bounds(self.edtf)[0]
 
     def latest(self) -> date:
         """The last day the date can mean (31 December 1999 for the 1990s), from EDTF's upper
-        strict bound."""
+        strict bound. A winter: the last day of February of the next year."""
+        if self.season is Season.WINTER:
+            return date(self.year + 1, 3, 1) - timedelta(days=1)
         return _bounds(self.edtf)[1]
 
 
@@ -153,8 +202,22 @@ _FORMS: tuple[tuple[re.Pattern[str], Precision], ...] = tuple(
         (rf"{_YEAR}\s*年?", Precision.YEAR),
     )
 )
-# 1990年代, 90年代, 1990s, the 1990s, the 90s, '90s
-_DECADE = re.compile(r"(?:(?P<year>\d{4})|(?P<short>\d{2}))\s*年代|(?:the\s+)?(?:(?P<en_year>\d{4})|'?(?P<en_short>\d{2}))'?s")
+# 1990年代, 90年代, 上世纪90年代, 1990s, the 1990s, the 90s, '90s; each with its part: 90年代初,
+# 90年代中期, 上世纪90年代末, early 1990s, the mid-90s, late '90s
+_DECADE = re.compile(
+    r"(?P<last_century>上个?世纪|20世纪)?\s*(?:(?P<year>\d{4})|(?P<short>\d{2}))\s*年代\s*(?P<part>初期|初|中期|中|末期|末|后期)?"
+    r"|(?:the\s+)?(?:(?P<en_part>early|mid|late)(?:\s*-\s*|\s+))?(?:(?P<en_year>\d{4})|'?(?P<en_short>\d{2}))'?s"
+)
+_PART_FIRST_DIGIT = {"初期": 0, "初": 0, "early": 0, "中期": 4, "中": 4, "mid": 4, "末期": 7, "末": 7, "后期": 7, "late": 7}
+_SEASONS = {"春": Season.SPRING, "spring": Season.SPRING, "夏": Season.SUMMER, "summer": Season.SUMMER,
+            "秋": Season.AUTUMN, "autumn": Season.AUTUMN, "fall": Season.AUTUMN, "冬": Season.WINTER,
+            "winter": Season.WINTER}
+# 2001年夏天, 2001年夏, 2001年夏季, summer 2001, summer of 2001, 2001 summer
+_SEASON_FORMS = tuple(re.compile(pattern) for pattern in (
+    r"(?P<year>\d{4})\s*年\s*(?P<season>[春夏秋冬])\s*[天季]?",
+    r"(?P<season>spring|summer|autumn|fall|winter)\s+(?:of\s+)?(?P<year>\d{4})",
+    r"(?P<year>\d{4})\s+(?P<season>spring|summer|autumn|fall|winter)",
+))
 # What `PartialDate.edtf` writes, accepted as typed too (a value shown back as it was stored).
 _EDTF_TYPED = re.compile(r"\d{3}X~?|\d{4}(?:-\d{2}(?:-\d{2})?)?~")
 
@@ -175,6 +238,8 @@ def _decade_year(match: re.Match[str], today: date) -> int | None:
     short = int(match.group("short") or match.group("en_short"))
     if short % 10:
         return None
+    if match.group("last_century"):
+        return 1900 + short
     # 00年代, the 20s: this century when it has begun (the 2020s, from 2020), else the last (the 1990s).
     return 2000 + short if 2000 + short <= today.year else 1900 + short
 
@@ -189,9 +254,17 @@ def _read(text: str, today: date) -> PartialDate:
     decade = _DECADE.fullmatch(text)
     if decade is not None:
         year = _decade_year(decade, today)
-        if year is None:
+        if year is None or (decade.group("last_century") and not 1900 <= year < 2000):
             raise DateRefused("unreadable")
-        return PartialDate(year, precision=Precision.DECADE)
+        part = decade.group("part") or decade.group("en_part")
+        if part is None:
+            return PartialDate(year, precision=Precision.DECADE)
+        return PartialDate(year + _PART_FIRST_DIGIT[part], precision=Precision.PART_OF_DECADE, approximate=True)
+    for season_form in _SEASON_FORMS:
+        match = season_form.fullmatch(text)
+        if match is not None:
+            return PartialDate(int(match.group("year")), precision=Precision.SEASON,
+                               season=_SEASONS[match.group("season")])
     for pattern, precision in _FORMS:
         match = pattern.fullmatch(text)
         if match is None:
@@ -217,11 +290,14 @@ def parse_partial_date(text: str, today: date) -> PartialDate:
     """Read a date typed as far as the person knows it, in Chinese or English.
 
     Accepts, in full-width or ASCII characters: a day (1990年5月17日, 1990-05-17, 1990/5/17,
-    1990.5.17, 17 May 1990, May 17, 1990), a month (1990年5月, 1990-05, 1990-5, May 1990), a year
-    (1990, 1990年) and a decade (1990年代, 90年代, 00年代, 1990s, the 1990s, the 90s; a two-digit
-    decade is this century's once it has begun, else the last century's), each approximate with
-    约, 大约, 大概 or about, around, circa, c. before it, or 左右, 前后 after it. The stored EDTF
-    forms (199X, 1990~) are accepted too.
+    1990.5.17, 17 May 1990, May 17, 1990), a month (1990年5月, 1990-05, 1990-5, May 1990), a
+    season (2001年夏天, 2001年春, 2001年秋季, summer 2001, spring of 2001, fall 2001), a year
+    (1990, 1990年), a decade (1990年代, 90年代, 00年代, 上世纪90年代, 1990s, the 1990s, the 90s; a
+    two-digit decade is this century's once it has begun, else the last century's) and the early,
+    middle or late part of a decade (90年代初, 90年代中期, 上世纪90年代末, early 1990s, the
+    mid-1990s, late '90s), each approximate with 约, 大约, 大概 or about, around, circa, c. before
+    it, or 左右, 前后 after it (a season and a part of a decade stay as they are: see the module
+    docstring). The stored EDTF forms (199X, 1990~) are accepted too.
 
     `today` is the local day (`portal.core.clock.local_today()`). Raises DateRefused with its
     reason: "unreadable", "impossible" (31 February), "too_early" (before 1900) or "future"
@@ -236,8 +312,8 @@ def parse_partial_date(text: str, today: date) -> PartialDate:
     if not folded:
         raise DateRefused("unreadable")
     found = _read(folded, today)
-    if approximate and not found.approximate:
-        found = PartialDate(found.year, found.month, found.day, found.precision, approximate=True)
+    if approximate and found.precision is not Precision.SEASON:
+        found = replace(found, approximate=True)
     if found.year < EARLIEST_YEAR:
         raise DateRefused("too_early")
     if found.earliest() > today:
@@ -247,13 +323,21 @@ def parse_partial_date(text: str, today: date) -> PartialDate:
 
 def from_edtf(value: str | None) -> PartialDate | None:
     """A stored EDTF value read back with the `edtf` library: None for an empty value or one
-    that is not a day, a month, a year or a decade (optionally approximate, `~`)."""
+    that is not a day, a month, a year or a decade (optionally approximate, `~`), a season
+    (2001-21 to 2001-24) or a part of a decade as `PartialDate.edtf` writes it (1990~/1993~)."""
     if not value:
         return None
     try:
         parsed = _parsed(value.strip())
     except EDTFParseException:
         return None
+    if isinstance(parsed, Level1Interval):
+        return _part_of_decade(value.strip())
+    if type(parsed) is EdtfSeason:
+        season = int(parsed.season)
+        if season not in {member.value for member in Season}:
+            return None
+        return PartialDate(int(parsed.year), precision=Precision.SEASON, season=Season(season))
     approximate = False
     if isinstance(parsed, UncertainOrApproximate) and parsed.is_approximate and not parsed.is_uncertain:
         approximate, parsed = True, parsed.date
@@ -276,10 +360,29 @@ def from_edtf(value: str | None) -> PartialDate | None:
     return PartialDate(year, month, day, precision, approximate)
 
 
+def _part_of_decade(value: str) -> PartialDate | None:
+    """The part of a decade stored as `value` (1990~/1993~), or None for any other interval."""
+    match = re.fullmatch(r"(\d{4})~/(\d{4})~", value)
+    if match is None:
+        return None
+    first, last = int(match.group(1)), int(match.group(2))
+    if first // 10 != last // 10 or _DECADE_PARTS.get(first % 10) != last % 10:
+        return None
+    return PartialDate(first, precision=Precision.PART_OF_DECADE, approximate=True)
+
+
+_SEASON_WORDS = {
+    Season.SPRING: ("春天", "spring"), Season.SUMMER: ("夏天", "summer"),
+    Season.AUTUMN: ("秋天", "autumn"), Season.WINTER: ("冬天", "winter"),
+}
+_PART_WORDS = {0: ("初", "the early {decade}s"), 4: ("中期", "the mid-{decade}s"), 7: ("末", "the late {decade}s")}
+
+
 def partial_date_words(value: str | None, language: str | None = None, *, weekday: bool = False) -> str:
     """A stored date (EDTF, or as typed before dates were stored as EDTF) in words, in the page's
-    language: 1990年5月17日 · 17 May 1990, 1990年5月 · May 1990, 1990年 · 1990, 1990年代 ·
-    the 1990s, 约1990年 · about 1990. `weekday`: an exact day with its weekday too (2026年11月3日
+    language: 1990年5月17日 · 17 May 1990, 1990年5月 · May 1990, 2001年夏天 · summer 2001,
+    1990年 · 1990, 1990年代 · the 1990s, 1990年代初 · the early 1990s (1990年代中期 · the
+    mid-1990s, 1990年代末 · the late 1990s), 约1990年 · about 1990. `weekday`: an exact day with its weekday too (2026年11月3日
     （星期二） · Tuesday 3 November 2026). "" for no value; a value it cannot read, as stored."""
     language = language or current_language()
     found = from_edtf(value)
@@ -296,8 +399,16 @@ def partial_date_words(value: str | None, language: str | None = None, *, weekda
     elif found.precision is Precision.MONTH:
         pattern = "y年M月" if language == "zh" else "MMMM y"
         words = format_date(date(found.year, found.month or 1, 1), pattern, locale="zh_Hans_CN" if language == "zh" else "en")
+    elif found.precision is Precision.SEASON:
+        chinese, english = _SEASON_WORDS[found.season or Season.SPRING]
+        words = f"{found.year}年{chinese}" if language == "zh" else f"{english} {found.year}"
     elif found.precision is Precision.YEAR:
         words = f"{found.year}年" if language == "zh" else str(found.year)
+    elif found.precision is Precision.PART_OF_DECADE:
+        # "Early", "mid" and "late" already say the date is approximate: no 约 / about.
+        decade = found.year - found.year % 10
+        chinese, english = _PART_WORDS[found.year % 10]
+        return f"{decade}年代{chinese}" if language == "zh" else english.format(decade=decade)
     else:
         words = f"{found.year}年代" if language == "zh" else f"the {found.year}s"
     if not found.approximate:

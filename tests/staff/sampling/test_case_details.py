@@ -109,6 +109,41 @@ def test_a_walk_in_is_registered_with_case_details_stored_encrypted_and_shown(ap
     assert "When last seen about 2001" in shown and "Sampled before for this search Not sure" in shown
 
 
+def test_a_walk_in_takes_a_season_and_a_part_of_a_decade_and_shows_them_back_in_both_languages(app):
+    site = create_site()
+    desk_staff(site)
+    today_slot(site)
+    desk = signed_in(browser(app), "desk")
+    response = post_form(desk, f"/staff/sampling/sites/{site.id}/walk-in?people=1", {
+        "attendees-0-name": "赵六", "attendees-0-relationship": "parent", "attendees-0-document_type": "resident_id",
+        "attendees-0-document_number": resident_id(serial="903"), "attendees-0-phone": "137 0013 7000",
+        "case-missing_born": "上世纪90年代末", "case-last_seen_on": "2001年夏天", "case-sampled_before": "unknown",
+        "consent": "y"}, headers=ZH)
+    assert response.status_code == 303
+    walk_in = db.session.scalars(select(Appointment).where(Appointment.walk_in.is_(True))).one()
+    details = json.loads(walk_in.case_details)
+    assert (details["missing_born"], details["last_seen_on"]) == ("1997~/1999~", "2001-22")
+    chinese = page_text(desk.get(response.headers["Location"], headers=ZH))
+    assert "被寻找人的出生日期 1990年代末" in chinese and "最后见到的时间 2001年夏天" in chinese
+    english = page_text(desk.get(response.headers["Location"], headers=EN))
+    assert "Date of birth of the person looked for the late 1990s" in english
+    assert "When last seen summer 2001" in english
+
+
+def test_a_walk_in_with_a_nonsense_season_is_refused_as_typed(app):
+    site = create_site()
+    desk_staff(site)
+    desk = signed_in(browser(app), "desk")
+    refused = post_form(desk, f"/staff/sampling/sites/{site.id}/walk-in?people=1", {
+        "attendees-0-name": "赵六", "attendees-0-relationship": "parent", "attendees-0-document_type": "resident_id",
+        "attendees-0-document_number": resident_id(serial="904"), "attendees-0-phone": "137 0013 7000",
+        "case-last_seen_on": "2001年雨季", "consent": "y"}, headers=ZH)
+    assert refused.status_code == 200
+    assert "请按您所知输入最后一次见到的时间，例如2008年、2008年6月或2008年6月1日" in page_text(refused)
+    assert 'value="2001年雨季"' in refused.get_data(as_text=True)
+    assert db.session.scalars(select(Appointment)).all() == []
+
+
 def test_a_walk_in_needs_no_case_details_and_a_date_that_cannot_be_is_refused_as_typed(app):
     site = create_site()
     desk_staff(site)

@@ -89,7 +89,8 @@ def test_a_last_seen_date_in_the_future_is_refused(client, slot):
     assert "Enter when they were last seen as far as you know, like 2008, June 2008 or 1 June 2008" in text_of(unreadable)
 
 
-@pytest.mark.parametrize(("born", "seen"), [("2010年", "1995年"), ("2026年12月7日", "2026年1月"), ("2000s", "1990s")])
+@pytest.mark.parametrize(("born", "seen"), [("2010年", "1995年"), ("2026年12月7日", "2026年1月"), ("2000s", "1990s"),
+                                            ("2002年", "2001年夏天"), ("autumn 2001", "summer 2001")])
 def test_a_last_seen_date_before_the_date_of_birth_is_refused_in_both_languages(client, slot, born, seen):
     """The red team's case: born 2010, last seen 1995, was accepted."""
     post_form(client, "/sampling/who", {"role": "parent", "party_size": "1"})
@@ -102,7 +103,9 @@ def test_a_last_seen_date_before_the_date_of_birth_is_refused_in_both_languages(
     assert "最后见到的时间不能早于出生日期，请核对这两个日期" in text_of(chinese)
 
 
-@pytest.mark.parametrize(("born", "seen"), [("1990年", "1990年"), ("约2010", "2005"), ("2010年5月", "2010年")])
+@pytest.mark.parametrize(("born", "seen"), [("1990年", "1990年"), ("约2010", "2005"), ("2010年5月", "2010年"),
+                                            # Winter 2001 may be the winter that starts in December 2001.
+                                            ("2002年1月", "2001年冬天"), ("2001年夏天", "2001年")])
 def test_a_last_seen_date_that_may_be_after_the_birth_or_is_a_guess_is_accepted(client, slot, born, seen):
     post_form(client, "/sampling/who", {"role": "parent", "party_size": "1"})
     accepted = post_form(client, "/sampling/about", {**PARENT_CASE, "missing_born": born, "last_seen_on": seen},
