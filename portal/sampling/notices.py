@@ -243,15 +243,15 @@ def person_words(position: int, relationship: str, language: str) -> str:
 
 
 def visit_closed_text(reference: str, site_name: str, not_sampled: list[str], any_sampled: bool,
-                      language: str, belongings: list[str] | None = None) -> str:
+                      belongings: list[str], language: str) -> str:
     """The one "visit done" message of a visit the desk closed with someone not sampled: whose
     sample was not taken (`not_sampled`: `person_words` of each, in booking order), that they may
     book again, and (`any_sampled`: someone's sample was taken) what happens to the samples
     taken. `belongings`: the people (`person_words`) whose personal belongings were brought
     instead of a sample, which the campaign accepts: the message says they were received for
     testing and asks nobody to book again for them. Within three segments (`fit_notice`): the
-    site's name is shortened before the advice is dropped; the reference and the people are never
-    cut."""
+    site's name is shortened before the advice is dropped, and named in words ("the sampling
+    site") when even that does not fit; the reference and the people are never cut."""
     belongings = belongings or []
     with force_locale(language):
         separator = "、" if language == "zh" else ", "
@@ -285,7 +285,12 @@ def visit_closed_text(reference: str, site_name: str, not_sampled: list[str], an
                 return gettext("Reference %(reference)s. Your visit to %(site)s is closed. "
                                "No sample was taken from %(people)s.", reference=reference, site=site, people=people)
             extras = [gettext("To give a sample another day, book again.")]
-        return fit_notice(lead, site_name, "", extras, [], language)
+        text = fit_notice(lead, site_name, "", extras, [], language)
+        if not fits_segments(text, MAX_NOTICE_SEGMENTS):
+            # An English text with a Chinese site name is UCS-2 (201 characters a segment): with
+            # many people named, the site is named in words instead (the reference says which visit).
+            text = fit_notice(lead, gettext("the sampling site"), "", extras, [], language)
+        return text
 
 
 def sampled_after_all_text(reference: str, person: str, language: str) -> str:
@@ -415,7 +420,7 @@ def queue_visit_closed(appointment: Appointment, not_sampled: list[Attendee]) ->
                   for attendee in in_order if attendee.not_sampled_reason == BELONGINGS_REASON]
     any_sampled = len(not_sampled) < len(appointment.attendees)
     _send(appointment, visit_closed_text(appointment.item.reference, appointment.site.name, words, any_sampled,
-                                         language, belongings), VISIT_CLOSED_PURPOSE)
+                                         belongings, language), VISIT_CLOSED_PURPOSE)
 
 
 def queue_sampled_after_all(appointment: Appointment, attendee: Attendee) -> None:

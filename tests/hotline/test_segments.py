@@ -32,6 +32,7 @@ from portal.core.intake import new_item
 from portal.core.models import Channel, ItemKind, OutboundMessage, Priority
 from portal.demo.commands import DEMO_SITES_CSV
 from portal.sampling import notices
+from portal.sampling.notices import person_words
 from portal.sampling.importer import DEFAULT_SLOT_MINUTES, parse_weekday_hours
 from portal.core.security.references import new_follow_up_code, new_reference
 from portal.hotline import replies
@@ -154,6 +155,11 @@ def _one_longest(key: str) -> Callable[[str], list[str]]:
     return lambda language: longest_values(language)[key][:1]
 
 
+def _people(count: int) -> Callable[[str], list[str]]:
+    # The longest way an SMS names a person of the booking (never by name: notices.person_words).
+    return lambda language: [person_words(n, "seeking_birth_family", language) for n in range(1, count + 1)]
+
+
 _BOOKING_LIST = {"first": LONG_NUMBER, "more": True, "note": _longest_booking_note}
 OVERRIDES: dict[str, dict[str, Any]] = {
     "book_ask_role": {"note": _longest_booking_note},
@@ -163,6 +169,9 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "book_ask_time": {**_BOOKING_LIST, "times": _one_longest("times")},
     # In English a Chinese site name would make the text UCS-2: the flow then leaves the name out
     # (the question before names the site), as `site=None`.
+    # A family of four closed with every one of them not sampled (the longest list of people).
+    "visit_closed_text": {"not_sampled": _people(4), "any_sampled": True, "belongings": lambda language: []},
+    "sampled_after_all_text": {"person": lambda language: _people(4)(language)[-1]},
     "book_confirm": {"note": _longest_booking_note, "id_last4": "123X",
                      "site": lambda language: longest_values(language)["site"] if language == "zh" else None},
 }

@@ -136,7 +136,8 @@ def test_the_visit_closed_sms_fits_three_segments_with_four_people_and_a_long_si
         for language in ("zh", "en"):
             people = [person_words(n, relationship, language)
                       for n, relationship in enumerate(["parent", "relative", "seeking_birth_family", "x"], start=1)]
-            text = visit_closed_text("TY-7K3M-9Q2P", "江苏省南通市公安局通州分局刑事科学技术室采血点" * 2, people, True, language)
+            text = visit_closed_text("TY-7K3M-9Q2P", "江苏省南通市公安局通州分局刑事科学技术室采血点" * 2, people, True, [],
+                                     language)
             assert fits_segments(text, MAX_NOTICE_SEGMENTS), (language, text)
             assert "TY-7K3M-9Q2P" in text and all(words in text for words in people)
 
@@ -279,8 +280,8 @@ def test_a_family_with_belongings_and_someone_absent_names_each_for_what_happene
     assert "已收到第1位（父母）、第3位（父母）的随身物品" in body and "第2位（父母）未采血" in body
     assert "重新预约" in body
     with app.test_request_context():
-        english = visit_closed_text("TY-7K3M-9Q2P", "Nantong", [person_words(2, "parent", "en")], False, "en",
-                                    [person_words(1, "parent", "en")])
+        english = visit_closed_text("TY-7K3M-9Q2P", "Nantong", [person_words(2, "parent", "en")], False,
+                                    [person_words(1, "parent", "en")], "en")
     assert "belongings of person 1 (parent) received for testing; no sample from person 2 (parent)." in english
     assert "book again" in english
 
@@ -292,6 +293,6 @@ def test_the_belongings_sms_fits_three_segments_with_four_people_and_a_long_site
                       for n, relationship in enumerate(["parent", "relative", "seeking_birth_family", "x"], start=1)]
             for absent, belongings in ((people[:2], people[2:]), ([], people)):
                 text = visit_closed_text("TY-7K3M-9Q2P", "江苏省南通市公安局通州分局刑事科学技术室采血点" * 2, absent,
-                                         False, language, belongings)
+                                         False, belongings, language)
                 assert fits_segments(text, MAX_NOTICE_SEGMENTS), (language, text)
                 assert "TY-7K3M-9Q2P" in text and all(words in text for words in people)
