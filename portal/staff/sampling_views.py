@@ -638,6 +638,12 @@ def sampling_check_in(reference: str) -> str | Response:
             return _day_list_of(appointment)
         flash(_("Checked in. Record each sample with its tube number."))
         return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
+    return _refused_at_desk(appointment, problem)
+
+
+def _refused_at_desk(appointment: Appointment, problem: str) -> str | Response:
+    """A desk action on `appointment` refused with `problem` (translated): said on the day list
+    when the form came from one of its rows (`back=day`), else on the booking's page."""
     if _from_day_list():
         flash(problem, "warning")
         return _day_list_of(appointment)
@@ -668,10 +674,7 @@ def sampling_no_show(reference: str) -> str | Response:
         if _from_day_list():
             return _day_list_of(appointment)
         return redirect(url_for("staff.sampling_appointment", reference=reference), code=303)
-    if _from_day_list():
-        flash(problem, "warning")
-        return _day_list_of(appointment)
-    return _render_appointment(appointment, problem=problem)
+    return _refused_at_desk(appointment, problem)
 
 
 @bp.post("/sampling/appointments/<reference>/samples")
